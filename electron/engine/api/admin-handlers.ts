@@ -1,0 +1,30 @@
+import type { EngineContext } from '../core/engine'
+import { exportConfig, importConfig } from '../config/config-io'
+import type { Handlers } from './dispatcher'
+
+type AdminMethods = 'audit.list' | 'audit.verify' | 'config.export' | 'config.import'
+
+export function adminHandlers(ctx: EngineContext): Pick<Handlers, AdminMethods> {
+  const io = () => ({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings })
+  return {
+    'audit.list': (q) => ctx.audit.list(q),
+    'audit.verify': (_i, c) => {
+      const r = ctx.audit.verify()
+      ctx.audit.append({ actor: c.actor, action: 'audit.verify', outcome: r.ok ? 'ok' : 'error', details: { checked: r.checked, firstBrokenSeq: r.firstBrokenSeq } })
+      return r
+    },
+    'config.export': ({ practiceIds }, c) => {
+      const json = exportConfig(io(), practiceIds)
+      ctx.audit.append({ actor: c.actor, action: 'config.export', targetType: 'config', details: { practiceIds: practiceIds ?? 'all' } })
+      return { json }
+    },
+    'config.import': async ({ json, dryRun }, c) => {
+      const r = importConfig(io(), json, c.actor, dryRun)
+      if (r.ok && !dryRun) {
+        ctx.events.emit('practices.changed', { id: '*' })
+        await ctx.reloadServices()
+      }
+      return r
+    },
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Every handler of the contract, assembled. The `Handlers` type makes a missing method a
+ * compile error, so the contract and its implementation cannot drift apart.
+ */
+import type { EngineContext } from '../core/engine'
+import type { Handlers } from './dispatcher'
+import { adminHandlers } from './admin-handlers'
+import { connectionsHandlers } from './connections-handlers'
+import { practicesHandlers } from './practices-handlers'
+import { systemHandlers } from './system-handlers'
+import { transactionsHandlers } from './transactions-handlers'
+
+export function buildHandlers(ctx: EngineContext): Handlers {
+  return {
+    ...systemHandlers(ctx),
+    ...practicesHandlers(ctx),
+    ...connectionsHandlers(ctx),
+    ...transactionsHandlers(ctx),
+    ...adminHandlers(ctx),
+  }
+}

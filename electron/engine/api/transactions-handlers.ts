@@ -1,0 +1,78 @@
+import { AppError } from '../../../shared/errors'
+import type { TxDetail } from '../../../shared/api/transactions'
+import type { EngineContext } from '../core/engine'
+import { toSummary } from '../pipeline/transactions-repo'
+import type { Handlers } from './dispatcher'
+
+type TxMethods =
+  | 'transactions.list'
+  | 'transactions.get'
+  | 'transactions.payload'
+  | 'transactions.reprocess'
+  | 'transactions.editAndReprocess'
+  | 'transactions.discard'
+  | 'transactions.counts'
+
+export function transactionsHandlers(ctx: EngineContext): Pick<Handlers, TxMethods> {
+  const row = (id: number) => {
+    const r = ctx.txRepo.get(id)
+    if (!r) throw new AppError('not_found', `Transaction ${id} does not exist.`)
+    return r
+  }
+  return {
+    'transactions.list': (input) => ctx.txRepo.list(input),
+    'transactions.get': ({ id }) => {
+      const r = row(id)
+      const stages: TxDetail['stages'] = ['raw']
+      if (r.payload_version > 0) stages.push('current')
+      if (r.parsed) stages.push('parsed')
+      if (r.mapped) stages.push('mapped')
+      if (r.outbound) stages.push('outbound')
+      if (r.response) stages.push('response')
+      return {
+        ...toSummary(r),
+        peer: r.peer,
+        contentType: r.content_type,
+        rawSha256: r.raw_sha256,
+        rawBytes: r.raw.length,
+        payloadVersion: r.payload_version,
+        payloadVersions: ctx.txRepo.payloadVersions(id),
+        filteredBy: r.filtered_by,
+        discardReason: r.discard_reason,
+        errorGroup: r.error_group,
+        triageNote: r.triage_note,
+        nextAttemptAt: r.next_attempt_at,
+        steps: ctx.txRepo.steps(id),
+        stages,
+      }
+    },
+    'transactions.payload': ({ id, stage }, c) => {
+      const r = row(id)
+      const text = ((): string | null => {
+        switch (stage) {
+          case 'raw':
+            return r.raw.toString('utf8')
+          case 'current':
+            return ctx.txRepo.currentPayload(r).toString('utf8')
+          case 'parsed':
+            return r.parsed
+          case 'mapped':
+            return r.mapped
+          case 'outbound':
+            return r.outbound
+          case 'response':
+            return r.response
+        }
+      })()
+      ctx.audit.append({ actor: c.actor, action: 'transaction.view_payload', practiceId: r.practice_id, targetType: 'transaction', targetId: String(id), details: { stage } })
+      return { stage, contentType: stage === 'raw' || stage === 'current' ? r.content_type : stage === 'response' ? 'text' : 'json', text }
+    },
+    'transactions.reprocess': ({ ids }, c) => ctx.pipeline.reprocess(ids, c.actor),
+    'transactions.editAndReprocess': ({ id, raw, reason }, c) => ctx.pipeline.editAndReprocess(id, Buffer.from(raw, 'utf8'), reason, c.actor),
+    'transactions.discard': ({ ids, reason }, c) => ctx.pipeline.discard(ids, reason, c.actor),
+    'transactions.counts': ({ practiceId }) => {
+      const counts = ctx.txRepo.counts(practiceId)
+      return { received: 0, queued: 0, processing: 0, done: 0, filtered: 0, error: 0, discarded: 0, ...counts }
+    },
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Append-only, hash-chained audit trail. Every row's hash covers the previous row's hash and the
+ * row's own canonical content, so editing, deleting or reordering any row breaks the chain from
+ * that row on; `verify()` reports the first broken sequence number. Triggers reject UPDATE and
+ * DELETE; the chain catches tampering that bypasses them (e.g. with the sqlite CLI and the key).
+ * Details carry ids and codes, never payloads or PHI.
+ */
+import { createHash } from 'node:crypto'
+import type { Db } from '../store/database'
+import type { Clock } from '../core/clock'
+
+export const GENESIS_HASH = '0'.repeat(64)
+
+export interface AuditInput {
+  actor: string
+  action: string
+  practiceId?: string | null
+  targetType?: string | null
+  targetId?: string | null
+  outcome?: 'ok' | 'error' | 'denied'
+  details?: Record<string, unknown>
+}
+
+export interface AuditEntry {
+  seq: number
+  at: number
+  actor: string
+  action: string
+  practiceId: string | null
+  targetType: string | null
+  targetId: string | null
+  outcome: string
+  details: Record<string, unknown>
+  hash: string
+}
+
+interface AuditRow {
+  seq: number
+  at: number
+  actor: string
+  action: string
+  practice_id: string | null
+  target_type: string | null
+  target_id: string | null
+  outcome: string
+  details: string
+  prev_hash: string
+  hash: string
+}
+
+function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+  const canonical = JSON.stringify([r.seq, r.at, r.actor, r.action, r.practice_id, r.target_type, r.target_id, r.outcome, r.details])
+  return createHash('sha256').update(prev).update('\n').update(canonical).digest('hex')
+}
+
+export interface AuditQuery {
+  practiceId?: string
+  action?: string
+  targetType?: string
+  targetId?: string
+  actor?: string
+  beforeSeq?: number
+  limit?: number
+}
+
+export class AuditLog {
+  private readonly last
+  private readonly insert
+  private listeners: ((e: AuditEntry) => void)[] = []
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
+    this.insert = db.prepare(
+      `INSERT INTO audit_log (seq, at, actor, action, practice_id, target_type, target_id, outcome, details, prev_hash, hash)
+       VALUES (@seq, @at, @actor, @action, @practice_id, @target_type, @target_id, @outcome, @details, @prev_hash, @hash)`,
+    )
+  }
+
+  onAppend(fn: (e: AuditEntry) => void): void {
+    this.listeners.push(fn)
+  }
+
+  /** Appends one entry. Call inside the same DB transaction as the change it records, when there is one. */
+  append(input: AuditInput): AuditEntry {
+    const prev = this.last.get() as { seq: number; hash: string } | undefined
+    const base = {
+      seq: (prev?.seq ?? 0) + 1,
+      at: this.clock.now(),
+      actor: input.actor,
+      action: input.action,
+      practice_id: input.practiceId ?? null,
+      target_type: input.targetType ?? null,
+      target_id: input.targetId ?? null,
+      outcome: input.outcome ?? 'ok',
+      details: JSON.stringify(input.details ?? {}),
+    }
+    const prevHash = prev?.hash ?? GENESIS_HASH
+    const hash = rowHash(prevHash, base)
+    this.insert.run({ ...base, prev_hash: prevHash, hash })
+    const entry = toEntry({ ...base, prev_hash: prevHash, hash })
+    for (const l of this.listeners) l(entry)
+    return entry
+  }
+
+  list(q: AuditQuery = {}): AuditEntry[] {
+    const where: string[] = []
+    const params: unknown[] = []
+    const add = (clause: string, value: unknown): void => {
+      if (value === undefined || value === null || value === '') return
+      where.push(clause)
+      params.push(value)
+    }
+    add('practice_id = ?', q.practiceId)
+    add('action = ?', q.action)
+    add('target_type = ?', q.targetType)
+    add('target_id = ?', q.targetId)
+    add('actor = ?', q.actor)
+    add('seq < ?', q.beforeSeq)
+    const sql = `SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`
+    params.push(Math.min(q.limit ?? 100, 1000))
+    return (this.db.prepare(sql).all(...params) as AuditRow[]).map(toEntry)
+  }
+
+  /** Walks the whole chain. Returns the first sequence number whose row does not verify, if any. */
+  verify(): { ok: boolean; checked: number; firstBrokenSeq: number | null; reason?: string } {
+    let prev = GENESIS_HASH
+    let expectedSeq = 1
+    let checked = 0
+    for (const r of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
+      if (r.seq !== expectedSeq) return { ok: false, checked, firstBrokenSeq: expectedSeq, reason: 'missing row' }
+      if (r.prev_hash !== prev) return { ok: false, checked, firstBrokenSeq: r.seq, reason: 'chain link broken' }
+      const { prev_hash: _p, hash: _h, ...content } = r
+      if (rowHash(prev, content) !== r.hash) return { ok: false, checked, firstBrokenSeq: r.seq, reason: 'row content changed' }
+      prev = r.hash
+      expectedSeq++
+      checked++
+    }
+    return { ok: true, checked, firstBrokenSeq: null }
+  }
+}
+
+function toEntry(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    practiceId: r.practice_id,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    outcome: r.outcome,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    hash: r.hash,
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * The connector modules the engine runs. Each installs its pipeline handlers, services
+ * (listeners, sync jobs), connectivity tests and configuration hooks on the engine.
+ */
+import type { ConnectorModule } from '../core/engine'
+
+export const CONNECTOR_MODULES: ConnectorModule[] = []

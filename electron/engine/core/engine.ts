@@ -1,0 +1,217 @@
+/**
+ * Assembles the engine from its collaborators (data folder, secret store, clock, logger) and
+ * nothing else: no Electron, no globals. The desktop shell and the headless server both call
+ * `openEngine`, then expose `engine.dispatch` through their transport.
+ */
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { AppError } from '../../../shared/errors'
+import type { ListenerStatus } from '../../../shared/api/system'
+import type { ConnectivityResult } from '../../../shared/api/connections'
+import { AuditLog } from '../audit/audit-log'
+import { ConnectionsRepo, type StoredConnection } from '../practices/connections-repo'
+import { PracticesRepo, SANDBOX_ATHENA_PRACTICE, SANDBOX_PRACTICE_ID } from '../practices/practices-repo'
+import { Pipeline } from '../pipeline/pipeline'
+import { TransactionsRepo } from '../pipeline/transactions-repo'
+import { RecordStore } from '../records/record-store'
+import type { SecretStore } from '../secrets/secret-store'
+import { openDatabase, type Db } from '../store/database'
+import { migrate } from '../store/migrations'
+import { WriteBatcher } from '../store/write-batcher'
+import type { Clock } from './clock'
+import { systemClock } from './clock'
+import { DB_FILE, ensureDataDir, loadDatabaseKey } from './data-dir'
+import { EventBus } from './event-bus'
+import type { Logger } from './logger'
+import type { Service } from './service'
+import { createDispatcher, type Dispatch } from '../api/dispatcher'
+import { buildHandlers } from '../api/handlers'
+import type { MappingSetsPort } from '../config/config-io'
+
+export interface EngineOptions {
+  dataDir: string
+  secrets: SecretStore
+  logger: Logger
+  clock?: Clock
+  mode: 'desktop' | 'headless'
+  version: string
+  /** Who operates this console (OS user@host); the transport adds how they connect. */
+  operator: string
+}
+
+export type ConnectivityTester = (conn: StoredConnection) => Promise<ConnectivityResult>
+
+/** Everything the API handlers and connector modules work with. */
+export interface EngineContext {
+  readonly dataDir: string
+  readonly dbFile: string
+  readonly version: string
+  readonly mode: 'desktop' | 'headless'
+  readonly operator: string
+  readonly startedAt: number
+  readonly db: Db
+  readonly batcher: WriteBatcher
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly events: EventBus
+  readonly secrets: SecretStore
+  readonly audit: AuditLog
+  readonly practices: PracticesRepo
+  readonly connections: ConnectionsRepo
+  readonly records: RecordStore
+  readonly txRepo: TransactionsRepo
+  readonly pipeline: Pipeline
+  readonly services: Map<string, Service>
+  readonly connectivity: Map<string, ConnectivityTester>
+  mappings?: MappingSetsPort
+  /** Tells every service that configuration changed (listeners start/stop accordingly). */
+  reloadServices(): Promise<void>
+  listeners(): ListenerStatus[]
+}
+
+export interface Engine {
+  readonly ctx: EngineContext
+  readonly dispatch: Dispatch
+  addService(s: Service): void
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** Connector modules install themselves here (handlers, services, connectivity tests). */
+export type ConnectorModule = (engine: Engine) => void
+
+export async function openEngine(opts: EngineOptions, modules: ConnectorModule[] = []): Promise<Engine> {
+  const clock = opts.clock ?? systemClock
+  const logger = opts.logger
+  ensureDataDir(opts.dataDir)
+  const dbFile = join(opts.dataDir, DB_FILE)
+  const key = await loadDatabaseKey(opts.secrets, dbFile)
+  const db = openDatabase({ file: dbFile, keyHex: key })
+  try {
+    const report = migrate(db, undefined, clock.now)
+    if (report.applied.length) logger.info('database migrated', { applied: report.applied, schema: report.current })
+  } catch (e) {
+    db.close()
+    throw e
+  }
+  const now = (): number => clock.now()
+  const events = new EventBus()
+  const audit = new AuditLog(db, clock)
+  audit.onAppend((e) => events.emit('audit.appended', { seq: e.seq, action: e.action, practiceId: e.practiceId }))
+  const batcher = new WriteBatcher(db)
+  const practices = new PracticesRepo(db, audit, now)
+  const connections = new ConnectionsRepo(db, audit, opts.secrets, now)
+  const records = new RecordStore(db, now)
+  const txRepo = new TransactionsRepo(db)
+  const pipeline = new Pipeline({ repo: txRepo, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }) })
+  const services = new Map<string, Service>()
+
+  const ctx: EngineContext = {
+    dataDir: opts.dataDir,
+    dbFile,
+    version: opts.version,
+    mode: opts.mode,
+    operator: opts.operator,
+    startedAt: clock.now(),
+    db,
+    batcher,
+    clock,
+    logger,
+    events,
+    secrets: opts.secrets,
+    audit,
+    practices,
+    connections,
+    records,
+    txRepo,
+    pipeline,
+    services,
+    connectivity: new Map(),
+    async reloadServices() {
+      for (const s of services.values()) {
+        try {
+          await s.reload?.()
+        } catch (e) {
+          logger.error('service reload failed', { service: s.name, error: (e as Error).message })
+        }
+      }
+      events.emit('listeners.changed', {})
+    },
+    listeners() {
+      return [...services.values()].flatMap((s) => s.listeners?.() ?? [])
+    },
+  }
+
+  ensureSandboxPractice(ctx)
+
+  let started = false
+  let stopped = false
+  const engine: Engine = {
+    ctx,
+    dispatch: null as unknown as Dispatch,
+    addService(s) {
+      if (services.has(s.name)) throw new AppError('internal', `service ${s.name} registered twice`)
+      services.set(s.name, s)
+    },
+    async start() {
+      if (started) return
+      started = true
+      pipeline.start()
+      for (const s of services.values()) {
+        try {
+          await s.start()
+        } catch (e) {
+          logger.error('service failed to start', { service: s.name, error: (e as Error).message })
+        }
+      }
+      events.emit('listeners.changed', {})
+    },
+    async stop() {
+      if (stopped) return
+      stopped = true
+      for (const s of [...services.values()].reverse()) {
+        try {
+          await s.stop()
+        } catch (e) {
+          logger.error('service failed to stop cleanly', { service: s.name, error: (e as Error).message })
+        }
+      }
+      await pipeline.stop()
+      batcher.close()
+      db.close()
+      logger.info('engine stopped')
+    },
+  }
+  for (const m of modules) m(engine)
+  ;(engine as { dispatch: Dispatch }).dispatch = createDispatcher(buildHandlers(ctx), logger.child({ component: 'api' }))
+  return engine
+}
+
+/** The built-in sandbox practice (athenaNet practice 195900 against the local sandbox), so a first run has something to explore. */
+function ensureSandboxPractice(ctx: EngineContext): void {
+  if (ctx.practices.find(SANDBOX_PRACTICE_ID)) return
+  ctx.practices.create(
+    {
+      id: SANDBOX_PRACTICE_ID,
+      name: 'Sandbox Practice',
+      athenaPracticeId: SANDBOX_ATHENA_PRACTICE,
+      environment: 'sandbox',
+      timeZone: 'America/New_York',
+      settings: { unknownPatientRule: 'create', phoneCountry: 'US' },
+    },
+    'system',
+    { builtin: true },
+  )
+}
+
+export function databaseSize(ctx: EngineContext): number {
+  let total = 0
+  for (const f of [ctx.dbFile, `${ctx.dbFile}-wal`]) {
+    try {
+      total += statSync(f).size
+    } catch {
+      /* no wal yet */
+    }
+  }
+  return total
+}

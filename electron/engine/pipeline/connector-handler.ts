@@ -1,0 +1,52 @@
+import type { Clock } from '../core/clock'
+import type { Logger } from '../core/logger'
+import type { RecordStore } from '../records/record-store'
+import type { Direction, TxRow } from './types'
+
+export type FilterDecision = { accept: true } | { accept: false; rule: string; reason?: string }
+
+export interface BusinessKeys {
+  controlId?: string | null
+  mrn?: string | null
+  patientId?: string | null
+  appointmentId?: string | null
+  messageType?: string | null
+}
+
+/** What a handler sees while processing one transaction. */
+export interface ProcessContext {
+  readonly tx: TxRow
+  /** The bytes to process: the latest edited version, or the original. */
+  readonly payload: Buffer
+  readonly attempt: number
+  readonly records: RecordStore
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly signal: AbortSignal
+  /** Runs and records an extra named step inside the current one (e.g. 'lookup-patient'). */
+  step<T>(name: string, fn: () => T | Promise<T>): Promise<T>
+  setKeys(keys: BusinessKeys): void
+  /** Stage snapshots shown in the message inspector (JSON-serialisable). */
+  setParsed(value: unknown): void
+  setMapped(value: unknown): void
+  setOutbound(value: unknown): void
+  setResponse(text: string): void
+}
+
+/**
+ * A connector plugs into the pipeline with these four stages. The pipeline runs them in order,
+ * records each as a step with its timing and outcome, and turns a thrown AppError into the
+ * transaction's error (retryable errors are retried with backoff up to `maxAttempts`).
+ */
+export interface ConnectorHandler<P = unknown, M = unknown> {
+  connector: string
+  direction: Direction
+  parse(ctx: ProcessContext): P | Promise<P>
+  filter?(parsed: P, ctx: ProcessContext): FilterDecision | Promise<FilterDecision>
+  map(parsed: P, ctx: ProcessContext): M | Promise<M>
+  apply(mapped: M, ctx: ProcessContext): void | Promise<void>
+  /** Attempts before a retryable failure goes to the error queue (default 5). */
+  maxAttempts?: number
+  /** Backoff for retryable failures (full jitter), defaults 2 s base, 5 min cap. */
+  backoff?: { baseMs: number; capMs: number }
+}

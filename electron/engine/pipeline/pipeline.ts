@@ -1,0 +1,373 @@
+/**
+ * The transaction pipeline (docs/ARCHITECTURE.md, "Transactions"):
+ * received → processing → done | filtered | error, and error → queued on reprocess.
+ *
+ * Receiving is separate from processing: `receive()` only commits the raw payload (group commit)
+ * and resolves once it is durable, so a listener can acknowledge. Lanes then process rows from the
+ * store in id order, one at a time per (practice, connector); a crash at any point leaves the row
+ * `received`/`queued`/`processing` and it is picked up again at the next start.
+ */
+import { AppError, toErrorData, type AppErrorData } from '../../../shared/errors'
+import type { TxStatus } from '../../../shared/api/transactions'
+import type { Clock } from '../core/clock'
+import type { EventBus } from '../core/event-bus'
+import type { Logger } from '../core/logger'
+import type { RecordStore } from '../records/record-store'
+import type { WriteBatcher } from '../store/write-batcher'
+import type { AuditLog } from '../audit/audit-log'
+import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
+import { sha256 as sha, type StepRecord, type TransactionsRepo } from './transactions-repo'
+import type { IncomingTx, ReceiveResult, TxRow } from './types'
+
+interface Lane {
+  key: string
+  practiceId: string
+  connector: string
+  running: boolean
+  /** Rows with id <= cursor have been taken by this lane in this process. */
+  cursor: number
+  timer: NodeJS.Timeout | null
+  wake: boolean
+}
+
+export interface PipelineDeps {
+  repo: TransactionsRepo
+  batcher: WriteBatcher
+  records: RecordStore
+  audit: AuditLog
+  events: EventBus
+  clock: Clock
+  logger: Logger
+}
+
+const PENDING: ReadonlySet<TxStatus> = new Set(['received', 'queued', 'processing'])
+const REPROCESSABLE: ReadonlySet<TxStatus> = new Set(['error', 'filtered', 'done', 'discarded'])
+
+export class Pipeline {
+  private readonly handlers = new Map<string, ConnectorHandler>()
+  private readonly lanes = new Map<string, Lane>()
+  private readonly inflight = new Set<Promise<void>>()
+  private readonly abort = new AbortController()
+  private started = false
+  private stopping = false
+  private readonly changed = new Map<string, { ids: Set<number>; statuses: Set<TxStatus> }>()
+  private changedTimer: NodeJS.Timeout | null = null
+
+  constructor(private readonly d: PipelineDeps) {}
+
+  register(handler: ConnectorHandler<never, never> | ConnectorHandler): void {
+    this.handlers.set(`${handler.connector}:${handler.direction}`, handler as ConnectorHandler)
+  }
+
+  /** Resumes whatever was pending when the engine last stopped (or crashed). */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    const reset = this.d.repo.resetInterrupted(this.d.clock.now())
+    if (reset > 0) this.d.logger.warn('requeued transactions interrupted by the last shutdown', { count: reset })
+    for (const l of this.d.repo.pendingLanes()) this.kick(l.practice_id, l.connector)
+  }
+
+  /** Stops taking new rows; rows being processed finish; the rest stay queued in the store. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer)
+    await Promise.allSettled([...this.inflight])
+    this.abort.abort(new AppError('internal', 'engine stopping'))
+    this.flushChanged()
+  }
+
+  /**
+   * Durably stores received messages. Resolves after COMMIT (synchronous=FULL) returned.
+   * Duplicates (same dedup key in the same practice and channel) resolve to the original row.
+   */
+  async receive(tx: IncomingTx): Promise<ReceiveResult> {
+    const now = this.d.clock.now()
+    const r = await this.d.batcher.run(() => this.d.repo.insert(tx, now))
+    if (!r.duplicate) {
+      this.noteChanged(tx.practiceId, r.id, r.status)
+      if (r.status === 'received') this.kick(tx.practiceId, tx.connector)
+    }
+    return r
+  }
+
+  /** Queues transactions for processing again (from error, filtered, done or discarded). */
+  async reprocess(ids: number[], actor: string): Promise<{ queued: number[]; skipped: { id: number; reason: string }[] }> {
+    const queued: number[] = []
+    const skipped: { id: number; reason: string }[] = []
+    await this.d.batcher.run(() => {
+      const now = this.d.clock.now()
+      for (const id of ids) {
+        const row = this.d.repo.get(id)
+        if (!row) {
+          skipped.push({ id, reason: 'not found' })
+          continue
+        }
+        if (!REPROCESSABLE.has(row.status)) {
+          skipped.push({ id, reason: `already ${row.status}` })
+          continue
+        }
+        this.d.repo.requeue(id, now)
+        this.d.audit.append({ actor, action: 'transaction.reprocess', practiceId: row.practice_id, targetType: 'transaction', targetId: String(id), details: { from: row.status, payloadVersion: row.payload_version } })
+        queued.push(id)
+      }
+    })
+    for (const id of queued) {
+      const row = this.d.repo.get(id)
+      if (row) {
+        this.rewind(row.practice_id, row.connector, id)
+        this.noteChanged(row.practice_id, id, 'queued')
+      }
+    }
+    return { queued, skipped }
+  }
+
+  /** Stores an edited payload as a new version (the original is kept) and queues the transaction. */
+  async editAndReprocess(id: number, raw: Buffer, reason: string, actor: string): Promise<{ id: number; payloadVersion: number }> {
+    const version = await this.d.batcher.run(() => {
+      const row = this.d.repo.get(id)
+      if (!row) throw new AppError('not_found', `Transaction ${id} does not exist.`)
+      if (PENDING.has(row.status)) throw new AppError('conflict', `Transaction ${id} is ${row.status}; wait for it to finish before editing.`)
+      const now = this.d.clock.now()
+      const before = this.d.repo.currentPayload(row)
+      const v = this.d.repo.addPayloadVersion(id, raw, actor, reason, now)
+      this.d.repo.requeue(id, now, v)
+      this.d.audit.append({
+        actor,
+        action: 'transaction.edit',
+        practiceId: row.practice_id,
+        targetType: 'transaction',
+        targetId: String(id),
+        details: { reason, payloadVersion: v, previousSha256: sha(before), sha256: sha(raw), bytes: raw.length },
+      })
+      return { v, practiceId: row.practice_id, connector: row.connector }
+    })
+    this.rewind(version.practiceId, version.connector, id)
+    this.noteChanged(version.practiceId, id, 'queued')
+    return { id, payloadVersion: version.v }
+  }
+
+  async discard(ids: number[], reason: string, actor: string): Promise<{ discarded: number[]; skipped: { id: number; reason: string }[] }> {
+    const discarded: number[] = []
+    const skipped: { id: number; reason: string }[] = []
+    const touched: { practiceId: string; id: number }[] = []
+    await this.d.batcher.run(() => {
+      const now = this.d.clock.now()
+      for (const id of ids) {
+        const row = this.d.repo.get(id)
+        if (!row) {
+          skipped.push({ id, reason: 'not found' })
+          continue
+        }
+        if (row.status === 'processing') {
+          skipped.push({ id, reason: 'processing' })
+          continue
+        }
+        this.d.repo.discard(id, reason, now)
+        this.d.audit.append({ actor, action: 'transaction.discard', practiceId: row.practice_id, targetType: 'transaction', targetId: String(id), details: { reason, from: row.status } })
+        discarded.push(id)
+        touched.push({ practiceId: row.practice_id, id })
+      }
+    })
+    for (const t of touched) this.noteChanged(t.practiceId, t.id, 'discarded')
+    return { discarded, skipped }
+  }
+
+  /** Makes sure the lane for (practice, connector) is running. */
+  kick(practiceId: string, connector: string): void {
+    if (!this.started || this.stopping) return
+    const key = `${practiceId}\u0000${connector}`
+    let lane = this.lanes.get(key)
+    if (!lane) {
+      lane = { key, practiceId, connector, running: false, cursor: 0, timer: null, wake: false }
+      this.lanes.set(key, lane)
+    }
+    if (lane.running) {
+      lane.wake = true
+      return
+    }
+    if (lane.timer) {
+      clearTimeout(lane.timer)
+      lane.timer = null
+    }
+    const p = this.runLane(lane).catch((e) => this.d.logger.error('lane crashed', { lane: connector, practiceId, error: (e as Error).message }))
+    this.inflight.add(p)
+    void p.finally(() => this.inflight.delete(p))
+  }
+
+  private rewind(practiceId: string, connector: string, id: number): void {
+    const lane = this.lanes.get(`${practiceId}\u0000${connector}`)
+    if (lane && lane.cursor >= id) lane.cursor = id - 1
+    this.kick(practiceId, connector)
+  }
+
+  private async runLane(lane: Lane): Promise<void> {
+    lane.running = true
+    try {
+      for (;;) {
+        if (this.stopping) return
+        lane.wake = false
+        const row = this.d.repo.nextInLane(lane.practiceId, lane.connector, lane.cursor)
+        if (!row) {
+          if (lane.wake) continue
+          return
+        }
+        const now = this.d.clock.now()
+        if (row.next_attempt_at !== null && row.next_attempt_at > now) {
+          // Order is kept per lane: the head waits for its retry time and the rows behind it wait too.
+          lane.timer = setTimeout(() => {
+            lane.timer = null
+            this.kick(lane.practiceId, lane.connector)
+          }, row.next_attempt_at - now)
+          return
+        }
+        await this.processRow(row)
+        // A retried row stays the head of the lane; anything else moves the cursor past it.
+        const after = this.d.repo.get(row.id)
+        if (!after || !PENDING.has(after.status)) lane.cursor = Math.max(lane.cursor, row.id)
+      }
+    } finally {
+      lane.running = false
+      if (lane.wake && !this.stopping) this.kick(lane.practiceId, lane.connector)
+    }
+  }
+
+  private async processRow(row: TxRow): Promise<void> {
+    const { clock, repo, batcher, logger } = this.d
+    const handler = this.handlers.get(`${row.connector}:${row.direction}`)
+    const attempt = row.attempts + 1
+    const startedAt = clock.now()
+    void batcher.run(() => repo.markProcessing(row.id, startedAt)).catch(() => undefined)
+    this.noteChanged(row.practice_id, row.id, 'processing')
+
+    const steps: StepRecord[] = []
+    const stage: { parsed?: unknown; mapped?: unknown; outbound?: unknown; response?: string } = {}
+    const keys: BusinessKeys = {}
+    const runStep = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
+      const t0 = clock.monotonic()
+      const at = clock.now()
+      try {
+        const v = await fn()
+        steps.push({ step: name, outcome: 'ok', startedAt: at, durationMs: round(clock.monotonic() - t0) })
+        return v
+      } catch (e) {
+        const err = toErrorData(e)
+        steps.push({ step: name, outcome: 'error', startedAt: at, durationMs: round(clock.monotonic() - t0), detail: `${err.code}: ${err.message}` })
+        throw e
+      }
+    }
+    const ctx: ProcessContext = {
+      tx: row,
+      payload: repo.currentPayload(row),
+      attempt,
+      records: this.d.records,
+      logger: logger.child({ tx: row.id, connector: row.connector }),
+      clock,
+      signal: this.abort.signal,
+      step: runStep,
+      setKeys: (k) => Object.assign(keys, k),
+      setParsed: (v) => (stage.parsed = v),
+      setMapped: (v) => (stage.mapped = v),
+      setOutbound: (v) => (stage.outbound = v),
+      setResponse: (t) => (stage.response = t),
+    }
+
+    let status: 'done' | 'filtered' | 'error' | 'queued' = 'done'
+    let error: AppErrorData | null = null
+    let filteredBy: string | null = null
+    let nextAttemptAt: number | null = null
+    try {
+      if (!handler) throw new AppError('unsupported_message', `No handler for ${row.connector} (${row.direction === 'in' ? 'inbound' : 'outbound'}) transactions.`, { retryable: false })
+      const parsed = await runStep('parse', () => handler.parse(ctx))
+      if (handler.filter) {
+        const decision = await runStep('filter', () => handler.filter!(parsed, ctx))
+        if (!decision.accept) {
+          status = 'filtered'
+          filteredBy = decision.rule
+          steps[steps.length - 1].outcome = 'filtered'
+          steps[steps.length - 1].detail = decision.reason ? `${decision.rule}: ${decision.reason}` : decision.rule
+        }
+      }
+      if (status === 'done') {
+        const mapped = await runStep('map', () => handler.map(parsed, ctx))
+        await runStep('apply', () => handler.apply(mapped, ctx))
+      }
+    } catch (e) {
+      error = toErrorData(e)
+      const max = handler?.maxAttempts ?? 5
+      if (error.retryable && attempt < max && !this.stopping) {
+        status = 'queued'
+        const b = handler?.backoff ?? { baseMs: 2000, capMs: 5 * 60_000 }
+        const delay = Math.random() * Math.min(b.capMs, b.baseMs * 2 ** (attempt - 1))
+        nextAttemptAt = clock.now() + Math.round(delay)
+        steps.push({ step: 'retry', outcome: 'retry', startedAt: clock.now(), durationMs: 0, detail: `attempt ${attempt} of ${max}; next in ${Math.round(delay)} ms` })
+      } else if (error.retryable && this.stopping) {
+        status = 'queued'
+      } else {
+        status = 'error'
+      }
+      if (error.code === 'internal') logger.error('processing failed with an unexpected error', { tx: row.id, error: (e as Error)?.message })
+    }
+    const finishedAt = clock.now()
+    await batcher.run(() =>
+      repo.finish({
+        id: row.id,
+        status,
+        attempt,
+        startedAt,
+        finishedAt,
+        steps,
+        parsed: json(stage.parsed),
+        mapped: json(stage.mapped),
+        outbound: json(stage.outbound),
+        response: stage.response ?? null,
+        keys,
+        error,
+        filteredBy,
+        nextAttemptAt,
+      }),
+    )
+    this.noteChanged(row.practice_id, row.id, status)
+  }
+
+  private noteChanged(practiceId: string, id: number, status: TxStatus): void {
+    let c = this.changed.get(practiceId)
+    if (!c) {
+      c = { ids: new Set(), statuses: new Set() }
+      this.changed.set(practiceId, c)
+    }
+    if (c.ids.size < 500) c.ids.add(id)
+    c.statuses.add(status)
+    // Coalesce: the console refreshes at most a few times per second, however busy the engine is.
+    if (!this.changedTimer) this.changedTimer = setTimeout(() => this.flushChanged(), 250)
+  }
+
+  private flushChanged(): void {
+    if (this.changedTimer) clearTimeout(this.changedTimer)
+    this.changedTimer = null
+    for (const [practiceId, c] of this.changed) {
+      this.d.events.emit('transactions.changed', { practiceId, ids: [...c.ids], statuses: [...c.statuses] })
+    }
+    this.changed.clear()
+  }
+
+  /** Resolves when no lane has work it can do right now (used by tests and graceful shutdown). */
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs
+    for (;;) {
+      const busy = [...this.lanes.values()].some((l) => l.running)
+      if (!busy && this.inflight.size === 0) return
+      if (Date.now() > until) throw new AppError('timeout', 'pipeline did not become idle')
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
+
+function json(v: unknown): string | null {
+  if (v === undefined) return null
+  return JSON.stringify(v)
+}

@@ -1,0 +1,345 @@
+/**
+ * SQL for the transactions table, prepared once. Queries live next to the module that owns
+ * the table; nothing else writes to it.
+ */
+import { createHash } from 'node:crypto'
+import type { Db } from '../store/database'
+import type { TxFilter, TxStatus, TxStep, TxSummary } from '../../../shared/api/transactions'
+import type { AppErrorData } from '../../../shared/errors'
+import { errorGroupKey } from './error-group'
+import type { IncomingTx, TxRow } from './types'
+
+const SUMMARY_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at,
+  duration_ms, control_id, mrn, patient_id, appointment_id, error_code, error_message, error_retryable, triage_state`
+
+export interface StepRecord {
+  step: string
+  outcome: TxStep['outcome']
+  startedAt: number
+  durationMs: number
+  detail?: string | null
+}
+
+export interface FinishInput {
+  id: number
+  status: 'done' | 'filtered' | 'error' | 'queued'
+  attempt: number
+  startedAt: number
+  finishedAt: number
+  steps: StepRecord[]
+  parsed?: string | null
+  mapped?: string | null
+  outbound?: string | null
+  response?: string | null
+  keys?: { controlId?: string | null; mrn?: string | null; patientId?: string | null; appointmentId?: string | null; messageType?: string | null }
+  error?: AppErrorData | null
+  filteredBy?: string | null
+  nextAttemptAt?: number | null
+}
+
+const MAX_FTS_CHARS = 64 * 1024
+
+export function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex')
+}
+
+export class TransactionsRepo {
+  private readonly s
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      insert: db.prepare(`INSERT INTO transactions
+        (practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, next_attempt_at, peer,
+         control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw, raw_sha256, response,
+         error_code, error_message, error_retryable, error_group, error_at, triage_state)
+        VALUES (@practice_id, @connector, @channel, @direction, @message_type, @status, 0, @now, @now, @next_attempt_at, @peer,
+         @control_id, @mrn, @patient_id, @appointment_id, @dedup_key, @content_type, @raw, @raw_sha256, @response,
+         @error_code, @error_message, @error_retryable, @error_group, @error_at, @triage_state)
+        ON CONFLICT (practice_id, channel, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`),
+      byDedup: db.prepare('SELECT id, status, response FROM transactions WHERE practice_id = ? AND channel = ? AND dedup_key = ?'),
+      fts: db.prepare('INSERT INTO transactions_fts (rowid, body) VALUES (?, ?)'),
+      get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
+      nextInLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') ORDER BY id LIMIT 1`),
+      pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector FROM transactions WHERE status IN ('received','queued','processing')`),
+      markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
+      finish: db.prepare(`UPDATE transactions SET status = @status, updated_at = @finished_at, finished_at = @finished_at,
+          duration_ms = @duration_ms, next_attempt_at = @next_attempt_at,
+          parsed = coalesce(@parsed, parsed), mapped = coalesce(@mapped, mapped), outbound = coalesce(@outbound, outbound),
+          response = coalesce(@response, response),
+          control_id = coalesce(@control_id, control_id), mrn = coalesce(@mrn, mrn), patient_id = coalesce(@patient_id, patient_id),
+          appointment_id = coalesce(@appointment_id, appointment_id), message_type = coalesce(@message_type, message_type),
+          error_code = @error_code, error_message = @error_message, error_retryable = @error_retryable, error_group = @error_group,
+          error_at = @error_at, filtered_by = @filtered_by,
+          triage_state = CASE WHEN @status = 'error' THEN coalesce(triage_state, 'new') ELSE triage_state END
+        WHERE id = @id`),
+      step: db.prepare(`INSERT INTO transaction_steps (tx_id, attempt, step, outcome, started_at, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      steps: db.prepare('SELECT attempt, step, outcome, started_at, duration_ms, detail FROM transaction_steps WHERE tx_id = ? ORDER BY id'),
+      resetInterrupted: db.prepare(`UPDATE transactions SET status = 'queued', updated_at = ? WHERE status = 'processing'`),
+      payloads: db.prepare('SELECT version, edited_by, reason, created_at, sha256 FROM transaction_payloads WHERE tx_id = ? ORDER BY version'),
+      payload: db.prepare('SELECT raw FROM transaction_payloads WHERE tx_id = ? AND version = ?'),
+      insertPayload: db.prepare(`INSERT INTO transaction_payloads (tx_id, version, raw, sha256, edited_by, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      requeue: db.prepare(`UPDATE transactions SET status = 'queued', next_attempt_at = NULL, updated_at = ?, payload_version = coalesce(?, payload_version) WHERE id = ?`),
+      discard: db.prepare(`UPDATE transactions SET status = 'discarded', discard_reason = ?, updated_at = ? WHERE id = ?`),
+      counts: db.prepare('SELECT status, count(*) AS n FROM transactions GROUP BY status'),
+      countsPractice: db.prepare('SELECT status, count(*) AS n FROM transactions WHERE practice_id = ? GROUP BY status'),
+    }
+  }
+
+  /** Inserts one received row (call inside a write batch). Returns the existing row on a dedup hit. */
+  insert(tx: IncomingTx, now: number): { id: number; duplicate: boolean; response: string | null; status: TxStatus } {
+    const err = tx.error ?? null
+    const status: TxStatus = err ? 'error' : 'received'
+    const info = this.s.insert.run({
+      practice_id: tx.practiceId,
+      connector: tx.connector,
+      channel: tx.channel,
+      direction: tx.direction,
+      message_type: tx.messageType ?? null,
+      status,
+      now,
+      next_attempt_at: tx.notBefore ?? null,
+      peer: tx.peer ?? null,
+      control_id: tx.controlId ?? null,
+      mrn: tx.mrn ?? null,
+      patient_id: tx.patientId ?? null,
+      appointment_id: tx.appointmentId ?? null,
+      dedup_key: tx.dedupKey ?? null,
+      content_type: tx.contentType,
+      raw: tx.raw,
+      raw_sha256: sha256(tx.raw),
+      response: tx.response ?? null,
+      error_code: err?.code ?? null,
+      error_message: err?.message ?? null,
+      error_retryable: err ? (err.retryable ? 1 : 0) : null,
+      error_group: err ? errorGroupKey(err.code, err.message) : null,
+      error_at: err ? now : null,
+      triage_state: err ? 'new' : null,
+    })
+    if (info.changes === 0) {
+      const row = this.s.byDedup.get(tx.practiceId, tx.channel, tx.dedupKey) as { id: number; status: TxStatus; response: string | null }
+      return { id: row.id, duplicate: true, response: row.response, status: row.status }
+    }
+    const id = Number(info.lastInsertRowid)
+    const text = tx.searchText ?? tx.raw.toString('utf8')
+    this.s.fts.run(id, text.length > MAX_FTS_CHARS ? text.slice(0, MAX_FTS_CHARS) : text)
+    return { id, duplicate: false, response: tx.response ?? null, status }
+  }
+
+  get(id: number): TxRow | undefined {
+    return this.s.get.get(id) as TxRow | undefined
+  }
+
+  /** The payload to process: the latest edit if there is one, else the original bytes. */
+  currentPayload(row: TxRow): Buffer {
+    if (row.payload_version === 0) return row.raw
+    const p = this.s.payload.get(row.id, row.payload_version) as { raw: Buffer } | undefined
+    return p?.raw ?? row.raw
+  }
+
+  nextInLane(practiceId: string, connector: string, afterId: number): TxRow | undefined {
+    return this.s.nextInLane.get(practiceId, connector, afterId) as TxRow | undefined
+  }
+
+  pendingLanes(): { practice_id: string; connector: string }[] {
+    return this.s.pendingLanes.all() as { practice_id: string; connector: string }[]
+  }
+
+  markProcessing(id: number, now: number): void {
+    this.s.markProcessing.run(now, now, id)
+  }
+
+  finish(f: FinishInput): void {
+    const err = f.error ?? null
+    this.s.finish.run({
+      id: f.id,
+      status: f.status,
+      finished_at: f.finishedAt,
+      duration_ms: Math.max(0, Math.round(f.finishedAt - f.startedAt)),
+      next_attempt_at: f.nextAttemptAt ?? null,
+      parsed: f.parsed ?? null,
+      mapped: f.mapped ?? null,
+      outbound: f.outbound ?? null,
+      response: f.response ?? null,
+      control_id: f.keys?.controlId ?? null,
+      mrn: f.keys?.mrn ?? null,
+      patient_id: f.keys?.patientId ?? null,
+      appointment_id: f.keys?.appointmentId ?? null,
+      message_type: f.keys?.messageType ?? null,
+      error_code: err?.code ?? null,
+      error_message: err?.message ?? null,
+      error_retryable: err ? (err.retryable ? 1 : 0) : null,
+      error_group: err ? errorGroupKey(err.code, err.message) : null,
+      error_at: err ? f.finishedAt : null,
+      filtered_by: f.filteredBy ?? null,
+    })
+    for (const s of f.steps) this.s.step.run(f.id, f.attempt, s.step, s.outcome, Math.round(s.startedAt), s.durationMs, s.detail ?? null)
+  }
+
+  steps(id: number): TxStep[] {
+    return (this.s.steps.all(id) as { attempt: number; step: string; outcome: TxStep['outcome']; started_at: number; duration_ms: number; detail: string | null }[]).map(
+      (r) => ({ attempt: r.attempt, step: r.step, outcome: r.outcome, startedAt: r.started_at, durationMs: r.duration_ms, detail: r.detail }),
+    )
+  }
+
+  payloadVersions(id: number): { version: number; editedBy: string; reason: string | null; createdAt: number; sha256: string }[] {
+    return (this.s.payloads.all(id) as { version: number; edited_by: string; reason: string | null; created_at: number; sha256: string }[]).map((r) => ({
+      version: r.version,
+      editedBy: r.edited_by,
+      reason: r.reason,
+      createdAt: r.created_at,
+      sha256: r.sha256,
+    }))
+  }
+
+  /** Crash recovery: rows that were mid-processing when the engine stopped are queued again. */
+  resetInterrupted(now: number): number {
+    return this.s.resetInterrupted.run(now).changes
+  }
+
+  addPayloadVersion(id: number, raw: Buffer, editedBy: string, reason: string, now: number): number {
+    const versions = this.payloadVersions(id)
+    const version = (versions.at(-1)?.version ?? 0) + 1
+    this.s.insertPayload.run(id, version, raw, sha256(raw), editedBy, reason, now)
+    return version
+  }
+
+  requeue(id: number, now: number, payloadVersion?: number): void {
+    this.s.requeue.run(now, payloadVersion ?? null, id)
+  }
+
+  discard(id: number, reason: string, now: number): void {
+    this.s.discard.run(reason, now, id)
+  }
+
+  counts(practiceId?: string): Partial<Record<TxStatus, number>> {
+    const rows = (practiceId ? this.s.countsPractice.all(practiceId) : this.s.counts.all()) as { status: TxStatus; n: number }[]
+    const out: Partial<Record<TxStatus, number>> = {}
+    for (const r of rows) out[r.status] = r.n
+    return out
+  }
+
+  /**
+   * Keyset pagination, newest first: `before` is the last id of the previous page. The search box
+   * takes an exact business key first (indexed columns) and falls back to full-text search.
+   */
+  list(filter: TxFilter & { before?: number; limit: number }): { items: TxSummary[]; nextCursor: number | null } {
+    const where: string[] = []
+    const params: Record<string, unknown> = {}
+    const add = (clause: string, key: string, value: unknown): void => {
+      if (value === undefined || value === null || value === '') return
+      where.push(clause)
+      params[key] = value
+    }
+    add('practice_id = @practiceId', 'practiceId', filter.practiceId)
+    add('connector = @connector', 'connector', filter.connector)
+    add('channel = @channel', 'channel', filter.channel)
+    add('direction = @direction', 'direction', filter.direction)
+    if (filter.messageType) {
+      where.push('(message_type = @messageType OR message_type LIKE @messageTypePrefix)')
+      params.messageType = filter.messageType
+      params.messageTypePrefix = `${filter.messageType}^%`
+    }
+    if (filter.statuses?.length) {
+      const keys = filter.statuses.map((s, i) => {
+        params[`st${i}`] = s
+        return `@st${i}`
+      })
+      where.push(`status IN (${keys.join(',')})`)
+    }
+    add('error_group = @errorGroup', 'errorGroup', filter.errorGroup)
+    add('received_at >= @from', 'from', filter.from)
+    add('received_at < @to', 'to', filter.to)
+    add('id < @before', 'before', filter.before)
+    const q = filter.q?.trim()
+    if (q) {
+      params.q = q
+      const keyMatch = `(control_id = @q OR mrn = @q OR patient_id = @q OR appointment_id = @q)`
+      const ftsQuery = toFtsQuery(q)
+      if (ftsQuery) {
+        params.fts = ftsQuery
+        where.push(`(${keyMatch} OR id IN (SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH @fts))`)
+      } else {
+        where.push(keyMatch)
+      }
+    }
+    params.limit = filter.limit + 1
+    const sql = `SELECT ${SUMMARY_COLS} FROM transactions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT @limit`
+    const rows = this.db.prepare(sql).all(params) as SummaryRow[]
+    const more = rows.length > filter.limit
+    const items = rows.slice(0, filter.limit).map(toSummary)
+    return { items, nextCursor: more ? items[items.length - 1].id : null }
+  }
+
+  /** Ids matching a filter (for bulk actions on "the whole group or filter"), capped. */
+  ids(filter: TxFilter, cap: number): number[] {
+    const out: number[] = []
+    let before: number | undefined
+    while (out.length < cap) {
+      const page = this.list({ ...filter, before, limit: Math.min(500, cap - out.length) })
+      out.push(...page.items.map((i) => i.id))
+      if (page.nextCursor === null) break
+      before = page.nextCursor
+    }
+    return out
+  }
+}
+
+interface SummaryRow {
+  id: number
+  practice_id: string
+  connector: string
+  channel: string
+  direction: 'in' | 'out'
+  message_type: string | null
+  status: TxStatus
+  attempts: number
+  received_at: number
+  updated_at: number
+  duration_ms: number | null
+  control_id: string | null
+  mrn: string | null
+  patient_id: string | null
+  appointment_id: string | null
+  error_code: string | null
+  error_message: string | null
+  error_retryable: number | null
+  triage_state: string | null
+}
+
+export function toSummary(r: SummaryRow): TxSummary {
+  return {
+    id: r.id,
+    practiceId: r.practice_id,
+    connector: r.connector,
+    channel: r.channel,
+    direction: r.direction,
+    messageType: r.message_type,
+    status: r.status,
+    attempts: r.attempts,
+    receivedAt: r.received_at,
+    updatedAt: r.updated_at,
+    durationMs: r.duration_ms,
+    controlId: r.control_id,
+    mrn: r.mrn,
+    patientId: r.patient_id,
+    appointmentId: r.appointment_id,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    errorRetryable: r.error_retryable === null ? null : r.error_retryable === 1,
+    triageState: (r.triage_state as TxSummary['triageState']) ?? null,
+  }
+}
+
+/**
+ * Turns what a person types into a safe FTS5 query: each word becomes a quoted prefix term, so
+ * FTS operators (AND, NEAR, quotes, column filters) in the input are searched for literally.
+ */
+export function toFtsQuery(q: string): string | null {
+  const words = q.match(/[\p{L}\p{N}]+/gu)
+  if (!words || words.length === 0) return null
+  return words
+    .slice(0, 12)
+    .map((w) => `"${w}"*`)
+    .join(' ')
+}

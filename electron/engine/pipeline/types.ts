@@ -1,0 +1,79 @@
+import type { AppErrorData } from '../../../shared/errors'
+import type { TxStatus } from '../../../shared/api/transactions'
+
+export type Direction = 'in' | 'out'
+export type ContentType = 'hl7v2' | 'json' | 'csv' | 'text'
+
+/** Something received (or to be sent) that must be stored before anything else happens. */
+export interface IncomingTx {
+  practiceId: string
+  connector: string
+  channel: string
+  direction: Direction
+  messageType?: string | null
+  contentType: ContentType
+  raw: Buffer
+  peer?: string | null
+  controlId?: string | null
+  mrn?: string | null
+  patientId?: string | null
+  appointmentId?: string | null
+  /** Idempotency key within (practice, channel); a second receive with the same key returns the first row. */
+  dedupKey?: string | null
+  /** Stored with the row, e.g. the ACK that will be sent once this commit returns. */
+  response?: string | null
+  /** Text indexed for free-text search (defaults to the raw payload as UTF-8). */
+  searchText?: string | null
+  /** Store without processing (e.g. a message rejected at the door); goes straight to `error`. */
+  error?: AppErrorData | null
+  /** Process no earlier than this time (epoch ms). */
+  notBefore?: number | null
+}
+
+export interface ReceiveResult {
+  id: number
+  duplicate: boolean
+  /** For a duplicate: the response stored with the original (e.g. its ACK). */
+  response: string | null
+  status: TxStatus
+}
+
+export interface TxRow {
+  id: number
+  practice_id: string
+  connector: string
+  channel: string
+  direction: Direction
+  message_type: string | null
+  status: TxStatus
+  attempts: number
+  received_at: number
+  updated_at: number
+  started_at: number | null
+  finished_at: number | null
+  duration_ms: number | null
+  next_attempt_at: number | null
+  peer: string | null
+  control_id: string | null
+  mrn: string | null
+  patient_id: string | null
+  appointment_id: string | null
+  dedup_key: string | null
+  content_type: ContentType
+  raw: Buffer
+  raw_sha256: string
+  payload_version: number
+  parsed: string | null
+  mapped: string | null
+  outbound: string | null
+  response: string | null
+  error_code: string | null
+  error_message: string | null
+  error_retryable: number | null
+  error_group: string | null
+  error_at: number | null
+  filtered_by: string | null
+  triage_state: string | null
+  triage_note: string | null
+  discard_reason: string | null
+}

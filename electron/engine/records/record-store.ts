@@ -1,0 +1,201 @@
+/**
+ * Canonical Practice Studio records and their ids in other systems. Upserts are idempotent: a
+ * record is found through any of its external ids, so replaying a message or an API page updates
+ * the same record instead of creating a second one. Every change keeps its before/after.
+ */
+import type { Db } from '../store/database'
+import type { RecordKind } from '../../../shared/records'
+
+export interface ExternalId {
+  system: string
+  value: string
+}
+
+export interface StoredRecord {
+  id: number
+  practiceId: string
+  kind: RecordKind
+  patientRef: number | null
+  data: Record<string, unknown>
+  version: number
+  createdAt: number
+  updatedAt: number
+  externalIds: ExternalId[]
+}
+
+export interface UpsertInput {
+  practiceId: string
+  kind: RecordKind
+  /** Ids that identify this record; the first existing match wins, all are linked afterwards. */
+  ids: ExternalId[]
+  data: Record<string, unknown>
+  patientRef?: number | null
+  txId?: number | null
+  /** replace: the new data is the whole record. merge (default): absent fields keep their values. */
+  mode?: 'merge' | 'replace'
+}
+
+export interface UpsertResult {
+  id: number
+  op: 'create' | 'update' | 'unchanged'
+  before: Record<string, unknown> | null
+  after: Record<string, unknown>
+}
+
+interface RecordRow {
+  id: number
+  practice_id: string
+  kind: RecordKind
+  patient_ref: number | null
+  data: string
+  version: number
+  created_at: number
+  updated_at: number
+}
+
+function keysFor(kind: RecordKind, d: Record<string, unknown>): [string | null, string | null, string | null] {
+  const s = (v: unknown): string | null => (v === undefined || v === null || v === '' ? null : String(v))
+  switch (kind) {
+    case 'patient':
+      return [s(d.mrn), s(d.last_name)?.toLowerCase() ?? null, s(d.date_of_birth)]
+    case 'appointment':
+      return [s(d.start_time), s(d.status), null]
+    case 'observation':
+      return [s(d.code), s(d.observed_at), null]
+    case 'document':
+      return [s(d.document_type), s(d.authored_at), null]
+    case 'financial_transaction':
+      return [s(d.transaction_date), s(d.procedure_code), null]
+    case 'provider':
+      return [s(d.npi), s(d.last_name)?.toLowerCase() ?? null, null]
+    case 'location':
+      return [s(d.name), null, null]
+  }
+}
+
+function stableStringify(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v)
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`
+  const o = v as Record<string, unknown>
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+    .join(',')}}`
+}
+
+export class RecordStore {
+  private readonly s
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {
+    this.s = {
+      byExt: db.prepare('SELECT record_id FROM external_ids WHERE practice_id = ? AND kind = ? AND system = ? AND value = ?'),
+      get: db.prepare('SELECT * FROM records WHERE id = ?'),
+      insert: db.prepare(`INSERT INTO records (practice_id, kind, patient_ref, key1, key2, key3, data, version, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
+      update: db.prepare('UPDATE records SET patient_ref = coalesce(?, patient_ref), key1 = ?, key2 = ?, key3 = ?, data = ?, version = version + 1, updated_at = ? WHERE id = ?'),
+      link: db.prepare('INSERT OR IGNORE INTO external_ids (practice_id, kind, system, value, record_id) VALUES (?, ?, ?, ?, ?)'),
+      extIds: db.prepare('SELECT system, value FROM external_ids WHERE record_id = ? ORDER BY system, value'),
+      change: db.prepare('INSERT INTO record_changes (practice_id, tx_id, record_id, kind, op, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      changesForTx: db.prepare('SELECT record_id, kind, op, before, after, at FROM record_changes WHERE tx_id = ? ORDER BY id'),
+      byKey1: db.prepare('SELECT * FROM records WHERE practice_id = ? AND kind = ? AND key1 = ? ORDER BY id LIMIT 20'),
+      byKey23: db.prepare('SELECT * FROM records WHERE practice_id = ? AND kind = ? AND key2 = ? AND key3 = ? ORDER BY id LIMIT 20'),
+      list: db.prepare('SELECT * FROM records WHERE practice_id = ? AND kind = ? AND id > ? ORDER BY id LIMIT ?'),
+      count: db.prepare('SELECT kind, count(*) AS n FROM records WHERE practice_id = ? GROUP BY kind'),
+    }
+  }
+
+  findByExternalId(practiceId: string, kind: RecordKind, system: string, value: string): StoredRecord | null {
+    const r = this.s.byExt.get(practiceId, kind, system, value) as { record_id: number } | undefined
+    return r ? this.get(r.record_id) : null
+  }
+
+  get(id: number): StoredRecord | null {
+    const row = this.s.get.get(id) as RecordRow | undefined
+    return row ? this.toRecord(row) : null
+  }
+
+  /** Patients whose MRN is `mrn` (key1). */
+  findPatientsByMrn(practiceId: string, mrn: string): StoredRecord[] {
+    return (this.s.byKey1.all(practiceId, 'patient', mrn) as RecordRow[]).map((r) => this.toRecord(r))
+  }
+
+  findPatientsByNameDob(practiceId: string, lastName: string, dob: string): StoredRecord[] {
+    return (this.s.byKey23.all(practiceId, 'patient', lastName.toLowerCase(), dob) as RecordRow[]).map((r) => this.toRecord(r))
+  }
+
+  list(practiceId: string, kind: RecordKind, afterId = 0, limit = 100): StoredRecord[] {
+    return (this.s.list.all(practiceId, kind, afterId, Math.min(limit, 1000)) as RecordRow[]).map((r) => this.toRecord(r))
+  }
+
+  counts(practiceId: string): Partial<Record<RecordKind, number>> {
+    const out: Partial<Record<RecordKind, number>> = {}
+    for (const r of this.s.count.all(practiceId) as { kind: RecordKind; n: number }[]) out[r.kind] = r.n
+    return out
+  }
+
+  changesForTx(txId: number): { recordId: number; kind: string; op: string; before: unknown; after: unknown; at: number }[] {
+    return (this.s.changesForTx.all(txId) as { record_id: number; kind: string; op: string; before: string | null; after: string | null; at: number }[]).map((r) => ({
+      recordId: r.record_id,
+      kind: r.kind,
+      op: r.op,
+      before: r.before ? JSON.parse(r.before) : null,
+      after: r.after ? JSON.parse(r.after) : null,
+      at: r.at,
+    }))
+  }
+
+  /** Create or update, idempotently. Runs in a (nested) transaction. */
+  upsert(input: UpsertInput): UpsertResult {
+    return this.db.transaction((): UpsertResult => {
+      const now = this.now()
+      let existing: StoredRecord | null = null
+      for (const id of input.ids) {
+        existing = this.findByExternalId(input.practiceId, input.kind, id.system, id.value)
+        if (existing) break
+      }
+      const clean = dropUndefined(input.data)
+      if (!existing) {
+        const [k1, k2, k3] = keysFor(input.kind, clean)
+        const info = this.s.insert.run(input.practiceId, input.kind, input.patientRef ?? null, k1, k2, k3, JSON.stringify(clean), now, now)
+        const id = Number(info.lastInsertRowid)
+        for (const x of input.ids) this.s.link.run(input.practiceId, input.kind, x.system, x.value, id)
+        this.s.change.run(input.practiceId, input.txId ?? null, id, input.kind, 'create', null, JSON.stringify(clean), now)
+        return { id, op: 'create', before: null, after: clean }
+      }
+      const before = existing.data
+      const after = input.mode === 'replace' ? clean : { ...before, ...clean }
+      for (const x of input.ids) this.s.link.run(input.practiceId, input.kind, x.system, x.value, existing.id)
+      if (stableStringify(before) === stableStringify(after) && (input.patientRef ?? existing.patientRef) === existing.patientRef) {
+        return { id: existing.id, op: 'unchanged', before, after }
+      }
+      const [k1, k2, k3] = keysFor(input.kind, after)
+      this.s.update.run(input.patientRef ?? null, k1, k2, k3, JSON.stringify(after), now, existing.id)
+      this.s.change.run(input.practiceId, input.txId ?? null, existing.id, input.kind, 'update', JSON.stringify(before), JSON.stringify(after), now)
+      return { id: existing.id, op: 'update', before, after }
+    })()
+  }
+
+  private toRecord(row: RecordRow): StoredRecord {
+    return {
+      id: row.id,
+      practiceId: row.practice_id,
+      kind: row.kind,
+      patientRef: row.patient_ref,
+      data: JSON.parse(row.data) as Record<string, unknown>,
+      version: row.version,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      externalIds: this.s.extIds.all(row.id) as ExternalId[],
+    }
+  }
+}
+
+function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v
+  return out
+}

@@ -1,0 +1,86 @@
+/**
+ * The one SQLCipher database. Opened with a random 256-bit raw key (no PBKDF2: the key is already
+ * uniformly random, so key stretching would only cost ~200 ms per open). Every open selects the
+ * cipher explicitly; the library's default cipher (chacha20) would silently not match.
+ */
+import Database from 'better-sqlite3-multiple-ciphers'
+import { chmodSync, existsSync } from 'node:fs'
+import { AppError } from '../../../shared/errors'
+
+export type Db = Database.Database
+
+export interface OpenOptions {
+  file: string
+  /** 64 hex characters (32 random bytes). */
+  keyHex: string
+  readonly?: boolean
+}
+
+const KEY_RE = /^[0-9a-f]{64}$/i
+
+export function openDatabase(opts: OpenOptions): Db {
+  if (!KEY_RE.test(opts.keyHex)) {
+    throw new AppError('db_key_unavailable', 'The database key is malformed (expected 64 hex characters).')
+  }
+  const isNew = !existsSync(opts.file)
+  let db: Db
+  try {
+    db = new Database(opts.file, { readonly: opts.readonly ?? false })
+  } catch (e) {
+    throw new AppError('db_open_failed', `Cannot open the database file ${opts.file}: ${(e as Error).message}`, { cause: e })
+  }
+  try {
+    db.pragma(`cipher='sqlcipher'`)
+    db.pragma('legacy=4')
+    db.pragma(`key="x'${opts.keyHex}'"`)
+    // Touch the schema: this is where a wrong key or a corrupt/plain file fails (SQLITE_NOTADB).
+    db.prepare('SELECT count(*) AS n FROM sqlite_master').get()
+  } catch (e) {
+    db.close()
+    const code = (e as { code?: string }).code
+    if (code === 'SQLITE_NOTADB') {
+      throw new AppError(
+        'db_open_failed',
+        `The database ${opts.file} cannot be decrypted: the key in the secret store does not match it, or the file is corrupt or not an encrypted Practice Studio database.`,
+        { cause: e },
+      )
+    }
+    throw new AppError('db_open_failed', `Cannot read the database ${opts.file}: ${(e as Error).message}`, { cause: e })
+  }
+  if (!opts.readonly) {
+    // WAL: readers never block the writer. synchronous=FULL: a commit has been fsynced when it
+    // returns, so "durable before acknowledged" survives power loss, not just a process crash.
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    // A backup or a second reader may hold a lock briefly; wait instead of failing the write.
+    db.pragma('busy_timeout = 5000')
+    // Keep temporary tables and sort spills in memory so no cleartext reaches temp files.
+    db.pragma('temp_store = MEMORY')
+    if (isNew) {
+      for (const f of [opts.file, `${opts.file}-wal`, `${opts.file}-shm`]) {
+        try {
+          chmodSync(f, 0o600)
+        } catch {
+          /* -wal/-shm appear lazily */
+        }
+      }
+    }
+  }
+  return db
+}
+
+/** Runs `fn` inside an IMMEDIATE transaction (takes the write lock up front, avoiding upgrade deadlocks). */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate()
+}
+
+/** Maps SQLite failures that callers must treat specially (disk full, busy) to AppErrors. */
+export function mapSqliteError(e: unknown): AppError {
+  if (e instanceof AppError) return e
+  const code = (e as { code?: string }).code ?? ''
+  if (code === 'SQLITE_FULL') return new AppError('storage_full', 'The disk is full: the message was not stored.', { cause: e })
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new AppError('db_locked', 'The database is busy.', { cause: e })
+  if (code.startsWith('SQLITE_IOERR')) return new AppError('storage_full', 'The database could not write to disk.', { cause: e, retryable: true })
+  return new AppError('internal', 'Database error', { cause: e })
+}

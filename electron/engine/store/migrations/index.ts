@@ -1,0 +1,65 @@
+/**
+ * Numbered, forward-only migrations. Each runs in its own transaction and is recorded with a
+ * SHA-256 of its SQL: a shipped migration that was edited afterwards is refused (its checksum no
+ * longer matches), and a database written by a newer build (unknown higher version) is refused
+ * rather than half-understood. Add a migration: new file NNNN-name.ts, append it here, add a test.
+ */
+import { createHash } from 'node:crypto'
+import { AppError } from '../../../../shared/errors'
+import type { Db } from '../database'
+import { migration0001 } from './0001-core'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration0001]
+
+export function checksum(m: Migration): string {
+  return createHash('sha256').update(m.sql).digest('hex')
+}
+
+export interface MigrationReport {
+  applied: number[]
+  current: number
+}
+
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): MigrationReport {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`)
+  const rows = db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as {
+    version: number
+    name: string
+    checksum: string
+  }[]
+  const known = new Map(migrations.map((m) => [m.version, m]))
+  for (const row of rows) {
+    const m = known.get(row.version)
+    if (!m) {
+      throw new AppError(
+        'db_open_failed',
+        `The database was written by a newer version of Practice Studio (schema ${row.version} "${row.name}"). Upgrade the app to open it.`,
+      )
+    }
+    if (checksum(m) !== row.checksum) {
+      throw new AppError('db_open_failed', `Migration ${row.version} "${row.name}" was changed after it was applied; refusing to continue.`)
+    }
+  }
+  const done = new Set(rows.map((r) => r.version))
+  const applied: number[] = []
+  const ordered = [...migrations].sort((a, b) => a.version - b.version)
+  ordered.forEach((m, i) => {
+    if (m.version !== i + 1) throw new AppError('internal', `Migrations must be numbered 1..n without gaps (found ${m.version} at ${i + 1}).`)
+  })
+  for (const m of ordered) {
+    if (done.has(m.version)) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(m.version, m.name, checksum(m), now())
+    }).immediate()
+    applied.push(m.version)
+  }
+  return { applied, current: ordered.length === 0 ? 0 : ordered[ordered.length - 1].version }
+}

@@ -1,0 +1,128 @@
+/**
+ * `npm run serve`: the engine and the console without Electron, on 127.0.0.1 behind a random
+ * session token. Prints the console URL and one line per network listener it opens.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { hostname, userInfo } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { version } from '../../package.json'
+import { AppError } from '../../shared/errors'
+import { CONNECTOR_MODULES } from '../engine/connectors'
+import { defaultDataDir, ensureDataDir, resolveSecretStore } from '../engine/core/data-dir'
+import { openEngine } from '../engine/core/engine'
+import { createLogger, fileSink, stderrSink, type LogLevel } from '../engine/core/logger'
+import { importConfig } from '../engine/config/config-io'
+import { startHttpTransport } from './http-transport'
+
+const USAGE = `Usage: npm run serve -- [options]
+  --data-dir DIR          data folder (default: ${defaultDataDir()})
+  --port N                console port on 127.0.0.1 (default 0 = OS-assigned)
+  --host ADDR             console bind address (default 127.0.0.1)
+  --config FILE           apply a configuration file at start (see docs/CONFIG.md)
+  --master-key-file FILE  master key for the encrypted secrets file (headless, no keychain)
+  --secret-store MODE     auto | keychain | file (default auto)
+  --log-level LEVEL       debug | info | warn | error (default info)
+  --help`
+
+function staticDir(): string | null {
+  const candidates = [join(__dirname, '../renderer'), resolve(process.cwd(), 'out/renderer')]
+  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? null
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      config: { type: 'string' },
+      'master-key-file': { type: 'string' },
+      'secret-store': { type: 'string', default: 'auto' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    process.stdout.write(USAGE + '\n')
+    return
+  }
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('invalid_input', `--port must be 0..65535 (got ${values.port}).`)
+  const mode = values['secret-store']
+  if (mode !== 'auto' && mode !== 'keychain' && mode !== 'file') throw new AppError('invalid_input', '--secret-store must be auto, keychain or file.')
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
+  const level = values['log-level'] as LogLevel
+  ensureDataDir(dataDir)
+  const logger = createLogger({ level, sinks: [stderrSink, fileSink(join(dataDir, 'logs', 'engine.log'))], fields: { pid: process.pid } })
+
+  const { store } = await resolveSecretStore(dataDir, { mode, masterKeyFile: values['master-key-file'] ?? null })
+  if (store.warning) process.stderr.write(`\nWARNING: ${store.warning}\n\n`)
+
+  const operator = `${safeUser()}@${hostname()}`
+  const engine = await openEngine({ dataDir, secrets: store, logger, mode: 'headless', version, operator }, CONNECTOR_MODULES)
+
+  if (values.config) {
+    const text = readFileSync(resolve(values.config), 'utf8')
+    const r = importConfig(
+      { db: engine.ctx.db, practices: engine.ctx.practices, connections: engine.ctx.connections, audit: engine.ctx.audit, mappings: engine.ctx.mappings },
+      text,
+      `${operator} (serve --config)`,
+    )
+    if (!r.ok) {
+      await engine.stop()
+      const lines = r.issues.map((i) => `  ${values.config}:${i.line ?? '?'}:${i.column ?? '?'} ${i.path ? i.path + ': ' : ''}${i.message}`)
+      throw new AppError('config_invalid', `The configuration file is invalid; nothing was applied:\n${lines.join('\n')}`)
+    }
+  }
+
+  await engine.start()
+  const token = randomBytes(24).toString('base64url')
+  const http = await startHttpTransport({
+    dispatch: engine.dispatch,
+    events: engine.ctx.events,
+    token,
+    staticDir: staticDir(),
+    logger: logger.child({ component: 'http' }),
+    actor: `${operator} (console)`,
+    host: values.host,
+    port,
+  })
+
+  for (const l of engine.ctx.listeners()) {
+    if (l.state === 'listening') process.stdout.write(`listening: ${l.kind} ${l.practiceId}/${l.name} ${l.host}:${l.port}\n`)
+  }
+  process.stdout.write(`Console ready: ${http.url}/#token=${token}\n`)
+  logger.info('console ready', { port: http.port, dataDir })
+
+  let stopping = false
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      process.stderr.write('Forced exit.\n')
+      process.exit(1)
+    }
+    stopping = true
+    logger.info('shutting down', { signal })
+    await http.close()
+    await engine.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return 'operator'
+  }
+}
+
+main().catch((e) => {
+  const msg = e instanceof AppError ? `${e.message}` : `Unexpected error: ${(e as Error)?.stack ?? String(e)}`
+  process.stderr.write(`practice-studio serve: ${msg}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,30 @@
+import {
+  IconActivity,
+  IconAlertTriangle,
+  IconBuildingHospital,
+  IconLayoutDashboard,
+  IconListDetails,
+  IconPlugConnected,
+  IconSettings,
+  IconShieldCheck,
+  IconTransform,
+} from '@tabler/icons-react'
+import type { ComponentType } from 'react'
+
+export interface NavItem {
+  path: string
+  label: string
+  icon: ComponentType<{ size?: number; stroke?: number }>
+}
+
+export const NAV: NavItem[] = [
+  { path: '/', label: 'Dashboard', icon: IconLayoutDashboard },
+  { path: '/transactions', label: 'Transactions', icon: IconListDetails },
+  { path: '/errors', label: 'Error queue', icon: IconAlertTriangle },
+  { path: '/mappings', label: 'Mappings', icon: IconTransform },
+  { path: '/connections', label: 'Connections', icon: IconPlugConnected },
+  { path: '/api-logs', label: 'API logs', icon: IconActivity },
+  { path: '/practices', label: 'Practices', icon: IconBuildingHospital },
+  { path: '/audit', label: 'Audit', icon: IconShieldCheck },
+  { path: '/settings', label: 'Settings', icon: IconSettings },
+]

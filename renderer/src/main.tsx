@@ -1,0 +1,62 @@
+import '@mantine/core/styles.css'
+import '@mantine/notifications/styles.css'
+import { Alert, Center, Code, MantineProvider, Stack, Text } from '@mantine/core'
+import { Notifications } from '@mantine/notifications'
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { StrictMode, useEffect, useState } from 'react'
+import { createRoot } from 'react-dom/client'
+import { Router } from 'wouter'
+import { useHashLocation } from 'wouter/use-hash-location'
+import { setTransport } from './api/client'
+import { applyEvent } from './api/live-updates'
+import { createTransport, type Transport } from './api/transport'
+import { PracticeProvider } from './app/practice-context'
+import { Routes } from './app/routes'
+import { Shell } from './app/Shell'
+import { theme } from './app/theme'
+
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { staleTime: 5_000, retry: (n, e) => n < 2 && (e as { retryable?: boolean }).retryable === true, refetchOnWindowFocus: false } },
+})
+
+function App({ transport }: { transport: Transport }) {
+  const [connected, setConnected] = useState(false)
+  useEffect(() => transport.subscribe((name) => applyEvent(queryClient, name), setConnected), [transport])
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Router hook={useHashLocation}>
+        <PracticeProvider>
+          <Shell connected={connected}>
+            <Routes />
+          </Shell>
+        </PracticeProvider>
+      </Router>
+    </QueryClientProvider>
+  )
+}
+
+function NoSession() {
+  return (
+    <Center h="100vh">
+      <Stack maw={560}>
+        <Alert color="orange" title="No console session">
+          <Text size="sm">
+            Open the address that <Code>npm run serve</Code> printed (it ends in <Code>#token=…</Code>). The token changes every time the server starts.
+          </Text>
+        </Alert>
+      </Stack>
+    </Center>
+  )
+}
+
+const transport = createTransport()
+if (transport) setTransport(transport)
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <Notifications position="top-right" />
+      {transport ? <App transport={transport} /> : <NoSession />}
+    </MantineProvider>
+  </StrictMode>,
+)

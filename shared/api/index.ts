@@ -1,0 +1,35 @@
+/**
+ * The one contract between the console and the engine. Every call the UI can make is named here
+ * with zod schemas for its input and output; both transports (Electron IPC, headless HTTP)
+ * validate with these same schemas, and the renderer gets its types from here.
+ */
+import type { z } from 'zod'
+import type { Result } from '../errors'
+import { auditApi } from './audit'
+import { configApi } from './config'
+import { connectionsApi } from './connections'
+import { practicesApi } from './practices'
+import { systemApi } from './system'
+import { transactionsApi } from './transactions'
+
+export const contract = {
+  ...systemApi,
+  ...practicesApi,
+  ...connectionsApi,
+  ...transactionsApi,
+  ...auditApi,
+  ...configApi,
+} as const
+
+export type Contract = typeof contract
+export type Method = keyof Contract
+export type InputOf<M extends Method> = z.input<Contract[M]['input']>
+export type ParsedInputOf<M extends Method> = z.output<Contract[M]['input']>
+export type OutputOf<M extends Method> = z.output<Contract[M]['output']>
+export type CallResult<M extends Method> = Result<OutputOf<M>>
+
+export function isMethod(name: string): name is Method {
+  return Object.prototype.hasOwnProperty.call(contract, name)
+}
+
+export * from './events'

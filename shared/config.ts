@@ -1,0 +1,154 @@
+/**
+ * Configuration schemas: practices, connections and HL7 interfaces. Used by the API contract,
+ * by configuration export/import (docs/CONFIG.md) and by the engine. Secrets are never part of
+ * configuration: a connection only says which secrets it needs; the values live in the keychain.
+ */
+import { z } from 'zod'
+
+export const slugSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lowercase letters, digits and hyphens (e.g. "downtown-health")')
+
+export const ENVIRONMENTS = ['sandbox', 'preview', 'production'] as const
+export const environmentSchema = z.enum(ENVIRONMENTS)
+
+export const timeZoneSchema = z
+  .string()
+  .min(1)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz })
+      return true
+    } catch {
+      return false
+    }
+  }, 'not a known IANA time zone (e.g. "America/New_York")')
+
+export const UNKNOWN_PATIENT_RULES = ['create', 'hold', 'match'] as const
+
+export const practiceSettingsSchema = z.object({
+  /** What an inbound message for a patient we do not know does: create it, hold it in the error queue, or match by MRN / name + DOB (and hold when no match). */
+  unknownPatientRule: z.enum(UNKNOWN_PATIENT_RULES).default('create'),
+  /** Default country for phone numbers without a country code. */
+  phoneCountry: z.string().length(2).default('US'),
+})
+export type PracticeSettings = z.infer<typeof practiceSettingsSchema>
+
+export const practiceConfigSchema = z.object({
+  id: slugSchema,
+  name: z.string().trim().min(1).max(200),
+  athenaPracticeId: z
+    .string()
+    .regex(/^\d{1,10}$/, 'athenaNet practice ids are numeric')
+    .nullable()
+    .default(null),
+  environment: environmentSchema.default('preview'),
+  timeZone: timeZoneSchema.default('America/New_York'),
+  settings: practiceSettingsSchema.default({ unknownPatientRule: 'create', phoneCountry: 'US' }),
+})
+export type PracticeConfig = z.infer<typeof practiceConfigSchema>
+
+// ---- connections -----------------------------------------------------------------------------
+
+export const athenaConnectionConfigSchema = z.object({
+  environment: environmentSchema,
+  /** Overrides the environment's host (used for the local sandbox and for tests). */
+  baseUrl: z.url().nullable().default(null),
+  /** athenaNet client id: not a secret, but entered with the secret on the Connections page. */
+  clientId: z.string().max(200).nullable().default(null),
+  /** Extra OAuth scopes (FHIR `system/*.read`), added to `athena/service/Athenanet.MDP.*`. */
+  fhirScopes: z.array(z.string()).default([]),
+  /** Requests per second allowed by our client-side limiter (athena's real quota is not public). */
+  qps: z.number().positive().max(1000).default(5),
+  dailyQuota: z.number().int().positive().default(50_000),
+  tokenRequestsPerMinute: z.number().int().positive().default(5),
+  timeoutMs: z.number().int().positive().default(30_000),
+  maxRetries: z.number().int().min(0).max(10).default(4),
+})
+export type AthenaConnectionConfig = z.infer<typeof athenaConnectionConfigSchema>
+
+export const tlsConfigSchema = z.object({
+  enabled: z.boolean().default(false),
+  certFile: z.string().nullable().default(null),
+  keyFile: z.string().nullable().default(null),
+  caFile: z.string().nullable().default(null),
+  /** Require and verify a client certificate (mutual TLS). */
+  requestClientCert: z.boolean().default(false),
+})
+
+export const ACK_MODES = ['commit', 'application'] as const
+
+export const hl7FilterRuleSchema = z.object({
+  name: z.string().min(1),
+  action: z.enum(['accept', 'reject']),
+  messageTypes: z.array(z.string()).default([]), // e.g. ['ADT', 'SIU^S12']
+  sendingFacilities: z.array(z.string()).default([]),
+  processingIds: z.array(z.enum(['P', 'T', 'D'])).default([]),
+  /** Field conditions, all must hold: { path: 'PV1-2', op: 'equals'|'not_equals'|'in'|'empty'|'not_empty'|'matches', value? } */
+  conditions: z
+    .array(
+      z.object({
+        path: z.string().min(1),
+        op: z.enum(['equals', 'not_equals', 'in', 'empty', 'not_empty', 'matches']),
+        value: z.union([z.string(), z.array(z.string())]).optional(),
+      }),
+    )
+    .default([]),
+})
+export type Hl7FilterRule = z.infer<typeof hl7FilterRuleSchema>
+
+export const hl7InboundConfigSchema = z.object({
+  host: z.string().default('127.0.0.1'),
+  /** 0 = OS-assigned (printed at start). */
+  port: z.number().int().min(0).max(65535),
+  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false }),
+  /** Peer IP addresses allowed to connect; empty = any (only sensible on loopback or inside a VPN). */
+  allowedPeers: z.array(z.string()).default([]),
+  maxFrameBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  idleTimeoutSeconds: z.number().int().min(0).default(600),
+  maxConnections: z.number().int().positive().default(32),
+  /** commit: ACK AA/CA once the message is durably stored (store-and-forward). application: ACK after processing, reflecting its outcome. */
+  ackMode: z.enum(ACK_MODES).default('commit'),
+  /** Message types this interface accepts (MSH-9.1 or MSH-9.1^MSH-9.2); anything else gets AR. Empty = all supported. */
+  messageTypes: z.array(z.string()).default([]),
+  filters: z.array(hl7FilterRuleSchema).default([]),
+})
+export type Hl7InboundConfig = z.infer<typeof hl7InboundConfigSchema>
+
+export const hl7OutboundConfigSchema = z.object({
+  host: z.string(),
+  port: z.number().int().min(1).max(65535),
+  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false }),
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+  responseTimeoutMs: z.number().int().positive().default(30_000),
+  maxAttempts: z.number().int().positive().default(10),
+  backoffBaseMs: z.number().int().positive().default(1_000),
+  backoffCapMs: z.number().int().positive().default(5 * 60_000),
+  /** Message types generated for this destination, e.g. ['SIU^S12','SIU^S14','SIU^S15']. */
+  messageTypes: z.array(z.string()).default(['SIU^S12', 'SIU^S14', 'SIU^S15']),
+  sendingApplication: z.string().default('PRACTICESTUDIO'),
+  sendingFacility: z.string().default(''),
+  receivingApplication: z.string().default(''),
+  receivingFacility: z.string().default(''),
+  version: z.string().default('2.5.1'),
+})
+export type Hl7OutboundConfig = z.infer<typeof hl7OutboundConfigSchema>
+
+export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound'] as const
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number]
+
+/** Which secrets each kind of connection can hold (values never leave the keychain). */
+export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret' | 'password' | 'private_key' | 'tls_key')[]> = {
+  'athena-rest': ['client_secret'],
+  'hl7-inbound': [],
+  'hl7-outbound': [],
+}
+
+export const connectionConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('athena-rest'), name: slugSchema, enabled: z.boolean().default(true), config: athenaConnectionConfigSchema }),
+  z.object({ kind: z.literal('hl7-inbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7InboundConfigSchema }),
+  z.object({ kind: z.literal('hl7-outbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7OutboundConfigSchema }),
+])
+export type ConnectionConfig = z.infer<typeof connectionConfigSchema>
