@@ -88,7 +88,7 @@ export async function startServe(opts: { dataDir?: string; args?: string[]; env?
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(input),
       })
-      return res.json()
+      return (await res.json()) as never
     },
   }
 }

@@ -19,6 +19,15 @@ import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector
 import { sha256 as sha, type StepRecord, type TransactionsRepo } from './transactions-repo'
 import type { IncomingTx, ReceiveResult, TxRow } from './types'
 
+export interface PreviewResult {
+  steps: StepRecord[]
+  parsed: unknown
+  mapped: unknown
+  keys: BusinessKeys
+  error: AppErrorData | null
+  filteredBy: string | null
+}
+
 interface Lane {
   key: string
   practiceId: string
@@ -171,6 +180,60 @@ export class Pipeline {
     })
     for (const t of touched) this.noteChanged(t.practiceId, t.id, 'discarded')
     return { discarded, skipped }
+  }
+
+  /**
+   * Dry run: parse, filter and map a transaction (optionally with an edited payload) without
+   * applying anything or changing its row. The console shows this before an edit is reprocessed.
+   */
+  async preview(id: number, raw?: Buffer): Promise<PreviewResult> {
+    const row = this.d.repo.get(id)
+    if (!row) throw new AppError('not_found', `Transaction ${id} does not exist.`)
+    const handler = this.handlers.get(`${row.connector}:${row.direction}`)
+    const steps: StepRecord[] = []
+    const stage: { parsed?: unknown; mapped?: unknown } = {}
+    const keys: BusinessKeys = {}
+    const clock = this.d.clock
+    const runStep = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
+      const t0 = clock.monotonic()
+      try {
+        const v = await fn()
+        steps.push({ step: name, outcome: 'ok', startedAt: clock.now(), durationMs: round(clock.monotonic() - t0) })
+        return v
+      } catch (e) {
+        const err = toErrorData(e)
+        steps.push({ step: name, outcome: 'error', startedAt: clock.now(), durationMs: round(clock.monotonic() - t0), detail: `${err.code}: ${err.message}` })
+        throw e
+      }
+    }
+    const ctx: ProcessContext = {
+      tx: row,
+      payload: raw ?? this.d.repo.currentPayload(row),
+      attempt: row.attempts + 1,
+      records: this.d.records,
+      logger: this.d.logger.child({ tx: row.id, preview: true }),
+      clock,
+      signal: this.abort.signal,
+      step: runStep,
+      setKeys: (k) => Object.assign(keys, k),
+      setParsed: (v) => (stage.parsed = v),
+      setMapped: (v) => (stage.mapped = v),
+      setOutbound: () => undefined,
+      setResponse: () => undefined,
+    }
+    let error: AppErrorData | null = null
+    let filteredBy: string | null = null
+    let mapped: unknown
+    try {
+      if (!handler) throw new AppError('unsupported_message', `No handler for ${row.connector} transactions.`)
+      const parsed = await runStep('parse', () => handler.parse(ctx))
+      const decision = handler.filter ? await runStep('filter', () => handler.filter!(parsed, ctx)) : ({ accept: true } as const)
+      if (!decision.accept) filteredBy = decision.rule
+      else mapped = await runStep('map', () => handler.map(parsed, ctx))
+    } catch (e) {
+      error = toErrorData(e)
+    }
+    return { steps, parsed: stage.parsed ?? null, mapped: stage.mapped ?? mapped ?? null, keys, error, filteredBy }
   }
 
   /** Makes sure the lane for (practice, connector) is running. */

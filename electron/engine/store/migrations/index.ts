@@ -50,9 +50,16 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS, n
   const done = new Set(rows.map((r) => r.version))
   const applied: number[] = []
   const ordered = [...migrations].sort((a, b) => a.version - b.version)
+  // Numbers are reserved per area (see docs/ARCHITECTURE.md), so gaps are allowed; duplicates are not.
   ordered.forEach((m, i) => {
-    if (m.version !== i + 1) throw new AppError('internal', `Migrations must be numbered 1..n without gaps (found ${m.version} at ${i + 1}).`)
+    if (i > 0 && m.version === ordered[i - 1].version) throw new AppError('internal', `Two migrations share version ${m.version}.`)
   })
+  const highestApplied = rows.length ? rows[rows.length - 1].version : 0
+  for (const m of ordered) {
+    if (!done.has(m.version) && m.version < highestApplied) {
+      throw new AppError('db_open_failed', `Migration ${m.version} "${m.name}" is older than the newest applied one (${highestApplied}); migrations are forward-only.`)
+    }
+  }
   for (const m of ordered) {
     if (done.has(m.version)) continue
     db.transaction(() => {
