@@ -10,7 +10,7 @@ export function systemHandlers(ctx: EngineContext): Pick<Handlers, 'system.statu
       mode: ctx.mode,
       startedAt: ctx.startedAt,
       dataDir: ctx.dataDir,
-      database: { file: ctx.dbFile, encrypted: true, schemaVersion: MIGRATIONS.length, sizeBytes: databaseSize(ctx) },
+      database: { file: ctx.dbFile, encrypted: true, schemaVersion: Math.max(...MIGRATIONS.map((m) => m.version)), sizeBytes: databaseSize(ctx) },
       secretStore: { kind: ctx.secrets.kind, location: ctx.secrets.location, ...(ctx.secrets.warning ? { warning: ctx.secrets.warning } : {}) },
       engines: [{ name: 'pipeline', state: 'running' as const }, ...[...ctx.services.values()].map((s) => s.status())],
       listeners: ctx.listeners(),

@@ -26,7 +26,8 @@ import type { Logger } from './logger'
 import type { Service } from './service'
 import { createDispatcher, type Dispatch } from '../api/dispatcher'
 import { buildHandlers } from '../api/handlers'
-import type { MappingSetsPort } from '../config/config-io'
+import { MappingStore } from '../mapping-store/mapping-store'
+import { loadDefaultMappingSets } from '../mapping'
 
 export interface EngineOptions {
   dataDir: string
@@ -63,7 +64,7 @@ export interface EngineContext {
   readonly pipeline: Pipeline
   readonly services: Map<string, Service>
   readonly connectivity: Map<string, ConnectivityTester>
-  mappings?: MappingSetsPort
+  readonly mappings: MappingStore
   /** Tells every service that configuration changed (listeners start/stop accordingly). */
   reloadServices(): Promise<void>
   listeners(): ListenerStatus[]
@@ -105,6 +106,8 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const txRepo = new TransactionsRepo(db)
   const pipeline = new Pipeline({ repo: txRepo, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }) })
   const services = new Map<string, Service>()
+  const mappings = new MappingStore(db, audit, clock)
+  mappings.registerDefaults(loadDefaultMappingSets())
 
   const ctx: EngineContext = {
     dataDir: opts.dataDir,
@@ -127,6 +130,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     pipeline,
     services,
     connectivity: new Map(),
+    mappings,
     async reloadServices() {
       for (const s of services.values()) {
         try {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { AppError } from '../../../../shared/errors'
 import type { Db } from '../database'
 import { migration0001 } from './0001-core'
+import { migration0010 } from './0010-mapping'
 
 export interface Migration {
   version: number
@@ -15,7 +16,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')

@@ -1,0 +1,276 @@
+/**
+ * Mapping sets as the engine runs them: the shipped defaults (registered by each connector
+ * module), plus each practice's published override on top. Connectors ask `effective()` for the
+ * set to evaluate and report code-map misses with `recordMisses()`; the mapping studio edits
+ * drafts, publishes versions and rolls back through the same store.
+ */
+import { AppError } from '../../../shared/errors'
+import { mappingOverrideSchema, mappingSetSchema, type CodeMiss, type MappingOverride, type MappingSet, type Provenance } from '../../../shared/mapping'
+import type { AuditLog } from '../audit/audit-log'
+import type { Clock } from '../core/clock'
+import { applyOverride } from '../mapping'
+import type { Db } from '../store/database'
+import type { MappingSetsPort } from '../config/config-io'
+
+export interface EffectiveSet {
+  set: MappingSet
+  /** Published override version in force, or null when the practice runs the shipped default. */
+  version: number | null
+  provenance: Record<string, Provenance>
+  codeMapEntries: Record<string, Record<string, Provenance>>
+}
+
+export interface MappingVersion {
+  version: number
+  author: string
+  comment: string
+  createdAt: number
+  rolledBackFrom: number | null
+  override: MappingOverride
+}
+
+export interface CodeMissRow {
+  setKey: string
+  mapName: string
+  value: string
+  count: number
+  firstSeen: number
+  lastSeen: number
+  examples: number[]
+  resolvedAt: number | null
+}
+
+interface VersionRow {
+  version: number
+  body: string
+  author: string
+  comment: string
+  created_at: number
+  rolled_back_from: number | null
+}
+
+const MAX_EXAMPLES = 20
+
+export class MappingStore implements MappingSetsPort {
+  private readonly defaults = new Map<string, MappingSet>()
+  private readonly cache = new Map<string, EffectiveSet>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Connector modules register the shipped sets they use. */
+  registerDefaults(sets: MappingSet[]): void {
+    for (const s of sets) {
+      const parsed = mappingSetSchema.parse(s)
+      if (this.defaults.has(parsed.key)) throw new AppError('internal', `mapping set ${parsed.key} registered twice`)
+      this.defaults.set(parsed.key, parsed)
+    }
+  }
+
+  defaultKeys(): string[] {
+    return [...this.defaults.keys()].sort()
+  }
+
+  shipped(key: string): MappingSet {
+    const s = this.defaults.get(key)
+    if (!s) throw new AppError('not_found', `There is no mapping set "${key}".`)
+    return structuredClone(s)
+  }
+
+  /** The set a connector evaluates for this practice right now. */
+  effective(practiceId: string, key: string): EffectiveSet {
+    const latest = this.latestVersion(practiceId, key)
+    const cacheKey = `${practiceId}\u0000${key}\u0000${latest?.version ?? 0}`
+    const hit = this.cache.get(cacheKey)
+    if (hit) return hit
+    const base = this.shipped(key)
+    let result: EffectiveSet
+    if (!latest) {
+      result = { set: base, version: null, provenance: Object.fromEntries(base.fields.map((f) => [f.id, 'inherited' as const])), codeMapEntries: {} }
+    } else {
+      const r = applyOverride(base, latest.override)
+      result = { set: r.set, version: latest.version, provenance: r.provenance, codeMapEntries: r.codeMapEntries }
+    }
+    this.cache.set(cacheKey, result)
+    return result
+  }
+
+  /** Effective set for an arbitrary override (drafts, previews, tests). */
+  withOverride(key: string, override: MappingOverride | null): EffectiveSet {
+    const base = this.shipped(key)
+    if (!override) return { set: base, version: null, provenance: Object.fromEntries(base.fields.map((f) => [f.id, 'inherited' as const])), codeMapEntries: {} }
+    const r = applyOverride(base, override)
+    return { set: r.set, version: null, provenance: r.provenance, codeMapEntries: r.codeMapEntries }
+  }
+
+  latestVersion(practiceId: string, key: string): MappingVersion | null {
+    const r = this.db
+      .prepare('SELECT * FROM mapping_versions WHERE practice_id = ? AND set_key = ? ORDER BY version DESC LIMIT 1')
+      .get(practiceId, key) as VersionRow | undefined
+    return r ? toVersion(r) : null
+  }
+
+  versions(practiceId: string, key: string): MappingVersion[] {
+    return (this.db.prepare('SELECT * FROM mapping_versions WHERE practice_id = ? AND set_key = ? ORDER BY version DESC').all(practiceId, key) as VersionRow[]).map(toVersion)
+  }
+
+  getVersion(practiceId: string, key: string, version: number): MappingVersion {
+    const r = this.db.prepare('SELECT * FROM mapping_versions WHERE practice_id = ? AND set_key = ? AND version = ?').get(practiceId, key, version) as VersionRow | undefined
+    if (!r) throw new AppError('not_found', `Version ${version} of ${key} does not exist for practice "${practiceId}".`)
+    return toVersion(r)
+  }
+
+  draft(practiceId: string, key: string): { override: MappingOverride; basedOn: number | null; updatedAt: number; updatedBy: string } | null {
+    const r = this.db.prepare('SELECT * FROM mapping_drafts WHERE practice_id = ? AND set_key = ?').get(practiceId, key) as
+      | { body: string; based_on: number | null; updated_at: number; updated_by: string }
+      | undefined
+    return r ? { override: mappingOverrideSchema.parse(JSON.parse(r.body)), basedOn: r.based_on, updatedAt: r.updated_at, updatedBy: r.updated_by } : null
+  }
+
+  /** Saves the draft (not live). Validates it by applying it to the shipped set. */
+  saveDraft(practiceId: string, key: string, override: MappingOverride, actor: string): void {
+    const o = mappingOverrideSchema.parse({ ...override, baseKey: key })
+    this.withOverride(key, o) // throws config_invalid on an override that cannot apply
+    const basedOn = this.latestVersion(practiceId, key)?.version ?? null
+    this.db
+      .prepare(`INSERT INTO mapping_drafts (practice_id, set_key, body, based_on, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (practice_id, set_key) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at`)
+      .run(practiceId, key, JSON.stringify(o), basedOn, actor, this.clock.now())
+  }
+
+  discardDraft(practiceId: string, key: string): void {
+    this.db.prepare('DELETE FROM mapping_drafts WHERE practice_id = ? AND set_key = ?').run(practiceId, key)
+  }
+
+  /** Publishes an override as a new version; it is live from now on. */
+  publish(practiceId: string, key: string, override: MappingOverride, comment: string, actor: string, opts: { rolledBackFrom?: number } = {}): MappingVersion {
+    const o = mappingOverrideSchema.parse({ ...override, baseKey: key })
+    this.withOverride(key, o)
+    return this.db.transaction(() => {
+      const version = (this.latestVersion(practiceId, key)?.version ?? 0) + 1
+      const now = this.clock.now()
+      this.db
+        .prepare('INSERT INTO mapping_versions (practice_id, set_key, version, body, author, comment, created_at, rolled_back_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(practiceId, key, version, JSON.stringify(o), actor, comment, now, opts.rolledBackFrom ?? null)
+      this.discardDraft(practiceId, key)
+      this.audit.append({
+        actor,
+        action: opts.rolledBackFrom ? 'mapping.rollback' : 'mapping.publish',
+        practiceId,
+        targetType: 'mapping_set',
+        targetId: key,
+        details: { version, comment, ...(opts.rolledBackFrom ? { restoredVersion: opts.rolledBackFrom } : {}) },
+      })
+      return this.getVersion(practiceId, key, version)
+    })()
+  }
+
+  /** One action: publishes a copy of an older version. */
+  rollback(practiceId: string, key: string, toVersion: number, actor: string, comment?: string): MappingVersion {
+    const v = this.getVersion(practiceId, key, toVersion)
+    return this.publish(practiceId, key, v.override, comment ?? `Roll back to version ${toVersion}`, actor, { rolledBackFrom: toVersion })
+  }
+
+  /** Counts code-map misses from one evaluation (idempotent per transaction: a replay does not double count). */
+  recordMisses(practiceId: string, key: string, misses: CodeMiss[], txId: number | null): void {
+    if (misses.length === 0) return
+    const now = this.clock.now()
+    const get = this.db.prepare('SELECT count, examples FROM code_misses WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?')
+    const upsert = this.db.prepare(`INSERT INTO code_misses (practice_id, set_key, map_name, value, count, first_seen, last_seen, examples, resolved_at)
+      VALUES (@p, @k, @m, @v, @count, @now, @now, @examples, NULL)
+      ON CONFLICT (practice_id, set_key, map_name, value) DO UPDATE SET count = @count, last_seen = @now, examples = @examples, resolved_at = NULL`)
+    this.db.transaction(() => {
+      const seen = new Set<string>()
+      for (const m of misses) {
+        const id = `${m.map}\u0000${m.value}`
+        if (seen.has(id)) continue
+        seen.add(id)
+        const cur = get.get(practiceId, key, m.map, m.value) as { count: number; examples: string } | undefined
+        const examples: number[] = cur ? (JSON.parse(cur.examples) as number[]) : []
+        if (txId !== null && examples.includes(txId)) continue
+        if (txId !== null) {
+          examples.push(txId)
+          if (examples.length > MAX_EXAMPLES) examples.shift()
+        }
+        upsert.run({ p: practiceId, k: key, m: m.map, v: m.value, count: (cur?.count ?? 0) + 1, now, examples: JSON.stringify(examples) })
+      }
+    })()
+  }
+
+  misses(practiceId: string, opts: { includeResolved?: boolean } = {}): CodeMissRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM code_misses WHERE practice_id = ? ${opts.includeResolved ? '' : 'AND resolved_at IS NULL'} ORDER BY count DESC, last_seen DESC LIMIT 1000`)
+      .all(practiceId) as { set_key: string; map_name: string; value: string; count: number; first_seen: number; last_seen: number; examples: string; resolved_at: number | null }[]
+    return rows.map((r) => ({
+      setKey: r.set_key,
+      mapName: r.map_name,
+      value: r.value,
+      count: r.count,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      examples: JSON.parse(r.examples) as number[],
+      resolvedAt: r.resolved_at,
+    }))
+  }
+
+  markMissResolved(practiceId: string, key: string, mapName: string, value: string): void {
+    this.db.prepare('UPDATE code_misses SET resolved_at = ? WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?').run(this.clock.now(), practiceId, key, mapName, value)
+  }
+
+  // ---- configuration export/import (MappingSetsPort) ----------------------------------------
+
+  exportOverrides(practiceId: string): Record<string, unknown>[] {
+    const keys = this.db.prepare('SELECT DISTINCT set_key FROM mapping_versions WHERE practice_id = ? ORDER BY set_key').all(practiceId) as { set_key: string }[]
+    return keys.map((k) => {
+      const { practiceId: _p, ...o } = this.latestVersion(practiceId, k.set_key)!.override
+      return o as Record<string, unknown>
+    })
+  }
+
+  validateOverrides(_practiceId: string, sets: Record<string, unknown>[]): { index: number; path: (string | number)[]; message: string }[] {
+    const issues: { index: number; path: (string | number)[]; message: string }[] = []
+    sets.forEach((raw, index) => {
+      const r = mappingOverrideSchema.safeParse(raw)
+      if (!r.success) {
+        for (const i of r.error.issues) issues.push({ index, path: i.path as (string | number)[], message: i.message })
+        return
+      }
+      if (!this.defaults.has(r.data.baseKey)) {
+        issues.push({ index, path: ['baseKey'], message: `unknown mapping set "${r.data.baseKey}" (known: ${this.defaultKeys().join(', ')})` })
+        return
+      }
+      try {
+        this.withOverride(r.data.baseKey, r.data)
+      } catch (e) {
+        issues.push({ index, path: [], message: (e as Error).message })
+      }
+    })
+    return issues
+  }
+
+  importOverrides(practiceId: string, sets: Record<string, unknown>[], actor: string): number {
+    let n = 0
+    for (const raw of sets) {
+      const o = mappingOverrideSchema.parse(raw)
+      const cur = this.latestVersion(practiceId, o.baseKey)
+      if (cur && JSON.stringify(cur.override) === JSON.stringify({ ...o, baseKey: o.baseKey })) continue
+      this.publish(practiceId, o.baseKey, o, 'Imported from a configuration file', actor)
+      n++
+    }
+    return n
+  }
+}
+
+function toVersion(r: VersionRow): MappingVersion {
+  return {
+    version: r.version,
+    author: r.author,
+    comment: r.comment,
+    createdAt: r.created_at,
+    rolledBackFrom: r.rolled_back_from,
+    override: mappingOverrideSchema.parse(JSON.parse(r.body)),
+  }
+}

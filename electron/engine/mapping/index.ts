@@ -1,0 +1,11 @@
+/** The mapping engine's public surface; connectors and the API layer import from here. */
+export type { SourceAccessor } from './source'
+export type { MappingContext } from './mapping-context'
+export { evaluateMapping } from './evaluate-mapping'
+export { jsonAccessor, csvRowAccessor } from './json-accessor'
+export { applyOverride, type OverrideResult } from './apply-override'
+export { diffMappingSets } from './diff-mapping-sets'
+export { runMappingTests, runMappingTest, defaultAccessorFor, type AccessorFor } from './run-mapping-tests'
+export { listTargetPaths } from './target-paths'
+export { lintMappingSet } from './lint-mapping-set'
+export { loadDefaultMappingSets, getDefaultMappingSet } from './default-sets'
