@@ -1,0 +1,10 @@
+/** Typed segment readers (plain objects) and the composite types they return. */
+export type { Address, Coded, EntityId, Hd, Identifier, Location, Money, Organization, PersonName, PersonRef, Telecom } from './datatypes'
+export * from './header'
+export * from './patient'
+export * from './visit'
+export * from './insurance'
+export * from './scheduling'
+export * from './observation'
+export * from './financial'
+export * from './document'

@@ -1,0 +1,61 @@
+/** Walks the shared HL7 corpus (../shared/corpus/hl7/<TYPE>/*.hl7); never a hard-coded list. */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const CORPUS_DIR = process.env.HL7_CORPUS_DIR ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../shared/corpus/hl7')
+
+export interface CorpusFile {
+  folder: string
+  name: string
+  path: string
+  bytes: Buffer
+}
+
+export function corpusFiles(filter: (folder: string) => boolean = () => true): CorpusFile[] {
+  const out: CorpusFile[] = []
+  for (const folder of readdirSync(CORPUS_DIR).sort()) {
+    const dir = join(CORPUS_DIR, folder)
+    if (!statSync(dir).isDirectory() || !filter(folder)) continue
+    for (const name of readdirSync(dir).sort()) {
+      if (!name.endsWith('.hl7')) continue
+      const path = join(dir, name)
+      out.push({ folder, name, path, bytes: readFileSync(path) })
+    }
+  }
+  return out
+}
+
+export const validFiles = (): CorpusFile[] => corpusFiles((f) => f !== '_invalid')
+export const invalidFiles = (): CorpusFile[] => corpusFiles((f) => f === '_invalid')
+
+/** Deterministic PRNG (mulberry32) so fuzz and segmentation runs are reproducible from a seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** A fixed clock for ACK timestamps and sender timeouts driven by real timers. */
+export const fixedClock = (nowMs: number) => ({
+  now: () => nowMs,
+  monotonic: () => performance.now(),
+  sleep: (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((res, rej) => {
+      if (signal?.aborted) return rej(signal.reason)
+      const t = setTimeout(res, ms)
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t)
+          rej(signal.reason)
+        },
+        { once: true },
+      )
+    }),
+})
