@@ -12,7 +12,11 @@ const NATIVE_AND_NODE_ONLY = ['better-sqlite3', 'better-sqlite3-multiple-ciphers
 
 const electronBan = {
   paths: [{ name: 'electron', message: 'Layer rule 1: the engine, headless server and sandbox run under plain Node and never import electron.' }],
-  patterns: [{ group: ['electron/*', '**/electron/main/**', '**/electron/preload/**'], message: 'Layer rule 1: no Electron shell code outside electron/main and electron/preload.' }],
+  patterns: [
+    { group: ['electron/*', '**/electron/main/**', '**/electron/preload/**'], message: 'Layer rule 1: no Electron shell code outside electron/main and electron/preload.' },
+    // Relative paths from electron/<x>/ into the shell: ../main/…, ../../main/…, ../preload/…
+    { regex: '^(\\.\\./)+(main|preload)(/|$)', message: 'Layer rule 1: no Electron shell code outside electron/main and electron/preload.' },
+  ],
 }
 
 export default tseslint.config(

@@ -47,7 +47,8 @@ export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
         const issues = issuesOf(e)
         return { ok: false, error: { code: 'invalid_input', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), retryable: false, details: { issues } } }
       }
-      if (!(e instanceof AppError)) logger.error('handler failed', { method, error: (e as Error)?.name, message: (e as Error)?.message })
+      // Type and code only: an unexpected error's message can quote the data it choked on.
+      if (!(e instanceof AppError)) logger.error('handler failed', { method, error: (e as Error)?.name, code: (e as { code?: unknown })?.code })
       return { ok: false, error: toErrorData(e) }
     }
   }

@@ -369,7 +369,8 @@ export class Pipeline {
       } else {
         status = 'error'
       }
-      if (error.code === 'internal') logger.error('processing failed with an unexpected error', { tx: row.id, error: (e as Error)?.message })
+      // The type and code only: an unexpected error's message can quote the payload (e.g. JSON.parse's SyntaxError).
+      if (error.code === 'internal') logger.error('processing failed with an unexpected error', { tx: row.id, error: (e as Error)?.name ?? typeof e, code: (e as { code?: unknown })?.code })
     }
     const finishedAt = clock.now()
     await batcher.run(() =>
