@@ -5,7 +5,7 @@
  * DELETE; the chain catches tampering that bypasses them (e.g. with the sqlite CLI and the key).
  * Details carry ids and codes, never payloads or PHI.
  */
-import { createHash } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { Db } from '../store/database'
 import type { Clock } from '../core/clock'
 
@@ -71,6 +71,8 @@ export class AuditLog {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Key (from the secret store) for checkpoints; without it only the chain itself is verified. */
+    private readonly checkpointKey: Buffer | null = null,
   ) {
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
     this.insert = db.prepare(
@@ -124,8 +126,49 @@ export class AuditLog {
     return (this.db.prepare(sql).all(...params) as AuditRow[]).map(toEntry)
   }
 
-  /** Walks the whole chain. Returns the first sequence number whose row does not verify, if any. */
+  /**
+   * Signs the current head (seq, hash) with a key that lives outside the database. The chain alone
+   * cannot show that its newest rows were deleted, or that the whole chain was recomputed; a
+   * checkpoint can, because forging one needs the key from the OS keychain.
+   */
+  checkpoint(): void {
+    if (!this.checkpointKey) return
+    const head = this.last.get() as { seq: number; hash: string } | undefined
+    if (!head) return
+    const cur = this.readCheckpoint()
+    if (cur && cur.seq === head.seq && cur.hash === head.hash) return
+    const body = { seq: head.seq, hash: head.hash, at: this.clock.now() }
+    const value = JSON.stringify({ ...body, mac: this.mac(body) })
+    this.db.prepare("INSERT INTO settings (key, value) VALUES ('audit.checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(value)
+  }
+
+  private mac(body: { seq: number; hash: string; at: number }): string {
+    return createHmac('sha256', this.checkpointKey!).update(`${body.seq}\n${body.hash}\n${body.at}`).digest('hex')
+  }
+
+  private readCheckpoint(): { seq: number; hash: string; at: number; mac: string } | null {
+    const r = this.db.prepare("SELECT value FROM settings WHERE key = 'audit.checkpoint'").get() as { value: string } | undefined
+    return r ? (JSON.parse(r.value) as { seq: number; hash: string; at: number; mac: string }) : null
+  }
+
+  /** Walks the whole chain, then checks it against the signed checkpoint. Reports the first sequence number that does not verify. */
   verify(): { ok: boolean; checked: number; firstBrokenSeq: number | null; reason?: string } {
+    const chain = this.verifyChain()
+    if (!chain.ok || !this.checkpointKey) return chain
+    const cp = this.readCheckpoint()
+    if (!cp) return chain
+    const expected = Buffer.from(this.mac(cp), 'hex')
+    const given = Buffer.from(String(cp.mac), 'hex')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return { ok: false, checked: chain.checked, firstBrokenSeq: cp.seq, reason: 'checkpoint signature does not verify' }
+    }
+    if (cp.seq > chain.checked) return { ok: false, checked: chain.checked, firstBrokenSeq: chain.checked + 1, reason: `entries ${chain.checked + 1}..${cp.seq} were removed` }
+    const row = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').get(cp.seq) as { hash: string } | undefined
+    if (!row || row.hash !== cp.hash) return { ok: false, checked: chain.checked, firstBrokenSeq: 1, reason: `the chain was rewritten (entry ${cp.seq} does not match its signed checkpoint)` }
+    return chain
+  }
+
+  private verifyChain(): { ok: boolean; checked: number; firstBrokenSeq: number | null; reason?: string } {
     let prev = GENESIS_HASH
     let expectedSeq = 1
     let checked = 0

@@ -5,6 +5,7 @@
  */
 export type SecretName =
   | 'db-key'
+  | 'audit-key'
   | `connection:${string}:client_secret`
   | `connection:${string}:client_id`
   | `connection:${string}:password`

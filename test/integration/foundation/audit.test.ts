@@ -115,6 +115,63 @@ describe('hash chain', () => {
   })
 })
 
+describe('signed checkpoint (keyed with a secret outside the database)', () => {
+  function signedLog(n: number): { db: Db; audit: AuditLog; key: Buffer } {
+    const db = openDatabase({ file: join(tempDir(), 'audit-cp.db'), keyHex: randomKeyHex() })
+    migrate(db)
+    const clock = manualClock()
+    const key = Buffer.from(randomKeyHex(), 'hex')
+    const audit = new AuditLog(db, clock, key)
+    for (let i = 1; i <= n; i++) {
+      clock.advance(1000)
+      audit.append({ actor: 'u@h', action: 'practice.update', details: { i } })
+    }
+    audit.checkpoint()
+    return { db, audit, key }
+  }
+
+  it('verifies an intact chain against its checkpoint', () => {
+    const { audit } = signedLog(5)
+    expect(audit.verify()).toEqual({ ok: true, checked: 5, firstBrokenSeq: null })
+  })
+
+  it('detects the newest entries being deleted (the chain alone cannot)', () => {
+    const { db, audit } = signedLog(6)
+    dropTriggers(db)
+    db.prepare('DELETE FROM audit_log WHERE seq >= 5').run()
+    const r = audit.verify()
+    expect(r.ok).toBe(false)
+    expect(r.firstBrokenSeq).toBe(5)
+    expect(r.reason).toMatch(/5\.\.6 were removed/)
+  })
+
+  it('detects a whole chain recomputed from scratch', () => {
+    const { db, audit } = signedLog(4)
+    dropTriggers(db)
+    const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as Row[]
+    let prev = GENESIS_HASH
+    const upd = db.prepare('UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?')
+    for (const r of rows) {
+      const actor = 'someone-else@host'
+      const canonical = JSON.stringify([r.seq, r.at, actor, r.action, r.practice_id, r.target_type, r.target_id, r.outcome, r.details])
+      const hash = createHash('sha256').update(prev).update('\n').update(canonical).digest('hex')
+      upd.run(actor, prev, hash, r.seq)
+      prev = hash
+    }
+    const r = audit.verify()
+    expect(r.ok).toBe(false)
+    expect(r.reason).toMatch(/rewritten/)
+  })
+
+  it('a checkpoint signed with another key does not verify', () => {
+    const { db } = signedLog(3)
+    const other = new AuditLog(db, manualClock(), Buffer.from(randomKeyHex(), 'hex'))
+    const r = other.verify()
+    expect(r.ok).toBe(false)
+    expect(r.reason).toMatch(/signature/)
+  })
+})
+
 describe('audit.verify through the API after tampering', () => {
   it('reports the first broken seq and records the failed verification', async () => {
     const t = await openTestEngine()
