@@ -14,6 +14,7 @@ import { createLogger, fileSink } from '../engine/core/logger'
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol'
 import { registerIpc } from './ipc-transport'
 import { hardenWebContents } from './harden'
+import { TRAY_ICON_DATA_URL } from './tray-icon'
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }])
 app.enableSandbox()
@@ -51,7 +52,7 @@ async function start(): Promise<void> {
     }
   })
 
-  tray = new Tray(nativeImage.createEmpty())
+  tray = new Tray(nativeImage.createFromDataURL(TRAY_ICON_DATA_URL))
   tray.setToolTip('Practice Studio Console')
   tray.setContextMenu(
     Menu.buildFromTemplate([
