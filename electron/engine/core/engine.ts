@@ -3,6 +3,7 @@
  * nothing else: no Electron, no globals. The desktop shell and the headless server both call
  * `openEngine`, then expose `engine.dispatch` through their transport.
  */
+import { randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../../../shared/errors'
@@ -28,6 +29,7 @@ import { createDispatcher, type Dispatch } from '../api/dispatcher'
 import { buildHandlers } from '../api/handlers'
 import { MappingStore } from '../mapping-store/mapping-store'
 import { loadDefaultMappingSets } from '../mapping'
+import { loadFhirCsvMappingSets } from '../mapping/default-sets-fhir-csv'
 
 export interface EngineOptions {
   dataDir: string
@@ -97,7 +99,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   }
   const now = (): number => clock.now()
   const events = new EventBus()
-  const audit = new AuditLog(db, clock)
+  const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets))
   audit.onAppend((e) => events.emit('audit.appended', { seq: e.seq, action: e.action, practiceId: e.practiceId }))
   const batcher = new WriteBatcher(db)
   const practices = new PracticesRepo(db, audit, now)
@@ -108,6 +110,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const services = new Map<string, Service>()
   const mappings = new MappingStore(db, audit, clock)
   mappings.registerDefaults(loadDefaultMappingSets())
+  mappings.registerDefaults(loadFhirCsvMappingSets())
 
   const ctx: EngineContext = {
     dataDir: opts.dataDir,
@@ -150,6 +153,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
 
   let started = false
   let stopped = false
+  let checkpointTimer: NodeJS.Timeout | null = null
   const engine: Engine = {
     ctx,
     dispatch: null as unknown as Dispatch,
@@ -161,6 +165,9 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       if (started) return
       started = true
       pipeline.start()
+      audit.checkpoint()
+      checkpointTimer = setInterval(() => audit.checkpoint(), 60_000)
+      checkpointTimer.unref()
       for (const s of services.values()) {
         try {
           await s.start()
@@ -181,6 +188,8 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
         }
       }
       await pipeline.stop()
+      if (checkpointTimer) clearInterval(checkpointTimer)
+      audit.checkpoint()
       batcher.close()
       db.close()
       logger.info('engine stopped')
@@ -189,6 +198,15 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   for (const m of modules) m(engine)
   ;(engine as { dispatch: Dispatch }).dispatch = createDispatcher(buildHandlers(ctx), logger.child({ component: 'api' }))
   return engine
+}
+
+async function loadAuditKey(secrets: SecretStore): Promise<Buffer> {
+  let key = await secrets.get('audit-key')
+  if (!key) {
+    key = randomBytes(32).toString('hex')
+    await secrets.set('audit-key', key)
+  }
+  return Buffer.from(key, 'hex')
 }
 
 /** The built-in sandbox practice (athenaNet practice 195900 against the local sandbox), so a first run has something to explore. */

@@ -11,6 +11,9 @@ import type { Clock } from '../core/clock'
 import { applyOverride } from '../mapping'
 import type { Db } from '../store/database'
 import type { MappingSetsPort } from '../config/config-io'
+import type { SampleKind } from '../../../shared/api/mappings'
+import { BUILTIN_SAMPLES, sampleSuits } from './builtin-samples'
+import { detectSampleKind } from './sample-readers'
 
 export interface EffectiveSet {
   set: MappingSet
@@ -40,6 +43,58 @@ export interface CodeMissRow {
   resolvedAt: number | null
 }
 
+export interface StoredSample {
+  id: number
+  practiceId: string
+  name: string
+  kind: SampleKind
+  origin: string
+  originRef: string | null
+  txId: number | null
+  content: string | null
+  sensitive: boolean
+  createdAt: number
+  createdBy: string
+}
+
+export interface SampleSourceItem {
+  id: string
+  label: string
+  detail?: string
+  kind: SampleKind
+  /** Record kinds / formats the item suits; absent = offered for every set of its kind. */
+  suits?: (set: MappingSet) => boolean
+}
+
+/**
+ * Somewhere the studio can take samples from besides files: the built-in samples, and sources a
+ * connector registers (the athenaNet sandbox offers live sandbox records). `sensitive` sources
+ * hold real data: their samples are masked until revealed.
+ */
+export interface SampleSource {
+  label: string
+  description: string
+  sensitive?: boolean
+  list(practiceId: string, opts: { q?: string }): SampleSourceItem[] | Promise<SampleSourceItem[]>
+  load(practiceId: string, id: string): { name: string; text: string; kind?: SampleKind } | Promise<{ name: string; text: string; kind?: SampleKind }>
+}
+
+interface SampleRow {
+  id: number
+  practice_id: string
+  name: string
+  kind: SampleKind
+  origin: string
+  origin_ref: string | null
+  tx_id: number | null
+  content: string | null
+  sensitive: number
+  created_by: string
+  created_at: number
+}
+
+const REVEAL_MS = 15 * 60_000
+
 interface VersionRow {
   version: number
   body: string
@@ -54,12 +109,27 @@ const MAX_EXAMPLES = 20
 export class MappingStore implements MappingSetsPort {
   private readonly defaults = new Map<string, MappingSet>()
   private readonly cache = new Map<string, EffectiveSet>()
+  private readonly sources = new Map<string, SampleSource>()
+  /** practiceId + sample id → revealed until (epoch ms); in memory on purpose: a restart masks again. */
+  private readonly reveals = new Map<string, number>()
+  private departmentZones: ((practiceId: string, departmentId: string) => string | undefined) | null = null
 
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.registerSampleSource('builtin', {
+      label: 'Built-in samples',
+      description: 'Fictional records for every format, shipped with the console',
+      list: () => BUILTIN_SAMPLES.map((b) => ({ id: b.id, label: b.name, kind: b.kind, suits: (set: MappingSet) => sampleSuits(b, set) })),
+      load: (_p, id) => {
+        const b = BUILTIN_SAMPLES.find((x) => x.id === id)
+        if (!b) throw new AppError('not_found', `There is no built-in sample "${id}".`)
+        return { name: b.name, text: b.text, kind: b.kind }
+      },
+    })
+  }
 
   /** Connector modules register the shipped sets they use. */
   registerDefaults(sets: MappingSet[]): void {
@@ -146,7 +216,14 @@ export class MappingStore implements MappingSetsPort {
   }
 
   /** Publishes an override as a new version; it is live from now on. */
-  publish(practiceId: string, key: string, override: MappingOverride, comment: string, actor: string, opts: { rolledBackFrom?: number } = {}): MappingVersion {
+  publish(
+    practiceId: string,
+    key: string,
+    override: MappingOverride,
+    comment: string,
+    actor: string,
+    opts: { rolledBackFrom?: number; audit?: Record<string, unknown>; keepDraft?: boolean } = {},
+  ): MappingVersion {
     const o = mappingOverrideSchema.parse({ ...override, baseKey: key })
     this.withOverride(key, o)
     return this.db.transaction(() => {
@@ -155,14 +232,14 @@ export class MappingStore implements MappingSetsPort {
       this.db
         .prepare('INSERT INTO mapping_versions (practice_id, set_key, version, body, author, comment, created_at, rolled_back_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(practiceId, key, version, JSON.stringify(o), actor, comment, now, opts.rolledBackFrom ?? null)
-      this.discardDraft(practiceId, key)
+      if (!opts.keepDraft) this.discardDraft(practiceId, key)
       this.audit.append({
         actor,
-        action: opts.rolledBackFrom ? 'mapping.rollback' : 'mapping.publish',
+        action: opts.rolledBackFrom !== undefined ? 'mapping.rollback' : 'mapping.publish',
         practiceId,
         targetType: 'mapping_set',
         targetId: key,
-        details: { version, comment, ...(opts.rolledBackFrom ? { restoredVersion: opts.rolledBackFrom } : {}) },
+        details: { version, comment, ...(opts.rolledBackFrom !== undefined ? { restoredVersion: opts.rolledBackFrom } : {}), ...opts.audit },
       })
       return this.getVersion(practiceId, key, version)
     })()
@@ -170,15 +247,24 @@ export class MappingStore implements MappingSetsPort {
 
   /** One action: publishes a copy of an older version. */
   rollback(practiceId: string, key: string, toVersion: number, actor: string, comment?: string): MappingVersion {
-    const v = this.getVersion(practiceId, key, toVersion)
-    return this.publish(practiceId, key, v.override, comment ?? `Roll back to version ${toVersion}`, actor, { rolledBackFrom: toVersion })
+    // Version 0 is the shipped default: rolling back to it publishes an empty override.
+    if (toVersion === 0) this.shipped(key) // unknown set → not_found
+    const override: MappingOverride = toVersion === 0 ? { baseKey: key } : this.getVersion(practiceId, key, toVersion).override
+    const label = toVersion === 0 ? 'the shipped default' : `version ${toVersion}`
+    return this.publish(practiceId, key, override, comment || `Roll back to ${label}`, actor, { rolledBackFrom: toVersion, keepDraft: true })
   }
 
-  /** Counts code-map misses from one evaluation (idempotent per transaction: a replay does not double count). */
+  /**
+   * Counts code-map misses from one evaluation. Idempotent per transaction: a replayed or
+   * reprocessed transaction is not counted twice, and every affected transaction is remembered so
+   * the worklist can reprocess all of them once the code is mapped.
+   */
   recordMisses(practiceId: string, key: string, misses: CodeMiss[], txId: number | null): void {
     if (misses.length === 0) return
     const now = this.clock.now()
     const get = this.db.prepare('SELECT count, examples FROM code_misses WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?')
+    const link = this.db.prepare('INSERT OR IGNORE INTO code_miss_transactions (practice_id, set_key, map_name, value, tx_id, seen_at) VALUES (?, ?, ?, ?, ?, ?)')
+    const reopen = this.db.prepare('UPDATE code_misses SET last_seen = ?, resolved_at = NULL WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?')
     const upsert = this.db.prepare(`INSERT INTO code_misses (practice_id, set_key, map_name, value, count, first_seen, last_seen, examples, resolved_at)
       VALUES (@p, @k, @m, @v, @count, @now, @now, @examples, NULL)
       ON CONFLICT (practice_id, set_key, map_name, value) DO UPDATE SET count = @count, last_seen = @now, examples = @examples, resolved_at = NULL`)
@@ -188,16 +274,29 @@ export class MappingStore implements MappingSetsPort {
         const id = `${m.map}\u0000${m.value}`
         if (seen.has(id)) continue
         seen.add(id)
+        if (txId !== null && link.run(practiceId, key, m.map, m.value, txId, now).changes === 0) {
+          // Seen with this transaction before: still unmapped, so the row is open again, but not counted twice.
+          reopen.run(now, practiceId, key, m.map, m.value)
+          continue
+        }
         const cur = get.get(practiceId, key, m.map, m.value) as { count: number; examples: string } | undefined
         const examples: number[] = cur ? (JSON.parse(cur.examples) as number[]) : []
-        if (txId !== null && examples.includes(txId)) continue
-        if (txId !== null) {
+        if (txId !== null && !examples.includes(txId)) {
           examples.push(txId)
           if (examples.length > MAX_EXAMPLES) examples.shift()
         }
         upsert.run({ p: practiceId, k: key, m: m.map, v: m.value, count: (cur?.count ?? 0) + 1, now, examples: JSON.stringify(examples) })
       }
     })()
+  }
+
+  /** Every transaction a miss affected (not only the examples kept for display). */
+  missTransactions(practiceId: string, key: string, mapName: string, value: string): number[] {
+    return (
+      this.db
+        .prepare('SELECT tx_id FROM code_miss_transactions WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ? ORDER BY tx_id')
+        .all(practiceId, key, mapName, value) as { tx_id: number }[]
+    ).map((r) => r.tx_id)
   }
 
   misses(practiceId: string, opts: { includeResolved?: boolean } = {}): CodeMissRow[] {
@@ -216,8 +315,125 @@ export class MappingStore implements MappingSetsPort {
     }))
   }
 
-  markMissResolved(practiceId: string, key: string, mapName: string, value: string): void {
-    this.db.prepare('UPDATE code_misses SET resolved_at = ? WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?').run(this.clock.now(), practiceId, key, mapName, value)
+  markMissResolved(practiceId: string, key: string, mapName: string, value: string): boolean {
+    return (
+      this.db
+        .prepare('UPDATE code_misses SET resolved_at = ? WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ? AND resolved_at IS NULL')
+        .run(this.clock.now(), practiceId, key, mapName, value).changes > 0
+    )
+  }
+
+  openMissCount(practiceId: string, key?: string): number {
+    const r = key
+      ? this.db.prepare('SELECT count(*) AS n FROM code_misses WHERE practice_id = ? AND set_key = ? AND resolved_at IS NULL').get(practiceId, key)
+      : this.db.prepare('SELECT count(*) AS n FROM code_misses WHERE practice_id = ? AND resolved_at IS NULL').get(practiceId)
+    return (r as { n: number }).n
+  }
+
+  /**
+   * Where department time zones come from (the athenaNet connector knows them), so previews and
+   * test runs in the studio convert department-local times the way the connector does.
+   */
+  setDepartmentTimeZoneLookup(fn: (practiceId: string, departmentId: string) => string | undefined): void {
+    this.departmentZones = fn
+  }
+
+  departmentTimeZone(practiceId: string, departmentId: string): string | undefined {
+    try {
+      return this.departmentZones?.(practiceId, departmentId)
+    } catch {
+      return undefined
+    }
+  }
+
+  // ---- samples -------------------------------------------------------------------------------
+
+  /** Connector modules offer samples here (e.g. 'sandbox': live records from the athenaNet sandbox). */
+  registerSampleSource(name: string, source: SampleSource): void {
+    if (!/^[a-z][a-z0-9-]{0,39}$/.test(name) || name === 'file' || name === 'transaction' || name === 'transactions') {
+      throw new AppError('internal', `sample source name "${name}" is not allowed`)
+    }
+    if (this.sources.has(name)) throw new AppError('internal', `sample source ${name} registered twice`)
+    this.sources.set(name, source)
+  }
+
+  sampleSources(): { name: string; source: SampleSource }[] {
+    return [...this.sources].map(([name, source]) => ({ name, source }))
+  }
+
+  sampleSource(name: string): SampleSource {
+    const s = this.sources.get(name)
+    if (!s) throw new AppError('not_found', `There is no sample source "${name}".`)
+    return s
+  }
+
+  addSample(
+    practiceId: string,
+    input: { name: string; kind?: SampleKind; origin: string; originRef?: string | null; text?: string; txId?: number; sensitive: boolean },
+    actor: string,
+  ): StoredSample {
+    if ((input.text === undefined) === (input.txId === undefined)) throw new AppError('internal', 'a sample holds either text or a transaction id')
+    const kind = input.kind ?? detectSampleKind(input.text ?? '')
+    const r = this.db
+      .prepare(`INSERT INTO mapping_samples (practice_id, name, kind, origin, origin_ref, tx_id, content, sensitive, created_by, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(practiceId, input.name.slice(0, 200), kind, input.origin, input.originRef ?? null, input.txId ?? null, input.text ?? null, input.sensitive ? 1 : 0, actor, this.clock.now())
+    return this.sample(practiceId, Number(r.lastInsertRowid))
+  }
+
+  samples(practiceId: string): StoredSample[] {
+    return (
+      this.db
+        .prepare('SELECT id, practice_id, name, kind, origin, origin_ref, tx_id, NULL AS content, sensitive, created_by, created_at FROM mapping_samples WHERE practice_id = ? ORDER BY id DESC LIMIT 500')
+        .all(practiceId) as SampleRow[]
+    ).map(toSample)
+  }
+
+  sample(practiceId: string, id: number): StoredSample {
+    const r = this.db.prepare('SELECT * FROM mapping_samples WHERE practice_id = ? AND id = ?').get(practiceId, id) as SampleRow | undefined
+    if (!r) throw new AppError('not_found', `Sample ${id} does not exist for practice "${practiceId}".`)
+    return toSample(r)
+  }
+
+  findSample(practiceId: string, origin: string, originRef: string): StoredSample | null {
+    const r = this.db.prepare('SELECT * FROM mapping_samples WHERE practice_id = ? AND origin = ? AND origin_ref = ? ORDER BY id DESC LIMIT 1').get(practiceId, origin, originRef) as
+      | SampleRow
+      | undefined
+    return r ? toSample(r) : null
+  }
+
+  removeSample(practiceId: string, id: number): boolean {
+    this.reveals.delete(`${practiceId}\u0000${id}`)
+    return this.db.prepare('DELETE FROM mapping_samples WHERE practice_id = ? AND id = ?').run(practiceId, id).changes > 0
+  }
+
+  /** Shows a real-data sample unmasked for a while. Audited with the reason; never the values. */
+  revealSample(practiceId: string, id: number, reason: string, actor: string): number {
+    const s = this.sample(practiceId, id)
+    const until = this.clock.now() + REVEAL_MS
+    if (s.sensitive) {
+      this.reveals.set(`${practiceId}\u0000${id}`, until)
+      this.audit.append({
+        actor,
+        action: 'mapping.sample_reveal',
+        practiceId,
+        targetType: s.txId !== null ? 'transaction' : 'mapping_sample',
+        targetId: String(s.txId ?? s.id),
+        details: { sampleId: s.id, reason, until },
+      })
+    }
+    return until
+  }
+
+  revealedUntil(practiceId: string, id: number): number | null {
+    const k = `${practiceId}\u0000${id}`
+    const until = this.reveals.get(k)
+    if (until === undefined) return null
+    if (until <= this.clock.now()) {
+      this.reveals.delete(k)
+      return null
+    }
+    return until
   }
 
   // ---- configuration export/import (MappingSetsPort) ----------------------------------------
@@ -261,6 +477,22 @@ export class MappingStore implements MappingSetsPort {
       n++
     }
     return n
+  }
+}
+
+function toSample(r: SampleRow): StoredSample {
+  return {
+    id: r.id,
+    practiceId: r.practice_id,
+    name: r.name,
+    kind: r.kind,
+    origin: r.origin,
+    originRef: r.origin_ref,
+    txId: r.tx_id,
+    content: r.content,
+    sensitive: r.sensitive === 1,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
   }
 }
 
