@@ -1,0 +1,269 @@
+import { Alert, Badge, Button, Card, Checkbox, Group, Select, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
+import { IconClipboardCheck, IconPencil, IconRefresh, IconTrash } from '@tabler/icons-react'
+import { useMemo, useState } from 'react'
+import { Link } from 'wouter'
+import type { ErrorGroup, Selection } from '../../../../shared/api/errors-queue'
+import type { TxSummary } from '../../../../shared/api/transactions'
+import { useApi } from '../../api/client'
+import { usePractice } from '../../app/practice-context'
+import { NotificationBell } from '../../components/console/NotificationCenter'
+import { ErrorAlert } from '../../components/ErrorAlert'
+import { PageHeader } from '../../components/PageHeader'
+import { formatTime } from '../../components/time'
+import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from './ActionModals'
+
+const SEP = '\u001f'
+
+export function ErrorsPage() {
+  const { practiceId } = usePractice()
+  const [lane, setLane] = useState<string | null>(null)
+  const [connector, channel] = lane ? lane.split(SEP) : [undefined, undefined]
+  const lanes = useApi('dashboard.lanes', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) })
+  const groups = useApi('errors.groups', { practiceId: practiceId ?? '', ...(connector ? { connector } : {}), ...(channel ? { channel } : {}) }, { enabled: Boolean(practiceId) })
+  const [open, setOpen] = useState<string | null>(null)
+  const [reprocess, setReprocess] = useState<Selection | null>(null)
+  const [discard, setDiscard] = useState<Selection | null>(null)
+  const [triage, setTriage] = useState<Selection | null>(null)
+  const [editing, setEditing] = useState<TxSummary | null>(null)
+  const group = groups.data?.find((g) => g.group === open) ?? null
+  const total = (groups.data ?? []).reduce((a, g) => a + g.count, 0)
+  const filterSel: Selection | null = practiceId ? { kind: 'filter', filter: { practiceId, statuses: ['error'], ...(connector ? { connector } : {}), ...(channel ? { channel } : {}) } } : null
+
+  return (
+    <>
+      <PageHeader
+        title="Error queue"
+        description="Failures grouped by cause (error code and message pattern), so one fix can clear a whole group."
+        actions={
+          <>
+            <Button variant="default" leftSection={<IconRefresh size={16} />} disabled={!total} onClick={() => setReprocess(filterSel)}>
+              Reprocess all {lane ? 'shown' : ''} ({total})
+            </Button>
+            <NotificationBell />
+          </>
+        }
+      />
+      <Group mb="sm" align="flex-end">
+        <Select
+          label="Connector / interface"
+          placeholder="all"
+          w={260}
+          clearable
+          data={(lanes.data ?? []).map((l) => ({ value: `${l.connector}${SEP}${l.channel}`, label: `${l.connector} / ${l.channel}` }))}
+          value={lane}
+          onChange={setLane}
+        />
+        <Text size="sm" c="dimmed">
+          {total} failed transaction{total === 1 ? '' : 's'} in {groups.data?.length ?? 0} group{groups.data?.length === 1 ? '' : 's'}
+        </Text>
+      </Group>
+      <ErrorAlert error={groups.error} />
+      {groups.data && groups.data.length === 0 ? (
+        <Alert color="teal" data-testid="errors-empty">
+          No failed transactions. Nothing to do.
+        </Alert>
+      ) : null}
+      <Table highlightOnHover data-testid="error-groups" withTableBorder>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th miw={320}>Cause</Table.Th>
+            <Table.Th ta="right">Count</Table.Th>
+            <Table.Th w={120}>Kind</Table.Th>
+            <Table.Th>From</Table.Th>
+            <Table.Th>First seen</Table.Th>
+            <Table.Th>Last seen</Table.Th>
+            <Table.Th>Triage</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {(groups.data ?? []).map((g) => (
+            <Table.Tr
+              key={g.group}
+              onClick={() => setOpen(open === g.group ? null : g.group)}
+              style={{ cursor: 'pointer' }}
+              bg={open === g.group ? 'var(--mantine-color-default-hover)' : undefined}
+              data-testid="error-group"
+              data-code={g.code}
+              aria-selected={open === g.group}
+            >
+              <Table.Td>
+                <Group gap="xs" wrap="nowrap">
+                  <Badge color="red" variant="light" tt="none" style={{ flexShrink: 0, overflow: 'visible' }}>
+                    {g.code}
+                  </Badge>
+                  <Tooltip label={`Latest: ${g.message}`} multiline w={420}>
+                    <Text size="sm">{g.pattern}</Text>
+                  </Tooltip>
+                </Group>
+              </Table.Td>
+              <Table.Td ta="right" fw={600} data-testid="group-count">
+                {g.count}
+              </Table.Td>
+              <Table.Td>
+                <Badge color={g.retryable ? 'orange' : 'grape'} variant="outline" style={{ overflow: 'visible' }}>
+                  {g.retryable ? 'transient' : 'permanent'}
+                </Badge>
+              </Table.Td>
+              <Table.Td>
+                <Text size="xs">{g.lanes.map((l) => `${l.connector} / ${l.channel} (${l.count})`).join(', ')}</Text>
+              </Table.Td>
+              <Table.Td>{formatTime(g.firstSeen)}</Table.Td>
+              <Table.Td>{formatTime(g.lastSeen)}</Table.Td>
+              <Table.Td>
+                <Text size="xs">
+                  {g.triage.new} new · {g.triage.investigating} investigating · {g.triage.resolved} resolved
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {group && practiceId ? (
+        <GroupDetail
+          key={group.group}
+          practiceId={practiceId}
+          group={group}
+          onReprocess={setReprocess}
+          onDiscard={setDiscard}
+          onTriage={setTriage}
+          onEdit={setEditing}
+        />
+      ) : null}
+      <ReprocessModal selection={reprocess} onClose={() => setReprocess(null)} />
+      <DiscardModal selection={discard} onClose={() => setDiscard(null)} />
+      <TriageModal selection={triage} onClose={() => setTriage(null)} />
+      <EditReprocessModal txId={editing?.id ?? null} stage="current" onClose={() => setEditing(null)} />
+    </>
+  )
+}
+
+function GroupDetail({
+  practiceId,
+  group,
+  onReprocess,
+  onDiscard,
+  onTriage,
+  onEdit,
+}: {
+  practiceId: string
+  group: ErrorGroup
+  onReprocess(s: Selection): void
+  onDiscard(s: Selection): void
+  onTriage(s: Selection): void
+  onEdit(t: TxSummary): void
+}) {
+  const [limit, setLimit] = useState(100)
+  const list = useApi('transactions.list', { practiceId, statuses: ['error'], errorGroup: group.group, limit: Math.min(limit, 500) })
+  const [selected, setSelected] = useState<Set<number>>(new Set())
+  const rows = useMemo(() => list.data?.items ?? [], [list.data])
+  const visibleSelected = rows.filter((r) => selected.has(r.id)).map((r) => r.id)
+  const groupSel: Selection = { kind: 'group', practiceId, group: group.group }
+  const selSel: Selection | null = visibleSelected.length ? { kind: 'ids', ids: visibleSelected } : null
+  const toggle = (id: number) =>
+    setSelected((s) => {
+      const n = new Set(s)
+      if (n.has(id)) n.delete(id)
+      else n.add(id)
+      return n
+    })
+
+  return (
+    <Card withBorder mt="md" data-testid="group-detail">
+      <Stack gap="xs">
+        <Group justify="space-between" align="flex-start">
+          <div>
+            <Title order={4}>
+              {group.code}: {group.pattern}
+            </Title>
+            <Text size="sm" c="dimmed">
+              {group.retryable
+                ? 'Transient (timeouts, rate limits, server errors): retrying the same payload can succeed.'
+                : 'Permanent (validation, mapping, unknown codes): the same payload fails again. Edit the message, or fix the mapping and then reprocess the group.'}
+            </Text>
+          </div>
+          <Group gap="xs">
+            <Button leftSection={<IconRefresh size={16} />} variant={group.retryable ? 'filled' : 'default'} onClick={() => onReprocess(groupSel)}>
+              {group.retryable ? 'Retry group' : 'Reprocess group'} ({group.count})
+            </Button>
+            <Button leftSection={<IconClipboardCheck size={16} />} variant="default" onClick={() => onTriage(groupSel)}>
+              Triage group
+            </Button>
+            <Button leftSection={<IconTrash size={16} />} variant="default" color="red" onClick={() => onDiscard(groupSel)}>
+              Discard group
+            </Button>
+          </Group>
+        </Group>
+        <Group gap="xs">
+          <Text size="sm">{visibleSelected.length} selected</Text>
+          <Button size="xs" variant="light" disabled={!selSel} onClick={() => selSel && onReprocess(selSel)}>
+            Reprocess selected
+          </Button>
+          <Button size="xs" variant="light" disabled={!selSel} onClick={() => selSel && onTriage(selSel)}>
+            Triage selected
+          </Button>
+          <Button size="xs" variant="light" color="red" disabled={!selSel} onClick={() => selSel && onDiscard(selSel)}>
+            Discard selected
+          </Button>
+        </Group>
+        <ErrorAlert error={list.error} />
+        <Table fz="sm" data-testid="group-transactions">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th w={40}>
+                <Checkbox
+                  aria-label="Select all shown"
+                  checked={rows.length > 0 && visibleSelected.length === rows.length}
+                  indeterminate={visibleSelected.length > 0 && visibleSelected.length < rows.length}
+                  onChange={(e) => setSelected(e.currentTarget.checked ? new Set(rows.map((r) => r.id)) : new Set())}
+                />
+              </Table.Th>
+              <Table.Th>Transaction</Table.Th>
+              <Table.Th>Received</Table.Th>
+              <Table.Th>Keys</Table.Th>
+              <Table.Th>Message</Table.Th>
+              <Table.Th>Attempts</Table.Th>
+              <Table.Th>Triage</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((t) => (
+              <Table.Tr key={t.id} data-testid={`error-row-${t.id}`}>
+                <Table.Td>
+                  <Checkbox aria-label={`Select transaction ${t.id}`} checked={selected.has(t.id)} onChange={() => toggle(t.id)} />
+                </Table.Td>
+                <Table.Td>
+                  <Link href={`/transactions/${t.id}`}>#{t.id}</Link>
+                </Table.Td>
+                <Table.Td>{formatTime(t.receivedAt)}</Table.Td>
+                <Table.Td>
+                  <Text size="xs">{[t.mrn && `MRN ${t.mrn}`, t.controlId && `ctl ${t.controlId}`, t.appointmentId && `appt ${t.appointmentId}`].filter(Boolean).join(' · ')}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="xs">{t.errorMessage}</Text>
+                </Table.Td>
+                <Table.Td>{t.attempts}</Table.Td>
+                <Table.Td>{t.triageState ?? 'new'}</Table.Td>
+                <Table.Td>
+                  <Group gap={4} wrap="nowrap">
+                    <Button size="compact-xs" variant={t.errorRetryable ? 'filled' : 'light'} onClick={() => onReprocess({ kind: 'ids', ids: [t.id] })} aria-label={`${t.errorRetryable ? 'Retry' : 'Reprocess'} ${t.id}`}>
+                      {t.errorRetryable ? 'Retry' : 'Reprocess'}
+                    </Button>
+                    <Button size="compact-xs" variant={t.errorRetryable ? 'light' : 'filled'} leftSection={<IconPencil size={12} />} onClick={() => onEdit(t)} aria-label={`Edit ${t.id}`}>
+                      Edit
+                    </Button>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        {list.data?.nextCursor !== null && list.data ? (
+          <Button variant="subtle" onClick={() => setLimit((l) => l + 100)} disabled={limit >= 500}>
+            {limit >= 500 ? 'Showing the newest 500; act on the group for all of them' : 'Show more'}
+          </Button>
+        ) : null}
+      </Stack>
+    </Card>
+  )
+}

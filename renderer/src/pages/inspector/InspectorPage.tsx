@@ -1,0 +1,325 @@
+import { ActionIcon, Alert, Badge, Button, Card, Code, CopyButton, Group, ScrollArea, SegmentedControl, SimpleGrid, Stack, Table, Tabs, Text, Timeline, Title, Tooltip } from '@mantine/core'
+import { IconCheck, IconEye, IconLink, IconPencil, IconRefresh, IconTrash, IconClipboardCheck } from '@tabler/icons-react'
+import { useState } from 'react'
+import { useParams } from 'wouter'
+import type { InspectorNode, InspectorStage, RecordDiff } from '../../../../shared/api/inspector'
+import type { TxDetail, TxStep } from '../../../../shared/api/transactions'
+import { api, useApi } from '../../api/client'
+import { InspectorTree } from '../../components/console/InspectorTree'
+import { NotificationBell } from '../../components/console/NotificationCenter'
+import { StatusBadge } from '../../components/console/StatusBadge'
+import { ErrorAlert } from '../../components/ErrorAlert'
+import { PageHeader } from '../../components/PageHeader'
+import { formatTime } from '../../components/time'
+import type { Selection } from '../../../../shared/api/errors-queue'
+import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from '../errors/ActionModals'
+
+const STAGE_LABEL: Record<string, string> = { raw: 'Raw', current: 'Edited', parsed: 'Parsed', mapped: 'Mapped', outbound: 'Outbound', response: 'ACK / response' }
+
+export function InspectorPage() {
+  const params = useParams<{ id: string }>()
+  const id = Number(params.id)
+  const tx = useApi('transactions.get', { id }, { enabled: Number.isInteger(id) })
+  const view = useApi('inspector.view', { id }, { enabled: Number.isInteger(id) })
+  const [reprocess, setReprocess] = useState<Selection | null>(null)
+  const [discard, setDiscard] = useState<Selection | null>(null)
+  const [triage, setTriage] = useState<Selection | null>(null)
+  const [editing, setEditing] = useState(false)
+  const t = tx.data
+  const permalink = `${location.origin}${location.pathname}#/transactions/${id}`
+
+  return (
+    <>
+      <PageHeader
+        title={`Transaction #${Number.isInteger(id) ? id : '?'}`}
+        description={t ? `${t.connector} / ${t.channel} · ${t.direction === 'in' ? 'inbound' : 'outbound'} · ${t.messageType ?? 'unknown type'} · received ${formatTime(t.receivedAt)}` : undefined}
+        actions={
+          <>
+            <CopyButton value={permalink}>
+              {({ copied, copy }) => (
+                <Button variant="default" leftSection={copied ? <IconCheck size={16} /> : <IconLink size={16} />} onClick={copy}>
+                  {copied ? 'Copied' : 'Copy link'}
+                </Button>
+              )}
+            </CopyButton>
+            <NotificationBell />
+          </>
+        }
+      />
+      <ErrorAlert error={tx.error} />
+      {t ? (
+        <Stack>
+          <Card withBorder>
+            <Group justify="space-between" align="flex-start">
+              <Stack gap={6}>
+                <Group gap="xs">
+                  <StatusBadge status={t.status} />
+                  <Text size="sm">attempt {t.attempts}</Text>
+                  {t.durationMs !== null ? <Text size="sm">· {t.durationMs} ms</Text> : null}
+                  {t.triageState ? <Badge variant="outline">{t.triageState}</Badge> : null}
+                  {t.payloadVersion > 0 ? <Badge variant="light" color="grape">edited (version {t.payloadVersion})</Badge> : null}
+                </Group>
+                <Group gap="xs">
+                  {[
+                    ['MRN', t.mrn],
+                    ['patient', t.patientId],
+                    ['appointment', t.appointmentId],
+                    ['control id', t.controlId],
+                    ['peer', t.peer],
+                  ]
+                    .filter(([, v]) => v)
+                    .map(([k, v]) => (
+                      <Badge key={k} variant="outline" color="gray" tt="none">
+                        {k}: {v}
+                      </Badge>
+                    ))}
+                </Group>
+                {t.errorCode ? (
+                  <Alert color={t.status !== 'error' ? 'gray' : t.errorRetryable ? 'orange' : 'red'} p="xs" data-testid="tx-error">
+                    {t.status === 'error' ? '' : 'Last error: '}
+                    {t.errorMessage} ({t.errorCode}, {t.errorRetryable ? 'transient: retry can succeed' : 'permanent: edit the message or fix the mapping'})
+                  </Alert>
+                ) : null}
+                {t.discardReason ? <Text size="sm">Discarded: {t.discardReason}</Text> : null}
+                {t.triageNote ? <Text size="sm">Note: {t.triageNote}</Text> : null}
+              </Stack>
+              <TxActions t={t} onReprocess={() => setReprocess({ kind: 'ids', ids: [id] })} onEdit={() => setEditing(true)} onDiscard={() => setDiscard({ kind: 'ids', ids: [id] })} onTriage={() => setTriage({ kind: 'ids', ids: [id] })} />
+            </Group>
+          </Card>
+          <ErrorAlert error={view.error} />
+          {view.data ? <InspectorTabs tx={t} stages={view.data.stages} diffs={view.data.diffs} /> : null}
+        </Stack>
+      ) : null}
+      <ReprocessModal selection={reprocess} onClose={() => setReprocess(null)} />
+      <DiscardModal selection={discard} onClose={() => setDiscard(null)} />
+      <TriageModal selection={triage} onClose={() => setTriage(null)} />
+      <EditReprocessModal txId={editing ? id : null} stage={t && t.payloadVersion > 0 ? 'current' : 'raw'} onClose={() => setEditing(false)} />
+    </>
+  )
+}
+
+function TxActions({ t, onReprocess, onEdit, onDiscard, onTriage }: { t: TxDetail; onReprocess(): void; onEdit(): void; onDiscard(): void; onTriage(): void }) {
+  const pending = t.status === 'received' || t.status === 'queued' || t.status === 'processing'
+  const permanent = t.status === 'error' && t.errorRetryable === false
+  return (
+    <Group gap="xs">
+      <Button variant={permanent ? 'default' : 'filled'} leftSection={<IconRefresh size={16} />} disabled={pending} onClick={onReprocess}>
+        {t.status === 'error' && t.errorRetryable ? 'Retry' : 'Reprocess'}
+      </Button>
+      <Button variant={permanent ? 'filled' : 'default'} leftSection={<IconPencil size={16} />} disabled={pending} onClick={onEdit}>
+        Edit & reprocess
+      </Button>
+      {t.status === 'error' ? (
+        <Button variant="default" leftSection={<IconClipboardCheck size={16} />} onClick={onTriage}>
+          Triage
+        </Button>
+      ) : null}
+      <Button variant="default" color="red" leftSection={<IconTrash size={16} />} disabled={t.status === 'processing' || t.status === 'discarded'} onClick={onDiscard}>
+        Discard
+      </Button>
+    </Group>
+  )
+}
+
+function InspectorTabs({ tx, stages, diffs }: { tx: TxDetail; stages: InspectorStage[]; diffs: RecordDiff[] }) {
+  const [tab, setTab] = useState<string | null>(stages[0]?.stage ?? 'timeline')
+  return (
+    <Tabs value={tab} onChange={setTab} keepMounted={false}>
+      <Tabs.List>
+        {stages.map((s) => (
+          <Tabs.Tab key={s.stage} value={s.stage}>
+            {STAGE_LABEL[s.stage] ?? s.stage}
+          </Tabs.Tab>
+        ))}
+        <Tabs.Tab value="timeline">Timeline ({tx.steps.length})</Tabs.Tab>
+        <Tabs.Tab value="diff">Record changes ({diffs.reduce((a, d) => a + d.fields.length, 0)})</Tabs.Tab>
+      </Tabs.List>
+      {stages.map((s) => (
+        <Tabs.Panel key={s.stage} value={s.stage} pt="sm">
+          <StageView txId={tx.id} stage={s} />
+        </Tabs.Panel>
+      ))}
+      <Tabs.Panel value="timeline" pt="sm">
+        <StepsTimeline steps={tx.steps} versions={tx.payloadVersions} />
+      </Tabs.Panel>
+      <Tabs.Panel value="diff" pt="sm">
+        <DiffView txId={tx.id} diffs={diffs} />
+      </Tabs.Panel>
+    </Tabs>
+  )
+}
+
+function StageView({ txId, stage }: { txId: number; stage: InspectorStage }) {
+  const [mode, setMode] = useState<'tree' | 'text'>(stage.tree.length ? 'tree' : 'text')
+  const [revealed, setRevealed] = useState<Record<string, InspectorNode>>({})
+  const [fullText, setFullText] = useState<string | null>(null)
+  const [error, setError] = useState<Error | null>(null)
+  const reveal = (path: string) =>
+    api('inspector.reveal', { id: txId, stage: stage.stage, path })
+      .then((r) => r.node && setRevealed((m) => ({ ...m, [path]: r.node! })))
+      .catch((e: Error) => setError(e))
+  const revealAll = () =>
+    api('inspector.reveal', { id: txId, stage: stage.stage, path: '*' })
+      .then((r) => setFullText(r.text))
+      .catch((e: Error) => setError(e))
+  return (
+    <Stack gap="xs" data-testid={`stage-${stage.stage}`}>
+      <Group justify="space-between">
+        <Group gap="xs">
+          <SegmentedControl
+            size="xs"
+            value={mode}
+            onChange={(v) => setMode(v as 'tree' | 'text')}
+            data={[
+              { value: 'tree', label: 'Tree', disabled: stage.tree.length === 0 },
+              { value: 'text', label: 'Text' },
+            ]}
+          />
+          <Badge variant="light" color="gray">
+            {stage.format}
+          </Badge>
+          {stage.maskedCount > 0 ? (
+            <Text size="xs" c="dimmed">
+              {stage.maskedCount} PHI field{stage.maskedCount === 1 ? '' : 's'} masked; revealing one is recorded in the audit trail.
+            </Text>
+          ) : null}
+        </Group>
+        {stage.maskedCount > 0 ? (
+          <Button size="xs" variant="light" color="orange" leftSection={<IconEye size={14} />} onClick={() => void revealAll()} disabled={fullText !== null}>
+            Reveal whole {STAGE_LABEL[stage.stage]?.toLowerCase() ?? stage.stage}
+          </Button>
+        ) : null}
+      </Group>
+      {stage.parseError ? (
+        <Alert color="orange" p="xs">
+          Shown without validation: {stage.parseError}
+        </Alert>
+      ) : null}
+      <ErrorAlert error={error} />
+      <ScrollArea.Autosize mah="calc(100vh - 420px)">
+        {mode === 'tree' ? (
+          <InspectorTree nodes={stage.tree} revealed={revealed} onReveal={(p) => void reveal(p)} />
+        ) : (
+          <Code block data-testid={`text-${stage.stage}`}>
+            {fullText ?? stage.text ?? ''}
+          </Code>
+        )}
+      </ScrollArea.Autosize>
+    </Stack>
+  )
+}
+
+const OUTCOME_COLOR: Record<TxStep['outcome'], string> = { ok: 'teal', error: 'red', filtered: 'yellow', skipped: 'gray', retry: 'orange' }
+
+function StepsTimeline({ steps, versions }: { steps: TxStep[]; versions: TxDetail['payloadVersions'] }) {
+  if (steps.length === 0) return <Text c="dimmed">Not processed yet.</Text>
+  const attempts = [...new Set(steps.map((s) => s.attempt))]
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }}>
+      {attempts.map((a) => (
+        <Card withBorder key={a} data-testid={`attempt-${a}`}>
+          <Title order={5} mb="sm">
+            Attempt {a}
+          </Title>
+          <Timeline bulletSize={18} lineWidth={2} active={steps.length}>
+            {steps
+              .filter((s) => s.attempt === a)
+              .map((s, i) => (
+                <Timeline.Item key={i} color={OUTCOME_COLOR[s.outcome]} title={`${s.step}: ${s.outcome}`}>
+                  <Text size="xs" c="dimmed">
+                    {formatTime(s.startedAt)} · {Math.round(s.durationMs * 100) / 100} ms
+                  </Text>
+                  {s.detail ? <Text size="sm">{s.detail}</Text> : null}
+                </Timeline.Item>
+              ))}
+          </Timeline>
+        </Card>
+      ))}
+      {versions.length ? (
+        <Card withBorder>
+          <Title order={5} mb="sm">
+            Payload edits
+          </Title>
+          {versions.map((v) => (
+            <Text size="sm" key={v.version}>
+              Version {v.version} by {v.editedBy}, {formatTime(v.createdAt)}: {v.reason}
+            </Text>
+          ))}
+        </Card>
+      ) : null}
+    </SimpleGrid>
+  )
+}
+
+function DiffView({ txId, diffs }: { txId: number; diffs: RecordDiff[] }) {
+  const [shown, setShown] = useState<Record<string, { before: string | null; after: string | null }>>({})
+  const [error, setError] = useState<Error | null>(null)
+  if (diffs.length === 0) return <Text c="dimmed">This transaction changed no stored record.</Text>
+  return (
+    <Stack>
+      <ErrorAlert error={error} />
+      {diffs.map((d, i) => (
+        <Card withBorder key={i}>
+          <Group mb="xs" gap="xs">
+            <Title order={5}>
+              {d.kind} #{d.recordId}
+            </Title>
+            <Badge variant="light">{d.op}</Badge>
+            <Text size="xs" c="dimmed">
+              {formatTime(d.at)}
+            </Text>
+          </Group>
+          <Table fz="sm" data-testid="record-diff">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Field</Table.Th>
+                <Table.Th>Change</Table.Th>
+                <Table.Th>Before</Table.Th>
+                <Table.Th>After</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {d.fields.map((f) => {
+                const key = `${i}:${f.path}`
+                const v = shown[key] ?? f
+                return (
+                  <Table.Tr key={f.path}>
+                    <Table.Td ff="monospace">{f.path}</Table.Td>
+                    <Table.Td>
+                      <Badge size="xs" color={f.change === 'added' ? 'teal' : f.change === 'removed' ? 'red' : 'blue'} variant="light">
+                        {f.change}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td ff="monospace">{v.before ?? '—'}</Table.Td>
+                    <Table.Td ff="monospace">
+                      <Group gap={4} wrap="nowrap">
+                        {v.after ?? '—'}
+                        {f.masked && !shown[key] ? (
+                          <Tooltip label="Reveal (audited)">
+                            <ActionIcon
+                              size="xs"
+                              variant="light"
+                              color="orange"
+                              aria-label={`Reveal ${f.path}`}
+                              onClick={() =>
+                                api('inspector.reveal', { id: txId, stage: 'diff', path: key })
+                                  .then((r) => r.diff && setShown((m) => ({ ...m, [key]: r.diff! })))
+                                  .catch((e: Error) => setError(e))
+                              }
+                            >
+                              <IconEye size={12} />
+                            </ActionIcon>
+                          </Tooltip>
+                        ) : null}
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                )
+              })}
+            </Table.Tbody>
+          </Table>
+        </Card>
+      ))}
+    </Stack>
+  )
+}
