@@ -3,6 +3,7 @@ import { useDisclosure } from '@mantine/hooks'
 import { IconMoon, IconSun } from '@tabler/icons-react'
 import type { ReactNode } from 'react'
 import { Link, useLocation } from 'wouter'
+import { NotificationBell } from '../components/console/NotificationCenter'
 import { NAV } from './nav'
 import { usePractice } from './practice-context'
 
@@ -40,6 +41,7 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
                 {connected ? 'live' : 'offline'}
               </Badge>
             </Tooltip>
+            <NotificationBell />
             <ActionIcon variant="default" size="lg" aria-label="Toggle color scheme" onClick={() => setColorScheme(scheme === 'dark' ? 'light' : 'dark')}>
               {scheme === 'dark' ? <IconSun size={18} /> : <IconMoon size={18} />}
             </ActionIcon>

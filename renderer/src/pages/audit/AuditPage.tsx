@@ -5,7 +5,6 @@ import { Link } from 'wouter'
 import type { AuditEntryDto } from '../../../../shared/api/audit'
 import { api, type ApiError, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
-import { NotificationBell } from '../../components/console/NotificationCenter'
 import { useEngineEvent } from '../../components/console/engine-events'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
@@ -106,7 +105,6 @@ export function AuditPage() {
             <Button variant="light" leftSection={<IconShieldCheck size={16} />} loading={verify.isPending} onClick={() => verify.mutate({})}>
               Verify chain
             </Button>
-            <NotificationBell />
           </>
         }
       />

@@ -4,7 +4,6 @@ import { useState } from 'react'
 import type { ConnectivityResult } from '../../../../shared/api/connections'
 import { useApi, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
-import { NotificationBell } from '../../components/console/NotificationCenter'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { formatTime } from '../../components/time'
@@ -49,7 +48,6 @@ export function ConnectivityPage() {
             <Button leftSection={<IconPlayerPlay size={16} />} onClick={runAll} loading={running === '*'} disabled={!conns.data?.length}>
               Test all connections
             </Button>
-            <NotificationBell />
           </>
         }
       />

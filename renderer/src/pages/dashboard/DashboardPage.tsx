@@ -7,7 +7,6 @@ import type { Dashboard } from '../../../../shared/api/dashboard'
 import { getTransport, useApi } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { useEngineEvent } from '../../components/console/engine-events'
-import { NotificationBell } from '../../components/console/NotificationCenter'
 import { ThroughputChart } from '../../components/console/ThroughputChart'
 import { bucketCount } from '../../components/console/time-presets'
 import { ErrorAlert } from '../../components/ErrorAlert'
@@ -65,7 +64,6 @@ export function DashboardPage() {
         actions={
           <>
             <SegmentedControl aria-label="Time window" data={RANGES.map((r) => ({ value: r.value, label: r.label }))} value={range} onChange={setRange} />
-            <NotificationBell />
           </>
         }
       />

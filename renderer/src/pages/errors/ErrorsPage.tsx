@@ -6,7 +6,6 @@ import type { ErrorGroup, Selection } from '../../../../shared/api/errors-queue'
 import type { TxSummary } from '../../../../shared/api/transactions'
 import { useApi } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
-import { NotificationBell } from '../../components/console/NotificationCenter'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { formatTime } from '../../components/time'
@@ -39,7 +38,6 @@ export function ErrorsPage() {
             <Button variant="default" leftSection={<IconRefresh size={16} />} disabled={!total} onClick={() => setReprocess(filterSel)}>
               Reprocess all {lane ? 'shown' : ''} ({total})
             </Button>
-            <NotificationBell />
           </>
         }
       />

@@ -6,7 +6,6 @@ import type { InspectorNode, InspectorStage, RecordDiff } from '../../../../shar
 import type { TxDetail, TxStep } from '../../../../shared/api/transactions'
 import { api, useApi } from '../../api/client'
 import { InspectorTree } from '../../components/console/InspectorTree'
-import { NotificationBell } from '../../components/console/NotificationCenter'
 import { StatusBadge } from '../../components/console/StatusBadge'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
@@ -42,7 +41,6 @@ export function InspectorPage() {
                 </Button>
               )}
             </CopyButton>
-            <NotificationBell />
           </>
         }
       />

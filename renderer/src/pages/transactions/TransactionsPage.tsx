@@ -5,7 +5,6 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useLocation } from 'wouter'
 import type { TxSummary } from '../../../../shared/api/transactions'
 import { usePractice } from '../../app/practice-context'
-import { NotificationBell } from '../../components/console/NotificationCenter'
 import { StatusBadge } from '../../components/console/StatusBadge'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
@@ -47,7 +46,6 @@ export function TransactionsPage() {
           <>
             {practiceId && filter ? <SavedSearchesMenu practiceId={practiceId} current={filter} onApply={setFilter} /> : null}
             {txFilter ? <ExportButton filter={txFilter} /> : null}
-            <NotificationBell />
           </>
         }
       />

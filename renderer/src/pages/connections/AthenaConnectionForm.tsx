@@ -1,0 +1,180 @@
+import { Accordion, Badge, Button, Group, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core'
+import { useState } from 'react'
+import type { Connection } from '../../../../shared/api/connections'
+import { ApiError } from '../../api/client'
+import { ErrorAlert } from '../../components/ErrorAlert'
+
+export interface AthenaFormValues {
+  name: string
+  enabled: boolean
+  config: Record<string, unknown>
+  /** Typed secret (write-only); empty = keep what is stored. */
+  secret: string
+}
+
+type Num = { key: string; label: string; description?: string; min?: number; max?: number; step?: number }
+
+const LIMITS: Num[] = [
+  { key: 'qps', label: 'Requests per second', description: 'Client-side limit (athena does not publish its own)', min: 0.1, max: 1000, step: 1 },
+  { key: 'burst', label: 'Burst', description: 'Requests allowed at once above the rate', min: 1, max: 1000 },
+  { key: 'dailyQuota', label: 'Daily quota', description: 'Calls per UTC day', min: 1 },
+  { key: 'tokenRequestsPerMinute', label: 'Token requests / minute', description: '5 in preview, 50 in production', min: 1, max: 1000 },
+  { key: 'timeoutMs', label: 'Timeout (ms)', min: 1000 },
+  { key: 'maxRetries', label: 'Retries per call', min: 0, max: 10 },
+]
+
+const ADVANCED: Num[] = [
+  { key: 'backoffBaseMs', label: 'Backoff base (ms)', min: 1 },
+  { key: 'backoffCapMs', label: 'Backoff cap (ms)', min: 1 },
+  { key: 'circuitFailureThreshold', label: 'Circuit: failures to open', min: 1 },
+  { key: 'circuitOpenMs', label: 'Circuit: open for (ms)', min: 100 },
+  { key: 'pageSize', label: 'Page size', min: 1, max: 10000 },
+  { key: 'syncConcurrency', label: 'Departments in parallel', min: 1, max: 16 },
+  { key: 'syncIntervalSeconds', label: 'Incremental sync every (s, 0 = manual)', min: 0 },
+  { key: 'feedReplayMinutes', label: 'Feed replay window (min)', min: 1 },
+  { key: 'appointmentWindowPastDays', label: 'Appointments: days back', min: 0 },
+  { key: 'appointmentWindowFutureDays', label: 'Appointments: days ahead', min: 0 },
+]
+
+const DEFAULTS: Record<string, unknown> = {
+  environment: 'preview',
+  baseUrl: null,
+  clientId: '',
+  qps: 5,
+  burst: 1,
+  dailyQuota: 50000,
+  tokenRequestsPerMinute: 5,
+  timeoutMs: 30000,
+  maxRetries: 4,
+}
+
+/** Create or edit an athenaNet REST connection. The client secret is write-only: the form only shows whether one is set. */
+export function AthenaConnectionForm({
+  initial,
+  onSubmit,
+  onCancel,
+  onClearSecret,
+  error,
+  busy,
+}: {
+  initial?: Connection
+  onSubmit(v: AthenaFormValues): void
+  onCancel(): void
+  onClearSecret?(): void
+  error: ApiError | null
+  busy: boolean
+}) {
+  const [name, setName] = useState(initial?.name ?? 'athena')
+  const [enabled, setEnabled] = useState(initial?.enabled ?? true)
+  const [config, setConfig] = useState<Record<string, unknown>>({ ...DEFAULTS, ...(initial?.config ?? {}) })
+  const [secret, setSecret] = useState('')
+  const fe = error instanceof ApiError ? error.fieldErrors() : {}
+  const set = (k: string, v: unknown) => setConfig((c) => ({ ...c, [k]: v }))
+  const secretSet = initial?.secrets.client_secret === true
+  const field = (n: Num) => (
+    <NumberInput
+      key={n.key}
+      label={n.label}
+      description={n.description}
+      min={n.min}
+      max={n.max}
+      step={n.step}
+      value={typeof config[n.key] === 'number' ? (config[n.key] as number) : undefined}
+      error={fe[`config.${n.key}`]}
+      onChange={(v) => set(n.key, typeof v === 'number' ? v : undefined)}
+    />
+  )
+
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault()
+        const clean = { ...config, baseUrl: typeof config.baseUrl === 'string' && config.baseUrl.trim() !== '' ? config.baseUrl.trim() : null, clientId: typeof config.clientId === 'string' && config.clientId.trim() !== '' ? config.clientId.trim() : null }
+        onSubmit({ name, enabled, config: clean, secret })
+      }}
+    >
+      <Stack>
+        <Group grow align="flex-start">
+          <TextInput label="Name" required value={name} error={fe.name} onChange={(e) => setName(e.currentTarget.value)} description="lowercase, digits and hyphens" />
+          <Select
+            label="Environment"
+            data={[
+              { value: 'sandbox', label: 'Local sandbox (in-process)' },
+              { value: 'preview', label: 'Preview (api.preview.platform.athenahealth.com)' },
+              { value: 'production', label: 'Production (api.platform.athenahealth.com)' },
+            ]}
+            value={String(config.environment)}
+            allowDeselect={false}
+            onChange={(v) => v && set('environment', v)}
+          />
+        </Group>
+        <TextInput
+          label="Base URL"
+          description="Optional: overrides the environment's host (a standalone sandbox, a proxy)"
+          placeholder="https://…"
+          value={typeof config.baseUrl === 'string' ? config.baseUrl : ''}
+          error={fe['config.baseUrl']}
+          onChange={(e) => set('baseUrl', e.currentTarget.value)}
+        />
+        <Group grow align="flex-start">
+          <TextInput label="Client id" value={typeof config.clientId === 'string' ? config.clientId : ''} error={fe['config.clientId']} onChange={(e) => set('clientId', e.currentTarget.value)} autoComplete="off" />
+          <PasswordInput
+            label={
+              <Group gap={6} component="span">
+                Client secret
+                <Badge size="xs" color={secretSet ? 'teal' : 'gray'} variant="light" data-testid="secret-state">
+                  {secretSet ? 'set' : 'not set'}
+                </Badge>
+              </Group>
+            }
+            description={secretSet ? 'Leave blank to keep the stored secret' : 'Stored in the OS keychain, never shown again'}
+            value={secret}
+            onChange={(e) => setSecret(e.currentTarget.value)}
+            autoComplete="new-password"
+          />
+        </Group>
+        {secretSet && onClearSecret ? (
+          <Group justify="flex-end" mt={-8}>
+            <Button size="compact-xs" variant="subtle" color="red" onClick={onClearSecret}>
+              Clear stored secret
+            </Button>
+          </Group>
+        ) : null}
+        <Text size="sm" fw={600} mt="xs">
+          Rate limits
+        </Text>
+        <SimpleGrid cols={3}>{LIMITS.map(field)}</SimpleGrid>
+        <Accordion variant="contained">
+          <Accordion.Item value="advanced">
+            <Accordion.Control>Retries, circuit breaker and sync</Accordion.Control>
+            <Accordion.Panel>
+              <SimpleGrid cols={2}>{ADVANCED.map(field)}</SimpleGrid>
+              <Switch
+                mt="md"
+                label='Treat 403 "Over QPS" as throttling (legacy gateway)'
+                checked={config.legacyOverQps403 !== false}
+                onChange={(e) => set('legacyOverQps403', e.currentTarget.checked)}
+              />
+              <Switch
+                mt="xs"
+                label="Read changed-data feeds without consuming them (testing)"
+                checked={config.feedLeaveUnprocessed === true}
+                onChange={(e) => set('feedLeaveUnprocessed', e.currentTarget.checked)}
+              />
+            </Accordion.Panel>
+          </Accordion.Item>
+        </Accordion>
+        <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+        <ErrorAlert error={error && Object.keys(fe).length === 0 ? error : null} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={busy}>
+            {initial ? 'Save' : 'Create connection'}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  )
+}
