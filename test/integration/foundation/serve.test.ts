@@ -27,12 +27,17 @@ function freePort(): Promise<number> {
 }
 
 describe('serve', () => {
-  it('prints exactly "Console ready: http://127.0.0.1:<port>/#token=<token>" and nothing else on stdout', async () => {
+  it('prints one `listening:` line per listener, then exactly "Console ready: http://127.0.0.1:<port>/#token=<token>"', async () => {
     const s = await startServe()
     try {
-      expect(s.stdout).toHaveLength(1)
-      const m = /^Console ready: http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]{32})$/.exec(s.stdout[0])
-      expect(m, s.stdout[0]).not.toBeNull()
+      const ready = s.stdout.filter((l) => !l.startsWith('listening: '))
+      expect(ready).toHaveLength(1)
+      expect(s.stdout.at(-1)).toBe(ready[0])
+      // The built-in sandbox practice's local athenaNet sandbox is a listener too, on loopback.
+      expect(s.listeners.map((l) => `${l.kind} ${l.practice}/${l.name} ${l.host}`)).toContain('athena-sandbox sandbox/athenanet 127.0.0.1')
+      expect(s.listeners.length).toBe(s.stdout.length - 1)
+      const m = /^Console ready: http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]{32})$/.exec(ready[0])
+      expect(m, ready[0]).not.toBeNull()
       expect(Number(m![1])).toBe(portOf(s.origin))
       expect(m![2]).toBe(s.token)
       expect((await s.call('system.ping')).ok).toBe(true)
@@ -52,7 +57,7 @@ describe('serve', () => {
     const port = await freePort()
     const s = await startServe({ args: ['--port', String(port)] })
     try {
-      expect(s.stdout[0]).toMatch(new RegExp(`^Console ready: http://127\\.0\\.0\\.1:${port}/#token=`))
+      expect(s.stdout.at(-1)).toMatch(new RegExp(`^Console ready: http://127\\.0\\.0\\.1:${port}/#token=`))
       expect(portOf(s.origin)).toBe(port)
       expect((await s.call('system.ping')).ok).toBe(true)
     } finally {

@@ -1,0 +1,45 @@
+/**
+ * The athenaNet REST connector module: the client runtime, the pipeline handlers (inbound records,
+ * outbound writes), the shipped chart/document mapping sets, the in-process sandbox and the sync
+ * service, the connectivity tester for `athena-rest` connections and the mapping studio's live
+ * sample sources. `createAthenaModule` takes test collaborators (fetch, random, sandbox options).
+ */
+import type { ConnectorModule } from '../../core/engine'
+import type { AthenaSandboxOptions } from '../../../sandbox/athena'
+import { athenaConnectivityTester } from './connectivity'
+import { clinicalMappingSets } from './mapping-sets'
+import { inboundHandler } from './pipeline/inbound-handler'
+import { outboundHandler } from './pipeline/outbound-handler'
+import { AthenaRuntime, type RuntimeOptions } from './runtime'
+import { registerSampleSources } from './sample-source'
+import { AthenaSandboxService } from './sandbox-service'
+import { setAthenaState } from './state'
+import { AthenaSyncService } from './sync-service'
+import { SyncManager } from './workflows/sync'
+
+export interface AthenaModuleOptions extends RuntimeOptions {
+  /** Options of the in-process sandbox (tests shrink or grow it). */
+  sandbox?: AthenaSandboxOptions
+}
+
+export function createAthenaModule(opts: AthenaModuleOptions = {}): ConnectorModule {
+  return (engine) => {
+    const { ctx } = engine
+    const runtime = new AthenaRuntime(ctx, opts)
+    const sync = new SyncManager(ctx, runtime)
+    const sandbox = new AthenaSandboxService(ctx, runtime, opts.sandbox)
+    ctx.mappings.registerDefaults(clinicalMappingSets())
+    ctx.pipeline.register(inboundHandler(ctx, runtime))
+    ctx.pipeline.register(outboundHandler(ctx, runtime))
+    engine.addService(sandbox)
+    engine.addService(new AthenaSyncService(ctx, runtime, sync))
+    ctx.connectivity.set('athena-rest', athenaConnectivityTester(ctx, runtime))
+    registerSampleSources(ctx, runtime)
+    setAthenaState(ctx, { runtime, sync, sandbox })
+  }
+}
+
+export const athenaModule: ConnectorModule = createAthenaModule()
+
+export { athenaState, findAthenaState } from './state'
+export { athenaHandlers } from './api-handlers'
