@@ -66,6 +66,49 @@ export const athenaConnectionConfigSchema = z.object({
   tokenRequestsPerMinute: z.number().int().positive().default(5),
   timeoutMs: z.number().int().positive().default(30_000),
   maxRetries: z.number().int().min(0).max(10).default(4),
+  /** Requests the client may send at once above `qps` (token-bucket capacity). 1 = evenly paced. */
+  burst: z.number().int().positive().max(1000).default(1),
+  /** Full-jitter backoff: sleep = random(0, min(cap, base * 2^attempt)). */
+  backoffBaseMs: z.number().int().positive().default(500),
+  backoffCapMs: z.number().int().positive().default(30_000),
+  /** Longest a single call may take with all its retries. */
+  maxCallMs: z.number().int().positive().default(120_000),
+  /** A Retry-After longer than this is not waited out: the call fails (rate_limited) and the wait is shown. */
+  maxRetryAfterMs: z.number().int().positive().default(120_000),
+  /** Retry budget: retries may add at most this fraction of first attempts (plus `retryBudgetMin` in reserve). */
+  retryBudgetRatio: z.number().min(0).max(1).default(0.1),
+  retryBudgetMin: z.number().int().min(0).default(20),
+  /** Circuit breaker per practice: consecutive failures (5xx, network, timeout) that open it, and how long it stays open. */
+  circuitFailureThreshold: z.number().int().positive().default(5),
+  circuitOpenMs: z.number().int().positive().default(30_000),
+  /** Token refresh this long before expiry; null = max(60 s, 10 % of the lifetime). */
+  tokenRefreshMarginSeconds: z.number().int().min(0).nullable().default(null),
+  /** U: over-limit answers besides 429. Legacy Mashery sent 403 "<h1>Developer Over Qps</h1>". */
+  legacyOverQps403: z.boolean().default(true),
+  /** U: athena's quota header names are not public; these follow an unverified third-party guess. */
+  quotaHeaders: z
+    .object({ limit: z.string().min(1).default('X-RateLimit-Limit'), remaining: z.string().min(1).default('X-RateLimit-Remaining'), reset: z.string().min(1).default('X-RateLimit-Reset') })
+    .default({ limit: 'X-RateLimit-Limit', remaining: 'X-RateLimit-Remaining', reset: 'X-RateLimit-Reset' }),
+  /** M: the request-id header clients send (athena recommends one per call for support tracing). */
+  requestIdHeader: z.string().min(1).default('X-Request-Id'),
+  /** Records per page for list and feed reads (athena: default 1500, max 5000; open slots max 10000). */
+  pageSize: z.number().int().positive().max(10_000).default(1000),
+  /** Departments read in parallel during a full sync (each still persists a page before reading its next). */
+  syncConcurrency: z.number().int().min(1).max(16).default(2),
+  /** Departments to sync; empty = every department of the practice. */
+  departmentIds: z.array(z.string().regex(/^\d+$/)).default([]),
+  /** Booked-appointment window of a full appointment sync, in days around today. */
+  appointmentWindowPastDays: z.number().int().min(0).max(3650).default(30),
+  appointmentWindowFutureDays: z.number().int().min(0).max(3650).default(90),
+  /** Incremental (changed-feed) sync every N seconds; 0 = only when asked. */
+  syncIntervalSeconds: z.number().int().min(0).default(0),
+  /** U: how far back a replay of the changed feeds reaches when asked (athena's retention is not public). */
+  feedReplayMinutes: z.number().int().positive().max(7 * 24 * 60).default(60),
+  /** Read the changed feeds without consuming them (athena: "for testing purposes"). */
+  feedLeaveUnprocessed: z.boolean().default(false),
+  /** Keep API log entries this many days, and at most this many rows. */
+  apiLogRetentionDays: z.number().int().positive().default(30),
+  apiLogMaxRows: z.number().int().positive().default(200_000),
 })
 export type AthenaConnectionConfig = z.infer<typeof athenaConnectionConfigSchema>
 
@@ -76,6 +119,8 @@ export const tlsConfigSchema = z.object({
   caFile: z.string().nullable().default(null),
   /** Require and verify a client certificate (mutual TLS). */
   requestClientCert: z.boolean().default(false),
+  /** Mutual TLS pinning: SHA-256 fingerprints (hex, colons optional) of the only client certificates accepted; empty = any signed by `caFile`. */
+  clientCertFingerprints: z.array(z.string().regex(/^[0-9A-Fa-f:]{64,95}$/, 'a SHA-256 fingerprint in hex')).default([]),
 })
 
 export const ACK_MODES = ['commit', 'application'] as const
@@ -103,7 +148,7 @@ export const hl7InboundConfigSchema = z.object({
   host: z.string().default('127.0.0.1'),
   /** 0 = OS-assigned (printed at start). */
   port: z.number().int().min(0).max(65535),
-  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false }),
+  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] }),
   /** Peer IP addresses allowed to connect; empty = any (only sensible on loopback or inside a VPN). */
   allowedPeers: z.array(z.string()).default([]),
   maxFrameBytes: z.number().int().positive().default(16 * 1024 * 1024),
@@ -114,13 +159,21 @@ export const hl7InboundConfigSchema = z.object({
   /** Message types this interface accepts (MSH-9.1 or MSH-9.1^MSH-9.2); anything else gets AR. Empty = all supported. */
   messageTypes: z.array(z.string()).default([]),
   filters: z.array(hl7FilterRuleSchema).default([]),
+  /** Character set of messages whose MSH-18 is empty (HL7 table 0211 name). */
+  defaultCharset: z.string().min(1).default('UNICODE UTF-8'),
+  /**
+   * Enhanced-mode messages (MSH-15/16 set): `msh-15` sends the accept ACK only when MSH-15 asks for
+   * it (AL; ER on errors, SU on success; never NE), as HL7 specifies; `always` answers every
+   * message, for senders that say NE but still wait for a reply on the MLLP connection.
+   */
+  acceptAcks: z.enum(['msh-15', 'always']).default('msh-15'),
 })
 export type Hl7InboundConfig = z.infer<typeof hl7InboundConfigSchema>
 
 export const hl7OutboundConfigSchema = z.object({
   host: z.string(),
   port: z.number().int().min(1).max(65535),
-  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false }),
+  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] }),
   connectTimeoutMs: z.number().int().positive().default(10_000),
   responseTimeoutMs: z.number().int().positive().default(30_000),
   maxAttempts: z.number().int().positive().default(10),
@@ -133,6 +186,10 @@ export const hl7OutboundConfigSchema = z.object({
   receivingApplication: z.string().default(''),
   receivingFacility: z.string().default(''),
   version: z.string().default('2.5.1'),
+  /** Also send changes that inbound transactions made (e.g. an SIU received from this peer); off by default so nothing echoes back. */
+  includeInboundChanges: z.boolean().default(false),
+  /** The connectivity test also sends a test message (MSH-11 = T) and checks the ACK; off = TCP/TLS connect only. */
+  testRoundTrip: z.boolean().default(false),
 })
 export type Hl7OutboundConfig = z.infer<typeof hl7OutboundConfigSchema>
 

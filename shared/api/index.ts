@@ -5,10 +5,18 @@
  */
 import type { z } from 'zod'
 import type { Result } from '../errors'
+import { alertsApi } from './alerts'
+import { athenaApi } from './athena'
 import { auditApi } from './audit'
 import { configApi } from './config'
 import { connectionsApi } from './connections'
+import { dashboardApi } from './dashboard'
+import { errorsQueueApi } from './errors-queue'
+import { hl7Api } from './hl7'
+import { inspectorApi } from './inspector'
+import { mappingsApi } from './mappings'
 import { practicesApi } from './practices'
+import { savedSearchesApi } from './saved-searches'
 import { systemApi } from './system'
 import { transactionsApi } from './transactions'
 
@@ -19,6 +27,14 @@ export const contract = {
   ...transactionsApi,
   ...auditApi,
   ...configApi,
+  ...mappingsApi,
+  ...dashboardApi,
+  ...errorsQueueApi,
+  ...inspectorApi,
+  ...savedSearchesApi,
+  ...alertsApi,
+  ...athenaApi,
+  ...hl7Api,
 } as const
 
 export type Contract = typeof contract

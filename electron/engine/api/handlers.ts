@@ -4,8 +4,12 @@
  */
 import type { EngineContext } from '../core/engine'
 import type { Handlers } from './dispatcher'
+import { consoleHandlers } from '../console/console-handlers'
+import { athenaHandlers } from '../connectors/athena/api-handlers'
+import { hl7Handlers } from '../connectors/hl7-engine/api-handlers'
 import { adminHandlers } from './admin-handlers'
 import { connectionsHandlers } from './connections-handlers'
+import { mappingsHandlers } from './mappings-handlers'
 import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
 import { transactionsHandlers } from './transactions-handlers'
@@ -17,5 +21,9 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...connectionsHandlers(ctx),
     ...transactionsHandlers(ctx),
     ...adminHandlers(ctx),
+    ...mappingsHandlers(ctx),
+    ...consoleHandlers(ctx),
+    ...athenaHandlers(ctx),
+    ...hl7Handlers(ctx),
   }
 }

@@ -3,5 +3,7 @@
  * (listeners, sync jobs), connectivity tests and configuration hooks on the engine.
  */
 import type { ConnectorModule } from '../core/engine'
+import { athenaModule } from './athena'
+import { hl7Engine } from './hl7-engine'
 
-export const CONNECTOR_MODULES: ConnectorModule[] = []
+export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine]

@@ -49,4 +49,16 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
   maxAttempts?: number
   /** Backoff for retryable failures (full jitter), defaults 2 s base, 5 min cap. */
   backoff?: { baseMs: number; capMs: number }
+  /**
+   * Per-transaction retry policy (e.g. per outbound destination), overriding `maxAttempts` and
+   * `backoff` for that transaction when it returns a value.
+   */
+  retryPolicy?(tx: TxRow): { maxAttempts?: number; backoff?: { baseMs: number; capMs: number } } | undefined
+  /**
+   * How this handler's transactions are serialised. 'connector' (default): one lane per
+   * (practice, connector), shared with the connector's other handlers. 'channel': one lane per
+   * (practice, connector, direction, channel), so e.g. each outbound destination keeps its own
+   * order and a destination waiting out a retry blocks neither the others nor the inbound side.
+   */
+  lanes?: 'connector' | 'channel'
 }

@@ -17,7 +17,7 @@ import type { WriteBatcher } from '../store/write-batcher'
 import type { AuditLog } from '../audit/audit-log'
 import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
 import { sha256 as sha, type StepRecord, type TransactionsRepo } from './transactions-repo'
-import type { IncomingTx, ReceiveResult, TxRow } from './types'
+import type { Direction, IncomingTx, ReceiveResult, TxRow } from './types'
 
 export interface PreviewResult {
   steps: StepRecord[]
@@ -32,11 +32,27 @@ interface Lane {
   key: string
   practiceId: string
   connector: string
+  /** Set for a per-channel lane (handler `lanes: 'channel'`); null for the connector-wide lane. */
+  direction: Direction | null
+  channel: string | null
   running: boolean
   /** Rows with id <= cursor have been taken by this lane in this process. */
   cursor: number
+  /** A pending rewind of the cursor (see rewind()). */
+  rewindTo: number | null
   timer: NodeJS.Timeout | null
   wake: boolean
+}
+
+/** How a transaction's processing attempt ended (see Pipeline.outcome). */
+export interface TxOutcome {
+  id: number
+  /** done, filtered or error; queued when a retry was scheduled. */
+  status: TxStatus
+  error: AppErrorData | null
+  filteredBy: string | null
+  /** The response stored with the transaction (e.g. an ACK), if any. */
+  response: string | null
 }
 
 export interface PipelineDeps {
@@ -61,6 +77,7 @@ export class Pipeline {
   private stopping = false
   private readonly changed = new Map<string, { ids: Set<number>; statuses: Set<TxStatus> }>()
   private changedTimer: NodeJS.Timeout | null = null
+  private readonly waiters = new Map<number, { resolve: (o: TxOutcome) => void; reject: (e: unknown) => void }[]>()
 
   constructor(private readonly d: PipelineDeps) {}
 
@@ -74,7 +91,7 @@ export class Pipeline {
     this.started = true
     const reset = this.d.repo.resetInterrupted(this.d.clock.now())
     if (reset > 0) this.d.logger.warn('requeued transactions interrupted by the last shutdown', { count: reset })
-    for (const l of this.d.repo.pendingLanes()) this.kick(l.practice_id, l.connector)
+    for (const l of this.d.repo.pendingLanes()) this.kick(l.practice_id, l.connector, l.direction, l.channel)
   }
 
   /** Stops taking new rows; rows being processed finish; the rest stay queued in the store. */
@@ -84,6 +101,26 @@ export class Pipeline {
     await Promise.allSettled([...this.inflight])
     this.abort.abort(new AppError('internal', 'engine stopping'))
     this.flushChanged()
+    for (const list of this.waiters.values()) for (const w of list) w.reject(new AppError('internal', 'engine stopping', { retryable: true }))
+    this.waiters.clear()
+  }
+
+  /**
+   * Resolves when the transaction's current or next processing attempt ends (done, filtered, error,
+   * or queued for a retry), or at once when it is not pending. For connectors that must answer
+   * only after processing, e.g. an HL7 listener in application-acknowledgment mode.
+   */
+  outcome(id: number): Promise<TxOutcome> {
+    const row = this.d.repo.get(id)
+    if (!row) return Promise.reject(new AppError('not_found', `Transaction ${id} does not exist.`))
+    if (!PENDING.has(row.status) || (row.status === 'queued' && row.next_attempt_at !== null && row.attempts > 0)) {
+      return Promise.resolve({ id, status: row.status, error: errorOf(row), filteredBy: row.filtered_by, response: row.response })
+    }
+    return new Promise<TxOutcome>((resolve, reject) => {
+      let list = this.waiters.get(id)
+      if (!list) this.waiters.set(id, (list = []))
+      list.push({ resolve, reject })
+    })
   }
 
   /**
@@ -95,7 +132,7 @@ export class Pipeline {
     const r = await this.d.batcher.run(() => this.d.repo.insert(tx, now))
     if (!r.duplicate) {
       this.noteChanged(tx.practiceId, r.id, r.status)
-      if (r.status === 'received') this.kick(tx.practiceId, tx.connector)
+      if (r.status === 'received') this.kick(tx.practiceId, tx.connector, tx.direction, tx.channel)
     }
     return r
   }
@@ -124,7 +161,7 @@ export class Pipeline {
     for (const id of queued) {
       const row = this.d.repo.get(id)
       if (row) {
-        this.rewind(row.practice_id, row.connector, id)
+        this.rewind(row, id)
         this.noteChanged(row.practice_id, id, 'queued')
       }
     }
@@ -149,9 +186,9 @@ export class Pipeline {
         targetId: String(id),
         details: { reason, payloadVersion: v, previousSha256: sha(before), sha256: sha(raw), bytes: raw.length },
       })
-      return { v, practiceId: row.practice_id, connector: row.connector }
+      return { v, practiceId: row.practice_id, row }
     })
-    this.rewind(version.practiceId, version.connector, id)
+    this.rewind(version.row, id)
     this.noteChanged(version.practiceId, id, 'queued')
     return { id, payloadVersion: version.v }
   }
@@ -236,15 +273,36 @@ export class Pipeline {
     return { steps, parsed: stage.parsed ?? null, mapped: stage.mapped ?? mapped ?? null, keys, error, filteredBy }
   }
 
-  /** Makes sure the lane for (practice, connector) is running. */
-  kick(practiceId: string, connector: string): void {
+  /**
+   * Makes sure the lane of a transaction is running: (practice, connector), or
+   * (practice, connector, direction, channel) when that direction's handler asks for per-channel lanes.
+   */
+  kick(practiceId: string, connector: string, direction?: Direction, channel?: string): void {
     if (!this.started || this.stopping) return
-    const key = `${practiceId}\u0000${connector}`
+    this.runIfIdle(this.laneFor(practiceId, connector, direction, channel))
+  }
+
+  private laneFor(practiceId: string, connector: string, direction?: Direction, channel?: string): Lane {
+    const perChannel = direction !== undefined && channel !== undefined && this.handlers.get(`${connector}:${direction}`)?.lanes === 'channel'
+    const key = perChannel ? `${practiceId}\u0000${connector}\u0000${direction}\u0000${channel}` : `${practiceId}\u0000${connector}`
     let lane = this.lanes.get(key)
     if (!lane) {
-      lane = { key, practiceId, connector, running: false, cursor: 0, timer: null, wake: false }
+      lane = { key, practiceId, connector, direction: perChannel ? direction : null, channel: perChannel ? channel : null, running: false, cursor: 0, rewindTo: null, timer: null, wake: false }
       this.lanes.set(key, lane)
     }
+    return lane
+  }
+
+  /** The rows a lane takes: its channel, or its connector minus the directions that run per channel. */
+  private laneScope(lane: Lane): { exceptDirection: Direction } | { direction: Direction; channel: string } | undefined | null {
+    if (lane.direction !== null && lane.channel !== null) return { direction: lane.direction, channel: lane.channel }
+    const perChannel = (['in', 'out'] as const).filter((d) => this.handlers.get(`${lane.connector}:${d}`)?.lanes === 'channel')
+    if (perChannel.length === 2) return null
+    return perChannel.length === 1 ? { exceptDirection: perChannel[0] } : undefined
+  }
+
+  private runIfIdle(lane: Lane): void {
+    if (!this.started || this.stopping) return
     if (lane.running) {
       lane.wake = true
       return
@@ -253,15 +311,21 @@ export class Pipeline {
       clearTimeout(lane.timer)
       lane.timer = null
     }
-    const p = this.runLane(lane).catch((e) => this.d.logger.error('lane crashed', { lane: connector, practiceId, error: (e as Error).message }))
+    const p = this.runLane(lane).catch((e) => this.d.logger.error('lane crashed', { lane: lane.connector, channel: lane.channel, practiceId: lane.practiceId, error: (e as Error).message }))
     this.inflight.add(p)
     void p.finally(() => this.inflight.delete(p))
   }
 
-  private rewind(practiceId: string, connector: string, id: number): void {
-    const lane = this.lanes.get(`${practiceId}\u0000${connector}`)
-    if (lane && lane.cursor >= id) lane.cursor = id - 1
-    this.kick(practiceId, connector)
+  /**
+   * A row behind the lane's cursor became pending again (reprocess, edit). The lane may be busy
+   * with a newer row right now, so the rewind is recorded and applied at the top of its loop,
+   * after that row has moved the cursor forward, never lost to it.
+   */
+  private rewind(row: TxRow, id: number): void {
+    const lane = this.laneFor(row.practice_id, row.connector, row.direction, row.channel)
+    lane.rewindTo = Math.min(lane.rewindTo ?? Number.POSITIVE_INFINITY, id - 1)
+    lane.wake = true
+    this.runIfIdle(lane)
   }
 
   private async runLane(lane: Lane): Promise<void> {
@@ -270,7 +334,12 @@ export class Pipeline {
       for (;;) {
         if (this.stopping) return
         lane.wake = false
-        const row = this.d.repo.nextInLane(lane.practiceId, lane.connector, lane.cursor)
+        if (lane.rewindTo !== null) {
+          lane.cursor = Math.min(lane.cursor, lane.rewindTo)
+          lane.rewindTo = null
+        }
+        const scope = this.laneScope(lane)
+        const row = scope === null ? undefined : this.d.repo.nextInLane(lane.practiceId, lane.connector, lane.cursor, scope)
         if (!row) {
           if (lane.wake) continue
           return
@@ -280,7 +349,7 @@ export class Pipeline {
           // Order is kept per lane: the head waits for its retry time and the rows behind it wait too.
           lane.timer = setTimeout(() => {
             lane.timer = null
-            this.kick(lane.practiceId, lane.connector)
+            this.runIfIdle(lane)
           }, row.next_attempt_at - now)
           return
         }
@@ -291,7 +360,7 @@ export class Pipeline {
       }
     } finally {
       lane.running = false
-      if (lane.wake && !this.stopping) this.kick(lane.practiceId, lane.connector)
+      if (lane.wake && !this.stopping) this.runIfIdle(lane)
     }
   }
 
@@ -357,10 +426,11 @@ export class Pipeline {
       }
     } catch (e) {
       error = toErrorData(e)
-      const max = handler?.maxAttempts ?? 5
+      const policy = handler?.retryPolicy?.(row)
+      const max = policy?.maxAttempts ?? handler?.maxAttempts ?? 5
       if (error.retryable && attempt < max && !this.stopping) {
         status = 'queued'
-        const b = handler?.backoff ?? { baseMs: 2000, capMs: 5 * 60_000 }
+        const b = policy?.backoff ?? handler?.backoff ?? { baseMs: 2000, capMs: 5 * 60_000 }
         const delay = Math.random() * Math.min(b.capMs, b.baseMs * 2 ** (attempt - 1))
         nextAttemptAt = clock.now() + Math.round(delay)
         steps.push({ step: 'retry', outcome: 'retry', startedAt: clock.now(), durationMs: 0, detail: `attempt ${attempt} of ${max}; next in ${Math.round(delay)} ms` })
@@ -392,6 +462,12 @@ export class Pipeline {
       }),
     )
     this.noteChanged(row.practice_id, row.id, status)
+    const waiting = this.waiters.get(row.id)
+    if (waiting && !(status === 'queued' && this.stopping)) {
+      this.waiters.delete(row.id)
+      const o: TxOutcome = { id: row.id, status, error, filteredBy, response: stage.response ?? row.response }
+      for (const w of waiting) w.resolve(o)
+    }
   }
 
   private noteChanged(practiceId: string, id: number, status: TxStatus): void {
@@ -425,6 +501,11 @@ export class Pipeline {
       await new Promise((r) => setTimeout(r, 10))
     }
   }
+}
+
+function errorOf(row: TxRow): AppErrorData | null {
+  if (row.error_code === null) return null
+  return { code: row.error_code as AppErrorData['code'], message: row.error_message ?? '', retryable: row.error_retryable === 1 }
 }
 
 function round(ms: number): number {

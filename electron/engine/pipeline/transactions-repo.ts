@@ -7,10 +7,53 @@ import type { Db } from '../store/database'
 import type { TxFilter, TxStatus, TxStep, TxSummary } from '../../../shared/api/transactions'
 import type { AppErrorData } from '../../../shared/errors'
 import { errorGroupKey } from './error-group'
-import type { IncomingTx, TxRow } from './types'
+import type { Direction, IncomingTx, TxRow } from './types'
 
 const SUMMARY_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at,
   duration_ms, control_id, mrn, patient_id, appointment_id, error_code, error_message, error_retryable, triage_state`
+const SUMMARY_COLS_T = SUMMARY_COLS.split(',')
+  .map((c) => `t.${c.trim()}`)
+  .join(', ')
+
+/** Ids whose business keys equal @q, each found through its own index. */
+const KEY_MATCH_IDS = `SELECT id FROM transactions WHERE control_id = @q UNION SELECT id FROM transactions WHERE mrn = @q
+  UNION SELECT id FROM transactions WHERE patient_id = @q UNION SELECT id FROM transactions WHERE appointment_id = @q`
+
+/**
+ * The filter's column conditions on alias `t` as one WHERE expression with named parameters.
+ * The SQL depends only on which filters are set (so statements can be cached), not on their values.
+ */
+function filterSql(filter: TxFilter, o: { time: boolean }): { where: string; params: Record<string, unknown> } {
+  const where: string[] = []
+  const params: Record<string, unknown> = {}
+  const add = (clause: string, key: string, value: unknown): void => {
+    if (value === undefined || value === null || value === '') return
+    where.push(clause)
+    params[key] = value
+  }
+  add('t.practice_id = @practiceId', 'practiceId', filter.practiceId)
+  add('t.connector = @connector', 'connector', filter.connector)
+  add('t.channel = @channel', 'channel', filter.channel)
+  add('t.direction = @direction', 'direction', filter.direction)
+  if (filter.messageType) {
+    where.push('(t.message_type = @messageType OR t.message_type LIKE @messageTypePrefix)')
+    params.messageType = filter.messageType
+    params.messageTypePrefix = `${filter.messageType}^%`
+  }
+  if (filter.statuses?.length) {
+    const keys = filter.statuses.map((s, i) => {
+      params[`st${i}`] = s
+      return `@st${i}`
+    })
+    where.push(`t.status IN (${keys.join(',')})`)
+  }
+  add('t.error_group = @errorGroup', 'errorGroup', filter.errorGroup)
+  if (o.time) {
+    add('t.received_at >= @from', 'from', filter.from)
+    add('t.received_at < @to', 'to', filter.to)
+  }
+  return { where: where.length ? where.join(' AND ') : '1', params }
+}
 
 export interface StepRecord {
   step: string
@@ -61,7 +104,11 @@ export class TransactionsRepo {
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       nextInLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') ORDER BY id LIMIT 1`),
-      pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector FROM transactions WHERE status IN ('received','queued','processing')`),
+      nextInLaneExcept: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') AND direction <> ? ORDER BY id LIMIT 1`),
+      nextInChannelLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT 1`),
+      pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
       finish: db.prepare(`UPDATE transactions SET status = @status, updated_at = @finished_at, finished_at = @finished_at,
           duration_ms = @duration_ms, next_attempt_at = @next_attempt_at,
@@ -137,12 +184,18 @@ export class TransactionsRepo {
     return p?.raw ?? row.raw
   }
 
-  nextInLane(practiceId: string, connector: string, afterId: number): TxRow | undefined {
+  /**
+   * The next pending row of a lane: the whole connector, the connector minus one direction (whose
+   * rows run in per-channel lanes), or one (direction, channel).
+   */
+  nextInLane(practiceId: string, connector: string, afterId: number, scope?: { exceptDirection: Direction } | { direction: Direction; channel: string }): TxRow | undefined {
+    if (scope && 'channel' in scope) return this.s.nextInChannelLane.get(practiceId, connector, afterId, scope.direction, scope.channel) as TxRow | undefined
+    if (scope) return this.s.nextInLaneExcept.get(practiceId, connector, afterId, scope.exceptDirection) as TxRow | undefined
     return this.s.nextInLane.get(practiceId, connector, afterId) as TxRow | undefined
   }
 
-  pendingLanes(): { practice_id: string; connector: string }[] {
-    return this.s.pendingLanes.all() as { practice_id: string; connector: string }[]
+  pendingLanes(): { practice_id: string; connector: string; direction: Direction; channel: string }[] {
+    return this.s.pendingLanes.all() as { practice_id: string; connector: string; direction: Direction; channel: string }[]
   }
 
   markProcessing(id: number, now: number): void {
@@ -221,54 +274,116 @@ export class TransactionsRepo {
 
   /**
    * Keyset pagination, newest first: `before` is the last id of the previous page. The search box
-   * takes an exact business key first (indexed columns) and falls back to full-text search.
+   * takes an exact business key (indexed columns) and free text (full-text search) together.
+   *
+   * Three query shapes, each answered from an index however many rows there are (the console's
+   * 100 ms goal over 1M rows, test/bench/tx-query.bench.ts):
+   * - no time range, no search: walk an (practice, ..., id) index backwards and stop at the page;
+   * - a time range: walk tx_practice_received (practice, received_at, connector, channel, status)
+   *   backwards inside the range, ordered by (received_at, id), so a range in the past is reached
+   *   with one seek instead of a scan of everything newer;
+   * - a search: the key matches (a handful of index seeks) and the FTS matches (streamed newest
+   *   first by rowid) are each filtered and limited, then merged.
    */
   list(filter: TxFilter & { before?: number; limit: number }): { items: TxSummary[]; nextCursor: number | null } {
-    const where: string[] = []
-    const params: Record<string, unknown> = {}
-    const add = (clause: string, key: string, value: unknown): void => {
-      if (value === undefined || value === null || value === '') return
-      where.push(clause)
-      params[key] = value
-    }
-    add('practice_id = @practiceId', 'practiceId', filter.practiceId)
-    add('connector = @connector', 'connector', filter.connector)
-    add('channel = @channel', 'channel', filter.channel)
-    add('direction = @direction', 'direction', filter.direction)
-    if (filter.messageType) {
-      where.push('(message_type = @messageType OR message_type LIKE @messageTypePrefix)')
-      params.messageType = filter.messageType
-      params.messageTypePrefix = `${filter.messageType}^%`
-    }
-    if (filter.statuses?.length) {
-      const keys = filter.statuses.map((s, i) => {
-        params[`st${i}`] = s
-        return `@st${i}`
-      })
-      where.push(`status IN (${keys.join(',')})`)
-    }
-    add('error_group = @errorGroup', 'errorGroup', filter.errorGroup)
-    add('received_at >= @from', 'from', filter.from)
-    add('received_at < @to', 'to', filter.to)
-    add('id < @before', 'before', filter.before)
+    const limit = filter.limit + 1
     const q = filter.q?.trim()
+    let rows: SummaryRow[]
     if (q) {
-      params.q = q
-      const keyMatch = `(control_id = @q OR mrn = @q OR patient_id = @q OR appointment_id = @q)`
-      const ftsQuery = toFtsQuery(q)
-      if (ftsQuery) {
-        params.fts = ftsQuery
-        where.push(`(${keyMatch} OR id IN (SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH @fts))`)
-      } else {
-        where.push(keyMatch)
+      rows = this.searchRows(filter, q, limit)
+    } else if (filter.from !== undefined || filter.to !== undefined) {
+      const f = filterSql(filter, { time: true })
+      let cursor = ''
+      if (filter.before !== undefined) {
+        const at = (this.stmt('SELECT received_at FROM transactions WHERE id = ?').get(filter.before) as { received_at: number } | undefined)?.received_at
+        if (at !== undefined) {
+          cursor = ' AND t.received_at <= @cursorAt AND (t.received_at < @cursorAt OR t.id < @before)'
+          f.params.cursorAt = at
+          f.params.before = filter.before
+        } else {
+          cursor = ' AND t.id < @before'
+          f.params.before = filter.before
+        }
       }
+      const index = filter.practiceId ? 'tx_practice_received' : 'tx_received'
+      rows = this.stmt(
+        `SELECT ${SUMMARY_COLS_T} FROM transactions AS t INDEXED BY ${index} WHERE ${f.where}${cursor} ORDER BY t.received_at DESC, t.id DESC LIMIT ${limit}`,
+      ).all(f.params) as SummaryRow[]
+    } else {
+      const f = filterSql(filter, { time: false })
+      if (filter.before !== undefined) f.params.before = filter.before
+      rows = this.stmt(
+        `SELECT ${SUMMARY_COLS_T} FROM transactions AS t WHERE ${f.where}${filter.before !== undefined ? ' AND t.id < @before' : ''} ORDER BY t.id DESC LIMIT ${limit}`,
+      ).all(f.params) as SummaryRow[]
     }
-    params.limit = filter.limit + 1
-    const sql = `SELECT ${SUMMARY_COLS} FROM transactions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT @limit`
-    const rows = this.db.prepare(sql).all(params) as SummaryRow[]
     const more = rows.length > filter.limit
     const items = rows.slice(0, filter.limit).map(toSummary)
     return { items, nextCursor: more ? items[items.length - 1].id : null }
+  }
+
+  private searchRows(filter: TxFilter & { before?: number }, q: string, limit: number): SummaryRow[] {
+    const f = filterSql(filter, { time: true })
+    f.params.q = q
+    const before = filter.before !== undefined ? ' AND t.id < @before' : ''
+    if (filter.before !== undefined) f.params.before = filter.before
+    // CROSS JOIN keeps the (small) match list as the outer loop instead of a scan of the practice.
+    const byKey = this.stmt(
+      `SELECT ${SUMMARY_COLS_T} FROM (${KEY_MATCH_IDS}) AS k CROSS JOIN transactions AS t ON t.id = k.id
+       WHERE ${f.where}${before} ORDER BY t.id DESC LIMIT ${limit}`,
+    ).all(f.params) as SummaryRow[]
+    // A query that is some transaction's business key is a key search: a control id must not
+    // also list every id it happens to prefix. Decided without the cursor, so every page agrees.
+    const { before: _b, ...unpaged } = f.params
+    const fts = this.isKeySearch(f.where, unpaged) ? null : toFtsQuery(q)
+    if (!fts) return byKey
+    const byText = this.stmt(
+      `SELECT ${SUMMARY_COLS_T} FROM transactions_fts AS x CROSS JOIN transactions AS t ON t.id = x.rowid
+       WHERE transactions_fts MATCH @fts AND ${f.where}${filter.before !== undefined ? ' AND x.rowid < @before' : ''} ORDER BY x.rowid DESC LIMIT ${limit}`,
+    ).all({ ...f.params, fts }) as SummaryRow[]
+    const seen = new Set<number>()
+    const merged: SummaryRow[] = []
+    for (const r of [...byKey, ...byText]) {
+      if (seen.has(r.id)) continue
+      seen.add(r.id)
+      merged.push(r)
+    }
+    return merged.sort((a, b) => b.id - a.id).slice(0, limit)
+  }
+
+  /** True when @q is the business key of a transaction that the rest of the filter matches. */
+  private isKeySearch(where: string, params: Record<string, unknown>): boolean {
+    return this.stmt(`SELECT 1 FROM (${KEY_MATCH_IDS}) AS k CROSS JOIN transactions AS t ON t.id = k.id WHERE ${where} LIMIT 1`).get(params) !== undefined
+  }
+
+  /** How many transactions match a filter (the export's progress bar needs the total first). */
+  count(filter: TxFilter): number {
+    const f = filterSql(filter, { time: true })
+    const q = filter.q?.trim()
+    if (!q) return (this.stmt(`SELECT count(*) AS n FROM transactions AS t WHERE ${f.where}`).get(f.params) as { n: number }).n
+    f.params.q = q
+    const fts = this.isKeySearch(f.where, f.params) ? null : toFtsQuery(q)
+    const ids = fts ? `${KEY_MATCH_IDS} UNION SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH @fts` : KEY_MATCH_IDS
+    if (fts) f.params.fts = fts
+    return (this.stmt(`SELECT count(*) AS n FROM (${ids}) AS k CROSS JOIN transactions AS t ON t.id = k.id WHERE ${f.where}`).get(f.params) as { n: number }).n
+  }
+
+  /** Operator triage of failed transactions (state and note); returns the ids that changed. */
+  setTriage(ids: number[], state: 'new' | 'investigating' | 'resolved', note: string | null, now: number): number[] {
+    const st = this.stmt(`UPDATE transactions SET triage_state = @state, triage_note = coalesce(@note, triage_note), updated_at = @now WHERE id = @id`)
+    return ids.filter((id) => st.run({ id, state, note, now }).changes > 0)
+  }
+
+  private readonly cache = new Map<string, ReturnType<Db['prepare']>>()
+
+  /** Filter combinations repeat; prepare each distinct statement once. */
+  private stmt(sql: string): ReturnType<Db['prepare']> {
+    let s = this.cache.get(sql)
+    if (!s) {
+      if (this.cache.size > 200) this.cache.clear()
+      s = this.db.prepare(sql)
+      this.cache.set(sql, s)
+    }
+    return s
   }
 
   /** Ids matching a filter (for bulk actions on "the whole group or filter"), capped. */

@@ -8,8 +8,9 @@ const INVALIDATES: Record<string, string[]> = {
   'practices.changed': ['practices.', 'connections.', 'system.status'],
   'connections.changed': ['connections.', 'system.status'],
   'listeners.changed': ['system.status', 'connections.', 'dashboard.'],
-  'transactions.changed': ['transactions.', 'errors.', 'dashboard.'],
+  'transactions.changed': ['transactions.', 'errors.', 'dashboard.', 'inspector.'],
   'audit.appended': ['audit.'],
+  'notifications.raised': ['alerts.'],
 }
 
 export function applyEvent(qc: QueryClient, name: string): void {

@@ -1,21 +1,36 @@
 import { Route, Switch } from 'wouter'
 import { ComingSoon } from '../components/ComingSoon'
+import { NotificationToasts } from '../components/console/NotificationCenter'
+import { ApiLogsPage } from '../pages/api-logs/ApiLogsPage'
+import { AuditPage } from '../pages/audit/AuditPage'
+import { ConnectionsPage } from '../pages/connections/ConnectionsPage'
+import { ConnectivityPage } from '../pages/connectivity/ConnectivityPage'
+import { DashboardPage } from '../pages/dashboard/DashboardPage'
+import { ErrorsPage } from '../pages/errors/ErrorsPage'
+import { InspectorPage } from '../pages/inspector/InspectorPage'
+import { MappingsRoutes } from '../pages/mappings/MappingsRoutes'
 import { PracticesPage } from '../pages/practices/PracticesPage'
 import { SettingsPage } from '../pages/settings/SettingsPage'
+import { TransactionsPage } from '../pages/transactions/TransactionsPage'
 
 export function Routes() {
   return (
-    <Switch>
-      <Route path="/">{() => <ComingSoon title="Dashboard" issue="the operator console issue" />}</Route>
-      <Route path="/transactions">{() => <ComingSoon title="Transactions" issue="the operator console issue" />}</Route>
-      <Route path="/errors">{() => <ComingSoon title="Error queue" issue="the operator console issue" />}</Route>
-      <Route path="/mappings">{() => <ComingSoon title="Mappings" issue="the mapping studio issue" />}</Route>
-      <Route path="/connections">{() => <ComingSoon title="Connections" issue="the athenaNet issue" />}</Route>
-      <Route path="/api-logs">{() => <ComingSoon title="API logs" issue="the operator console issue" />}</Route>
-      <Route path="/audit">{() => <ComingSoon title="Audit" issue="the operator console issue" />}</Route>
-      <Route path="/practices" component={PracticesPage} />
-      <Route path="/settings" component={SettingsPage} />
-      <Route>{() => <ComingSoon title="Not found" issue="no issue: this address does not exist" />}</Route>
-    </Switch>
+    <>
+      <NotificationToasts />
+      <Switch>
+        <Route path="/" component={DashboardPage} />
+        <Route path="/transactions" component={TransactionsPage} />
+        <Route path="/transactions/:id" component={InspectorPage} />
+        <Route path="/errors" component={ErrorsPage} />
+        <Route path="/mappings" nest component={MappingsRoutes} />
+        <Route path="/connections" component={ConnectionsPage} />
+        <Route path="/api-logs" component={ApiLogsPage} />
+        <Route path="/connectivity" component={ConnectivityPage} />
+        <Route path="/audit" component={AuditPage} />
+        <Route path="/practices" component={PracticesPage} />
+        <Route path="/settings" component={SettingsPage} />
+        <Route>{() => <ComingSoon title="Not found" issue="no issue: this address does not exist" />}</Route>
+      </Switch>
+    </>
   )
 }

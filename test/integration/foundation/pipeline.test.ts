@@ -216,6 +216,23 @@ describe('operator actions', () => {
     await settled(gated.id)
   })
 
+  it('a reprocess that arrives while its lane is busy with a newer row is processed without a restart', async () => {
+    h.broken.add('old-1')
+    const old = await receive({ id: 'old-1', behavior: 'broken-until-fixed' })
+    await settled(old.id)
+    expect(row(old.id).status).toBe('error')
+    h.broken.delete('old-1')
+    // The lane moves past the failed row and is now busy with a newer one.
+    const newer = await receive({ id: 'newer-1', behavior: 'gate' })
+    await waitFor(() => row(newer.id).status === 'processing', 'newer-1 processing')
+    const out = await t.call<{ queued: number[] }>('transactions.reprocess', { ids: [old.id] })
+    expect(out.queued).toEqual([old.id])
+    h.openGate('newer-1')
+    await settled(newer.id)
+    await settled(old.id)
+    expect(row(old.id).status).toBe('done')
+  })
+
   it('editAndReprocess keeps the original raw bytes and hash, stores version 1, audits without the payload', async () => {
     const original = msg({ id: 'edit-1', behavior: 'permanent', patient: { last_name: 'ORIGINALNAME77' } })
     const r = await t.engine.ctx.pipeline.receive({ practiceId: 'sandbox', connector: 'test', channel: 'c', direction: 'in', contentType: 'json', raw: original })

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { isAppError } from '../../../../shared/errors'
 import type { Clock } from '../../core/clock'
+import { resolveHl7Charset } from './charset'
 import { DEFAULT_DELIMITERS, encodingCharacters, type Hl7Delimiters } from './delimiters'
 import { decodeEscapes, encodeEscapes } from './escape'
 import { sniffMshHeader } from './header-sniff'
@@ -59,9 +60,14 @@ export interface AckOptions {
 
 const MAX_ECHO = 4096
 
+// A random start per process plus a counter: unique within the process, unlikely to collide across
+// processes, and without a call into the system RNG per ACK (that was ~8% of a busy listener's CPU).
+let idSeq = randomBytes(4).readUInt32BE(0) & 0x0fffffff
+
 /** A fresh ACK control id: time-ordered, 16 characters, within every version's MSH-10 length. */
 export function newControlId(clock: Clock): string {
-  return clock.now().toString(36).toUpperCase().padStart(9, '0').slice(-9) + randomBytes(4).toString('hex').toUpperCase().slice(0, 7)
+  idSeq = (idSeq + 1) & 0x0fffffff
+  return clock.now().toString(36).toUpperCase().padStart(9, '0').slice(-9) + idSeq.toString(16).toUpperCase().padStart(7, '0')
 }
 
 /** Raw text copied from a received message, made safe to write back: no controls, bounded length. */
@@ -271,7 +277,9 @@ export function buildRejectAck(input: string | Uint8Array, opts: RejectAckOption
       receivingFacility: raw(6),
       processingId: raw(11),
       versionField: supported ? raw(12) : '',
-      charsetField: raw(18),
+      // Echo MSH-18 only when it names a charset we can write (and the peer can read the ACK in):
+      // an undecodable one, typical of fuzzed input, would make the ACK itself unreadable.
+      charsetField: resolveHl7Charset(leaf(18, 1)) ? raw(18) : '',
       originalControlId: raw(10),
       version,
       ...(trigger ? { trigger } : {}),

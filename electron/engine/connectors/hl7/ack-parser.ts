@@ -35,6 +35,8 @@ export interface ParsedAck {
   ackControlId: string
   messageType: string
   version: string
+  /** The acknowledgment as received (decoded text), when the reader kept it (MllpSender does). */
+  raw?: string
 }
 
 const CODES = new Set<string>(['AA', 'AE', 'AR', 'CA', 'CE', 'CR'])

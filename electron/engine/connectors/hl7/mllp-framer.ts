@@ -24,8 +24,14 @@ export interface MllpFramerOptions {
    * terminator (or FS was not followed by CR). Only the count is reported, never the content.
    */
   onDiscard?: (byteCount: number, why: 'outside_frame' | 'unterminated_frame') => void
-  /** Called once with `frame_too_large`; the framer ignores all input afterwards. */
-  onError?: (error: AppError) => void
+  /**
+   * Called once with `frame_too_large`; the framer ignores all input afterwards. `head` holds the
+   * first bytes of the oversized frame (at most `headBytes`), so a receiver can still address an
+   * AR to the sender (MSH-3/4, MSH-10) without the framer keeping the whole frame.
+   */
+  onError?: (error: AppError, head: Buffer) => void
+  /** How many leading bytes of an oversized frame `onError` receives; default 4096. */
+  headBytes?: number
 }
 
 type State = 'idle' | 'in_frame' | 'after_fs' | 'failed'
@@ -110,18 +116,34 @@ export class MllpFramer {
     const len = to - from
     if (len <= 0) return true
     if (this.size + len > this.max) {
+      const head = this.head(buf.subarray(from, to))
       this.state = 'failed'
       this.parts = []
       const size = this.size + len
       this.size = 0
       this.opts.onError?.(
         new AppError('frame_too_large', `MLLP frame exceeds the ${this.max}-byte limit`, { retryable: false, details: { maxFrameBytes: this.max, receivedAtLeast: size } }),
+        head,
       )
       return false
     }
     this.parts.push(buf.subarray(from, to))
     this.size += len
     return true
+  }
+
+  /** The first `headBytes` of the frame being built followed by `more` (a copy). */
+  private head(more: Buffer): Buffer {
+    const limit = this.opts.headBytes ?? 4096
+    const out: Buffer[] = []
+    let n = 0
+    for (const p of [...this.parts, more]) {
+      if (n >= limit) break
+      const take = p.subarray(0, limit - n)
+      out.push(take)
+      n += take.length
+    }
+    return Buffer.concat(out, n)
   }
 
   private deliver(): void {

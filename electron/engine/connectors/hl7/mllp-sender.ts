@@ -305,7 +305,8 @@ export class MllpSender {
           if (done) return
           let ack: ParsedAck
           try {
-            ack = parseAck(decodeHl7Bytes(payload, this.opts.defaultCharset ? { defaultCharset: this.opts.defaultCharset } : {}))
+            const text = decodeHl7Bytes(payload, this.opts.defaultCharset ? { defaultCharset: this.opts.defaultCharset } : {})
+            ack = { ...parseAck(text), raw: text }
           } catch (e) {
             this.log.warn('unreadable acknowledgment; closing the connection', { controlId, code: isAppError(e) ? e.code : 'internal' })
             // Delivery is unknown, so the caller may retry; the receiver deduplicates.

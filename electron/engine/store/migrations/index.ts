@@ -9,6 +9,10 @@ import { AppError } from '../../../../shared/errors'
 import type { Db } from '../database'
 import { migration0001 } from './0001-core'
 import { migration0010 } from './0010-mapping'
+import { migration0011 } from './0011-mapping-studio'
+import { migration0020 } from './0020-hl7'
+import { migration0030 } from './0030-athena'
+import { migration0040 } from './0040-operator-console'
 
 export interface Migration {
   version: number
@@ -16,7 +20,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')

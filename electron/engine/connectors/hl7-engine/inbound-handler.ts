@@ -1,0 +1,389 @@
+/**
+ * Processing of stored inbound HL7 messages (pipeline handler `hl7`/`in`): parse the stored raw
+ * bytes, apply the interface's filters, map through the practice's effective mapping sets (code
+ * misses recorded for the studio's worklist), resolve the patient (unknown-patient rule) and
+ * upsert records by their external ids, so a replay or reprocess updates instead of duplicating.
+ * In `application` ACK mode the ACK that reflects the outcome is stored as the response.
+ */
+import { AppError, isAppError } from '../../../../shared/errors'
+import type { MappingResult } from '../../../../shared/mapping'
+import type { EngineContext } from '../../core/engine'
+import type { MappingContext } from '../../mapping'
+import type { ConnectorHandler, FilterDecision, ProcessContext } from '../../pipeline/connector-handler'
+import type { ExternalId } from '../../records/record-store'
+import {
+  ackErrorFor,
+  ackPolicy,
+  buildAck,
+  buildRejectAck,
+  parseHl7,
+  readObr,
+  readObx,
+  readPid,
+  readPv1,
+  readSch,
+  readTxa,
+  readFt1,
+  type AckPolicy,
+  type Hl7Message,
+} from '../hl7'
+import { evaluateFilters } from './filters'
+import type { Hl7Interfaces, InboundInterface } from './interfaces'
+import { childOccurrences, collectMisses, evaluateWithRepeats, mappingFailure, scopedAccessor, segmentCount, type Evaluation } from './mapping-run'
+import { evaluateMapping } from '../../mapping'
+import { MAPPING_KEYS, SUPPORTED_SUMMARY, supportedType, type SupportedType } from './message-types'
+import { findPatient, hl7Date, matchPatient, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
+
+export interface ParsedInbound {
+  msg: Hl7Message
+  type: SupportedType
+  iface: InboundInterface | null
+  policy: AckPolicy
+}
+
+/** What apply does about the patient, decided (read-only) while mapping. */
+type PatientPlan =
+  | { action: 'link'; recordId: number; ids: ExternalId[] }
+  | { action: 'create'; ids: ExternalId[]; data: Record<string, unknown> }
+  | { action: 'update'; ids: ExternalId[]; data: Record<string, unknown> }
+  | { action: 'match'; recordId: number; ids: ExternalId[]; data: Record<string, unknown> | null }
+
+interface IdentifiedRecord {
+  ids: ExternalId[]
+  data: Record<string, unknown>
+}
+
+export interface MappedInbound {
+  route: SupportedType['route']
+  patient: PatientPlan
+  appointment?: IdentifiedRecord
+  observations?: IdentifiedRecord[]
+  financials?: IdentifiedRecord[]
+  document?: IdentifiedRecord
+}
+
+function facilityOf(msg: Hl7Message): string {
+  return (msg.get('MSH-4.1') ?? msg.get('MSH-3.1') ?? '').trim() || 'unknown'
+}
+
+function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined
+  const s = String(v).trim()
+  return s === '' ? undefined : s
+}
+
+/** The inspector's view of a message: header, the patient, and what the route reads. */
+function summary(msg: Hl7Message, type: SupportedType, policy: AckPolicy): Record<string, unknown> {
+  const seg = (id: string) => msg.segment(id)
+  const out: Record<string, unknown> = {
+    messageType: msg.messageType,
+    structure: msg.structure ?? null,
+    controlId: msg.controlId,
+    version: msg.version,
+    processingId: msg.processingId ?? null,
+    sendingApplication: msg.get('MSH-3') ?? null,
+    sendingFacility: msg.get('MSH-4') ?? null,
+    receivingApplication: msg.get('MSH-5') ?? null,
+    receivingFacility: msg.get('MSH-6') ?? null,
+    charset: msg.charsetName ?? null,
+    acknowledgment: policy,
+    route: type.route,
+    action: type.action,
+    segments: msg.segments.map((s) => s.id),
+  }
+  const pid = seg('PID')
+  if (pid) out.patient = readPid(pid)
+  const pv1 = seg('PV1')
+  if (pv1) out.visit = readPv1(pv1)
+  if (type.route === 'siu' && seg('SCH')) out.schedule = readSch(seg('SCH')!)
+  if (type.route === 'oru') {
+    out.orders = msg.segmentsNamed('OBR').map(readObr)
+    out.observations = msg.segmentsNamed('OBX').map(readObx)
+  }
+  if (type.route === 'dft') out.charges = msg.segmentsNamed('FT1').map(readFt1)
+  if (type.route === 'mdm') {
+    if (seg('TXA')) out.document = readTxa(seg('TXA')!)
+    out.contentSegments = segmentCount(msg, 'OBX')
+  }
+  return out
+}
+
+export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfaces): ConnectorHandler<ParsedInbound, MappedInbound> {
+  const mappingContext = (practiceId: string): MappingContext => {
+    const p = ctx.practices.find(practiceId)
+    return { practiceId, defaultTimeZone: p?.timeZone ?? 'America/New_York', now: () => ctx.clock.now() }
+  }
+  const ruleOf = (practiceId: string): UnknownPatientRule => ctx.practices.find(practiceId)?.settings.unknownPatientRule ?? 'create'
+
+  /** Application-mode ACKs, stored as the transaction's response (original mode only). */
+  const answer = (pctx: ProcessContext, parsed: ParsedInbound | null, outcome: { error?: unknown; filtered?: string }): void => {
+    const iface = parsed?.iface ?? interfaces.inbound(pctx.tx.practice_id, pctx.tx.channel)
+    if (iface?.config.ackMode !== 'application') return
+    if (parsed && parsed.policy.mode !== 'original') return
+    try {
+      if (!parsed) {
+        pctx.setResponse(buildRejectAck(pctx.payload, { error: outcome.error, clock: ctx.clock }))
+        return
+      }
+      if (outcome.error !== undefined) {
+        const err = ackErrorFor(outcome.error)
+        pctx.setResponse(buildAck(parsed.msg, { code: 'AE', errors: [err], ...(err.userMessage ? { text: err.userMessage } : {}), clock: ctx.clock }))
+      } else {
+        pctx.setResponse(buildAck(parsed.msg, { code: 'AA', ...(outcome.filtered ? { text: `Filtered by rule ${outcome.filtered}` } : {}), clock: ctx.clock }))
+      }
+    } catch (e) {
+      pctx.logger.warn('could not build the application acknowledgment', { code: isAppError(e) ? e.code : 'internal' })
+    }
+  }
+
+  const evaluate = (practiceId: string, key: string, txId: number, run: (set: Evaluation['set']) => { results: MappingResult[]; evals: Evaluation[] }): Evaluation[] => {
+    const eff = ctx.mappings.effective(practiceId, key)
+    const { results, evals } = run(eff.set)
+    for (const e of evals) {
+      e.key = key
+      e.version = eff.version
+    }
+    ctx.mappings.recordMisses(practiceId, key, collectMisses(results), txId)
+    return evals
+  }
+
+  const single = (practiceId: string, key: string, msg: Hl7Message, txId: number, mctx: MappingContext): Evaluation => {
+    return evaluate(practiceId, key, txId, (set) => {
+      const result = evaluateMapping(set, scopedAccessor(msg, {}), mctx)
+      return { results: [result], evals: [{ result, set, key, version: null }] }
+    })[0] as Evaluation
+  }
+
+  const fail = (evals: Evaluation[]): void => {
+    const e = mappingFailure(evals.filter((x) => !x.result.ok))
+    if (e) throw e
+  }
+
+  /** Patient data from the PID through the patient set (with IN1/NK1 groups). */
+  const mapPatient = (practiceId: string, msg: Hl7Message, txId: number, mctx: MappingContext): Record<string, unknown> => {
+    const evals = evaluate(practiceId, MAPPING_KEYS.patient, txId, (set) => {
+      const { result, extra } = evaluateWithRepeats(set, msg, mctx, [
+        { array: 'insurance', segment: 'IN1' },
+        { array: 'contacts', segment: 'NK1' },
+      ])
+      return {
+        results: [result, ...extra],
+        evals: [{ result, set, key: '', version: null }, ...extra.map((r, i) => ({ result: r, set, key: '', version: null, scopeLabel: `repeat ${i + 2}:` }))],
+      }
+    })
+    fail(evals)
+    return (evals[0] as Evaluation).result.output
+  }
+
+  /** The patient a non-registration message refers to, per the practice's unknown-patient rule. */
+  const planPatient = (pctx: ProcessContext, msg: Hl7Message, route: SupportedType['route'], mctx: MappingContext): PatientPlan => {
+    const practiceId = pctx.tx.practice_id
+    const ids = patientIds(msg)
+    const rule = ruleOf(practiceId)
+    const known = findPatient(pctx.records, practiceId, ids)
+    const registration = route === 'adt' && (msg.trigger === 'A01' || msg.trigger === 'A04')
+    if (route === 'adt') {
+      const data = mapPatient(practiceId, msg, pctx.tx.id, mctx)
+      if (known) return { action: 'update', ids, data }
+      // A registration (A01/A04) creates the patient whatever the rule; with `match` it first
+      // looks for the same person under other ids so a second record is not created.
+      if (rule === 'match') {
+        const m = matchPatient(pctx.records, practiceId, { mrn: str(data.mrn), lastName: str(data.last_name), dob: str(data.date_of_birth) })
+        if (m) return { action: 'match', recordId: m.id, ids, data }
+        if (!registration) throw unknownPatient(practiceId, rule)
+      } else if (rule === 'hold' && !registration) {
+        throw unknownPatient(practiceId, rule)
+      }
+      return { action: 'create', ids, data }
+    }
+    if (known) return { action: 'link', recordId: known.id, ids }
+    if (ids.length === 0) throw new AppError('validation_error', 'PID-3 (patient identifier list) is empty: the message cannot be linked to a patient.', { retryable: false })
+    if (rule === 'create') return { action: 'create', ids, data: mapPatient(practiceId, msg, pctx.tx.id, mctx) }
+    if (rule === 'match') {
+      const m = matchPatient(pctx.records, practiceId, { mrn: msg.get('PID-3.1')?.trim(), lastName: msg.get('PID-5.1'), dob: hl7Date(msg.get('PID-7')) })
+      if (m) return { action: 'match', recordId: m.id, ids, data: null }
+    }
+    throw unknownPatient(practiceId, rule)
+  }
+
+  const handler: ConnectorHandler<ParsedInbound, MappedInbound> = {
+    connector: 'hl7',
+    direction: 'in',
+    maxAttempts: 5,
+
+    parse(pctx) {
+      const iface = interfaces.inbound(pctx.tx.practice_id, pctx.tx.channel)
+      let msg: Hl7Message
+      try {
+        msg = parseHl7(pctx.payload, { defaultCharset: iface?.config.defaultCharset ?? 'UNICODE UTF-8' })
+      } catch (e) {
+        answer(pctx, null, { error: e })
+        throw e
+      }
+      const policy = ackPolicy(msg)
+      const type = supportedType(msg.code, msg.trigger)
+      pctx.setKeys({ controlId: msg.controlId || null, messageType: msg.messageType, mrn: msg.get('PID-3.1')?.trim() ?? null })
+      if (!type) {
+        const e = new AppError('unsupported_message', `Message type ${msg.messageType || '(empty)'} is not processed by this engine (supported: ${SUPPORTED_SUMMARY}).`, { retryable: false })
+        answer(pctx, { msg, policy, iface, type: undefined as unknown as SupportedType }, { error: e })
+        throw e
+      }
+      const parsed: ParsedInbound = { msg, type, iface, policy }
+      pctx.setParsed(summary(msg, type, policy))
+      if (type.route === 'siu') pctx.setKeys({ appointmentId: msg.get('SCH-2.1') ?? msg.get('SCH-1.1') ?? null })
+      return parsed
+    },
+
+    filter(parsed, pctx): FilterDecision {
+      const d = evaluateFilters(parsed.iface?.config.filters ?? [], parsed.msg)
+      if (!d.accept) answer(pctx, parsed, { filtered: d.rule })
+      return d
+    },
+
+    map(parsed, pctx) {
+      try {
+        const { msg, type } = parsed
+        const practiceId = pctx.tx.practice_id
+        const txId = pctx.tx.id
+        const mctx = mappingContext(practiceId)
+        const facility = facilityOf(msg)
+        const out: MappedInbound = { route: type.route, patient: { action: 'link', recordId: 0, ids: [] } }
+        switch (type.route) {
+          case 'adt':
+            break
+          case 'siu': {
+            const ev = single(practiceId, MAPPING_KEYS.appointment, msg, txId, mctx)
+            fail([ev])
+            const ids: ExternalId[] = []
+            const filler = msg.get('SCH-2.1')?.trim()
+            const placer = msg.get('SCH-1.1')?.trim()
+            if (filler) ids.push({ system: `sch-filler:${(msg.get('SCH-2.2') ?? facility).trim()}`, value: filler })
+            if (placer) ids.push({ system: `sch-placer:${(msg.get('SCH-1.2') ?? facility).trim()}`, value: placer })
+            if (ids.length === 0) throw new AppError('validation_error', 'SCH-1 and SCH-2 (appointment ids) are both empty: the appointment cannot be identified.', { retryable: false })
+            out.appointment = { ids, data: ev.result.output }
+            break
+          }
+          case 'oru': {
+            const occ = childOccurrences(msg, 'OBX', 'OBR')
+            const evals = evaluate(practiceId, MAPPING_KEYS.observation, txId, (set) => {
+              const list = occ.map((o) => {
+                const result = evaluateMapping(set, scopedAccessor(msg, o.parent > 0 ? { OBX: o.index, OBR: o.parent } : { OBX: o.index }), mctx)
+                return { result, set, key: '', version: null, scopeLabel: `OBX[${o.index}]` } as Evaluation
+              })
+              return { results: list.map((l) => l.result), evals: list }
+            })
+            fail(evals)
+            out.observations = evals.map((ev, i) => {
+              const o = occ[i] as { index: number }
+              const d = ev.result.output
+              const obx = msg.segment('OBX', o.index)
+              const key = [str(d.order_id) ?? msg.controlId, str(d.code) ?? '', obx?.value(4) ?? '', obx?.value(1) ?? String(o.index)].join('|')
+              return { ids: [{ system: `hl7-obx:${facility}`, value: key }], data: d }
+            })
+            break
+          }
+          case 'dft': {
+            const n = segmentCount(msg, 'FT1')
+            const evals = evaluate(practiceId, MAPPING_KEYS.financial, txId, (set) => {
+              const list: Evaluation[] = []
+              for (let k = 1; k <= n; k++) list.push({ result: evaluateMapping(set, scopedAccessor(msg, { FT1: k }), mctx), set, key: '', version: null, scopeLabel: `FT1[${k}]` })
+              return { results: list.map((l) => l.result), evals: list }
+            })
+            fail(evals)
+            out.financials = evals.map((ev, i) => {
+              const ft1 = msg.segment('FT1', i + 1)
+              const d = { ...ev.result.output }
+              const dx = (ft1?.repetitions(19) ?? []).map((_, r) => ft1?.value(19, r + 1, 1)?.trim()).filter((x): x is string => !!x)
+              if (dx.length > 0 && d.diagnosis_codes === undefined) d.diagnosis_codes = dx
+              const id = str(d.external_id) ?? `${msg.controlId}|${ft1?.value(1) ?? i + 1}`
+              return { ids: [{ system: `hl7-ft1:${facility}`, value: id }], data: d }
+            })
+            break
+          }
+          case 'mdm': {
+            const ev = single(practiceId, MAPPING_KEYS.document, msg, txId, mctx)
+            fail([ev])
+            const d = ev.result.output
+            const id = str(d.external_id) ?? msg.controlId
+            if (!id) throw new AppError('validation_error', 'TXA-12 (unique document number) and MSH-10 are empty: the document cannot be identified.', { retryable: false })
+            out.document = { ids: [{ system: `hl7-txa:${facility}`, value: id }], data: d }
+            break
+          }
+        }
+        out.patient = planPatient(pctx, msg, type.route, mctx)
+        pctx.setMapped({
+          patient: out.patient.action === 'link' ? { action: 'link', recordId: out.patient.recordId } : out.patient,
+          ...(out.appointment ? { appointment: out.appointment.data } : {}),
+          ...(out.observations ? { observations: out.observations.map((o) => o.data) } : {}),
+          ...(out.financials ? { financialTransactions: out.financials.map((o) => o.data) } : {}),
+          ...(out.document ? { document: out.document.data } : {}),
+        })
+        return out
+      } catch (e) {
+        answer(pctx, parsed, { error: e })
+        throw e
+      }
+    },
+
+    async apply(mapped, pctx) {
+      try {
+        // Inside the group commit (a savepoint of the next batch): one fsync for many messages,
+        // and the upserts of one message land together or not at all.
+        await ctx.batcher.run(() => applyRecords(mapped, pctx))
+      } catch (e) {
+        answerApplied(pctx, e)
+        throw e
+      }
+      answerApplied(pctx)
+    },
+  }
+
+  const applyRecords = (mapped: MappedInbound, pctx: ProcessContext): void => {
+    const { records } = pctx
+    const practiceId = pctx.tx.practice_id
+    const txId = pctx.tx.id
+    const p = mapped.patient
+    let patientRef: number
+    switch (p.action) {
+      case 'link':
+        patientRef = p.recordId
+        break
+      case 'create':
+      case 'update':
+        patientRef = records.upsert({ practiceId, kind: 'patient', ids: p.ids, data: p.data, txId }).id
+        break
+      case 'match': {
+        const matched = records.get(p.recordId)
+        if (!matched) throw unknownPatient(practiceId, 'match')
+        patientRef = records.upsert({ practiceId, kind: 'patient', ids: [...matched.externalIds.slice(0, 1), ...p.ids], data: p.data ?? {}, txId }).id
+        break
+      }
+    }
+    const patient = records.get(patientRef)
+    pctx.setKeys({ patientId: String(patientRef), mrn: str(patient?.data.mrn) ?? null })
+    const upsert = (kind: 'appointment' | 'observation' | 'financial_transaction' | 'document', r: IdentifiedRecord): number =>
+      records.upsert({ practiceId, kind, ids: r.ids, data: r.data, patientRef, txId }).id
+    if (mapped.appointment) {
+      upsert('appointment', mapped.appointment)
+      pctx.setKeys({ appointmentId: mapped.appointment.ids[0]?.value ?? null })
+    }
+    for (const o of mapped.observations ?? []) upsert('observation', o)
+    for (const f of mapped.financials ?? []) upsert('financial_transaction', f)
+    if (mapped.document) upsert('document', mapped.document)
+  }
+
+  // apply has no parsed message in scope; re-read it from the payload only when an application ACK is wanted.
+  const answerApplied = (pctx: ProcessContext, error?: unknown): void => {
+    const iface = interfaces.inbound(pctx.tx.practice_id, pctx.tx.channel)
+    if (iface?.config.ackMode !== 'application') return
+    let msg: Hl7Message
+    try {
+      msg = parseHl7(pctx.payload, { defaultCharset: iface.config.defaultCharset })
+    } catch {
+      return
+    }
+    answer(pctx, { msg, iface, policy: ackPolicy(msg), type: supportedType(msg.code, msg.trigger) as SupportedType }, error === undefined ? {} : { error })
+  }
+
+  return handler
+}

@@ -1,0 +1,267 @@
+/**
+ * What happens to one received frame, before any processing: decode (MSH-18 or the interface's
+ * default charset; the raw bytes are what is stored), parse, decide the ACK, commit the raw
+ * message as a transaction (group commit, synchronous=FULL) and only then answer.
+ *
+ * - commit mode (default): AA, or CA in enhanced mode when MSH-15 asks for it, built before the
+ *   commit (its content does not depend on processing) and stored with the row, so a duplicate
+ *   (same MSH-3, MSH-4, MSH-10 on this interface) gets the original ACK byte for byte and creates
+ *   nothing.
+ * - application mode (original-mode messages): the ACK waits for processing and reflects it
+ *   (AA done or filtered, AE with the error text); enhanced-mode messages still get CA on commit.
+ * - malformed or refused input (no MSH, bad MSH-2, unparseable, unsupported or not accepted
+ *   type, unsupported charset) is stored in the error queue with its raw bytes and answered
+ *   AR/CR (or AE) with a specific text.
+ * - if the commit fails (disk full, locked, I/O error) the answer is AE/CE: never AA/CA.
+ */
+import { AppError, isAppError, toErrorData } from '../../../../shared/errors'
+import type { Clock } from '../../core/clock'
+import type { Logger } from '../../core/logger'
+import type { Pipeline } from '../../pipeline/pipeline'
+import {
+  ackErrorFor,
+  ackPolicy,
+  ackRequired,
+  buildAck,
+  buildRejectAck,
+  charsetForBytes,
+  decodeWith,
+  encodeHl7Text,
+  parseHl7,
+  peekHl7Charset,
+  type AckPolicy,
+  type Hl7Message,
+} from '../hl7'
+import type { IngestGate } from './ingest-gate'
+import type { InboundInterface } from './interfaces'
+import { interfaceAccepts, isSupportedCode, SUPPORTED_SUMMARY, supportedType } from './message-types'
+
+export interface ReceiverCounters {
+  received: number
+  accepted: number
+  duplicates: number
+  rejected: number
+  storeFailures: number
+  lastReceivedAt: number | null
+}
+
+export interface ReceiverDeps {
+  pipeline: Pipeline
+  clock: Clock
+  logger: Logger
+  practiceId: string
+  iface: InboundInterface
+  /** Longest an application-mode ACK waits for processing; default 60 s. */
+  applicationAckTimeoutMs?: number
+  /** Groups frames of several connections into one commit (see ingest-gate.ts). */
+  gate?: IngestGate
+}
+
+const CONNECTOR = 'hl7'
+
+export class InboundReceiver {
+  readonly counters: ReceiverCounters = { received: 0, accepted: 0, duplicates: 0, rejected: 0, storeFailures: 0, lastReceivedAt: null }
+  private readonly defaultCharset: string
+  private readonly types: readonly string[]
+  private readonly alwaysAccept: boolean
+
+  constructor(private readonly d: ReceiverDeps) {
+    this.defaultCharset = d.iface.config.defaultCharset
+    this.types = d.iface.config.messageTypes
+    this.alwaysAccept = d.iface.config.acceptAcks === 'always'
+  }
+
+  /** Whether an enhanced-mode accept ACK goes out for this outcome (MSH-15, unless configured to always answer). */
+  private acceptWanted(policy: AckPolicy, success: boolean): boolean {
+    return this.alwaysAccept || ackRequired(policy.accept, success)
+  }
+
+  /** The reply to one frame (unframed, encoded), or null when the sender asked for none. */
+  async handle(payload: Buffer, peer: string): Promise<Buffer | null> {
+    this.counters.received++
+    this.counters.lastReceivedAt = this.d.clock.now()
+    let text: string
+    let msg: Hl7Message
+    try {
+      text = decodeWith(payload, charsetForBytes(payload, { defaultCharset: this.defaultCharset }).charset)
+      msg = parseHl7(text)
+    } catch (e) {
+      return this.rejectUnparsed(payload, e, peer)
+    }
+    const policy = ackPolicy(msg)
+    const type = supportedType(msg.code, msg.trigger)
+    if (!type || !interfaceAccepts(this.types, msg.code, msg.trigger)) return this.rejectType(payload, text, msg, policy, peer, Boolean(type))
+
+    const controlId = msg.controlId
+    const h = msg.header
+    const dedupKey = controlId ? `${h.field(3)}|${h.field(4)}|${h.field(10)}` : null
+    const application = this.d.iface.config.ackMode === 'application' && policy.mode === 'original'
+    let ack: string | null = null
+    if (!application) {
+      if (policy.mode === 'original') ack = buildAck(msg, { code: 'AA', clock: this.d.clock })
+      else if (this.acceptWanted(policy, true)) ack = buildAck(msg, { code: 'CA', clock: this.d.clock })
+    }
+    let r
+    const leave = this.d.gate ? await this.d.gate.enter() : null
+    try {
+      r = await this.d.pipeline.receive({
+        practiceId: this.d.practiceId,
+        connector: CONNECTOR,
+        channel: this.d.iface.name,
+        direction: 'in',
+        messageType: msg.messageType,
+        contentType: 'hl7v2',
+        raw: payload,
+        peer,
+        controlId: controlId || null,
+        mrn: msg.get('PID-3.1') ?? null,
+        dedupKey,
+        response: ack,
+        searchText: text,
+      })
+    } catch (e) {
+      return this.storeFailed(msg, policy, e, peer)
+    } finally {
+      leave?.()
+    }
+    if (r.duplicate) {
+      this.counters.duplicates++
+      this.d.logger.info('duplicate message; answering with the original acknowledgment', { controlId, messageType: msg.messageType, peer, tx: r.id })
+      if (r.response !== null && !application) return encodeHl7Text(r.response, msg.charsetName)
+    } else {
+      this.counters.accepted++
+    }
+    if (application) return this.applicationAck(msg, r.id, peer)
+    return ack === null ? null : encodeHl7Text(ack, msg.charsetName)
+  }
+
+  private async applicationAck(msg: Hl7Message, id: number, peer: string): Promise<Buffer> {
+    const timeoutMs = this.d.applicationAckTimeoutMs ?? 60_000
+    const ac = new AbortController()
+    const timeout = this.d.clock.sleep(timeoutMs, ac.signal).then(
+      () => null,
+      () => null,
+    )
+    try {
+      const o = await Promise.race([this.d.pipeline.outcome(id), timeout])
+      if (o === null) {
+        this.d.logger.warn('processing did not finish before the application ACK timeout', { controlId: msg.controlId, tx: id, peer })
+        return this.encode(msg, buildAck(msg, { code: 'AE', text: `The message is stored (transaction ${id}) but processing did not finish within ${Math.round(timeoutMs / 1000)} s; it will be processed.`, clock: this.d.clock }))
+      }
+      if (o.response) return this.encode(msg, o.response)
+      if (o.status === 'done' || o.status === 'filtered') return this.encode(msg, buildAck(msg, { code: 'AA', clock: this.d.clock }))
+      const err = o.error ?? { code: 'internal', message: 'processing failed', retryable: false }
+      return this.encode(msg, buildAck(msg, { code: 'AE', errors: [ackErrorFor(new AppError(err.code, err.message))], text: err.message, clock: this.d.clock }))
+    } catch (e) {
+      return this.encode(msg, buildAck(msg, { code: 'AE', errors: [ackErrorFor(e)], clock: this.d.clock }))
+    } finally {
+      ac.abort()
+    }
+  }
+
+  private encode(msg: Hl7Message, text: string): Buffer {
+    return encodeHl7Text(text, msg.charsetName)
+  }
+
+  /** Storage refused the message: say so with AE/CE so the sender keeps it and retries. */
+  private storeFailed(msg: Hl7Message, policy: AckPolicy, e: unknown, peer: string): Buffer | null {
+    this.counters.storeFailures++
+    const code = isAppError(e) ? e.code : 'internal'
+    this.d.logger.error('message could not be stored; answering with an error acknowledgment', { controlId: msg.controlId, messageType: msg.messageType, peer, code })
+    const text = `The message could not be stored (${code}); it was not accepted. Send it again later.`
+    const ackCode = policy.mode === 'enhanced' ? 'CE' : 'AE'
+    if (policy.mode === 'enhanced' && !this.acceptWanted(policy, false)) return null
+    return this.encode(msg, buildAck(msg, { code: ackCode, errors: [{ code: '207', severity: 'E', userMessage: text }], text, clock: this.d.clock }))
+  }
+
+  /** Parseable but not something this interface takes: AR (CR in enhanced mode), stored as an error. */
+  private async rejectType(payload: Buffer, text: string, msg: Hl7Message, policy: AckPolicy, peer: string, supported: boolean): Promise<Buffer | null> {
+    const type = msg.messageType || '(empty MSH-9)'
+    const reason = supported
+      ? `Message type ${type} is not accepted by interface "${this.d.iface.name}" (accepted: ${this.types.join(', ')}).`
+      : `Message type ${type} is not supported (supported: ${SUPPORTED_SUMMARY}).`
+    const hl7Code = supported || !isSupportedCode(msg.code) ? '200' : '201'
+    const error = new AppError('unsupported_message', reason, { retryable: false, details: { hl7ErrorCode: hl7Code } })
+    const ackCode = policy.mode === 'enhanced' ? 'CR' : 'AR'
+    const ack = buildAck(msg, {
+      code: ackCode,
+      errors: [{ code: hl7Code, severity: 'E', location: { segment: 'MSH', sequence: 1, field: 9 }, userMessage: reason }],
+      text: reason,
+      clock: this.d.clock,
+    })
+    const stored = await this.storeRejected(payload, text, error, ack, { controlId: msg.controlId || null, messageType: msg.messageType || null, peer })
+    if (!stored) return this.storeFailed(msg, policy, new AppError('storage_full', 'not stored'), peer)
+    this.d.logger.info('message type refused', { controlId: msg.controlId, messageType: msg.messageType, peer, ack: ackCode })
+    if (policy.mode === 'enhanced' && !this.acceptWanted(policy, false)) return null
+    return this.encode(msg, ack)
+  }
+
+  /** Could not be decoded or parsed: answered from a best-effort read of the header. */
+  private async rejectUnparsed(payload: Buffer, e: unknown, peer: string): Promise<Buffer> {
+    const error = isAppError(e) ? e : new AppError('parse_error', 'The message could not be parsed', { retryable: false })
+    const ack = buildRejectAck(payload, { error, clock: this.d.clock })
+    const sniffed = safeSniff(payload)
+    const stored = await this.storeRejected(payload, null, error, ack, { controlId: sniffed.controlId, messageType: sniffed.messageType, peer })
+    const charset = safeCharset(payload)
+    if (!stored) {
+      const text = 'The message could not be stored; it was not accepted. Send it again later.'
+      return encodeHl7Text(buildRejectAck(payload, { error: new AppError('storage_full', text), code: 'AE', clock: this.d.clock }), charset)
+    }
+    this.d.logger.info('unparseable message rejected', { peer, code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason, controlId: sniffed.controlId })
+    return encodeHl7Text(ack, charset)
+  }
+
+  private async storeRejected(payload: Buffer, text: string | null, error: AppError, ack: string, k: { controlId: string | null; messageType: string | null; peer: string }): Promise<boolean> {
+    this.counters.rejected++
+    try {
+      await this.d.pipeline.receive({
+        practiceId: this.d.practiceId,
+        connector: CONNECTOR,
+        channel: this.d.iface.name,
+        direction: 'in',
+        messageType: k.messageType,
+        contentType: 'hl7v2',
+        raw: payload,
+        peer: k.peer,
+        controlId: k.controlId,
+        // Not deduplicated: a corrected resend with the same control id must be looked at again.
+        dedupKey: null,
+        response: ack,
+        error: toErrorData(error),
+        ...(text !== null ? { searchText: text } : { searchText: payload.toString('latin1') }),
+      })
+      return true
+    } catch (e) {
+      this.counters.storeFailures++
+      this.d.logger.error('rejected message could not be stored', { peer: k.peer, code: isAppError(e) ? e.code : 'internal' })
+      return false
+    }
+  }
+}
+
+/** Control id and type read without trusting the header (for the error row's business keys). */
+function safeSniff(payload: Buffer): { controlId: string | null; messageType: string | null } {
+  try {
+    const head = payload.subarray(0, 4096).toString('latin1')
+    const start = head.indexOf('MSH')
+    if (start < 0) return { controlId: null, messageType: null }
+    const line = head.slice(start).split(/[\r\n]/, 1)[0] as string
+    const fs = line[3]
+    if (!fs) return { controlId: null, messageType: null }
+    const f = line.split(fs)
+    const cs = line[4] ?? '^'
+    const type = (f[8] ?? '').split(cs).slice(0, 2).filter(Boolean).join('^')
+    const ctrl = (f[9] ?? '').slice(0, 100)
+    return { controlId: ctrl || null, messageType: type.slice(0, 40) || null }
+  } catch {
+    return { controlId: null, messageType: null }
+  }
+}
+
+function safeCharset(payload: Buffer): string | undefined {
+  try {
+    return peekHl7Charset(payload)
+  } catch {
+    return undefined
+  }
+}

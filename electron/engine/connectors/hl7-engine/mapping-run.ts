@@ -1,0 +1,164 @@
+/**
+ * Running the HL7 mapping sets: a segment-scoped accessor (so the observation set, written
+ * against `OBX-5`, reads the n-th OBX and its parent OBR), repeated groups (IN1 → insurance[],
+ * NK1 → contacts[]), code-miss bookkeeping and turning field errors into one AppError whose
+ * message names the HL7 field and the target, never the value.
+ */
+import { AppError } from '../../../../shared/errors'
+import type { CodeMiss, FieldIssue, MappingResult, MappingSet } from '../../../../shared/mapping'
+import { formatHl7Path, hl7Accessor, parseHl7Path, type Hl7Message } from '../hl7'
+import { evaluateMapping, type MappingContext, type SourceAccessor } from '../../mapping'
+
+/** Segment id → 1-based occurrence that unindexed paths of that segment read. */
+export type SegmentScope = Readonly<Record<string, number>>
+
+function scopedPath(path: string, scope: SegmentScope): string {
+  let p
+  try {
+    p = parseHl7Path(path)
+  } catch {
+    return path // the accessor reports the malformed path
+  }
+  const n = scope[p.segment]
+  if (n === undefined || p.segmentIndex !== undefined) return path
+  return formatHl7Path({ ...p, segmentIndex: n })
+}
+
+/** An accessor that reads unindexed paths of the scoped segments from one occurrence. */
+export function scopedAccessor(msg: Hl7Message, scope: SegmentScope): SourceAccessor {
+  const base = hl7Accessor(msg)
+  if (Object.keys(scope).length === 0) return base
+  return {
+    get: (path) => base.get(scopedPath(path, scope)),
+    getAll: (path) => base.getAll(scopedPath(path, scope)),
+  }
+}
+
+/** 1-based occurrences of `child` segments with the occurrence of the nearest `parent` before each (0 = none). */
+export function childOccurrences(msg: Hl7Message, child: string, parent: string): { index: number; parent: number }[] {
+  const out: { index: number; parent: number }[] = []
+  let p = 0
+  let c = 0
+  for (const s of msg.segments) {
+    if (s.id === parent) p++
+    else if (s.id === child) out.push({ index: ++c, parent: p })
+  }
+  return out
+}
+
+export function segmentCount(msg: Hl7Message, id: string): number {
+  let n = 0
+  for (const s of msg.segments) if (s.id === id) n++
+  return n
+}
+
+/** The rows of a set that write into `array.0.*`, as a set of their own (for repeated segments). */
+export function subsetFor(set: MappingSet, arrayTarget: string): MappingSet {
+  const prefix = `${arrayTarget}.0.`
+  return { ...set, fields: set.fields.filter((f) => f.target.startsWith(prefix)), tests: [] }
+}
+
+export interface Evaluation {
+  result: MappingResult
+  set: MappingSet
+  key: string
+  version: number | null
+  /** Where the evaluation read from, e.g. `OBX[3]`, for error messages. */
+  scopeLabel?: string
+}
+
+/**
+ * Evaluates a patient-style set and appends the repeated groups: for every further occurrence of
+ * `segment` (2..n) the rows targeting `array.0.*` are evaluated against that occurrence.
+ */
+export function evaluateWithRepeats(
+  set: MappingSet,
+  msg: Hl7Message,
+  ctx: MappingContext,
+  groups: readonly { array: string; segment: string }[],
+): { result: MappingResult; extra: MappingResult[] } {
+  // The whole set reads the first occurrence of each repeated segment (a concat over IN1-16 must
+  // not gather every IN1); the further occurrences are evaluated below.
+  const first: Record<string, number> = {}
+  for (const g of groups) first[g.segment] = 1
+  const result = evaluateMapping(set, scopedAccessor(msg, first), ctx)
+  const extra: MappingResult[] = []
+  for (const g of groups) {
+    const n = segmentCount(msg, g.segment)
+    if (n < 2) continue
+    const sub = subsetFor(set, g.array)
+    if (sub.fields.length === 0) continue
+    const list = result.output[g.array]
+    const items: unknown[] = Array.isArray(list) ? [...(list as unknown[])] : []
+    for (let k = 2; k <= n; k++) {
+      const r = evaluateMapping(sub, scopedAccessor(msg, { [g.segment]: k }), ctx)
+      extra.push(r)
+      const item = (r.output[g.array] as unknown[] | undefined)?.[0]
+      if (item !== undefined && r.ok) items.push(item)
+    }
+    if (items.length > 0) result.output[g.array] = items
+  }
+  return { result, extra }
+}
+
+const MAX_LISTED = 3
+
+function describe(set: MappingSet, issue: FieldIssue): string {
+  const row = set.fields.find((f) => f.id === issue.fieldId)
+  const src = row?.source === undefined ? undefined : Array.isArray(row.source) ? row.source[0] : row.source
+  const where = src ? `${src} → ${issue.target}` : issue.target
+  return `${where}: ${issue.message}`
+}
+
+/**
+ * The transaction error for failed evaluations: `code_map_miss` when a code map refused a code
+ * (fixable in the studio's worklist), `validation_error` for values that break a rule, else
+ * `mapping_error`. The message names fields and rules only (issue messages never hold values).
+ */
+export function mappingFailure(failed: Evaluation[]): AppError | null {
+  const issues: { ev: Evaluation; issue: FieldIssue }[] = []
+  for (const ev of failed) for (const issue of ev.result.errors) issues.push({ ev, issue })
+  if (issues.length === 0) return null
+  const codes = new Set(issues.map((i) => i.issue.code))
+  const code = codes.has('code_map_miss') ? 'code_map_miss' : [...codes].every((c) => VALIDATION_CODES.has(c)) ? 'validation_error' : 'mapping_error'
+  const listed = issues.slice(0, MAX_LISTED).map(({ ev, issue }) => (ev.scopeLabel ? `${ev.scopeLabel} ` : '') + describe(ev.set, issue))
+  const more = issues.length > MAX_LISTED ? ` (+${issues.length - MAX_LISTED} more)` : ''
+  const first = issues[0] as { ev: Evaluation }
+  return new AppError(code, `Mapping ${first.ev.key} failed: ${listed.join('; ')}${more}`, {
+    retryable: false,
+    details: {
+      mappingSets: [...new Set(failed.map((e) => `${e.key}${e.version !== null ? ` v${e.version}` : ''}`))],
+      errors: issues.slice(0, 50).map(({ ev, issue }) => ({ set: ev.key, ...(ev.scopeLabel ? { scope: ev.scopeLabel } : {}), fieldId: issue.fieldId, target: issue.target, code: issue.code, message: issue.message })),
+    },
+  })
+}
+
+const VALIDATION_CODES = new Set([
+  'required',
+  'invalid_date',
+  'future_date',
+  'invalid_time',
+  'invalid_phone',
+  'invalid_number',
+  'invalid_value',
+  'regex',
+  'one_of',
+  'max_length',
+  'e164',
+  'schema',
+])
+
+/** Misses of several evaluations of one set, deduplicated per (map, value). */
+export function collectMisses(results: readonly MappingResult[]): CodeMiss[] {
+  const seen = new Set<string>()
+  const out: CodeMiss[] = []
+  for (const r of results) {
+    for (const m of r.codeMisses) {
+      const k = `${m.map}\u0000${m.value}`
+      if (seen.has(k)) continue
+      seen.add(k)
+      out.push(m)
+    }
+  }
+  return out
+}

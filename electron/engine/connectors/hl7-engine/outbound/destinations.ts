@@ -1,0 +1,89 @@
+/**
+ * One MLLP sender per outbound destination (one message in flight each; the pipeline's
+ * per-destination lane feeds it one transaction at a time). A sender is replaced when its
+ * destination's connection settings change and closed when the destination goes away.
+ */
+import { readFileSync } from 'node:fs'
+import { AppError } from '../../../../../shared/errors'
+import type { Clock } from '../../../core/clock'
+import type { Logger } from '../../../core/logger'
+import { MllpSender, type MllpTlsOptions } from '../../hl7'
+import type { OutboundDestination } from '../interfaces'
+
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (e) {
+    throw new AppError('config_invalid', `Cannot read the TLS ${what} file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { retryable: false })
+  }
+}
+
+export function senderTls(dest: OutboundDestination): MllpTlsOptions | undefined {
+  const t = dest.config.tls
+  if (!t.enabled) return undefined
+  if ((t.certFile === null) !== (t.keyFile === null)) throw new AppError('config_invalid', 'A client certificate needs both certFile and keyFile.', { retryable: false })
+  return {
+    ...(t.caFile ? { ca: readPem(t.caFile, 'CA') } : {}),
+    ...(t.certFile ? { cert: readPem(t.certFile, 'certificate') } : {}),
+    ...(t.keyFile ? { key: readPem(t.keyFile, 'private key') } : {}),
+    rejectUnauthorized: true,
+  }
+}
+
+export function createSender(dest: OutboundDestination, clock: Clock, logger: Logger): MllpSender {
+  const c = dest.config
+  const tls = senderTls(dest)
+  return new MllpSender({
+    host: c.host,
+    port: c.port,
+    ...(tls ? { tls } : {}),
+    connectTimeoutMs: c.connectTimeoutMs,
+    responseTimeoutMs: c.responseTimeoutMs,
+    clock,
+    logger: logger.child({ destination: dest.name, practiceId: dest.practiceId }),
+  })
+}
+
+export class DestinationSenders {
+  private readonly senders = new Map<string, { key: string; sender: MllpSender }>()
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  private keyOf(dest: OutboundDestination): string {
+    const c = dest.config
+    return JSON.stringify([c.host, c.port, c.tls, c.connectTimeoutMs, c.responseTimeoutMs])
+  }
+
+  get(dest: OutboundDestination): MllpSender {
+    const key = this.keyOf(dest)
+    const cur = this.senders.get(dest.id)
+    if (cur && cur.key === key) return cur.sender
+    if (cur) void cur.sender.close()
+    const sender = createSender(dest, this.clock, this.logger)
+    this.senders.set(dest.id, { key, sender })
+    return sender
+  }
+
+  connected(destId: string): boolean {
+    return this.senders.get(destId)?.sender.connected ?? false
+  }
+
+  /** Closes the senders of destinations that no longer exist (or changed), keeping the rest. */
+  async retain(dests: readonly OutboundDestination[]): Promise<void> {
+    const wanted = new Map(dests.filter((d) => d.enabled).map((d) => [d.id, this.keyOf(d)]))
+    for (const [id, s] of this.senders) {
+      if (wanted.get(id) === s.key) continue
+      this.senders.delete(id)
+      await s.sender.close()
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.senders.values()]
+    this.senders.clear()
+    await Promise.all(all.map((s) => s.sender.close()))
+  }
+}

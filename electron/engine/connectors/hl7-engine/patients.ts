@@ -1,0 +1,75 @@
+/**
+ * Which patient a message is about, and what happens when Practice Studio does not know them
+ * (the practice's `unknownPatientRule`): create the patient from the PID, hold the message in the
+ * error queue (`unknown_patient`, fixed by reprocessing once the patient exists), or match by MRN
+ * and then by last name + date of birth (a single match links, anything else holds).
+ */
+import { AppError } from '../../../../shared/errors'
+import type { PracticeSettings } from '../../../../shared/config'
+import type { Hl7Message } from '../hl7'
+import type { ExternalId, RecordStore, StoredRecord } from '../../records/record-store'
+
+export type UnknownPatientRule = PracticeSettings['unknownPatientRule']
+
+const ATHENA = /athena/i
+
+/**
+ * Ids a PID names its patient by: the MRN (PID-3, first repetition) scoped by its assigning
+ * authority, plus any identifier in PID-2 / PID-3 assigned by athenahealth (system `athena`).
+ */
+export function patientIds(msg: Hl7Message): ExternalId[] {
+  const ids: ExternalId[] = []
+  const mrn = msg.get('PID-3.1')?.trim()
+  if (mrn) {
+    const authority = (msg.get('PID-3.4.1') ?? msg.get('PID-3.4.2') ?? '').trim()
+    ids.push({ system: authority ? `mrn:${authority}` : 'mrn', value: mrn })
+  }
+  const pid = msg.segment('PID')
+  if (pid) {
+    for (const field of [2, 3]) {
+      const reps = pid.repetitions(field).length
+      for (let r = 1; r <= reps; r++) {
+        const value = pid.value(field, r, 1)?.trim()
+        const auth = `${pid.value(field, r, 4, 1) ?? ''} ${pid.value(field, r, 4, 2) ?? ''}`
+        if (value && ATHENA.test(auth) && !ids.some((i) => i.system === 'athena' && i.value === value)) ids.push({ system: 'athena', value })
+      }
+    }
+  }
+  return ids
+}
+
+export function findPatient(records: RecordStore, practiceId: string, ids: readonly ExternalId[]): StoredRecord | null {
+  for (const id of ids) {
+    const r = records.findByExternalId(practiceId, 'patient', id.system, id.value)
+    if (r) return r
+  }
+  return null
+}
+
+/** A single patient by MRN, else by last name + date of birth; null when none or several match. */
+export function matchPatient(records: RecordStore, practiceId: string, q: { mrn?: string | null; lastName?: string | null; dob?: string | null }): StoredRecord | null {
+  if (q.mrn) {
+    const byMrn = records.findPatientsByMrn(practiceId, q.mrn)
+    if (byMrn.length === 1) return byMrn[0] as StoredRecord
+    if (byMrn.length > 1) return null
+  }
+  if (q.lastName && q.dob) {
+    const byName = records.findPatientsByNameDob(practiceId, q.lastName.trim(), q.dob)
+    if (byName.length === 1) return byName[0] as StoredRecord
+  }
+  return null
+}
+
+export function unknownPatient(practiceId: string, rule: UnknownPatientRule): AppError {
+  const how = rule === 'match' ? 'no single patient matched its MRN or name and date of birth' : 'the practice holds messages for unknown patients'
+  return new AppError('unknown_patient', `The patient of this message (PID-3) is not known to practice "${practiceId}" and ${how}; reprocess it once the patient exists.`, {
+    retryable: false,
+    details: { rule },
+  })
+}
+
+/** HL7 DTM (PID-7) → YYYY-MM-DD, or null. */
+export function hl7Date(v: string | undefined): string | null {
+  const m = v ? /^(\d{4})(\d{2})(\d{2})/.exec(v.trim()) : null
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : null
+}

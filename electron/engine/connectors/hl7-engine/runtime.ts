@@ -1,0 +1,21 @@
+/** The HL7 engine's parts, per engine, for the API handlers (installed by the module). */
+import type { EngineContext } from '../../core/engine'
+import type { Hl7Interfaces } from './interfaces'
+import type { Hl7ListenerService } from './listener-service'
+import type { Hl7OutboundService } from './outbound/outbound-service'
+
+export interface Hl7Runtime {
+  interfaces: Hl7Interfaces
+  listeners: Hl7ListenerService
+  outbound: Hl7OutboundService
+}
+
+const runtimes = new WeakMap<EngineContext, Hl7Runtime>()
+
+export function setHl7Runtime(ctx: EngineContext, r: Hl7Runtime): void {
+  runtimes.set(ctx, r)
+}
+
+export function hl7Runtime(ctx: EngineContext): Hl7Runtime | undefined {
+  return runtimes.get(ctx)
+}

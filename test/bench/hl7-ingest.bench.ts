@@ -1,0 +1,262 @@
+/**
+ * Durable HL7 ingest over MLLP: our engine listener (encrypted SQLite, synchronous=FULL, each ACK
+ * written only after the group commit holding its message returned) against a bare MLLP echo
+ * server in the same run (same framer, same header parse and ACK builder, no storage). Both are
+ * driven by 16 concurrent connections from a worker thread (its own core), each sending the next
+ * message only after the previous ACK. Then ACK latency at a paced 1,000 msgs/s.
+ *
+ *   npx tsx test/bench/hl7-ingest.bench.ts [seconds-per-phase]
+ *
+ * Goals (printed, never asserted): ≥ 10,000 msgs/s, ≥ 0.5× the echo server, p99 ≤ 10 ms.
+ * The pipeline processes (maps and stores) what it receives in the same process while the load
+ * runs; HL7_BENCH_PROCESS=0 leaves the interface's lane without work to measure ingest alone.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
+import { hl7EngineModule, hl7Runtime } from '../../electron/engine/connectors/hl7-engine'
+import { buildAck, encodeHl7Text, frameMessage, MllpFramer, parseHl7 } from '../../electron/engine/connectors/hl7'
+import { systemClock } from '../../electron/engine/core/clock'
+import { openEngine } from '../../electron/engine/core/engine'
+import { silentLogger } from '../../electron/engine/core/logger'
+import { createFileStore } from '../../electron/engine/secrets/file-store'
+
+const CONNECTIONS = 16
+const PHASE_S = Number(process.argv[2] ?? 5)
+const PACED_RATE = 1000
+const GOAL_RATE = 10_000
+const GOAL_RATIO = 0.5
+const GOAL_P99_MS = 10
+
+function adt(n: number, tag: string): Buffer {
+  const id = `${tag}${n}`
+  return Buffer.from(
+    [
+      `MSH|^~\\&|REGADT|RIVERSIDE|PRACTICESTUDIO|CLINIC|20260601091500||ADT^A04^ADT_A01|${id}|P|2.5.1`,
+      'EVN|A04|20260601091500',
+      `PID|1||MRN${n % 50_000}^^^RIVERSIDE^MR||QUINTERO^ELENA^MARISOL^^^^L||19870618|F||2106-3^White^CDCREC|418 HARBOR VIEW RD^APT 2B^SOMERVILLE^MA^02144^USA^H||(617) 253-1000^PRN^PH|(617) 253-2000^WPN^PH|spa^Spanish^ISO639|M^Married^HL70002||ACCT${n}|||N^Not Hispanic or Latino^HL70189`,
+      'NK1|1|QUINTERO^ROBERTO^^^^^L|SPO^Spouse^HL70063|418 HARBOR VIEW RD^APT 2B^SOMERVILLE^MA^02144^USA|(617) 253-1000',
+      'PV1|1|O|CLINIC^101^1^RIVERSIDE||||1234567890^CAREFUL^ADAM^^^DR|||MED||||1|||1234567890^CAREFUL^ADAM^^^DR|OP|VN8841|||||||||||||||||||||||||20260601091500',
+      'IN1|1|BCBS-PPO|BCBS01|Blue Cross Blue Shield of Massachusetts|||||GRP-7731|||||||QUINTERO^ELENA|SEL|19870618|418 HARBOR VIEW RD^^SOMERVILLE^MA^02144|||||||||||||||||XZB123456789',
+    ].join('\r') + '\r',
+  )
+}
+
+// ------------------------------------------------------------------------------------------ client (worker)
+
+interface ClientJob {
+  port: number
+  mode: 'closed' | 'paced'
+  seconds: number
+  rate?: number
+  tag: string
+}
+
+interface ClientResult {
+  sent: number
+  acked: number
+  badAcks: number
+  seconds: number
+  latenciesMs: number[]
+}
+
+async function runClients(job: ClientJob): Promise<ClientResult> {
+  const lat: number[] = []
+  let sent = 0
+  let acked = 0
+  let badAcks = 0
+  const start = performance.now()
+  const end = start + job.seconds * 1000
+  let seq = 0
+  const perConn = job.mode === 'paced' ? (job.rate ?? PACED_RATE) / CONNECTIONS : 0
+  const conns = Array.from({ length: CONNECTIONS }, (_, c) => {
+    return new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: job.port })
+      socket.setNoDelay(true)
+      let pending: { at: number; id: string } | null = null
+      let k = 0
+      const next = (): void => {
+        const now = performance.now()
+        if (now >= end) {
+          socket.end()
+          return
+        }
+        const n = seq++
+        const id = `${job.tag}${n}`
+        pending = { at: now, id }
+        sent++
+        socket.write(frameMessage(adt(n, job.tag)))
+      }
+      const framer = new MllpFramer({
+        onFrame: (payload) => {
+          const p = pending
+          pending = null
+          if (!p) return
+          const t = performance.now()
+          lat.push(t - p.at)
+          const text = payload.toString('latin1')
+          const msa = text.indexOf('\rMSA|')
+          const ok = msa >= 0 && text.startsWith(`MSA|AA|${p.id}`, msa + 1)
+          if (ok) acked++
+          else badAcks++
+          if (job.mode === 'closed') next()
+          else {
+            k++
+            const due = start + (c / CONNECTIONS) * (1000 / perConn) + (k * 1000) / perConn
+            setTimeout(next, Math.max(0, due - performance.now()))
+          }
+        },
+      })
+      socket.on('data', (d) => framer.push(d))
+      socket.on('connect', () => {
+        if (job.mode === 'closed') next()
+        else setTimeout(next, (c / CONNECTIONS) * (1000 / perConn))
+      })
+      socket.on('close', () => resolve())
+      socket.on('error', reject)
+    })
+  })
+  await Promise.all(conns)
+  return { sent, acked, badAcks, seconds: (performance.now() - start) / 1000, latenciesMs: job.mode === 'paced' ? lat : lat.filter((_, i) => i % 10 === 0) }
+}
+
+if (!isMainThread) {
+  void runClients(workerData as ClientJob).then((r) => parentPort!.postMessage(r))
+}
+
+function drive(job: ClientJob): Promise<ClientResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(fileURLToPath(import.meta.url), { workerData: job, execArgv: ['--require', 'tsx/cjs'] })
+    w.once('message', (r: ClientResult) => {
+      void w.terminate()
+      resolve(r)
+    })
+    w.once('error', reject)
+  })
+}
+
+// ------------------------------------------------------------------------------------------ servers
+
+async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = net.createServer((s) => {
+    s.setNoDelay(true)
+    const framer = new MllpFramer({
+      onFrame: (payload) => {
+        const msg = parseHl7(payload)
+        s.write(frameMessage(encodeHl7Text(buildAck(msg, { code: 'AA', clock: systemClock }), msg.charsetName)))
+      },
+    })
+    s.on('data', (d) => framer.push(d))
+    s.on('error', () => undefined)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) }
+}
+
+async function engineServer(processing: boolean): Promise<{ port: number; close(): Promise<void>; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hl7-bench-'))
+  const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: randomBytes(32), location: 'bench' })
+  const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench' }, [hl7EngineModule()])
+  engine.ctx.connections.create('sandbox', { kind: 'hl7-inbound', name: 'bench-in', enabled: true, config: { host: '127.0.0.1', port: 0 } as never }, 'bench')
+  // Ingest only: the interface's lane gets a handler that never finishes its first message, so nothing else is processed.
+  let release = (): void => undefined
+  const held = new Promise<void>((r) => (release = r))
+  if (!processing) engine.ctx.pipeline.register({ connector: 'hl7', direction: 'in', parse: () => held, map: () => undefined, apply: () => undefined })
+  await engine.start()
+  const l = hl7Runtime(engine.ctx)!.listeners.find('sandbox', 'bench-in')!
+  const pragma = engine.ctx.db.pragma('synchronous', { simple: true })
+  const cipher = engine.ctx.db.pragma('cipher', { simple: true })
+  return {
+    port: l.port,
+    commits: () => ({ batches: engine.ctx.batcher.stats.batches, writes: engine.ctx.batcher.stats.writes }),
+    /** The store alone: 16 producers committing received messages in-process, no sockets, no parsing. */
+    storeOnly: async (seconds) => {
+      const end = performance.now() + seconds * 1000
+      let n = 0
+      const t0 = performance.now()
+      await Promise.all(
+        Array.from({ length: CONNECTIONS }, async (_, c) => {
+          for (let k = 0; performance.now() < end; k++) {
+            const raw = adt(k, `S${c}-`)
+            await engine.ctx.pipeline.receive({ practiceId: 'sandbox', connector: 'hl7', channel: 'bench-in', direction: 'in', messageType: 'ADT^A04', contentType: 'hl7v2', raw, controlId: `S${c}-${k}`, mrn: `MRN${k % 50_000}`, dedupKey: `REGADT|RIVERSIDE|S${c}-${k}`, response: 'MSH|^~\\&|PS|CLINIC|REGADT|RIVERSIDE|20260601||ACK^A04^ACK|X|P|2.5.1\rMSA|AA|X\r', searchText: raw.toString('utf8') })
+            n++
+          }
+        }),
+      )
+      return n / ((performance.now() - t0) / 1000)
+    },
+    stats: () => {
+      const counts = engine.ctx.txRepo.counts('sandbox')
+      return `synchronous=${pragma === 2 ? 'FULL' : pragma}, cipher=${cipher}; transactions by status at the end: ${JSON.stringify(counts)}`
+    },
+    close: async () => {
+      const stopping = engine.stop()
+      release()
+      await stopping
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+
+interface EngineFigures {
+  rate: number
+  p99: number
+}
+
+async function engineRun(label: string, processing: boolean, echoRate: number): Promise<EngineFigures> {
+  const srv = await engineServer(processing)
+  await drive({ port: srv.port, mode: 'closed', seconds: 1, tag: 'W' })
+  const c0 = srv.commits()
+  const d = await drive({ port: srv.port, mode: 'closed', seconds: PHASE_S, tag: 'D' })
+  const c1 = srv.commits()
+  const rate = d.acked / d.seconds
+  const lat = [...d.latenciesMs].sort((a, b) => a - b)
+  console.log(`  engine, ${label}:`)
+  console.log(`    16 connections, ACK after durable commit: ${fmt(rate).padStart(6)} msgs/s (${d.badAcks} bad ACKs), ${(rate / echoRate).toFixed(2)}× echo`)
+  console.log(`      ACK latency p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms; ${fmt((c1.batches - c0.batches) / d.seconds)} commits/s, ${((c1.writes - c0.writes) / Math.max(1, c1.batches - c0.batches)).toFixed(1)} writes per commit`)
+  const p = await drive({ port: srv.port, mode: 'paced', seconds: PHASE_S, rate: PACED_RATE, tag: 'P' })
+  const pl = [...p.latenciesMs].sort((a, b) => a - b)
+  const p99 = pct(pl, 99)
+  console.log(`    paced at ${fmt(p.acked / p.seconds)} msgs/s: ACK latency p50 ${pct(pl, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${p.badAcks} bad ACKs)`)
+  console.log(`    ${srv.stats()}`)
+  await srv.close()
+  return { rate, p99 }
+}
+
+async function main(): Promise<void> {
+  console.log(`HL7 ingest over MLLP: ${CONNECTIONS} connections from a worker thread, one message in flight each, ${PHASE_S} s per phase, ~1.1 KB ADT^A04`)
+  const echo = await echoServer()
+  await drive({ port: echo.port, mode: 'closed', seconds: 1, tag: 'W' })
+  const e = await drive({ port: echo.port, mode: 'closed', seconds: PHASE_S, tag: 'E' })
+  await echo.close()
+  const echoRate = e.acked / e.seconds
+  console.log(`  echo server (framing + header parse + ACK, no storage): ${fmt(echoRate)} msgs/s (${e.badAcks} bad ACKs)`)
+  const bare = await engineServer(false)
+  const storeRate = await bare.storeOnly(PHASE_S)
+  await bare.close()
+  console.log(`  the store alone (16 in-process producers, same rows, no sockets): ${fmt(storeRate)} msgs/s: the ceiling for durable ingest here`)
+  const ingest = await engineRun('ingest only (processing held back)', false, echoRate)
+  const full = await engineRun('ingest while the same process maps and stores every message', true, echoRate)
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met')
+  for (const [label, f] of [['ingest only', ingest], ['with processing', full]] as const) {
+    console.log(`  goals (${label}): ≥ ${fmt(GOAL_RATE)} msgs/s ${verdict(f.rate >= GOAL_RATE)}; ≥ ${GOAL_RATIO}× echo ${verdict(f.rate / echoRate >= GOAL_RATIO)}; p99 ≤ ${GOAL_P99_MS} ms at ${fmt(PACED_RATE)} msgs/s ${verdict(f.p99 <= GOAL_P99_MS)}`)
+  }
+}
+
+if (isMainThread) {
+  main().catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })
+}
