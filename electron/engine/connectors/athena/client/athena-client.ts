@@ -199,7 +199,7 @@ export class AthenaClient {
       }
       const requestId = this.o.newRequestId()
       const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json', [settings.requestIdHeader]: requestId }
-      let body: string | Uint8Array | undefined
+      let body: string | Uint8Array<ArrayBuffer> | undefined
       if (!withQuery) {
         if (opts.file) {
           const boundary = `----ps${requestId.replace(/-/g, '')}`
