@@ -5,10 +5,11 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Message } from 'node-hl7-client'
 import { parseHl7, parseHl7Batch } from '../../electron/engine/connectors/hl7'
+import { HL7_CORPUS } from '../support/corpus-dir'
 
 const GOAL = 3
 const TARGET_PARSES = 60_000
@@ -103,7 +104,7 @@ export function main(): { ratio: number } {
     const root = entry.slice(0, entry.lastIndexOf(`node_modules/${pkg}`) + `node_modules/${pkg}`.length)
     return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
   }
-  const corpusDir = process.env.HL7_CORPUS_DIR ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/corpus/hl7')
+  const corpusDir = HL7_CORPUS
   const all = corpusMessages(corpusDir)
   // Compare on the messages every library reads correctly, so no one is timed on failures.
   const common = all.filter((s) => agrees(hl7Standard, s) && agrees(nodeHl7Client, s))

@@ -15,8 +15,9 @@ import type { MappingEditorState } from '../../shared/api/mappings'
 import type { FieldMap } from '../../shared/mapping'
 import { startServe } from '../support/serve-process'
 import { go, keepScreenshot, openConsole } from './support/console'
+import { CORPUS_ROOT } from '../support/corpus-dir'
 
-const CORPUS = resolve(process.env.CORPUS_DIR ?? '../shared/corpus')
+const CORPUS = CORPUS_ROOT
 const SAMPLE = resolve(CORPUS, 'hl7/ADT_A04/oie-engine__05.hl7')
 const KEY = 'hl7.adt.patient.in'
 const P = 'sandbox'

@@ -2,8 +2,9 @@ import { expect, test, type Page } from '@playwright/test'
 import { resolve } from 'node:path'
 import { startServe, type ServeProcess } from '../support/serve-process'
 import { go, keepScreenshot, openConsole } from './support/console'
+import { CORPUS_ROOT } from '../support/corpus-dir'
 
-const CORPUS = resolve(process.env.CORPUS_DIR ?? '../shared/corpus')
+const CORPUS = CORPUS_ROOT
 
 async function openSet(page: Page, key: string): Promise<void> {
   await go(page, 'Mappings')

@@ -1,6 +1,6 @@
 /**
  * Interop with a real peer: Debian's python3-hl7 `mllp_send` (run with /usr/bin/python3) sends every
- * file of the shared corpus (../shared/corpus/hl7, walked, never listed) to our listener, one MLLP
+ * file of the corpus (test/corpus/hl7, walked, never listed) to our listener, one MLLP
  * frame per file. Every file gets an ACK that python3-hl7 itself parses, with MSA-2 = the file's
  * MSH-10: AA/CA for supported types, AR/CR for everything refused; duplicates (same MSH-3, MSH-4,
  * MSH-10 as an earlier file) get the earlier ACK byte for byte. Refused files are in the error
@@ -12,13 +12,14 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ackPolicy, parseAck, parseHl7, sniffMshHeader, type Hl7Message } from '../../../electron/engine/connectors/hl7'
 import { interfaceAccepts, supportedType } from '../../../electron/engine/connectors/hl7-engine/message-types'
 import { mllpSend, openHl7Engine, PYTHON, run, type Hl7TestEngine } from './support'
+import { HL7_CORPUS } from '../../support/corpus-dir'
 
-const CORPUS = process.env.HL7_CORPUS_DIR ?? resolve('../shared/corpus/hl7')
+const CORPUS = HL7_CORPUS
 
 interface CorpusFile {
   folder: string

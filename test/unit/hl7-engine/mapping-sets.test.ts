@@ -4,8 +4,7 @@
  * throw and never put a source value into an error message (messages reach logs and the console).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../../shared/errors'
 import type { MappingSet, MappingTestInput } from '../../../shared/mapping'
@@ -15,8 +14,9 @@ import { childOccurrences, evaluateWithRepeats, scopedAccessor, segmentCount } f
 import { MAPPING_KEYS, supportedType } from '../../../electron/engine/connectors/hl7-engine/message-types'
 import { evaluateMapping, jsonAccessor, lintMappingSet, runMappingTests, type AccessorFor, type MappingContext } from '../../../electron/engine/mapping'
 import type { FieldIssue, MappingResult } from '../../../shared/mapping'
+import { HL7_CORPUS } from '../../support/corpus-dir'
 
-const CORPUS = process.env.HL7_CORPUS_DIR ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../shared/corpus/hl7')
+const CORPUS = HL7_CORPUS
 const sets = loadHl7MappingSets()
 const byKey = (k: string): MappingSet => sets.find((s) => s.key === k)!
 const ctx: MappingContext = { defaultTimeZone: 'America/New_York', now: () => Date.parse('2026-06-01T00:00:00Z') }

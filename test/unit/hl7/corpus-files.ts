@@ -1,9 +1,9 @@
-/** Walks the shared HL7 corpus (../shared/corpus/hl7/<TYPE>/*.hl7); never a hard-coded list. */
+/** Walks the HL7 corpus (test/corpus/hl7/<TYPE>/*.hl7); never a hard-coded list. */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { HL7_CORPUS } from '../../support/corpus-dir'
 
-export const CORPUS_DIR = process.env.HL7_CORPUS_DIR ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../shared/corpus/hl7')
+export const CORPUS_DIR = HL7_CORPUS
 
 export interface CorpusFile {
   folder: string

@@ -1,9 +1,9 @@
-/** The shared corpus (../shared/corpus): walked, never listed by hand. */
+/** The corpus (test/corpus): walked, never listed by hand. */
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { CORPUS_ROOT } from '../../support/corpus-dir'
 
-export const CORPUS = process.env.CORPUS_DIR ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../shared/corpus')
+export const CORPUS = CORPUS_ROOT
 
 export function corpusFiles(sub: string, ext: string): { name: string; path: string; text: string }[] {
   const dir = join(CORPUS, sub)
