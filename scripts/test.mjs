@@ -2,12 +2,13 @@
 import { spawnSync } from 'node:child_process'
 import { ensurePeers } from './peers.mjs'
 
+// build comes before integration: the serve tests start the built out/main/serve.js as a child.
 const stages = [
   ['typecheck', 'npm', ['run', '-s', 'typecheck']],
   ['lint (incl. layer rules)', 'npm', ['run', '-s', 'lint']],
   ['unit', 'npx', ['vitest', 'run', '--project', 'unit']],
-  ['integration (real SQLite, sockets, gnome-keyring, python3-hl7, sandbox)', 'scripts/with-keyring.sh', ['npx', 'vitest', 'run', '--project', 'integration']],
   ['build', 'npm', ['run', '-s', 'build']],
+  ['integration (real SQLite, sockets, gnome-keyring, python3-hl7, sandbox)', 'scripts/with-keyring.sh', ['npx', 'vitest', 'run', '--project', 'integration']],
   ['end-to-end (Chromium against npm run serve)', 'scripts/with-keyring.sh', ['npx', 'playwright', 'test']],
 ]
 
