@@ -55,7 +55,8 @@ if (transport) setTransport(transport)
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} defaultColorScheme="light">
-      <Notifications position="top-right" />
+      {/* Bottom right: a toast must never cover the header (practice switcher, notification bell). */}
+      <Notifications position="bottom-right" />
       {transport ? <App transport={transport} /> : <NoSession />}
     </MantineProvider>
   </StrictMode>,

@@ -168,7 +168,7 @@ test('an alert rule on failures raises a notification in the console', async ({ 
   const toast = page.getByRole('alert').filter({ hasText: /3 failed transactions in the last 60 min/ })
   await expect(toast).toBeVisible()
   await keepScreenshot(page, 'console-alert-toast')
-  // The toast sits over the bell; close it like an operator would.
+  // Close it like an operator would; toasts sit bottom right, clear of the header's bell.
   await toast.getByRole('button').click()
   await expect(toast).toBeHidden()
   await page.getByTestId('notification-bell').click()
