@@ -133,6 +133,12 @@ describe('DFT P03 → financial transactions, MDM T02 → documents', () => {
     expect(docs['DOC-1']).toMatchObject({ document_type: 'HP', title: 'History and Physical', status: 'authenticated', content_type: 'text/plain', content_text: 'Patient presents with headaches.\nSecond paragraph.' })
     expect(docs['DOC-2']).toMatchObject({ content_type: 'application/pdf', content_base64: 'JVBERi0xLjQK' })
   })
+
+  it('a document body spread over several OBX keeps every line, in order', async () => {
+    await sendAndSettle(mdmMsg({ control: 'D3', mrn: 'M100', doc: 'DOC-3', lines: ['Assessment: tension headache.', 'Plan: follow up in 2 weeks.'] }))
+    const doc = records('document').find((d) => d.data.external_id === 'DOC-3')!
+    expect(doc.data.content_text).toBe('Patient presents with headaches.\nSecond paragraph.\nAssessment: tension headache.\nPlan: follow up in 2 weeks.')
+  })
 })
 
 describe('unknown patients follow the practice rule', () => {

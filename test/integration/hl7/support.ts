@@ -224,13 +224,14 @@ export function dftMsg(o: { control: string; mrn?: string }): string {
   )
 }
 
-export function mdmMsg(o: { control: string; mrn?: string; doc?: string; ed?: boolean }): string {
+export function mdmMsg(o: { control: string; mrn?: string; doc?: string; ed?: boolean; lines?: string[] }): string {
   return hl7(
     `MSH|^~\\&|DOCMGMT|HOSP_A|RECV_SYS|HOSP_A|20260322153000||MDM^T02^MDM_T02|${o.control}|P|2.5.1`,
     'EVN|T02|20260322153000',
     `PID|1||${o.mrn ?? 'MRN1'}^^^RIVERSIDE^MR||QUINTERO^ELENA||19870618|F`,
     `TXA|1|HP^History and Physical^HL70270|TX|20260322150000||20260322153000||||||${o.doc ?? 'DOC-1'}|||||AU^Authenticated^HL70271`,
     o.ed ? 'OBX|1|ED|PDF^Report||^application^pdf^Base64^JVBERi0xLjQK||||||F' : 'OBX|1|TX|HP^History and Physical||Patient presents with headaches.\\.br\\Second paragraph.||||||F',
+    ...(o.lines ?? []).map((l, i) => `OBX|${i + 2}|TX|HP^History and Physical||${l}||||||F`),
   )
 }
 
