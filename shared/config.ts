@@ -106,6 +106,13 @@ export const athenaConnectionConfigSchema = z.object({
   feedReplayMinutes: z.number().int().positive().max(7 * 24 * 60).default(60),
   /** Read the changed feeds without consuming them (athena: "for testing purposes"). */
   feedLeaveUnprocessed: z.boolean().default(false),
+  /**
+   * Push Practice Studio's own appointment changes to athenaNet: a new appointment is booked into
+   * the matching open slot, a cancellation cancels, a new start time reschedules into the matching
+   * slot. Off by default: athenaNet is usually the scheduling system of record. Changes that came
+   * from athenaNet or from any inbound interface are never pushed back.
+   */
+  pushAppointmentChanges: z.boolean().default(false),
   /** Keep API log entries this many days, and at most this many rows. */
   apiLogRetentionDays: z.number().int().positive().default(30),
   apiLogMaxRows: z.number().int().positive().default(200_000),

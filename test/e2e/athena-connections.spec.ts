@@ -39,10 +39,12 @@ test('Connections: enter athenaNet credentials (write-only), run the connectivit
     await expect(dialog.getByTestId('secret-state')).toHaveText('set')
     await expect(dialog.getByLabel(/Client secret/)).toHaveValue('')
     await dialog.getByLabel(/Client secret/).fill('sandbox-secret-195900-local-only')
+    await dialog.getByRole('switch', { name: 'Push Practice Studio appointment changes to athenaNet' }).click({ force: true })
     await dialog.getByRole('button', { name: 'Save' }).click()
     await expect(dialog).toBeHidden()
     const list = await serve.call<any[]>('connections.list', { practiceId: 'sandbox' })
     expect(list.ok && JSON.stringify(list.value)).not.toContain('sandbox-secret-195900-local-only')
+    expect(list.ok && list.value.find((c: any) => c.name === 'athena-2').config.pushAppointmentChanges).toBe(true)
 
     await page.getByRole('button', { name: 'Test athena-2' }).click()
     const passed = page.getByTestId('test-result-athena-2')

@@ -6,7 +6,7 @@
  * slots, one patient. Conflicts and invalid parameters come back as clear errors.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { athena, sandboxGet, startAthenaTest, type AthenaTest } from './support'
+import { athena, futureOpenSlots, sandboxGet, someSandboxPatient, startAthenaTest, type AthenaTest } from './support'
 
 let a: AthenaTest
 beforeEach(async () => {
@@ -18,17 +18,8 @@ afterEach(async () => {
 })
 
 /** Slots far enough ahead for the practice's min-hours rule, for a provider of department 1. */
-async function openSlots(n = 3): Promise<any[]> {
-  const r = await a.call<any>('athena.openSlots', { practiceId: 'acme', departmentId: '1', reasonId: '-1', bypassScheduleChecks: true, limit: 200 })
-  const future = r.slots.filter((s: any) => Date.parse(s.startUtc) > Date.now() + 86_400_000)
-  expect(future.length).toBeGreaterThanOrEqual(n)
-  return future.slice(0, n)
-}
-
-async function somePatient(): Promise<string> {
-  const body = await sandboxGet<{ patients: { patientid: string; status: string }[] }>(a.sb, '/patients?departmentid=1&status=active&limit=5')
-  return body.patients[0]!.patientid
-}
+const openSlots = (n = 3): Promise<any[]> => futureOpenSlots(a, n)
+const somePatient = (): Promise<string> => someSandboxPatient(a)
 
 const appt = (id: string) => sandboxGet<any[]>(a.sb, `/appointments/${id}`).then((x) => x[0])
 const putCount = (key: string) => a.sb.stats().requests.byEndpoint[key] ?? 0

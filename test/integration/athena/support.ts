@@ -105,3 +105,17 @@ export async function sandboxGet<T = any>(sb: AthenaSandbox, path: string): Prom
   const res = await fetch(`${sb.url}/v1/${sb.practiceId}${path}`, { headers: { Authorization: `Bearer ${tok}` } })
   return (await res.json()) as T
 }
+
+/** Open slots of department 1 far enough ahead for the practice's min-hours rule. */
+export async function futureOpenSlots(a: AthenaTest, n: number): Promise<any[]> {
+  const r = await a.call<any>('athena.openSlots', { practiceId: PRACTICE, departmentId: '1', reasonId: '-1', bypassScheduleChecks: true, limit: 200 })
+  const future = r.slots.filter((s: any) => Date.parse(s.startUtc) > Date.now() + 86_400_000)
+  if (future.length < n) throw new Error(`the sandbox has ${future.length} open slots ahead, the test needs ${n}`)
+  return future.slice(0, n)
+}
+
+/** The first active sandbox patient of department 1 (its athena id). */
+export async function someSandboxPatient(a: AthenaTest, index = 0): Promise<string> {
+  const body = await sandboxGet<{ patients: { patientid: string }[] }>(a.sb, '/patients?departmentid=1&status=active&limit=5')
+  return body.patients[index]!.patientid
+}

@@ -10,6 +10,7 @@ import { athenaConnectivityTester } from './connectivity'
 import { clinicalMappingSets } from './mapping-sets'
 import { inboundHandler } from './pipeline/inbound-handler'
 import { outboundHandler } from './pipeline/outbound-handler'
+import { AthenaPushService } from './push-service'
 import { AthenaRuntime, type RuntimeOptions } from './runtime'
 import { registerSampleSources } from './sample-source'
 import { AthenaSandboxService } from './sandbox-service'
@@ -20,6 +21,8 @@ import { SyncManager } from './workflows/sync'
 export interface AthenaModuleOptions extends RuntimeOptions {
   /** Options of the in-process sandbox (tests shrink or grow it). */
   sandbox?: AthenaSandboxOptions
+  /** How often Practice Studio appointment changes are looked for (default 1 s). */
+  pushPollMs?: number
 }
 
 export function createAthenaModule(opts: AthenaModuleOptions = {}): ConnectorModule {
@@ -33,6 +36,7 @@ export function createAthenaModule(opts: AthenaModuleOptions = {}): ConnectorMod
     ctx.pipeline.register(outboundHandler(ctx, runtime))
     engine.addService(sandbox)
     engine.addService(new AthenaSyncService(ctx, runtime, sync))
+    engine.addService(new AthenaPushService(ctx, opts.pushPollMs))
     ctx.connectivity.set('athena-rest', athenaConnectivityTester(ctx, runtime))
     registerSampleSources(ctx, runtime)
     setAthenaState(ctx, { runtime, sync, sandbox })

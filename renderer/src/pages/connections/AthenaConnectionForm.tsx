@@ -164,6 +164,12 @@ export function AthenaConnectionForm({
             </Accordion.Panel>
           </Accordion.Item>
         </Accordion>
+        <Switch
+          label="Push Practice Studio appointment changes to athenaNet"
+          description="New appointments are booked into the matching open slot, moves reschedule, cancellations cancel. Changes that came from athenaNet or an inbound interface are never sent back."
+          checked={config.pushAppointmentChanges === true}
+          onChange={(e) => set('pushAppointmentChanges', e.currentTarget.checked)}
+        />
         <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
         <ErrorAlert error={error && Object.keys(fe).length === 0 ? error : null} />
         <Group justify="flex-end">

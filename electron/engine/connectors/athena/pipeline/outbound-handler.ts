@@ -383,38 +383,61 @@ async function uploadDocument(o: OpContext, params: P): Promise<OutboundResult> 
   return { op: 'document.upload', documentId: value, patientId: patientid, reconciled, records }
 }
 
-/** A Practice Studio appointment pushed to athenaNet: book into the matching open slot, cancel, or reschedule. */
+/** The open slot at the mapped date and time (department wall clock) for this provider and type. */
+async function matchingSlot(o: OpContext, params: P): Promise<string> {
+  const date = req(params, 'appointmentdate')
+  const time = req(params, 'appointmenttime')
+  const res = await o.client.get('/appointments/open', {
+    departmentid: req(params, 'departmentid'),
+    providerid: s(params.providerid),
+    appointmenttypeid: s(params.appointmenttypeid),
+    reasonid: s(params.appointmenttypeid) ? undefined : (s(params.reasonid) ?? '-1'),
+    startdate: date,
+    enddate: date,
+    bypassscheduletimechecks: true,
+  })
+  const slot = readList<P>(res.body, 'appointments').items.find((a) => String(a.starttime) === time && (!s(params.providerid) || asId(a.providerid) === s(params.providerid)))
+  if (!slot) throw new AppError('conflict', `athenaNet has no open slot on ${date} at ${time} in department ${String(params.departmentid)} for this provider and type.`, { retryable: false })
+  return asId(slot.appointmentid)!
+}
+
+/**
+ * A Practice Studio appointment pushed to athenaNet: book into the matching open slot, cancel, or
+ * reschedule (into the given slot, or the one matching the record's new start time).
+ */
 async function push(o: OpContext, params: P): Promise<OutboundResult> {
   const rec = recordOf(o.ctx, o.practiceId, o.env.recordId, 'appointment')
   const action = req(params, 'action')
   const patientid = s(params.athenaPatientId) ?? s(params.patientid)
   if (!patientid) throw new AppError('unknown_patient', 'The appointment’s patient has no athenaNet id yet; sync or create the patient first.', { retryable: false })
-  let athenaId = s(params.athenaAppointmentId)
+  const athenaId = s(params.athenaAppointmentId)
   if (action === 'book') {
-    if (!athenaId) {
-      const date = req(params, 'appointmentdate')
-      const time = req(params, 'appointmenttime')
-      const res = await o.client.get('/appointments/open', {
-        departmentid: req(params, 'departmentid'),
-        providerid: s(params.providerid),
-        appointmenttypeid: s(params.appointmenttypeid),
-        reasonid: s(params.appointmenttypeid) ? undefined : (s(params.reasonid) ?? '-1'),
-        startdate: date,
-        enddate: date,
-        bypassscheduletimechecks: true,
-      })
-      const slot = readList<P>(res.body, 'appointments').items.find((a) => String(a.starttime) === time && (!s(params.providerid) || asId(a.providerid) === s(params.providerid)))
-      if (!slot) throw new AppError('conflict', `athenaNet has no open slot on ${date} at ${time} in department ${String(params.departmentid)} for this provider and type.`, { retryable: false })
-      athenaId = asId(slot.appointmentid)!
-    }
-    return { ...(await book(o, { ...params, appointmentid: athenaId, patientid }, rec)), op: 'appointment.push' }
+    const slot = athenaId ?? (await matchingSlot(o, params))
+    return { ...(await book(o, { ...params, appointmentid: slot, patientid }, rec)), op: 'appointment.push' }
   }
   if (!athenaId) throw new AppError('not_found', 'This appointment has no athenaNet id; push a booking first.', { retryable: false })
   if (action === 'cancel') return { ...(await cancel(o, { ...params, appointmentid: athenaId, patientid })), op: 'appointment.push' }
   if (action === 'reschedule') {
-    return { ...(await reschedule(o, { ...params, appointmentid: athenaId, patientid }, rec)), op: 'appointment.push' }
+    // A retry after the move landed finds the record already on its new slot: nothing left to do.
+    const newId = s(params.newappointmentid) ?? (await matchingSlotOrCurrent(o, params, athenaId))
+    if (newId === athenaId) return { op: 'appointment.push', appointmentId: athenaId, newAppointmentId: athenaId, patientId: patientid, status: null, reconciled: true, records: [rec.id] }
+    return { ...(await reschedule(o, { ...params, appointmentid: athenaId, newappointmentid: newId, patientid }, rec)), op: 'appointment.push' }
   }
   throw new AppError('validation_error', `Unknown push action "${action}".`, { retryable: false })
+}
+
+/**
+ * The slot matching the new time; the current appointment when it already sits at that time; or,
+ * when an earlier attempt already moved it (athena marks the old one x with the new id), that new
+ * id, so reschedule() reconciles instead of booking a second slot.
+ */
+async function matchingSlotOrCurrent(o: OpContext, params: P, current: string): Promise<string> {
+  const now = await getAppointment(o.client, current)
+  const movedTo = now && String(now.appointmentstatus) === 'x' ? asId(now.rescheduledappointmentid) : null
+  if (movedTo) return movedTo
+  const same = (field: string, param: string): boolean => s(params[param]) === undefined || s(now?.[field]) === s(params[param])
+  if (now && same('date', 'appointmentdate') && same('starttime', 'appointmenttime') && same('providerid', 'providerid') && same('departmentid', 'departmentid')) return current
+  return matchingSlot(o, params)
 }
 
 const OPS: Record<OutboundEnvelope['op'], (o: OpContext) => Promise<OutboundResult>> = {
