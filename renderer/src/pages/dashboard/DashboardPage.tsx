@@ -187,9 +187,12 @@ function ListenersCard({ d }: { d: Dashboard }) {
                   {l.host}:{l.port}
                 </Table.Td>
                 <Table.Td>
-                  <Badge color={l.state === 'listening' ? 'teal' : l.state === 'error' ? 'red' : 'gray'}>{l.state}</Badge>
+                  {/* Never truncated: the state is the point of the card. */}
+                  <Badge style={{ overflow: 'visible' }} styles={{ label: { overflow: 'visible' } }} color={l.state === 'listening' ? 'teal' : l.state === 'error' ? 'red' : 'gray'}>
+                    {l.state}
+                  </Badge>
                 </Table.Td>
-                <Table.Td>{l.connections} peer(s)</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{l.connections === 1 ? '1 peer' : `${l.connections} peers`}</Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
