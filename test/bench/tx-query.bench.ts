@@ -18,6 +18,7 @@ import { migrate } from '../../electron/engine/store/migrations'
 import { TransactionsRepo } from '../../electron/engine/pipeline/transactions-repo'
 import { errorGroupKey } from '../../electron/engine/pipeline/error-group'
 import { ConsoleQueries } from '../../electron/engine/console/console-queries'
+import { mulberry32 } from '../support/prng'
 
 const ROWS = Number(process.argv[2] ?? 1_000_000)
 const GOAL_MS = 100
@@ -25,17 +26,7 @@ const DAY = 86_400_000
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0)
 const START = NOW - 30 * DAY
 
-/** Deterministic PRNG so runs are comparable. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = mulberry32
 
 const LAST = ['SMITH', 'JOHNSON', 'WILLIAMS', 'BROWN', 'JONES', 'GARCIA', 'MILLER', 'DAVIS', 'RODRIGUEZ', 'MARTINEZ', 'HERNANDEZ', 'LOPEZ', 'GONZALEZ', 'WILSON', 'ANDERSON', 'THOMAS', 'TAYLOR', 'MOORE', 'JACKSON', 'MARTIN', 'LEE', 'PEREZ', 'THOMPSON', 'WHITE', 'HARRIS', 'SANCHEZ', 'CLARK', 'RAMIREZ', 'LEWIS', 'ROBINSON']
 const FIRST = ['JAMES', 'MARY', 'ROBERT', 'PATRICIA', 'JOHN', 'JENNIFER', 'MICHAEL', 'LINDA', 'DAVID', 'ELIZABETH', 'WILLIAM', 'BARBARA', 'RICHARD', 'SUSAN', 'JOSEPH', 'JESSICA', 'THOMAS', 'SARAH', 'CHARLES', 'KAREN']

@@ -17,23 +17,14 @@ import { DB_FILE } from '../../../electron/engine/core/data-dir'
 import { createFileStore } from '../../../electron/engine/secrets/file-store'
 import { openDatabase } from '../../../electron/engine/store/database'
 import { tempDir } from './support/harness'
+import { mulberry32 } from '../../support/prng'
 
 const CHILD = resolve('test/fixtures/foundation/crash-child.ts')
 const SEED = Number(process.env.CRASH_SEED ?? 20261125)
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 10)
 const COUNT = 200
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = mulberry32
 
 type Trigger = { kind: 'startup-ms'; ms: number } | { kind: 'ready-ms'; ms: number } | { kind: 'acks'; n: number } | { kind: 'applied'; n: number } | { kind: 'none' }
 

@@ -19,6 +19,7 @@ import { DB_FILE, loadDatabaseKey } from '../../../electron/engine/core/data-dir
 import { createFileStore } from '../../../electron/engine/secrets/file-store'
 import { openDatabase, type Db } from '../../../electron/engine/store/database'
 import { adtMsg, MllpTestClient, until } from './support'
+import { mulberry32 } from '../../support/prng'
 
 const CHILD = resolve('test/fixtures/hl7/engine-child.ts')
 const SEED = Number(process.env.HL7_KILL_SEED ?? 20261126)
@@ -26,16 +27,7 @@ const ROUNDS = Number(process.env.HL7_KILL_ROUNDS ?? 4)
 const STREAMS = 4
 const PER_STREAM = 150
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = mulberry32
 
 interface Child {
   proc: ChildProcess

@@ -3,6 +3,7 @@
  * advance time instantly (and are recorded), a seeded random source, and a scripted fetch.
  */
 import type { Clock } from '../../../electron/engine/core/clock'
+import { mulberry32 } from '../../support/prng'
 
 export class VirtualClock implements Clock {
   mono = 0
@@ -26,17 +27,8 @@ export class VirtualClock implements Clock {
   }
 }
 
-/** mulberry32: a small seeded PRNG, so distributions are reproducible. */
-export function seeded(seed = 42): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG (mulberry32), so distributions are reproducible. */
+export const seeded = (seed = 42): (() => number) => mulberry32(seed)
 
 export interface Scripted {
   status: number

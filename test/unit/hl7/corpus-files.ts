@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { HL7_CORPUS } from '../../support/corpus-dir'
+import { mulberry32 } from '../../support/prng'
 
 export const CORPUS_DIR = HL7_CORPUS
 
@@ -29,17 +30,7 @@ export function corpusFiles(filter: (folder: string) => boolean = () => true): C
 export const validFiles = (): CorpusFile[] => corpusFiles((f) => f !== '_invalid')
 export const invalidFiles = (): CorpusFile[] => corpusFiles((f) => f === '_invalid')
 
-/** Deterministic PRNG (mulberry32) so fuzz and segmentation runs are reproducible from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const prng = mulberry32
 
 /** A fixed clock for ACK timestamps and sender timeouts driven by real timers. */
 export const fixedClock = (nowMs: number) => ({

@@ -10,17 +10,8 @@ import { csvRowAccessor, jsonAccessor } from '../../../electron/engine/mapping/j
 import type { MappingContext } from '../../../electron/engine/mapping/mapping-context'
 import type { SourceAccessor } from '../../../electron/engine/mapping/source'
 import { makeSet } from './helpers'
+import { mulberry32 } from '../../support/prng'
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const KEYS = [
   'patientid', 'firstname', 'lastname', 'dob', 'sex', 'race', 'ethnicitycode', 'homephone', 'mobilephone', 'zip', 'status',
