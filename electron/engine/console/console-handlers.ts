@@ -8,6 +8,7 @@
  */
 import { AppError } from '../../../shared/errors'
 import type { EngineContext } from '../core/engine'
+import { moduleSlot } from '../core/module-state'
 import type { Handlers } from '../api/dispatcher'
 import { AlertService } from './alert-service'
 import { Alerts } from './alerts'
@@ -48,11 +49,11 @@ export interface ConsoleModule {
   alertService: AlertService
 }
 
-const modules = new WeakMap<EngineContext, ConsoleModule>()
+const slot = moduleSlot<ConsoleModule>()
 
 /** The console's engine objects for this context (created on first use; the alert service is registered then). */
 export function consoleModule(ctx: EngineContext): ConsoleModule {
-  let m = modules.get(ctx)
+  let m = slot.find(ctx)
   if (m) return m
   const queries = new ConsoleQueries(ctx.db)
   const alerts = new Alerts({ db: ctx.db, audit: ctx.audit, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }), queries })
@@ -65,7 +66,7 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
     alerts,
     alertService,
   }
-  modules.set(ctx, m)
+  slot.set(ctx, m)
   if (!ctx.services.has(alertService.name)) ctx.services.set(alertService.name, alertService)
   return m
 }

@@ -1,6 +1,7 @@
 /** The connector's live state per engine, found from the EngineContext the API handlers get. */
 import { AppError } from '../../../../shared/errors'
 import type { EngineContext } from '../../core/engine'
+import { moduleSlot } from '../../core/module-state'
 import type { AthenaRuntime } from './runtime'
 import type { AthenaSandboxService } from './sandbox-service'
 import type { SyncManager } from './workflows/sync'
@@ -11,18 +12,18 @@ export interface AthenaModuleState {
   sandbox: AthenaSandboxService
 }
 
-const STATES = new WeakMap<EngineContext, AthenaModuleState>()
+const slot = moduleSlot<AthenaModuleState>()
 
 export function setAthenaState(ctx: EngineContext, s: AthenaModuleState): void {
-  STATES.set(ctx, s)
+  slot.set(ctx, s)
 }
 
 export function athenaState(ctx: EngineContext): AthenaModuleState {
-  const s = STATES.get(ctx)
+  const s = slot.find(ctx)
   if (!s) throw new AppError('unsupported_message', 'The athenaNet connector is not installed in this engine.', { retryable: false })
   return s
 }
 
 export function findAthenaState(ctx: EngineContext): AthenaModuleState | null {
-  return STATES.get(ctx) ?? null
+  return slot.find(ctx) ?? null
 }

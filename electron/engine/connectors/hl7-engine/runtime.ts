@@ -1,5 +1,6 @@
 /** The HL7 engine's parts, per engine, for the API handlers (installed by the module). */
 import type { EngineContext } from '../../core/engine'
+import { moduleSlot } from '../../core/module-state'
 import type { Hl7Interfaces } from './interfaces'
 import type { Hl7ListenerService } from './listener-service'
 import type { Hl7OutboundService } from './outbound/outbound-service'
@@ -10,12 +11,12 @@ export interface Hl7Runtime {
   outbound: Hl7OutboundService
 }
 
-const runtimes = new WeakMap<EngineContext, Hl7Runtime>()
+const slot = moduleSlot<Hl7Runtime>()
 
 export function setHl7Runtime(ctx: EngineContext, r: Hl7Runtime): void {
-  runtimes.set(ctx, r)
+  slot.set(ctx, r)
 }
 
 export function hl7Runtime(ctx: EngineContext): Hl7Runtime | undefined {
-  return runtimes.get(ctx)
+  return slot.find(ctx)
 }
