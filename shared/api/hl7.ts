@@ -1,13 +1,17 @@
 import { z } from 'zod'
 import { method } from './define'
 
-export const hl7ListenerDetailsSchema = z.object({
+/** What listeners and destinations share: the connection and where it points. */
+const hl7EndpointSchema = z.object({
   connectionId: z.string(),
   practiceId: z.string(),
   name: z.string(),
   host: z.string(),
   port: z.number().int(),
   tls: z.boolean(),
+})
+
+export const hl7ListenerDetailsSchema = hl7EndpointSchema.extend({
   ackMode: z.enum(['commit', 'application']),
   state: z.enum(['listening', 'stopped', 'error']),
   error: z.string().nullable(),
@@ -19,13 +23,7 @@ export const hl7ListenerDetailsSchema = z.object({
 })
 export type Hl7ListenerDetails = z.infer<typeof hl7ListenerDetailsSchema>
 
-export const hl7DestinationDetailsSchema = z.object({
-  connectionId: z.string(),
-  practiceId: z.string(),
-  name: z.string(),
-  host: z.string(),
-  port: z.number().int(),
-  tls: z.boolean(),
+export const hl7DestinationDetailsSchema = hl7EndpointSchema.extend({
   enabled: z.boolean(),
   connected: z.boolean(),
   /** Outbound transactions of this destination still to send (received, queued or processing). */
