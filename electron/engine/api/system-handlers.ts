@@ -1,7 +1,17 @@
 import type { EngineContext } from '../core/engine'
 import { databaseSize } from '../core/engine'
 import type { Handlers } from './dispatcher'
+import type { SystemStatus } from '../../../shared/api/system'
 import { MIGRATIONS } from '../store/migrations'
+
+/** The acknowledgment path's threads, and how many accepted messages are not yet visible as transactions. */
+function ingestStatus(ctx: EngineContext): SystemStatus['engines'][number] {
+  const waiting = ctx.pipeline.inboxBacklog()
+  const backlog = `${waiting} accepted message${waiting === 1 ? '' : 's'} waiting to be moved into transactions`
+  const down = [ctx.inboxWriter?.alive ? null : 'ingest writer', ctx.inboxMover?.alive ? null : 'inbox mover'].filter((x) => x !== null)
+  if (down.length === 0) return { name: 'ingest', state: 'running', detail: `writer and mover on their own threads; ${backlog}` }
+  return { name: 'ingest', state: 'degraded', detail: `${down.join(' and ')} not running: the main thread does ${down.length === 1 ? 'its' : 'their'} work (slower); ${backlog}` }
+}
 
 export function systemHandlers(ctx: EngineContext): Pick<Handlers, 'system.status' | 'system.ping'> {
   return {
@@ -12,7 +22,7 @@ export function systemHandlers(ctx: EngineContext): Pick<Handlers, 'system.statu
       dataDir: ctx.dataDir,
       database: { file: ctx.dbFile, encrypted: true, schemaVersion: Math.max(...MIGRATIONS.map((m) => m.version)), sizeBytes: databaseSize(ctx) },
       secretStore: { kind: ctx.secrets.kind, location: ctx.secrets.location, ...(ctx.secrets.warning ? { warning: ctx.secrets.warning } : {}) },
-      engines: [{ name: 'pipeline', state: 'running' as const }, ...[...ctx.services.values()].map((s) => s.status())],
+      engines: [{ name: 'pipeline', state: 'running' as const }, ingestStatus(ctx), ...[...ctx.services.values()].map((s) => s.status())],
       listeners: ctx.listeners(),
       operator: ctx.operator,
     }),

@@ -19,6 +19,11 @@ import type { SecretStore } from '../secrets/secret-store'
 import { openDatabase, type Db } from '../store/database'
 import { migrate } from '../store/migrations'
 import { WriteBatcher } from '../store/write-batcher'
+import { Checkpointer } from '../store/checkpointer'
+import { InboxRepo } from '../pipeline/inbox-repo'
+import { InboxWriter } from '../pipeline/inbox-writer'
+import { InboxMoveWorker } from '../pipeline/inbox-move-worker'
+import { INBOX_FILE, openInboxDb, reconcileInboxCursor } from '../store/inbox-db'
 import type { Clock } from './clock'
 import { systemClock } from './clock'
 import { DB_FILE, ensureDataDir, loadDatabaseKey } from './data-dir'
@@ -40,6 +45,11 @@ export interface EngineOptions {
   version: string
   /** Who operates this console (OS user@host); the transport adds how they connect. */
   operator: string
+  /**
+   * The ingest writer and the WAL checkpointer on their own threads (default). false keeps every
+   * write and checkpoint on the main connection: the benchmark's baseline, and a fallback switch.
+   */
+  storeThreads?: boolean
 }
 
 export type ConnectivityTester = (conn: StoredConnection) => Promise<ConnectivityResult>
@@ -54,6 +64,10 @@ export interface EngineContext {
   readonly startedAt: number
   readonly db: Db
   readonly batcher: WriteBatcher
+  /** The acknowledgment path's store on its own thread; null when it could not start (or storeThreads is false). */
+  readonly inboxWriter: InboxWriter | null
+  /** The move from the inbox into transactions on its own thread; null as above (the main thread moves then). */
+  readonly inboxMover: InboxMoveWorker | null
   readonly clock: Clock
   readonly logger: Logger
   readonly events: EventBus
@@ -98,6 +112,15 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     throw e
   }
   const now = (): number => clock.now()
+  const inboxFile = join(opts.dataDir, INBOX_FILE)
+  const inboxDb = openInboxDb(inboxFile, key)
+  const recon = reconcileInboxCursor(db, inboxDb, clock.now())
+  if (recon.reset) logger.warn('the inbox file is newer than its move cursor (replaced or deleted); starting the cursor again')
+  const workers = opts.storeThreads !== false
+  const storeLog = logger.child({ component: 'store' })
+  const checkpointer = workers ? await Checkpointer.start({ dbs: [db, inboxDb], files: [dbFile, inboxFile], keyHex: key, logger: storeLog }) : null
+  const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog }) : null
+  const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog }) : null
   const events = new EventBus()
   const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets))
   audit.onAppend((e) => events.emit('audit.appended', { seq: e.seq, action: e.action, practiceId: e.practiceId }))
@@ -106,7 +129,8 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const connections = new ConnectionsRepo(db, audit, opts.secrets, now)
   const records = new RecordStore(db, now)
   const txRepo = new TransactionsRepo(db)
-  const pipeline = new Pipeline({ repo: txRepo, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }) })
+  const inbox = { repo: new InboxRepo(db, inboxDb), writer: inboxWriter, mover: inboxMover, transact: <T>(fn: () => T): T => db.transaction(fn).immediate() }
+  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }) })
   const services = new Map<string, Service>()
   const mappings = new MappingStore(db, audit, clock)
   mappings.registerDefaults(loadDefaultMappingSets())
@@ -121,6 +145,8 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     startedAt: clock.now(),
     db,
     batcher,
+    inboxWriter,
+    inboxMover,
     clock,
     logger,
     events,
@@ -187,10 +213,15 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
           logger.error('service failed to stop cleanly', { service: s.name, error: (e as Error).message })
         }
       }
+      // Commits what listeners handed over, then lets the last lanes finish; unmoved inbox rows wait for the next start.
+      await inboxWriter?.close()
+      await inboxMover?.close()
       await pipeline.stop()
       if (checkpointTimer) clearInterval(checkpointTimer)
       audit.checkpoint()
       batcher.close()
+      await checkpointer?.close()
+      inboxDb.close()
       db.close()
       logger.info('engine stopped')
     },

@@ -18,6 +18,10 @@ import type { AuditLog } from '../audit/audit-log'
 import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
 import { sha256 as sha, type StepRecord, type TransactionsRepo } from './transactions-repo'
 import type { Direction, IncomingTx, ReceiveResult, TxRow } from './types'
+import { InboxMover, type MovedRow } from './inbox-mover'
+import type { InboxMoveWorker } from './inbox-move-worker'
+import { toInboxItem, type InboxRepo } from './inbox-repo'
+import type { InboxWriter } from './inbox-writer'
 
 export interface PreviewResult {
   steps: StepRecord[]
@@ -55,8 +59,20 @@ export interface TxOutcome {
   response: string | null
 }
 
+/** How accept() stored a message: in the inbox (moved into transactions shortly) or already a transaction. */
+export interface AcceptResult {
+  duplicate: boolean
+  table: 'inbox' | 'transactions'
+  /** The inbox row id or the transaction id, per `table`. */
+  id: number
+  /** For a duplicate: the response stored with the original (e.g. its ACK). */
+  response: string | null
+}
+
 export interface PipelineDeps {
   repo: TransactionsRepo
+  /** The acknowledgment path's store (inbox-writer.ts) and the move into transactions; without it accept() is receive(). */
+  inbox?: { repo: InboxRepo; writer: InboxWriter | null; mover: InboxMoveWorker | null; transact: <T>(fn: () => T) => T }
   batcher: WriteBatcher
   records: RecordStore
   audit: AuditLog
@@ -79,7 +95,43 @@ export class Pipeline {
   private changedTimer: NodeJS.Timeout | null = null
   private readonly waiters = new Map<number, { resolve: (o: TxOutcome) => void; reject: (e: unknown) => void }[]>()
 
-  constructor(private readonly d: PipelineDeps) {}
+  private readonly mover: InboxMover | null = null
+
+  constructor(private readonly d: PipelineDeps) {
+    const inbox = d.inbox
+    if (inbox) {
+      const onMoved = (rows: MovedRow[]): void => {
+        for (const r of rows) {
+          this.noteChanged(r.practiceId, r.id, r.status)
+          if (r.status === 'received') this.kick(r.practiceId, r.connector, r.direction, r.channel)
+        }
+      }
+      this.mover = new InboxMover({ inbox: inbox.repo, repo: d.repo, batcher: d.batcher, clock: d.clock, logger: d.logger.child({ component: 'inbox' }), transact: inbox.transact, onMoved })
+      // The mover's thread moves what the writer accepted; without it (or once it died) this thread does.
+      const worker = inbox.mover
+      worker?.onMoved(onMoved)
+      worker?.onDeath(() => {
+        d.logger.error('the inbox mover stopped; moving accepted messages on the main thread')
+        this.mover?.activate()
+      })
+      inbox.writer?.onCommitted(() => (worker?.alive ? worker.cue() : this.mover?.cue()))
+    }
+  }
+
+  /** Whether accept() commits on the ingest writer's thread (else it is receive() on this one). */
+  get acceptsOffThread(): boolean {
+    return this.d.inbox?.writer?.alive === true
+  }
+
+  /** Moves every accepted message into transactions now, on this thread (tests, and a view that must be complete). */
+  drainInbox(): void {
+    this.mover?.moveAll()
+  }
+
+  /** Rows accepted but not yet moved into transactions (shown with the engine's status). */
+  inboxBacklog(): number {
+    return this.d.inbox ? this.d.inbox.repo.backlog() : 0
+  }
 
   register(handler: ConnectorHandler<never, never> | ConnectorHandler): void {
     this.handlers.set(`${handler.connector}:${handler.direction}`, handler as ConnectorHandler)
@@ -89,6 +141,9 @@ export class Pipeline {
   start(): void {
     if (this.started) return
     this.started = true
+    const moved = this.mover?.moveAll() ?? []
+    if (moved.length > 0) this.d.logger.info('moved messages accepted before the last shutdown into transactions', { count: moved.length })
+    if (this.d.inbox && !this.d.inbox.mover?.alive) this.mover?.activate()
     const reset = this.d.repo.resetInterrupted(this.d.clock.now())
     if (reset > 0) this.d.logger.warn('requeued transactions interrupted by the last shutdown', { count: reset })
     for (const l of this.d.repo.pendingLanes()) this.kick(l.practice_id, l.connector, l.direction, l.channel)
@@ -97,6 +152,7 @@ export class Pipeline {
   /** Stops taking new rows; rows being processed finish; the rest stay queued in the store. */
   async stop(): Promise<void> {
     this.stopping = true
+    this.mover?.stop()
     for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer)
     await Promise.allSettled([...this.inflight])
     this.abort.abort(new AppError('internal', 'engine stopping'))
@@ -129,12 +185,29 @@ export class Pipeline {
    */
   async receive(tx: IncomingTx): Promise<ReceiveResult> {
     const now = this.d.clock.now()
+    const inbox = this.d.inbox
+    // The same message may be waiting in the inbox: move it first so dedup finds the transaction.
+    if (inbox && tx.dedupKey && inbox.repo.idForKey(tx.practiceId, tx.channel, tx.dedupKey) !== undefined) this.mover?.moveAll()
     const r = await this.d.batcher.run(() => this.d.repo.insert(tx, now))
     if (!r.duplicate) {
       this.noteChanged(tx.practiceId, r.id, r.status)
       if (r.status === 'received') this.kick(tx.practiceId, tx.connector, tx.direction, tx.channel)
     }
     return r
+  }
+
+  /**
+   * Durably accepts a received message for the acknowledgment path: committed to the inbox by the
+   * ingest writer's thread (resolves after that COMMIT) and moved into transactions shortly after.
+   * Same dedup as receive(). Without a running ingest writer this is receive().
+   */
+  async accept(tx: IncomingTx): Promise<AcceptResult> {
+    const writer = this.d.inbox?.writer
+    if (!writer?.alive || tx.error || tx.notBefore != null) {
+      const r = await this.receive(tx)
+      return { duplicate: r.duplicate, table: 'transactions', id: r.id, response: r.response }
+    }
+    return writer.write(toInboxItem(tx, this.d.clock.now()))
   }
 
   /** Queues transactions for processing again (from error, filtered, done or discarded). */
@@ -495,7 +568,7 @@ export class Pipeline {
   async idle(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs
     for (;;) {
-      const busy = [...this.lanes.values()].some((l) => l.running)
+      const busy = [...this.lanes.values()].some((l) => l.running) || this.inboxBacklog() > 0
       if (!busy && this.inflight.size === 0) return
       if (Date.now() > until) throw new AppError('timeout', 'pipeline did not become idle')
       await new Promise((r) => setTimeout(r, 10))

@@ -80,7 +80,19 @@ export interface FinishInput {
   nextAttemptAt?: number | null
 }
 
-const MAX_FTS_CHARS = 64 * 1024
+export const MAX_FTS_CHARS = 64 * 1024
+
+/** One received row (named parameters; see insert()). Also run by the ingest writer's thread when it moves inbox rows. */
+export const TX_INSERT_SQL = `INSERT INTO transactions
+  (practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, next_attempt_at, peer,
+   control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw, raw_sha256, response,
+   error_code, error_message, error_retryable, error_group, error_at, triage_state)
+  VALUES (@practice_id, @connector, @channel, @direction, @message_type, @status, 0, @now, @now, @next_attempt_at, @peer,
+   @control_id, @mrn, @patient_id, @appointment_id, @dedup_key, @content_type, @raw, @raw_sha256, @response,
+   @error_code, @error_message, @error_retryable, @error_group, @error_at, @triage_state)
+  ON CONFLICT (practice_id, channel, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`
+
+export const TX_FTS_SQL = 'INSERT INTO transactions_fts (rowid, body) VALUES (?, ?)'
 
 export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex')
@@ -91,16 +103,9 @@ export class TransactionsRepo {
 
   constructor(private readonly db: Db) {
     this.s = {
-      insert: db.prepare(`INSERT INTO transactions
-        (practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, next_attempt_at, peer,
-         control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw, raw_sha256, response,
-         error_code, error_message, error_retryable, error_group, error_at, triage_state)
-        VALUES (@practice_id, @connector, @channel, @direction, @message_type, @status, 0, @now, @now, @next_attempt_at, @peer,
-         @control_id, @mrn, @patient_id, @appointment_id, @dedup_key, @content_type, @raw, @raw_sha256, @response,
-         @error_code, @error_message, @error_retryable, @error_group, @error_at, @triage_state)
-        ON CONFLICT (practice_id, channel, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`),
+      insert: db.prepare(TX_INSERT_SQL),
       byDedup: db.prepare('SELECT id, status, response FROM transactions WHERE practice_id = ? AND channel = ? AND dedup_key = ?'),
-      fts: db.prepare('INSERT INTO transactions_fts (rowid, body) VALUES (?, ?)'),
+      fts: db.prepare(TX_FTS_SQL),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       nextInLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') ORDER BY id LIMIT 1`),

@@ -57,6 +57,7 @@ export function openDatabase(opts: OpenOptions): Db {
     db.pragma('busy_timeout = 5000')
     // Keep temporary tables and sort spills in memory so no cleartext reaches temp files.
     db.pragma('temp_store = MEMORY')
+    immediateTransactions(db)
     if (isNew) {
       for (const f of [opts.file, `${opts.file}-wal`, `${opts.file}-shm`]) {
         try {
@@ -68,6 +69,22 @@ export function openDatabase(opts: OpenOptions): Db {
     }
   }
   return db
+}
+
+/**
+ * Other threads write to the same file (the inbox mover, store/db-worker.ts). A DEFERRED
+ * transaction that has read and then writes fails at once with SQLITE_BUSY when another connection
+ * committed in between (WAL cannot upgrade a stale snapshot; the busy timeout does not apply), so
+ * on a writing connection `db.transaction(fn)()` takes the write lock up front, like `.immediate()`.
+ * Nested calls are savepoints either way.
+ */
+function immediateTransactions(db: Db): void {
+  const transaction = db.transaction.bind(db)
+  db.transaction = ((fn: (...args: never[]) => unknown) => {
+    const t = transaction(fn)
+    const run = ((...args: never[]) => t.immediate(...args)) as unknown as typeof t
+    return Object.assign(run, { default: t.immediate, deferred: t.deferred, immediate: t.immediate, exclusive: t.exclusive })
+  }) as typeof db.transaction
 }
 
 /** Runs `fn` inside an IMMEDIATE transaction (takes the write lock up front, avoiding upgrade deadlocks). */

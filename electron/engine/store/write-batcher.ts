@@ -8,6 +8,9 @@
 import type { Db } from './database'
 import { mapSqliteError } from './database'
 
+/** How long a batch waits for another connection's write lock before it fails (database.ts sets the same busy_timeout). */
+const LOCK_WAIT_MS = 5000
+
 interface Pending {
   fn: () => unknown
   resolve: (v: unknown) => void
@@ -22,6 +25,10 @@ export interface WriteBatcherStats {
 
 export class WriteBatcher {
   private queue: Pending[] = []
+  private busySince: number | null = null
+  private readonly begin
+  private readonly commit
+  private readonly rollback
   private scheduled = false
   private closed = false
   readonly stats: WriteBatcherStats = { batches: 0, writes: 0, maxBatch: 0 }
@@ -29,7 +36,11 @@ export class WriteBatcher {
   constructor(
     private readonly db: Db,
     private readonly maxBatch = 2000,
-  ) {}
+  ) {
+    this.begin = db.prepare('BEGIN IMMEDIATE')
+    this.commit = db.prepare('COMMIT')
+    this.rollback = db.prepare('ROLLBACK')
+  }
 
   run<T>(fn: () => T): Promise<T> {
     if (this.closed) return Promise.reject(mapSqliteError(Object.assign(new Error('store closed'), { code: 'SQLITE_MISUSE' })))
@@ -42,25 +53,37 @@ export class WriteBatcher {
     })
   }
 
-  /** Runs everything queued now. Called by the scheduler, and by close(). */
-  flush(): void {
+  /** Runs everything queued now. Called by the scheduler, and (waiting for the lock) by close(). */
+  flush(wait = false): void {
     this.scheduled = false
     while (this.queue.length > 0) {
+      const lock = wait ? this.lockWaiting() : this.tryLock()
+      if (lock === 'busy') {
+        // Another connection (the inbox mover's thread) is writing: come back in a millisecond
+        // instead of sleeping in SQLite's busy handler with the event loop stopped.
+        this.scheduled = true
+        setTimeout(() => this.flush(), 1)
+        return
+      }
       const batch = this.queue.splice(0, this.maxBatch)
+      if (lock !== 'locked') {
+        const err = mapSqliteError(lock)
+        for (const p of batch) p.reject(err)
+        continue
+      }
       const results: { ok: boolean; value: unknown }[] = []
       try {
-        this.db
-          .transaction(() => {
-            for (const p of batch) {
-              try {
-                results.push({ ok: true, value: this.db.transaction(p.fn)() })
-              } catch (e) {
-                results.push({ ok: false, value: e })
-              }
-            }
-          })
-          .immediate()
+        // Inside the open transaction, each write is a savepoint of its own.
+        for (const p of batch) {
+          try {
+            results.push({ ok: true, value: this.db.transaction(p.fn)() })
+          } catch (e) {
+            results.push({ ok: false, value: e })
+          }
+        }
+        this.commit.run()
       } catch (e) {
+        if (this.db.inTransaction) this.rollback.run()
         const err = mapSqliteError(e)
         for (const p of batch) p.reject(err)
         continue
@@ -77,7 +100,34 @@ export class WriteBatcher {
   }
 
   close(): void {
-    this.flush()
+    this.flush(true)
     this.closed = true
+  }
+
+  /** BEGIN IMMEDIATE without waiting: 'busy' while another connection holds the write lock (up to LOCK_WAIT_MS in all). */
+  private tryLock(): 'locked' | 'busy' | Error {
+    this.db.pragma('busy_timeout = 0')
+    try {
+      this.begin.run()
+      this.busySince = null
+      return 'locked'
+    } catch (e) {
+      const code = (e as { code?: string }).code
+      this.busySince ??= Date.now()
+      if (code === 'SQLITE_BUSY' && Date.now() - this.busySince < LOCK_WAIT_MS) return 'busy'
+      this.busySince = null
+      return e as Error
+    } finally {
+      this.db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`)
+    }
+  }
+
+  private lockWaiting(): 'locked' | Error {
+    try {
+      this.begin.run()
+      return 'locked'
+    } catch (e) {
+      return e as Error
+    }
   }
 }

@@ -144,6 +144,8 @@ describe('kill -9 while peers stream', () => {
     const db = await dbOf(dataDir, keyHex)
     try {
       const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n
+      // The last resends may still be on their way out of the inbox.
+      await until(() => count("SELECT count(*) AS n FROM transactions WHERE channel = 'kill-in'") >= total, 'every message moved into transactions')
       expect(count("SELECT count(*) AS n FROM transactions WHERE channel = 'kill-in'")).toBe(total)
       expect(count("SELECT count(DISTINCT control_id) AS n FROM transactions WHERE channel = 'kill-in'")).toBe(total)
       // Interrupted processing resumes: everything ends done.

@@ -195,8 +195,10 @@ describe('application acknowledgment mode', () => {
 describe('when the message cannot be stored', () => {
   it('answers AE (never AA) and stores nothing', async () => {
     const pipeline = t.engine.ctx.pipeline
-    const original = pipeline.receive.bind(pipeline)
-    pipeline.receive = () => Promise.reject(new AppError('storage_full', 'The disk is full: the message was not stored.'))
+    const original = { receive: pipeline.receive.bind(pipeline), accept: pipeline.accept.bind(pipeline) }
+    const full = () => Promise.reject(new AppError('storage_full', 'The disk is full: the message was not stored.'))
+    pipeline.receive = full
+    pipeline.accept = full
     try {
       const c = await MllpTestClient.connect(port)
       const ack = await c.sendAck(adtMsg({ control: 'FULL1' }))
@@ -206,7 +208,8 @@ describe('when the message cannot be stored', () => {
       expect(enh.code).toBe('CE')
       c.close()
     } finally {
-      pipeline.receive = original
+      pipeline.receive = original.receive
+      pipeline.accept = original.accept
     }
     expect(t.rows("control_id IN ('FULL1','FULL2')")).toHaveLength(0)
   })

@@ -33,6 +33,8 @@ export interface Hl7TestEngine {
   /** Creates an inbound interface on 127.0.0.1 port 0 (plus `config`) and returns its bound port. */
   addInbound(name: string, config?: Record<string, unknown>, practiceId?: string): Promise<{ id: string; port: number }>
   addOutbound(name: string, config: Record<string, unknown>, practiceId?: string): Promise<{ id: string }>
+  /** Transactions (after moving whatever is still in the inbox). */
+  /** Transactions (after moving whatever is still in the inbox). */
   rows(where?: string, ...params: unknown[]): TxRow[]
   /** Waits until the pipeline has nothing left to do now. */
   idle(): Promise<void>
@@ -71,6 +73,8 @@ export async function openHl7Engine(opts: { clock?: Clock; modules?: ConnectorMo
       return call<{ id: string }>('connections.create', { practiceId, kind: 'hl7-outbound', name, config })
     },
     rows(where = '1', ...params) {
+      // Everything acknowledged so far, including messages not yet moved out of the inbox.
+      engine.ctx.pipeline.drainInbox()
       return engine.ctx.db.prepare(`SELECT * FROM transactions WHERE ${where} ORDER BY id`).all(...params) as TxRow[]
     },
     idle: () => engine.ctx.pipeline.idle(60_000),

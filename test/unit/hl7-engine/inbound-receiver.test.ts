@@ -7,7 +7,7 @@ import { AppError } from '../../../shared/errors'
 import { hl7InboundConfigSchema } from '../../../shared/config'
 import { parseAck } from '../../../electron/engine/connectors/hl7'
 import { InboundReceiver } from '../../../electron/engine/connectors/hl7-engine/inbound-receiver'
-import type { Pipeline, TxOutcome } from '../../../electron/engine/pipeline/pipeline'
+import type { AcceptResult, Pipeline, TxOutcome } from '../../../electron/engine/pipeline/pipeline'
 import type { IncomingTx, ReceiveResult } from '../../../electron/engine/pipeline/types'
 import { silentLogger } from '../../../electron/engine/core/logger'
 import { systemClock, type Clock } from '../../../electron/engine/core/clock'
@@ -19,7 +19,7 @@ class FakePipeline {
   outcomes = new Map<number, TxOutcome>()
   pending: (() => void)[] = []
   hold = false
-  receive(tx: IncomingTx): Promise<ReceiveResult> {
+  private store(tx: IncomingTx): Promise<ReceiveResult> {
     return new Promise((res, rej) => {
       const go = (): void => {
         if (this.fail) return rej(this.fail)
@@ -33,6 +33,17 @@ class FakePipeline {
       if (this.hold) this.pending.push(go)
       else go()
     })
+  }
+  /** Which entry the receiver used: accept() for commit-mode ACKs, receive() when it must wait for processing or refuses. */
+  calls: ('accept' | 'receive')[] = []
+  acceptsOffThread = true
+  accept(tx: IncomingTx): Promise<AcceptResult> {
+    this.calls.push('accept')
+    return this.store(tx).then((r) => ({ duplicate: r.duplicate, table: 'inbox' as const, id: r.id, response: r.response }))
+  }
+  receive(tx: IncomingTx): Promise<ReceiveResult> {
+    this.calls.push('receive')
+    return this.store(tx)
   }
   outcome(id: number): Promise<TxOutcome> {
     return Promise.resolve(this.outcomes.get(id) ?? { id, status: 'done', error: null, filteredBy: null, response: null })
@@ -68,6 +79,9 @@ describe('InboundReceiver', () => {
     expect(parseAck(ack)).toMatchObject({ code: 'AA', controlId: 'A1' })
     expect(pipeline.stored[0]).toMatchObject({ practiceId: 'p', connector: 'hl7', channel: 'in', direction: 'in', messageType: 'ADT^A04', controlId: 'A1', mrn: 'M1', dedupKey: 'APP|FAC|A1', response: ack.toString(), peer: '127.0.0.1:5000', contentType: 'hl7v2' })
     expect(r.counters).toMatchObject({ received: 1, accepted: 1 })
+    // Commit mode goes through the ingest writer's path, with no search text for UTF-8 (the index reads the bytes).
+    expect(pipeline.calls).toEqual(['accept'])
+    expect(pipeline.stored[0]!.searchText).toBeNull()
   })
 
   it('a duplicate gets the stored ACK back unchanged', async () => {
@@ -113,6 +127,15 @@ describe('InboundReceiver', () => {
     pipeline.outcomes.set(2, { id: 2, status: 'done', error: null, filteredBy: null, response: 'MSH|^~\\&|PS|CLINIC|APP|FAC|20260101||ACK|X|P|2.5.1\rMSA|AA|P2|from the handler\r' })
     expect(parseAck((await r.handle(adt('P2'), 'x'))!)).toMatchObject({ code: 'AA', text: 'from the handler' })
     expect(parseAck((await r.handle(adt('P3', '|||AL|AL'), 'x'))!).code).toBe('CA')
+    // Original-mode messages wait for processing, so they need the transaction id at once: receive().
+    expect(pipeline.calls.slice(0, 2)).toEqual(['receive', 'receive'])
+  })
+
+  it('a non-UTF-8 message keeps its decoded text for the search index', async () => {
+    const { pipeline, r } = receiver()
+    const latin1 = Buffer.from('MSH|^~\\&|APP|FAC|PS|CLINIC|20260101||ADT^A04^ADT_A01|L1|P|2.5.1||||||8859/1\rPID|1||M1^^^A^MR||MÜLLER^JÖRG\r', 'latin1')
+    expect(parseAck((await r.handle(latin1, 'x'))!).code).toBe('AA')
+    expect(pipeline.stored[0]!.searchText).toContain('MÜLLER^JÖRG')
   })
 
   it('refusals are stored with their error and raw bytes, without a dedup key', async () => {

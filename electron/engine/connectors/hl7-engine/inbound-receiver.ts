@@ -82,8 +82,11 @@ export class InboundReceiver {
     this.counters.lastReceivedAt = this.d.clock.now()
     let text: string
     let msg: Hl7Message
+    let utf8: boolean
     try {
-      text = decodeWith(payload, charsetForBytes(payload, { defaultCharset: this.defaultCharset }).charset)
+      const { charset } = charsetForBytes(payload, { defaultCharset: this.defaultCharset })
+      utf8 = charset.encoding === 'utf-8'
+      text = decodeWith(payload, charset)
       msg = parseHl7(text)
     } catch (e) {
       return this.rejectUnparsed(payload, e, peer)
@@ -102,9 +105,11 @@ export class InboundReceiver {
       else if (this.acceptWanted(policy, true)) ack = buildAck(msg, { code: 'CA', clock: this.d.clock })
     }
     let r
-    const leave = this.d.gate ? await this.d.gate.enter() : null
+    // The gate groups commits on the main thread; the ingest writer's thread groups them by itself.
+    const offThread = !application && this.d.pipeline.acceptsOffThread
+    const leave = this.d.gate && !offThread ? await this.d.gate.enter() : null
     try {
-      r = await this.d.pipeline.receive({
+      const tx = {
         practiceId: this.d.practiceId,
         connector: CONNECTOR,
         channel: this.d.iface.name,
@@ -117,8 +122,10 @@ export class InboundReceiver {
         mrn: msg.get('PID-3.1') ?? null,
         dedupKey,
         response: ack,
-        searchText: text,
-      })
+        // The index reads UTF-8 bytes by itself; other charsets need the decoded text.
+        searchText: utf8 ? null : text,
+      } as const
+      r = application ? await this.d.pipeline.receive(tx) : await this.d.pipeline.accept(tx)
     } catch (e) {
       return this.storeFailed(msg, policy, e, peer)
     } finally {
@@ -126,7 +133,7 @@ export class InboundReceiver {
     }
     if (r.duplicate) {
       this.counters.duplicates++
-      this.d.logger.info('duplicate message; answering with the original acknowledgment', { controlId, messageType: msg.messageType, peer, tx: r.id })
+      this.d.logger.info('duplicate message; answering with the original acknowledgment', { controlId, messageType: msg.messageType, peer, ...('table' in r && r.table === 'inbox' ? { inbox: r.id } : { tx: r.id }) })
       if (r.response !== null && !application) return encodeHl7Text(r.response, msg.charsetName)
     } else {
       this.counters.accepted++

@@ -1,0 +1,262 @@
+/**
+ * Moves accepted messages from the inbox file into `transactions` on a worker thread of its own,
+ * so neither the acknowledgment path (the ingest writer, another file and thread) nor the event
+ * loop waits for the move's large commits: a moved row costs ~130 µs (a dozen indexes and the
+ * full-text index), an accepted one a few µs plus its share of one fsync.
+ *
+ * One chunk is one transaction on the main database: rows in inbox-id order, inserted with the
+ * same statement and values as TransactionsRepo.insert() gives a received row, plus the cursor
+ * (`inbox_moves`). Only after that commit are the rows deleted from the inbox; a crash in between
+ * leaves rows at or below the cursor, which are deleted, not moved again.
+ *
+ * Under load (the writer committed within `busyMs`) moves take at most `duty` of this thread, so
+ * the fsyncs and CPU they need do not crowd out accepting; a backlog is moved as soon as it eases.
+ * If this worker cannot start or dies, the pipeline moves on the main thread (inbox-mover.ts).
+ */
+import type { Worker } from 'node:worker_threads'
+import type { Logger } from '../core/logger'
+import { startDbWorker, whenReady } from '../store/db-worker'
+import type { MovedRow } from './inbox-mover'
+import { MAX_FTS_CHARS, TX_FTS_SQL, TX_INSERT_SQL } from './transactions-repo'
+import type { Direction } from './types'
+
+export interface MoveOptions {
+  /** Rows per chunk at most. */
+  chunkRows: number
+  /** A chunk stops taking rows after this much work. */
+  sliceMs: number
+  /** Delay between the writer's commit and the move of what it stored (a few commits per chunk). */
+  pauseMs: number
+  /** Share of this thread's time moves may take while messages keep arriving (a commit within busyMs). */
+  duty: number
+  busyMs: number
+  /** Look for rows every so often even without a cue (rows left by a writer that has died). */
+  idleMs: number
+}
+
+export const DEFAULT_MOVE: MoveOptions = { chunkRows: 2000, sliceMs: 4, pauseMs: 5, duty: 0.3, busyMs: 20, idleMs: 250 }
+
+export interface MoveStats {
+  moved: number
+  chunks: number
+  ms: number
+  maxMs: number
+}
+
+const SOURCE = `
+const main = openDb(workerData.files.main)
+// Deleting moved rows need not be fsynced: the cursor, committed with the moved rows, is the truth.
+const inbox = openDb(workerData.files.inbox, 'NORMAL')
+const o = workerData.options
+const { createHash } = require('node:crypto')
+const txInsert = main.prepare(o.txInsertSql)
+const ftsInsert = main.prepare(o.ftsSql)
+const getCursor = main.prepare('SELECT moved_upto FROM inbox_moves WHERE id = 1').pluck()
+const setCursor = main.prepare('UPDATE inbox_moves SET moved_upto = ?, updated_at = ? WHERE id = 1')
+const mBegin = main.prepare('BEGIN IMMEDIATE'), mCommit = main.prepare('COMMIT'), mRollback = main.prepare('ROLLBACK')
+const after = inbox.prepare('SELECT * FROM inbox WHERE id > ? ORDER BY id LIMIT ?')
+const waiting = inbox.prepare('SELECT 1 FROM inbox WHERE id > ? LIMIT 1').pluck()
+const deleteUpto = inbox.prepare('DELETE FROM inbox WHERE id <= ?')
+const iBegin = inbox.prepare('BEGIN IMMEDIATE'), iCommit = inbox.prepare('COMMIT'), iRollback = inbox.prepare('ROLLBACK')
+const FETCH = 16
+let cursor = getCursor.get()
+let deleted = 0
+let timer = null
+let timerAt = 0
+// When the writer last committed (Date.now(), written by the main thread): read straight from
+// shared memory because cue messages wait in the port while a chunk runs.
+const lastCommit = new Float64Array(workerData.options.signal)
+let closed = false
+// End of the pause that keeps moves to their duty share; a cue never brings a chunk before it.
+let notBefore = 0
+
+function schedule(ms) {
+  if (closed) return
+  const at = Math.max(performance.now() + ms, notBefore)
+  ms = at - performance.now()
+  if (timer !== null) {
+    if (timerAt <= at) return
+    clearTimeout(timer)
+  }
+  timerAt = at
+  timer = setTimeout(chunk, ms)
+}
+
+function moveRow(r, moved) {
+  const m = JSON.parse(r.meta)
+  const info = txInsert.run({
+    practice_id: r.practice_id, connector: m.connector, channel: r.channel, direction: m.direction,
+    message_type: m.messageType ?? null, status: 'received', now: r.received_at, next_attempt_at: null, peer: m.peer ?? null,
+    control_id: m.controlId ?? null, mrn: m.mrn ?? null, patient_id: m.patientId ?? null, appointment_id: m.appointmentId ?? null,
+    dedup_key: r.dedup_key, content_type: m.contentType, raw: r.raw, raw_sha256: createHash('sha256').update(r.raw).digest('hex'),
+    response: r.response, error_code: null, error_message: null, error_retryable: null, error_group: null, error_at: null, triage_state: null,
+  })
+  if (info.changes !== 1) return false
+  const id = Number(info.lastInsertRowid)
+  const text = m.searchText ?? r.raw.toString('utf8')
+  ftsInsert.run(id, text.length > o.maxFtsChars ? text.slice(0, o.maxFtsChars) : text)
+  moved.push([id, r.practice_id, m.connector, m.direction, r.channel])
+  return true
+}
+
+function deleteMoved() {
+  if (cursor <= deleted) return
+  try {
+    beginWithRetry(iBegin, o.lockWaitMs)
+    deleteUpto.run(cursor)
+    iCommit.run()
+    deleted = cursor
+  } catch (e) {
+    if (inbox.inTransaction) { try { iRollback.run() } catch {} }
+  }
+}
+
+function chunk() {
+  timer = null
+  if (closed) return
+  // The main thread may have moved rows too (start-up): the cursor is re-read inside the transaction.
+  if (waiting.get(cursor) === undefined) {
+    deleteMoved()
+    return schedule(o.idleMs)
+  }
+  const t0 = performance.now()
+  const moved = []
+  let kept = 0
+  let more = false
+  try {
+    beginWithRetry(mBegin, o.lockWaitMs)
+    let c = getCursor.get()
+    let n = 0
+    let exhausted = false
+    take: while (n < o.chunkRows) {
+      const rows = after.all(c, FETCH)
+      for (const r of rows) {
+        if (!moveRow(r, moved)) kept++
+        c = r.id
+        n++
+        if (performance.now() - t0 >= o.sliceMs) break take
+      }
+      if (rows.length < FETCH) {
+        exhausted = true
+        break
+      }
+    }
+    setCursor.run(c, Date.now())
+    mCommit.run()
+    cursor = c
+    more = !exhausted
+  } catch (e) {
+    if (main.inTransaction) { try { mRollback.run() } catch {} }
+    parentPort.postMessage({ moveFailed: e.code || e.message })
+    return schedule(1000)
+  }
+  deleteMoved()
+  const ms = performance.now() - t0
+  parentPort.postMessage({ moved, kept, ms })
+  const busy = Date.now() - lastCommit[0] < o.busyMs
+  notBefore = busy ? performance.now() + (ms * (1 - o.duty)) / o.duty : 0
+  schedule(more ? 0 : o.idleMs)
+}
+
+parentPort.on('message', (m) => {
+  if (m === 'cue') return schedule(o.pauseMs)
+  if (m === 'close') {
+    closed = true
+    if (timer !== null) clearTimeout(timer)
+    main.close()
+    inbox.close()
+    parentPort.postMessage('closed')
+  }
+})
+schedule(0)
+parentPort.postMessage('ready')
+`
+
+export class InboxMoveWorker {
+  readonly stats: MoveStats = { moved: 0, chunks: 0, ms: 0, maxMs: 0 }
+  private closing = false
+  private dead = false
+  private readonly movedListeners: ((rows: MovedRow[]) => void)[] = []
+  private readonly deathListeners: (() => void)[] = []
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly logger: Logger,
+    private readonly lastCommit: Float64Array,
+  ) {
+    worker.on('message', (m: unknown) => this.onMessage(m))
+    worker.on('error', (e) => this.logger.error('the inbox mover failed; moving on the main thread from now on', { error: e.message }))
+    worker.on('exit', () => this.die())
+  }
+
+  /** Null when the worker cannot start (the pipeline then moves on the main thread). */
+  static async start(o: { mainFile: string; inboxFile: string; keyHex: string; logger: Logger; lockWaitMs?: number; move?: Partial<MoveOptions> }): Promise<InboxMoveWorker | null> {
+    let worker: Worker | null = null
+    const signal = new SharedArrayBuffer(8)
+    try {
+      const options = { ...DEFAULT_MOVE, ...o.move, lockWaitMs: o.lockWaitMs ?? 10_000, txInsertSql: TX_INSERT_SQL, ftsSql: TX_FTS_SQL, maxFtsChars: MAX_FTS_CHARS, signal }
+      worker = startDbWorker({ files: { main: o.mainFile, inbox: o.inboxFile }, keyHex: o.keyHex, source: SOURCE, options })
+      await whenReady(worker, 'the inbox mover')
+    } catch (e) {
+      if (worker) void worker.terminate()
+      o.logger.warn('the inbox mover could not start; accepted messages are moved on the main thread', { reason: (e as Error).message })
+      return null
+    }
+    worker.unref()
+    return new InboxMoveWorker(worker, o.logger, new Float64Array(signal))
+  }
+
+  get alive(): boolean {
+    return !this.dead && !this.closing
+  }
+
+  /** The writer committed new rows. */
+  cue(): void {
+    this.lastCommit[0] = Date.now()
+    if (this.alive) this.worker.postMessage('cue')
+  }
+
+  onMoved(fn: (rows: MovedRow[]) => void): void {
+    this.movedListeners.push(fn)
+  }
+
+  /** Called once if the worker dies (not when closed). */
+  onDeath(fn: () => void): void {
+    this.deathListeners.push(fn)
+  }
+
+  private onMessage(m: unknown): void {
+    if (m === 'closed') {
+      void this.worker.terminate()
+      return
+    }
+    const msg = m as { moved?: [number, string, string, Direction, string][]; kept?: number; moveFailed?: string; ms?: number }
+    if (msg.moveFailed) {
+      this.logger.error('moving accepted messages into transactions failed; retrying', { code: msg.moveFailed })
+      return
+    }
+    if (msg.ms === undefined) return
+    this.stats.chunks++
+    this.stats.ms += msg.ms
+    this.stats.maxMs = Math.max(this.stats.maxMs, msg.ms)
+    if (msg.kept) this.logger.warn('accepted messages were already transactions; kept the first of each', { count: msg.kept })
+    const rows = (msg.moved ?? []).map(([id, practiceId, connector, direction, channel]) => ({ id, practiceId, connector, direction, channel, status: 'received' as const }))
+    this.stats.moved += rows.length
+    if (rows.length) for (const fn of this.movedListeners) fn(rows)
+  }
+
+  private die(): void {
+    if (this.dead) return
+    this.dead = true
+    if (!this.closing) for (const fn of this.deathListeners) fn()
+  }
+
+  async close(): Promise<void> {
+    if (this.dead || this.closing) return
+    this.closing = true
+    this.worker.ref()
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()))
+    this.worker.postMessage('close')
+    await exited
+  }
+}

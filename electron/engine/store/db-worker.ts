@@ -1,0 +1,94 @@
+/**
+ * Connections to the encrypted databases on their own thread, for work that must not stall the
+ * event loop that answers peers: the ingest writer's commits (each waits for an fsync), the move
+ * of accepted messages into transactions, and WAL checkpoints (which copy and fsync many pages).
+ *
+ * The worker's code is plain JavaScript source run with `eval: true`, so it needs no build entry
+ * of its own and runs unchanged under Electron, the bundled headless server, tsx and Vitest. It
+ * requires the SQLite module by the absolute path the main thread resolved, and opens the file
+ * with the same cipher settings as openDatabase() (database.ts); the key travels in workerData,
+ * which stays inside this process.
+ */
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+
+/** Shared by every worker source: `openDb(file, synchronous)`, `sleepMs()` and `beginWithRetry()`. */
+const PRELUDE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.sqlitePath)
+function openDb(file, synchronous) {
+  const db = new Database(file)
+  db.pragma("cipher='sqlcipher'")
+  db.pragma('legacy=4')
+  db.pragma('key="x' + "'" + workerData.keyHex + "'" + '"')
+  db.prepare('SELECT count(*) AS n FROM sqlite_master').get()
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = ' + (synchronous || 'FULL'))
+  db.pragma('temp_store = MEMORY')
+  // Lock waits are handled by beginWithRetry(): SQLite's own busy handler sleeps 1, 2, 5, 10 ms...
+  db.pragma('busy_timeout = 0')
+  db.pragma('wal_autocheckpoint = 0')
+  return db
+}
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+function sleepMs(ms) { Atomics.wait(sleeper, 0, 0, ms) }
+function beginWithRetry(begin, waitMs) {
+  const until = Date.now() + waitMs
+  for (;;) {
+    try { begin.run(); return } catch (e) {
+      if (e.code !== 'SQLITE_BUSY' || Date.now() > until) throw e
+      sleepMs(0.2)
+    }
+  }
+}
+`
+
+/** Where the SQLite module lives, for a worker to require (eval'd code has no module of its own to resolve from). */
+export function resolveSqliteModule(): string {
+  const anchor = typeof __filename === 'string' ? __filename : join(process.cwd(), 'index.js')
+  return createRequire(anchor).resolve('better-sqlite3-multiple-ciphers')
+}
+
+export interface DbWorkerOptions {
+  /** Database files the worker opens, in `workerData.files` (all encrypted with the same key). */
+  files: Record<string, string>
+  keyHex: string
+  /** JavaScript run after the prelude; `workerData.options` holds `options`. */
+  source: string
+  options?: Record<string, unknown>
+}
+
+export function startDbWorker(o: DbWorkerOptions): Worker {
+  return new Worker(PRELUDE + o.source, {
+    eval: true,
+    workerData: { sqlitePath: resolveSqliteModule(), files: o.files, keyHex: o.keyHex, options: o.options ?? {} },
+  })
+}
+
+/** Resolves on the worker's first message when it is `ready`; rejects on an error, an exit or anything else. */
+export function whenReady(w: Worker, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      cleanup()
+      if (m === 'ready') resolve()
+      else reject(new Error(`${what} did not start: ${JSON.stringify(m)}`))
+    }
+    const onError = (e: Error): void => {
+      cleanup()
+      reject(new Error(`${what} did not start: ${e.message}`))
+    }
+    const onExit = (code: number): void => {
+      cleanup()
+      reject(new Error(`${what} exited with code ${code} while starting`))
+    }
+    const cleanup = (): void => {
+      w.off('message', onMessage)
+      w.off('error', onError)
+      w.off('exit', onExit)
+    }
+    w.on('message', onMessage)
+    w.on('error', onError)
+    w.on('exit', onExit)
+  })
+}
