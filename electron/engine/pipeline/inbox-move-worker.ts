@@ -15,7 +15,7 @@
  */
 import type { Worker } from 'node:worker_threads'
 import type { Logger } from '../core/logger'
-import { startDbWorker, whenReady } from '../store/db-worker'
+import { closeDbWorker, launchDbWorker } from '../store/db-worker'
 import type { MovedRow } from './inbox-mover'
 import { MAX_FTS_CHARS, TX_FTS_SQL, TX_INSERT_SQL } from './transactions-repo'
 import type { Direction } from './types'
@@ -191,19 +191,17 @@ export class InboxMoveWorker {
 
   /** Null when the worker cannot start (the pipeline then moves on the main thread). */
   static async start(o: { mainFile: string; inboxFile: string; keyHex: string; logger: Logger; lockWaitMs?: number; move?: Partial<MoveOptions> }): Promise<InboxMoveWorker | null> {
-    let worker: Worker | null = null
     const signal = new SharedArrayBuffer(8)
-    try {
-      const options = { ...DEFAULT_MOVE, ...o.move, lockWaitMs: o.lockWaitMs ?? 10_000, txInsertSql: TX_INSERT_SQL, ftsSql: TX_FTS_SQL, maxFtsChars: MAX_FTS_CHARS, signal }
-      worker = startDbWorker({ files: { main: o.mainFile, inbox: o.inboxFile }, keyHex: o.keyHex, source: SOURCE, options })
-      await whenReady(worker, 'the inbox mover')
-    } catch (e) {
-      if (worker) void worker.terminate()
-      o.logger.warn('the inbox mover could not start; accepted messages are moved on the main thread', { reason: (e as Error).message })
-      return null
-    }
-    worker.unref()
-    return new InboxMoveWorker(worker, o.logger, new Float64Array(signal))
+    const worker = await launchDbWorker({
+      files: { main: o.mainFile, inbox: o.inboxFile },
+      keyHex: o.keyHex,
+      source: SOURCE,
+      options: { ...DEFAULT_MOVE, ...o.move, lockWaitMs: o.lockWaitMs ?? 10_000, txInsertSql: TX_INSERT_SQL, ftsSql: TX_FTS_SQL, maxFtsChars: MAX_FTS_CHARS, signal },
+      what: 'the inbox mover',
+      fallback: 'the inbox mover could not start; accepted messages are moved on the main thread',
+      logger: o.logger,
+    })
+    return worker ? new InboxMoveWorker(worker, o.logger, new Float64Array(signal)) : null
   }
 
   get alive(): boolean {
@@ -226,10 +224,6 @@ export class InboxMoveWorker {
   }
 
   private onMessage(m: unknown): void {
-    if (m === 'closed') {
-      void this.worker.terminate()
-      return
-    }
     const msg = m as { moved?: [number, string, string, Direction, string][]; kept?: number; moveFailed?: string; ms?: number }
     if (msg.moveFailed) {
       this.logger.error('moving accepted messages into transactions failed; retrying', { code: msg.moveFailed })
@@ -254,9 +248,6 @@ export class InboxMoveWorker {
   async close(): Promise<void> {
     if (this.dead || this.closing) return
     this.closing = true
-    this.worker.ref()
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()))
-    this.worker.postMessage('close')
-    await exited
+    await closeDbWorker(this.worker)
   }
 }

@@ -16,7 +16,7 @@ import type { Worker } from 'node:worker_threads'
 import { AppError } from '../../../shared/errors'
 import type { Logger } from '../core/logger'
 import { mapSqliteError } from '../store/database'
-import { startDbWorker, whenReady } from '../store/db-worker'
+import { closeDbWorker, launchDbWorker } from '../store/db-worker'
 
 export interface InboxItem {
   practiceId: string
@@ -147,18 +147,16 @@ export class InboxWriter {
 
   /** Null when the worker cannot start (the caller stores on the main connection instead). */
   static async start(o: { mainFile: string; inboxFile: string; keyHex: string; logger: Logger; lockWaitMs?: number }): Promise<InboxWriter | null> {
-    let worker: Worker | null = null
-    try {
-      worker = startDbWorker({ files: { main: o.mainFile, inbox: o.inboxFile }, keyHex: o.keyHex, source: SOURCE, options: { lockWaitMs: o.lockWaitMs ?? 10_000 } })
-      await whenReady(worker, 'the ingest writer')
-    } catch (e) {
-      if (worker) void worker.terminate()
-      o.logger.warn('the ingest writer could not start; received messages are stored on the main thread', { reason: (e as Error).message })
-      return null
-    }
-    // Never what keeps the process alive: listeners and timers are.
-    worker.unref()
-    return new InboxWriter(worker, o.logger)
+    const worker = await launchDbWorker({
+      files: { main: o.mainFile, inbox: o.inboxFile },
+      keyHex: o.keyHex,
+      source: SOURCE,
+      options: { lockWaitMs: o.lockWaitMs ?? 10_000 },
+      what: 'the ingest writer',
+      fallback: 'the ingest writer could not start; received messages are stored on the main thread',
+      logger: o.logger,
+    })
+    return worker ? new InboxWriter(worker, o.logger) : null
   }
 
   get alive(): boolean {
@@ -199,10 +197,6 @@ export class InboxWriter {
   }
 
   private onMessage(m: unknown): void {
-    if (m === 'closed') {
-      void this.worker.terminate()
-      return
-    }
     const msg = m as { results?: Result[]; failed?: number[]; code?: string; message?: string; ms?: number }
     if (msg.failed) {
       const err = mapSqliteError(Object.assign(new Error(msg.message ?? 'write failed'), { code: msg.code }))
@@ -247,10 +241,6 @@ export class InboxWriter {
     if (this.dead || this.closing) return
     this.closing = true
     this.post()
-    // Unref'd while running; closing must keep the process up until the last commit is done.
-    this.worker.ref()
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()))
-    this.worker.postMessage('close')
-    await exited
+    await closeDbWorker(this.worker)
   }
 }

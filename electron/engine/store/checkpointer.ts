@@ -9,7 +9,7 @@
 import type { Worker } from 'node:worker_threads'
 import type { Logger } from '../core/logger'
 import type { Db } from './database'
-import { startDbWorker, whenReady } from './db-worker'
+import { closeDbWorker, launchDbWorker } from './db-worker'
 
 const SOURCE = `
 const dbs = Object.values(workerData.files).map((f) => openDb(f))
@@ -48,15 +48,9 @@ export class Checkpointer {
    * connections never checkpoint automatically (db-worker.ts).
    */
   static async start(o: { dbs: Db[]; files: string[]; keyHex: string; logger: Logger; intervalMs?: number }): Promise<Checkpointer | null> {
-    let worker: Worker | null = null
-    try {
-      worker = startDbWorker({ files: Object.fromEntries(o.files.map((f, i) => [String(i), f])), keyHex: o.keyHex, source: SOURCE, options: { intervalMs: o.intervalMs ?? 100 } })
-      await whenReady(worker, 'the WAL checkpointer')
-    } catch (e) {
-      if (worker) void worker.terminate()
-      o.logger.warn('WAL checkpoints stay in the writing thread', { reason: (e as Error).message })
-      return null
-    }
+    const files = Object.fromEntries(o.files.map((f, i) => [String(i), f]))
+    const worker = await launchDbWorker({ files, keyHex: o.keyHex, source: SOURCE, options: { intervalMs: o.intervalMs ?? 100 }, what: 'the WAL checkpointer', fallback: 'WAL checkpoints stay in the writing thread', logger: o.logger })
+    if (!worker) return null
     worker.on('message', (m: { warn?: string }) => {
       if (m && typeof m === 'object' && m.warn) o.logger.warn('WAL checkpoints keep failing', { code: m.warn })
     })
@@ -67,7 +61,6 @@ export class Checkpointer {
       for (const db of o.dbs) if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`)
     })
     worker.on('error', (e) => o.logger.error('the WAL checkpointer failed', { error: e.message }))
-    worker.unref()
     for (const db of o.dbs) db.pragma('wal_autocheckpoint = 0')
     return cp
   }
@@ -76,14 +69,6 @@ export class Checkpointer {
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    const done = new Promise<void>((resolve) => {
-      this.worker.once('exit', () => resolve())
-      this.worker.once('message', (m) => {
-        if (m === 'closed') void this.worker.terminate()
-      })
-    })
-    this.worker.ref()
-    this.worker.postMessage('close')
-    await done
+    await closeDbWorker(this.worker)
   }
 }

@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import type { Logger } from '../core/logger'
 
 /** Shared by every worker source: `openDb(file, synchronous)`, `sleepMs()` and `beginWithRetry()`. */
 const PRELUDE = `
@@ -59,15 +60,44 @@ export interface DbWorkerOptions {
   options?: Record<string, unknown>
 }
 
-export function startDbWorker(o: DbWorkerOptions): Worker {
-  return new Worker(PRELUDE + o.source, {
-    eval: true,
-    workerData: { sqlitePath: resolveSqliteModule(), files: o.files, keyHex: o.keyHex, options: o.options ?? {} },
+/**
+ * Starts a worker and waits for its `ready`. Null, after logging `fallback`, when it cannot start:
+ * every caller has a main-thread way to do the same work. The running worker is unref'd (listeners
+ * and timers keep the process alive, not these threads) until closeDbWorker().
+ */
+export async function launchDbWorker(o: DbWorkerOptions & { what: string; fallback: string; logger: Logger }): Promise<Worker | null> {
+  let worker: Worker | null = null
+  try {
+    worker = new Worker(PRELUDE + o.source, {
+      eval: true,
+      workerData: { sqlitePath: resolveSqliteModule(), files: o.files, keyHex: o.keyHex, options: o.options ?? {} },
+    })
+    await whenReady(worker, o.what)
+  } catch (e) {
+    if (worker) void worker.terminate()
+    o.logger.warn(o.fallback, { reason: (e as Error).message })
+    return null
+  }
+  worker.unref()
+  return worker
+}
+
+/**
+ * Asks a worker to finish (its source answers `close` by finishing its work, closing its
+ * connections and posting `closed`) and waits until it has exited, keeping the process up meanwhile.
+ */
+export async function closeDbWorker(w: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()))
+  w.on('message', (m) => {
+    if (m === 'closed') void w.terminate()
   })
+  w.ref()
+  w.postMessage('close')
+  await exited
 }
 
 /** Resolves on the worker's first message when it is `ready`; rejects on an error, an exit or anything else. */
-export function whenReady(w: Worker, what: string): Promise<void> {
+function whenReady(w: Worker, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: unknown): void => {
       cleanup()
