@@ -27,6 +27,9 @@ test('create a practice through the UI, restart the server, and find it again', 
 
     await go(page, 'Settings')
     await expect(page.getByTestId('data-dir')).toHaveText(dataDir)
+    // The acknowledgment path runs on its own threads in the built server too.
+    await expect(page.getByTestId('engine-ingest')).toContainText('ingest: running')
+    await expect(page.getByTestId('engine-ingest')).toContainText('writer and mover on their own threads')
     await keepScreenshot(page, 'settings')
 
     expect(await serve.stop()).toBe(0)

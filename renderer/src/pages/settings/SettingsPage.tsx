@@ -57,6 +57,21 @@ export function SettingsPage() {
                     </Group>
                   }
                 />
+                <Row
+                  label="Engines"
+                  value={
+                    <Stack gap={4} data-testid="engines">
+                      {s.engines.map((e) => (
+                        <Group key={e.name} gap="xs" wrap="nowrap" align="flex-start" data-testid={`engine-${e.name}`}>
+                          <Badge color={e.state === 'running' ? 'teal' : e.state === 'degraded' ? 'orange' : 'red'} variant="light">
+                            {e.name}: {e.state}
+                          </Badge>
+                          {e.detail ? <Text size="sm">{e.detail}</Text> : null}
+                        </Group>
+                      ))}
+                    </Stack>
+                  }
+                />
               </Table.Tbody>
             </Table>
           </Card>
