@@ -93,7 +93,8 @@ export class InboxMover {
     let more = false
     try {
       const r = await this.d.batcher.run(() => this.moveSome(this.sliceMs))
-      this.d.inbox.deleteMoved(r.cursor)
+      // Stopping may have closed the inbox connection meanwhile; the next start deletes these rows.
+      if (!this.stopped) this.d.inbox.deleteMoved(r.cursor)
       more = r.more
       if (r.moved.length) this.d.onMoved(r.moved)
     } catch (e) {
