@@ -1,9 +1,9 @@
 /**
  * The acknowledgment path's store: commits accepted messages to the inbox (store/inbox-db.ts, its
  * own file) on a worker thread with its own connection (synchronous=FULL), so the fsync of one
- * group overlaps the socket work of the next instead of stalling the event loop. Group commit is natural: whatever arrives
- * while the worker is committing goes into its next transaction. A promise from write() resolves
- * only after the COMMIT holding that message returned.
+ * group overlaps the socket work of the next instead of stalling the event loop. Group commit is
+ * natural: whatever arrives while the worker is committing goes into its next transaction. A
+ * promise from write() resolves only after the COMMIT holding that message returned.
  *
  * Dedup (same key in the same practice and channel) is decided inside that write transaction
  * against the inbox and then `transactions` (see original() for why in that order).

@@ -7,6 +7,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Worker } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
+import { toInboxItem } from '../../../electron/engine/pipeline/inbox-repo'
 import type { IncomingTx } from '../../../electron/engine/pipeline/types'
 import { openDatabase, type Db } from '../../../electron/engine/store/database'
 import { INBOX_FILE, migrateInbox, openInboxDb, reconcileInboxCursor } from '../../../electron/engine/store/inbox-db'
@@ -192,6 +194,31 @@ describe('recovery and fallbacks', () => {
     await waitFor(() => txByControl(t, 'y-1').length === 1 || null, 'y-1 moved by the main thread')
     expect(t.logs.some((l) => l.includes('the inbox mover stopped'))).toBe(true)
     expect(await ingest()).toMatchObject({ state: 'degraded', detail: expect.stringMatching(/^inbox mover not running: the main thread does its work/) })
+  })
+})
+
+describe('the two movers', () => {
+  it('the mover thread and the main thread write the same transaction row and search entry for the same message', async () => {
+    const dataDir = tempDir()
+    const onThread = await engine({ dataDir, start: false })
+    const m = (id: string): IncomingTx => ({ ...tx(id), peer: '10.1.2.3:5000', mrn: 'MRN-EQ', searchText: `Ünïcödé text ${id}` })
+    await onThread.engine.ctx.pipeline.accept(m('eq-1'))
+    await waitFor(() => txByControl(onThread, 'eq-1').length === 1 || null, 'eq-1 moved by the mover thread')
+    await stopped(onThread)
+    const key = await onThread.store.get('db-key')
+    const inbox = openInboxDb(join(dataDir, INBOX_FILE), key!)
+    const item = toInboxItem(m('eq-2'), Date.now())
+    inbox.prepare('INSERT INTO inbox (practice_id, channel, dedup_key, received_at, meta, raw, response) VALUES (?, ?, ?, ?, ?, ?, ?)').run(item.practiceId, item.channel, item.dedupKey, item.receivedAt, item.meta, item.raw, item.response)
+    inbox.close()
+    const onMain = await engine({ dataDir, storeThreads: false, start: false })
+    onMain.engine.ctx.pipeline.drainInbox()
+    const [a, b] = [txByControl(onMain, 'eq-1')[0]!, txByControl(onMain, 'eq-2')[0]!] as unknown as Record<string, unknown>[]
+    const differ = new Set(['id', 'control_id', 'dedup_key', 'raw', 'raw_sha256', 'received_at', 'updated_at', 'response'])
+    for (const col of Object.keys(a!)) if (!differ.has(col)) expect([col, b![col]]).toEqual([col, a![col]])
+    for (const r of [a!, b!]) expect(r.raw_sha256).toBe(createHash('sha256').update(r.raw as Buffer).digest('hex'))
+    expect([a!.response, b!.response]).toEqual(['ACK eq-1', 'ACK eq-2'])
+    const hits = onMain.engine.ctx.db.prepare("SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH 'Ünïcödé' ORDER BY rowid").all() as { rowid: number }[]
+    expect(hits.map((h) => h.rowid)).toEqual([a!.id, b!.id])
   })
 })
 
