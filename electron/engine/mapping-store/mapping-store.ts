@@ -14,6 +14,7 @@ import type { MappingSetsPort } from '../config/config-io'
 import type { SampleKind } from '../../../shared/api/mappings'
 import { BUILTIN_SAMPLES, sampleSuits } from './builtin-samples'
 import { detectSampleKind } from './sample-readers'
+import { cachedStatement } from '../store/statements'
 
 export interface EffectiveSet {
   set: MappingSet
@@ -177,9 +178,7 @@ export class MappingStore implements MappingSetsPort {
   }
 
   latestVersion(practiceId: string, key: string): MappingVersion | null {
-    const r = this.db
-      .prepare('SELECT * FROM mapping_versions WHERE practice_id = ? AND set_key = ? ORDER BY version DESC LIMIT 1')
-      .get(practiceId, key) as VersionRow | undefined
+    const r = cachedStatement(this.db, 'SELECT * FROM mapping_versions WHERE practice_id = ? AND set_key = ? ORDER BY version DESC LIMIT 1').get(practiceId, key) as VersionRow | undefined
     return r ? toVersion(r) : null
   }
 

@@ -23,7 +23,17 @@ export function zoneFromName(name: unknown): Zone | undefined {
     return minutes > 14 * 60 ? undefined : FixedOffsetZone.instance(fixed[1] === '-' ? -minutes : minutes)
   }
   if (/^(UTC|GMT|Z)$/i.test(text)) return FixedOffsetZone.utcInstance
-  return IANAZone.isValidZone(text) ? IANAZone.create(text) : undefined
+  return ianaZone(text)
+}
+
+// Validating an IANA name builds an Intl.DateTimeFormat (~0.1 ms): once per name, not per field of
+// every message. The set of names in use is small (practice and department zones).
+const ianaZones = new Map<string, Zone | undefined>()
+function ianaZone(name: string): Zone | undefined {
+  if (ianaZones.has(name)) return ianaZones.get(name)
+  const zone = IANAZone.isValidZone(name) ? IANAZone.create(name) : undefined
+  if (ianaZones.size < 1000) ianaZones.set(name, zone)
+  return zone
 }
 
 export function resolveZone(spec: ZoneSpec, env: TransformEnv, onUnknown: 'default' | 'error' = 'default'): Zone {

@@ -10,6 +10,7 @@ import type { Connection } from '../../../shared/api/connections'
 import type { AuditLog } from '../audit/audit-log'
 import type { Db } from '../store/database'
 import type { SecretName, SecretStore } from '../secrets/secret-store'
+import { cachedStatement } from '../store/statements'
 
 interface ConnectionRow {
   id: string
@@ -59,7 +60,7 @@ export class ConnectionsRepo {
   }
 
   find(id: string): StoredConnection | null {
-    const r = this.db.prepare('SELECT * FROM connections WHERE id = ?').get(id) as ConnectionRow | undefined
+    const r = cachedStatement(this.db, 'SELECT * FROM connections WHERE id = ?').get(id) as ConnectionRow | undefined
     return r ? toStored(r) : null
   }
 
@@ -70,7 +71,7 @@ export class ConnectionsRepo {
   }
 
   findByName(practiceId: string, name: string): StoredConnection | null {
-    const r = this.db.prepare('SELECT * FROM connections WHERE practice_id = ? AND name = ?').get(practiceId, name) as ConnectionRow | undefined
+    const r = cachedStatement(this.db, 'SELECT * FROM connections WHERE practice_id = ? AND name = ?').get(practiceId, name) as ConnectionRow | undefined
     return r ? toStored(r) : null
   }
 

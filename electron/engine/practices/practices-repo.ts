@@ -8,6 +8,7 @@ import { practiceSettingsSchema, type PracticeConfig } from '../../../shared/con
 import type { Practice } from '../../../shared/api/practices'
 import type { AuditLog } from '../audit/audit-log'
 import type { Db } from '../store/database'
+import { cachedStatement } from '../store/statements'
 
 interface PracticeRow {
   id: string
@@ -50,7 +51,7 @@ export class PracticesRepo {
   }
 
   find(id: string): Practice | null {
-    const r = this.db.prepare('SELECT * FROM practices WHERE id = ?').get(id) as PracticeRow | undefined
+    const r = cachedStatement(this.db, 'SELECT * FROM practices WHERE id = ?').get(id) as PracticeRow | undefined
     return r ? toPractice(r) : null
   }
 

@@ -106,6 +106,7 @@ export class WriteBatcher {
 
   /** BEGIN IMMEDIATE without waiting: 'busy' while another connection holds the write lock (up to LOCK_WAIT_MS in all). */
   private tryLock(): 'locked' | 'busy' | Error {
+    // (A prepared PRAGMA would not do: SQLite applies busy_timeout when the statement is compiled.)
     this.db.pragma('busy_timeout = 0')
     try {
       this.begin.run()
