@@ -46,8 +46,9 @@ export interface EngineOptions {
   /** Who operates this console (OS user@host); the transport adds how they connect. */
   operator: string
   /**
-   * The ingest writer and the WAL checkpointer on their own threads (default). false keeps every
-   * write and checkpoint on the main connection: the benchmark's baseline, and a fallback switch.
+   * The ingest writer, the inbox mover and the WAL checkpointer on their own threads (default).
+   * false keeps every write, move and checkpoint on the main connection: the benchmark's baseline,
+   * and a fallback switch.
    */
   storeThreads?: boolean
 }
