@@ -50,7 +50,7 @@ export class InboxRepo {
 
   constructor(
     db: Db,
-    readonly inboxDb: Db,
+    inboxDb: Db,
   ) {
     this.s = {
       after: inboxDb.prepare('SELECT * FROM inbox WHERE id > ? ORDER BY id LIMIT ?'),
