@@ -152,7 +152,7 @@ function chunk() {
   }
   deleteMoved()
   const ms = performance.now() - t0
-  parentPort.postMessage({ moved, kept, ms })
+  parentPort.postMessage({ moved, kept, ms, cursor })
   const busy = Date.now() - lastCommit[0] < o.busyMs
   notBefore = busy ? performance.now() + (ms * (1 - o.duty)) / o.duty : 0
   schedule(more ? 0 : o.idleMs)
@@ -176,7 +176,7 @@ export class InboxMoveWorker {
   readonly stats: MoveStats = { moved: 0, chunks: 0, ms: 0, maxMs: 0 }
   private closing = false
   private dead = false
-  private readonly movedListeners: ((rows: MovedRow[]) => void)[] = []
+  private readonly movedListeners: ((rows: MovedRow[], cursor: number) => void)[] = []
   private readonly deathListeners: (() => void)[] = []
 
   private constructor(
@@ -214,7 +214,7 @@ export class InboxMoveWorker {
     if (this.alive) this.worker.postMessage('cue')
   }
 
-  onMoved(fn: (rows: MovedRow[]) => void): void {
+  onMoved(fn: (rows: MovedRow[], cursor: number) => void): void {
     this.movedListeners.push(fn)
   }
 
@@ -224,7 +224,7 @@ export class InboxMoveWorker {
   }
 
   private onMessage(m: unknown): void {
-    const msg = m as { moved?: [number, string, string, Direction, string][]; kept?: number; moveFailed?: string; ms?: number }
+    const msg = m as { moved?: [number, string, string, Direction, string][]; kept?: number; moveFailed?: string; ms?: number; cursor?: number }
     if (msg.moveFailed) {
       this.logger.error('moving accepted messages into transactions failed; retrying', { code: msg.moveFailed })
       return
@@ -236,7 +236,7 @@ export class InboxMoveWorker {
     if (msg.kept) this.logger.warn('accepted messages were already transactions; kept the first of each', { count: msg.kept })
     const rows = (msg.moved ?? []).map(([id, practiceId, connector, direction, channel]) => ({ id, practiceId, connector, direction, channel, status: 'received' as const }))
     this.stats.moved += rows.length
-    if (rows.length) for (const fn of this.movedListeners) fn(rows)
+    for (const fn of this.movedListeners) fn(rows, msg.cursor ?? 0)
   }
 
   private die(): void {

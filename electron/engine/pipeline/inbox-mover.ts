@@ -30,7 +30,8 @@ export interface InboxMoverDeps {
   logger: Logger
   /** Runs a function in one IMMEDIATE transaction on the main database, synchronously. */
   transact: <T>(fn: () => T) => T
-  onMoved(rows: MovedRow[]): void
+  /** After each committed move: the new transactions, and how far the inbox has now been moved. */
+  onMoved(rows: MovedRow[], cursor: number): void
   chunkRows?: number
   /** Per chunk when moving in the background (fallback), so the event loop is never held long. */
   sliceMs?: number
@@ -54,13 +55,15 @@ export class InboxMover {
   /** Moves everything now, synchronously. */
   moveAll(): MovedRow[] {
     const all: MovedRow[] = []
+    let cursor = 0
     for (;;) {
       const r = this.d.transact(() => this.moveSome(Infinity))
       this.d.inbox.deleteMoved(r.cursor)
       all.push(...r.moved)
+      cursor = r.cursor
       if (!r.more) break
     }
-    if (all.length) this.d.onMoved(all)
+    this.d.onMoved(all, cursor)
     return all
   }
 
@@ -96,7 +99,7 @@ export class InboxMover {
       // Stopping may have closed the inbox connection meanwhile; the next start deletes these rows.
       if (!this.stopped) this.d.inbox.deleteMoved(r.cursor)
       more = r.more
-      if (r.moved.length) this.d.onMoved(r.moved)
+      this.d.onMoved(r.moved, r.cursor)
     } catch (e) {
       // The rows stay in the inbox; the next cue (or the retry below) tries again.
       this.d.logger.error('moving accepted messages into transactions failed', { error: (e as Error).message })

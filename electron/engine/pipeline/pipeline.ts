@@ -96,11 +96,15 @@ export class Pipeline {
   private readonly waiters = new Map<number, { resolve: (o: TxOutcome) => void; reject: (e: unknown) => void }[]>()
 
   private readonly mover: InboxMover | null = null
+  /** How far moved rows have reached this thread (lanes kicked): the mover's thread may be ahead of it. */
+  private announcedCursor = 0
 
   constructor(private readonly d: PipelineDeps) {
     const inbox = d.inbox
     if (inbox) {
-      const onMoved = (rows: MovedRow[]): void => {
+      this.announcedCursor = inbox.repo.cursor()
+      const onMoved = (rows: MovedRow[], cursor: number): void => {
+        this.announcedCursor = Math.max(this.announcedCursor, cursor)
         for (const r of rows) {
           this.noteChanged(r.practiceId, r.id, r.status)
           if (r.status === 'received') this.kick(r.practiceId, r.connector, r.direction, r.channel)
@@ -126,6 +130,11 @@ export class Pipeline {
   /** Moves every accepted message into transactions now, on this thread (tests, and a view that must be complete). */
   drainInbox(): void {
     this.mover?.moveAll()
+  }
+
+  /** Rows the mover's thread has committed into transactions whose lanes this thread has not yet kicked. */
+  private movedUnannounced(): boolean {
+    return this.d.inbox !== undefined && this.d.inbox.repo.cursor() > this.announcedCursor
   }
 
   /** Rows accepted but not yet moved into transactions (shown with the engine's status). */
@@ -568,7 +577,7 @@ export class Pipeline {
   async idle(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs
     for (;;) {
-      const busy = [...this.lanes.values()].some((l) => l.running) || this.inboxBacklog() > 0
+      const busy = [...this.lanes.values()].some((l) => l.running) || this.inboxBacklog() > 0 || this.movedUnannounced()
       if (!busy && this.inflight.size === 0) return
       if (Date.now() > until) throw new AppError('timeout', 'pipeline did not become idle')
       await new Promise((r) => setTimeout(r, 10))

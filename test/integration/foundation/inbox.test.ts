@@ -74,6 +74,22 @@ describe('accept(): durable in the inbox, then moved into transactions', () => {
     expect(t.engine.ctx.inboxMover!.stats.moved).toBeGreaterThanOrEqual(1)
   })
 
+  it('idle() returns only once every accepted message has been moved and processed', async () => {
+    const t = await engine()
+    for (let i = 0; i < 3; i++) {
+      await t.engine.ctx.pipeline.accept(tx(`idle-${i}`))
+      // Hold this thread while the mover's thread moves the row: its "moved" message is then still
+      // unread, so the row is a committed transaction no lane has been told about yet.
+      const until = Date.now() + 300
+      while (Date.now() < until && t.engine.ctx.pipeline.inboxBacklog() > 0) {
+        /* spin */
+      }
+      expect(t.engine.ctx.pipeline.inboxBacklog()).toBe(0)
+      await t.engine.ctx.pipeline.idle()
+      expect([`idle-${i}`, txByControl(t, `idle-${i}`)[0]?.status]).toEqual([`idle-${i}`, 'done'])
+    }
+  })
+
   it('keeps inbox-id order into transactions, so a lane processes in arrival order', async () => {
     const t = await engine()
     await Promise.all(Array.from({ length: 200 }, (_, i) => t.engine.ctx.pipeline.accept(tx(`o-${String(i).padStart(3, '0')}`))))
