@@ -30,8 +30,11 @@ export interface InboxMoverDeps {
   logger: Logger
   /** Runs a function in one IMMEDIATE transaction on the main database, synchronously. */
   transact: <T>(fn: () => T) => T
-  /** After each committed move: the new transactions, and how far the inbox has now been moved. */
-  onMoved(rows: MovedRow[], cursor: number): void
+  /**
+   * After each committed move: the new transactions, how far the inbox has now been moved, and
+   * where this move started (past rows the mover's thread may have moved but not yet announced).
+   */
+  onMoved(rows: MovedRow[], cursor: number, from: number): void
   chunkRows?: number
   /** Per chunk when moving in the background (fallback), so the event loop is never held long. */
   sliceMs?: number
@@ -56,14 +59,16 @@ export class InboxMover {
   moveAll(): MovedRow[] {
     const all: MovedRow[] = []
     let cursor = 0
+    let from: number | null = null
     for (;;) {
       const r = this.d.transact(() => this.moveSome(Infinity))
       this.d.inbox.deleteMoved(r.cursor)
       all.push(...r.moved)
+      from ??= r.from
       cursor = r.cursor
       if (!r.more) break
     }
-    this.d.onMoved(all, cursor)
+    this.d.onMoved(all, cursor, from ?? cursor)
     return all
   }
 
@@ -99,7 +104,7 @@ export class InboxMover {
       // Stopping may have closed the inbox connection meanwhile; the next start deletes these rows.
       if (!this.stopped) this.d.inbox.deleteMoved(r.cursor)
       more = r.more
-      this.d.onMoved(r.moved, r.cursor)
+      this.d.onMoved(r.moved, r.cursor, r.from)
     } catch (e) {
       // The rows stay in the inbox; the next cue (or the retry below) tries again.
       this.d.logger.error('moving accepted messages into transactions failed', { error: (e as Error).message })
@@ -111,9 +116,10 @@ export class InboxMover {
   }
 
   /** One chunk; runs inside a write transaction on the main database. */
-  private moveSome(sliceMs: number): { moved: MovedRow[]; more: boolean; cursor: number } {
+  private moveSome(sliceMs: number): { moved: MovedRow[]; more: boolean; cursor: number; from: number } {
     const t0 = this.d.clock.monotonic()
-    let cursor = this.d.inbox.cursor()
+    const from = this.d.inbox.cursor()
+    let cursor = from
     const moved: MovedRow[] = []
     let n = 0
     let exhausted = false
@@ -134,6 +140,6 @@ export class InboxMover {
       }
     }
     this.d.inbox.setCursor(cursor, this.d.clock.now())
-    return { moved, more: !exhausted, cursor }
+    return { moved, more: !exhausted, cursor, from }
   }
 }

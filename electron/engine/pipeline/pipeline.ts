@@ -110,7 +110,14 @@ export class Pipeline {
           if (r.status === 'received') this.kick(r.practiceId, r.connector, r.direction, r.channel)
         }
       }
-      this.mover = new InboxMover({ inbox: inbox.repo, repo: d.repo, batcher: d.batcher, clock: d.clock, logger: d.logger.child({ component: 'inbox' }), transact: inbox.transact, onMoved })
+      // A move on this thread can start past rows the mover's thread committed whose "moved" message
+      // is still unread here: their lanes are found from the store, so idle() never skips them.
+      const onMovedHere = (rows: MovedRow[], cursor: number, from: number): void => {
+        const gap = from > this.announcedCursor
+        onMoved(rows, cursor)
+        if (gap) for (const l of d.repo.pendingLanes()) this.kick(l.practice_id, l.connector, l.direction, l.channel)
+      }
+      this.mover = new InboxMover({ inbox: inbox.repo, repo: d.repo, batcher: d.batcher, clock: d.clock, logger: d.logger.child({ component: 'inbox' }), transact: inbox.transact, onMoved: onMovedHere })
       // The mover's thread moves what the writer accepted; without it (or once it died) this thread does.
       const worker = inbox.mover
       worker?.onMoved(onMoved)
