@@ -12,10 +12,11 @@
  * with HL7_BENCH_BASELINE=0), then the shipped set-up (accepts committed to the inbox file by the
  * ingest writer's thread, moved into transactions by the mover's thread, WAL checkpoints on a
  * third) with the interface's lane held back (ingest alone), then with the same process mapping
- * and storing every message as it arrives.
+ * and storing every message as it arrives. The "disk ceiling" line is the echo server plus the
+ * cheapest durable write this machine has (see journalCeiling()), for scale.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createCipheriv, randomBytes } from 'node:crypto'
+import { closeSync, fdatasync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -160,6 +161,68 @@ async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
   return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) }
 }
 
+/**
+ * What this disk allows at all: the echo server, but each message is first appended (AES-256-GCM)
+ * to a preallocated file and ACKed only after an fdatasync issued after its write returned, one
+ * fdatasync in flight, the next covering everything written meanwhile (group commit, fsync off the
+ * event loop in libuv's pool). No SQLite, no dedup, no indexes, no recovery: not a design, a ceiling.
+ */
+async function journalCeiling(): Promise<{ port: number; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hl7-ceiling-'))
+  const SIZE = 128 << 20
+  const fd = openSync(join(dir, 'journal'), 'w')
+  // Written, not fallocated: overwriting allocated blocks is the cheapest fdatasync there is.
+  const zeros = Buffer.alloc(1 << 20)
+  for (let i = 0; i < SIZE / zeros.length; i++) writeSync(fd, zeros)
+  fsyncSync(fd)
+  const key = randomBytes(32)
+  let pos = 0
+  let unsynced: (() => void)[] = []
+  let syncing = false
+  const sync = (): void => {
+    if (syncing || unsynced.length === 0) return
+    const acks = unsynced
+    unsynced = []
+    syncing = true
+    fdatasync(fd, (err) => {
+      if (err) throw err
+      syncing = false
+      for (const ack of acks) ack()
+      sync()
+    })
+  }
+  const server = net.createServer((s) => {
+    s.setNoDelay(true)
+    const framer = new MllpFramer({
+      onFrame: (payload) => {
+        const msg = parseHl7(payload)
+        const iv = randomBytes(12)
+        const c = createCipheriv('aes-256-gcm', key, iv)
+        const rec = Buffer.concat([iv, c.update(payload), c.final(), c.getAuthTag()])
+        if (pos + rec.length > SIZE) pos = 0
+        writeSync(fd, rec, 0, rec.length, pos)
+        pos += rec.length
+        unsynced.push(() => s.write(frameMessage(encodeHl7Text(buildAck(msg, { code: 'AA', clock: systemClock }), msg.charsetName))))
+        sync()
+      },
+    })
+    s.on('data', (d) => framer.push(d))
+    s.on('error', () => undefined)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise((r) =>
+        server.close(() => {
+          closeSync(fd)
+          rmSync(dir, { recursive: true, force: true })
+          r()
+        }),
+      ),
+  }
+}
+
 async function engineServer(processing: boolean, storeThreads = true): Promise<{ port: number; close(): Promise<void>; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hl7-bench-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: randomBytes(32), location: 'bench' })
@@ -256,6 +319,13 @@ async function main(): Promise<void> {
   await echo.close()
   const echoRate = e.acked / e.seconds
   console.log(`  echo server (framing + header parse + ACK, no storage): ${fmt(echoRate)} msgs/s (${e.badAcks} bad ACKs)`)
+  const j = await journalCeiling()
+  await drive({ port: j.port, mode: 'closed', seconds: 1, tag: 'W' })
+  const jr = await drive({ port: j.port, mode: 'closed', seconds: PHASE_S, tag: 'J' })
+  const jp = await drive({ port: j.port, mode: 'paced', seconds: PHASE_S, rate: PACED_RATE, tag: 'Q' })
+  await j.close()
+  const jl = [...jp.latenciesMs].sort((a, b) => a - b)
+  console.log(`  disk ceiling (echo + encrypted append to a preallocated file, ACK after group fdatasync; no SQLite): ${fmt(jr.acked / jr.seconds)} msgs/s, ${(jr.acked / jr.seconds / echoRate).toFixed(2)}× echo; paced p50 ${pct(jl, 50).toFixed(2)} ms, p99 ${pct(jl, 99).toFixed(2)} ms`)
   const bare = await engineServer(false)
   const storeRate = await bare.storeOnly(PHASE_S)
   await bare.close()
