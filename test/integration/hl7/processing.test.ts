@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoredRecord } from '../../../electron/engine/records/record-store'
-import { adtMsg, dftMsg, mdmMsg, MllpTestClient, openHl7Engine, oruMsg, siuMsg, until, type Hl7TestEngine } from './support'
+import { adtMsg, dftMsg, mdmMsg, MllpTestClient, openHl7Engine, oruMsg, oruTwoPatientsMsg, siuMsg, until, type Hl7TestEngine } from './support'
 
 let t: Hl7TestEngine
 let c: MllpTestClient
@@ -112,6 +112,34 @@ describe('ORU R01 → observations', () => {
     expect(byCode.NOTE).toMatchObject({ value_type: 'TX', value: 'First line\nSecond line' })
     await sendAndSettle(oruMsg({ control: 'R2', mrn: 'M100' }))
     expect(records('observation').filter((o) => o.patientRef === patientByMrn('M100')!.id)).toHaveLength(4)
+  })
+})
+
+describe('ORU R01 reporting on several patients', () => {
+  it('links every result to the patient it is reported under, even with the same order and code; a resend updates in place', async () => {
+    const id = await sendAndSettle(oruTwoPatientsMsg({ control: 'RM1', first: 'M100', second: 'M300' }))
+    expect(t.engine.ctx.txRepo.get(id)!.status).toBe('done')
+    const second = patientByMrn('M300')!
+    expect(second.data).toMatchObject({ last_name: 'OKONKWO', date_of_birth: '1975-04-11', gender: 'M' })
+    const of = (ref: number) => records('observation').filter((o) => o.patientRef === ref && o.data.order_id === 'LAB001' && o.data.observed_at === '2026-03-09T14:00:00Z')
+    const before = of(patientByMrn('M100')!.id).length
+    expect(of(second.id).map((o) => [o.data.code, o.data.value, o.data.abnormal_flag])).toEqual([
+      ['WBC', 12.9, 'H'],
+      ['HGB', 11.1, 'L'],
+    ])
+    expect(of(patientByMrn('M100')!.id).find((o) => o.data.code === 'WBC')!.data.value).toBe(7.5)
+    const mapped = JSON.parse(t.engine.ctx.txRepo.get(id)!.mapped!) as { morePatients: { observations: unknown[] }[] }
+    expect(mapped.morePatients.map((m) => m.observations.length)).toEqual([2])
+    await sendAndSettle(oruTwoPatientsMsg({ control: 'RM2', first: 'M100', second: 'M300' }))
+    expect(of(second.id)).toHaveLength(2)
+    expect(of(patientByMrn('M100')!.id)).toHaveLength(before)
+  })
+
+  it('results before the first PID are refused (validation_error in the error queue), nothing applied', async () => {
+    const id = await sendAndSettle(oruTwoPatientsMsg({ control: 'RM3', first: 'M100', second: 'M301', orphan: true }))
+    expect(t.engine.ctx.txRepo.get(id)).toMatchObject({ status: 'error', error_code: 'validation_error' })
+    expect(t.engine.ctx.txRepo.get(id)!.error_message).toMatch(/before its first PID/)
+    expect(patientByMrn('M301')).toBeNull()
   })
 })
 

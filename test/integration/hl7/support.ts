@@ -218,6 +218,21 @@ export function oruMsg(o: { control: string; mrn?: string; last?: string; dob?: 
   )
 }
 
+/** An ORU reporting on two patients, each PID followed by its own order and results. */
+export function oruTwoPatientsMsg(o: { control: string; first: string; second: string; orphan?: boolean }): string {
+  return hl7(
+    `MSH|^~\\&|LAB|FACILITY_B|PRACTICESTUDIO|CLINIC|20260309140000||ORU^R01^ORU_R01|${o.control}|P|2.5.1`,
+    ...(o.orphan ? ['OBR|1|ORD000|LAB000|LIPID^Lipid panel^LN|||20260309100000', 'OBX|1|NM|LDL^LDL^LN||99|mg/dL||N|||F'] : []),
+    `PID|1||${o.first}^^^RIVERSIDE^MR||QUINTERO^ELENA||19870618|F`,
+    'OBR|1|ORD001|LAB001|CBC^Complete Blood Count^LN|||20260309100000',
+    'OBX|1|NM|WBC^White Blood Cell Count^LN||7.5|10*3/uL|4.5-11.0|N|||F',
+    `PID|2||${o.second}^^^RIVERSIDE^MR||OKONKWO^DANIEL||19750411|M`,
+    'OBR|1|ORD001|LAB001|CBC^Complete Blood Count^LN|||20260309100000',
+    'OBX|1|NM|WBC^White Blood Cell Count^LN||12.9|10*3/uL|4.5-11.0|H|||F',
+    'OBX|2|NM|HGB^Hemoglobin^LN||11.1|g/dL|12.0-16.0|L|||F',
+  )
+}
+
 export function dftMsg(o: { control: string; mrn?: string }): string {
   return hl7(
     `MSH|^~\\&|BILLING|HOSP_A|FIN_SYS|HOSP_A|20260401120000||DFT^P03^DFT_P03|${o.control}|P|2.5.1`,

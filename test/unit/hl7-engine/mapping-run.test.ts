@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { parseHl7 } from '../../../electron/engine/connectors/hl7'
 import { loadHl7MappingSets } from '../../../electron/engine/connectors/hl7-engine/mappings'
 import { childOccurrences, collectMisses, evaluateWithRepeats, mappingFailure, scopedAccessor, subsetFor } from '../../../electron/engine/connectors/hl7-engine/mapping-run'
-import { hl7Date, patientIds } from '../../../electron/engine/connectors/hl7-engine/patients'
+import { hl7Date, patientGroups, patientIds } from '../../../electron/engine/connectors/hl7-engine/patients'
 import { evaluateMapping } from '../../../electron/engine/mapping'
 
 const msg = parseHl7(
@@ -67,6 +67,44 @@ describe('patient ids', () => {
     expect(patientIds(parseHl7('MSH|^~\\&|A|B|C|D|2026||ADT^A04|1|P|2.5\rPID|1||M2'))).toEqual([{ system: 'mrn', value: 'M2' }])
     expect(hl7Date('19800102120000')).toBe('1980-01-02')
     expect(hl7Date('1980')).toBeNull()
+  })
+})
+
+describe('patient groups (ORU reporting on several patients)', () => {
+  const two = parseHl7(
+    [
+      'MSH|^~\\&|LAB|FAC|PS|CLINIC|20260309140000||ORU^R01^ORU_R01|C10|P|2.5.1',
+      'PID|1||M1^^^HOSP^MR||DOE^JANE||19800102|F',
+      'OBR|1|P1|F1|CBC',
+      'OBX|1|NM|WBC||7.5',
+      'PID|2||M2^^^HOSP^MR||ROE^RICHARD||19700304|M',
+      'NK1|1|ROE^ANN',
+      'OBR|1|P9|F9|BMP',
+      'OBX|1|NM|NA||140',
+      'OBX|2|NM|K||4.1',
+    ].join('\r'),
+  )
+
+  it('one view per PID, each with the header and its own segments up to the next PID', () => {
+    const groups = patientGroups(two)
+    expect(groups.map((g) => g.segments.map((s) => s.id))).toEqual([
+      ['MSH', 'PID', 'OBR', 'OBX'],
+      ['MSH', 'PID', 'NK1', 'OBR', 'OBX', 'OBX'],
+    ])
+    expect(groups.map((g) => patientIds(g))).toEqual([[{ system: 'mrn:HOSP', value: 'M1' }], [{ system: 'mrn:HOSP', value: 'M2' }]])
+    expect(groups[1]!.get('OBX-3')).toBe('NA')
+    expect(groups[1]!.get('OBX[2]-5')).toBe('4.1')
+    expect(groups[1]!.controlId).toBe('C10')
+    expect(childOccurrences(groups[1]!, 'OBX', 'OBR')).toEqual([{ index: 1, parent: 1 }, { index: 2, parent: 1 }])
+  })
+
+  it('a message with one PID (or none) is its own only group', () => {
+    expect(patientGroups(msg)).toEqual([msg])
+  })
+
+  it('a result before the first PID of a multi-patient message is refused, not given to a patient', () => {
+    const orphan = parseHl7(['MSH|^~\\&|LAB|FAC|PS|CLINIC|20260309140000||ORU^R01|C11|P|2.5.1', 'OBR|1|P0', 'OBX|1|NM|X||1', 'PID|1||M1', 'PID|2||M2'].join('\r'))
+    expect(() => patientGroups(orphan)).toThrow(expect.objectContaining({ code: 'validation_error', message: expect.stringMatching(/2 patients but has an OBR before its first PID/) }))
   })
 })
 

@@ -32,7 +32,7 @@ import type { Hl7Interfaces, InboundInterface } from './interfaces'
 import { childOccurrences, collectMisses, evaluateWithRepeats, mappingFailure, scopedAccessor, segmentCount, type Evaluation } from './mapping-run'
 import { evaluateMapping } from '../../mapping'
 import { MAPPING_KEYS, SUPPORTED_SUMMARY, supportedType, type SupportedType } from './message-types'
-import { findPatient, hl7Date, matchPatient, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
+import { findPatient, hl7Date, matchPatient, patientGroups, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
 
 export interface ParsedInbound {
   msg: Hl7Message
@@ -58,6 +58,8 @@ export interface MappedInbound {
   patient: PatientPlan
   appointment?: IdentifiedRecord
   observations?: IdentifiedRecord[]
+  /** An ORU reporting on several patients: the second and later patients with their own results. */
+  morePatients?: { patient: PatientPlan; observations: IdentifiedRecord[] }[]
   financials?: IdentifiedRecord[]
   document?: IdentifiedRecord
 }
@@ -93,6 +95,8 @@ function summary(msg: Hl7Message, type: SupportedType, policy: AckPolicy): Recor
   }
   const pid = seg('PID')
   if (pid) out.patient = readPid(pid)
+  const pids = msg.segmentsNamed('PID')
+  if (pids.length > 1) out.patients = pids.map(readPid)
   const pv1 = seg('PV1')
   if (pv1) out.visit = readPv1(pv1)
   if (type.route === 'siu' && seg('SCH')) out.schedule = readSch(seg('SCH')!)
@@ -206,6 +210,31 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     throw unknownPatient(practiceId, rule)
   }
 
+  /**
+   * One observation per OBX of a patient group (the g-th, 0-based), read with its parent OBR.
+   * Ids are stable across resends; results under a second or later patient carry its position.
+   */
+  const observationsOf = (practiceId: string, msg: Hl7Message, g: number, facility: string, txId: number, mctx: MappingContext): IdentifiedRecord[] => {
+    const occ = childOccurrences(msg, 'OBX', 'OBR')
+    const where = g > 0 ? `PID[${g + 1}] ` : ''
+    const evals = evaluate(practiceId, MAPPING_KEYS.observation, txId, (set) => {
+      const list = occ.map((o) => {
+        const result = evaluateMapping(set, scopedAccessor(msg, o.parent > 0 ? { OBX: o.index, OBR: o.parent } : { OBX: o.index }), mctx)
+        return { result, set, key: '', version: null, scopeLabel: `${where}OBX[${o.index}]` } as Evaluation
+      })
+      return { results: list.map((l) => l.result), evals: list }
+    })
+    fail(evals)
+    return evals.map((ev, i) => {
+      const o = occ[i] as { index: number }
+      const d = ev.result.output
+      const obx = msg.segment('OBX', o.index)
+      const parts = [str(d.order_id) ?? msg.controlId, str(d.code) ?? '', obx?.value(4) ?? '', obx?.value(1) ?? String(o.index)]
+      if (g > 0) parts.push(`patient ${g + 1}`)
+      return { ids: [{ system: `hl7-obx:${facility}`, value: parts.join('|') }], data: d }
+    })
+  }
+
   const handler: ConnectorHandler<ParsedInbound, MappedInbound> = {
     connector: 'hl7',
     direction: 'in',
@@ -264,22 +293,12 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
             break
           }
           case 'oru': {
-            const occ = childOccurrences(msg, 'OBX', 'OBR')
-            const evals = evaluate(practiceId, MAPPING_KEYS.observation, txId, (set) => {
-              const list = occ.map((o) => {
-                const result = evaluateMapping(set, scopedAccessor(msg, o.parent > 0 ? { OBX: o.index, OBR: o.parent } : { OBX: o.index }), mctx)
-                return { result, set, key: '', version: null, scopeLabel: `OBX[${o.index}]` } as Evaluation
-              })
-              return { results: list.map((l) => l.result), evals: list }
-            })
-            fail(evals)
-            out.observations = evals.map((ev, i) => {
-              const o = occ[i] as { index: number }
-              const d = ev.result.output
-              const obx = msg.segment('OBX', o.index)
-              const key = [str(d.order_id) ?? msg.controlId, str(d.code) ?? '', obx?.value(4) ?? '', obx?.value(1) ?? String(o.index)].join('|')
-              return { ids: [{ system: `hl7-obx:${facility}`, value: key }], data: d }
-            })
+            const groups = patientGroups(msg).map((group, g) => ({ group, observations: observationsOf(practiceId, group, g, facility, txId, mctx) }))
+            out.observations = groups[0]?.observations ?? []
+            if (groups.length > 1) {
+              out.patient = planPatient(pctx, (groups[0] as { group: Hl7Message }).group, type.route, mctx)
+              out.morePatients = groups.slice(1).map((m) => ({ patient: planPatient(pctx, m.group, type.route, mctx), observations: m.observations }))
+            }
             break
           }
           case 'dft': {
@@ -310,11 +329,13 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
             break
           }
         }
-        out.patient = planPatient(pctx, msg, type.route, mctx)
+        if (!out.morePatients) out.patient = planPatient(pctx, msg, type.route, mctx)
+        const shown = (plan: PatientPlan): unknown => (plan.action === 'link' ? { action: 'link', recordId: plan.recordId } : plan)
         pctx.setMapped({
-          patient: out.patient.action === 'link' ? { action: 'link', recordId: out.patient.recordId } : out.patient,
+          patient: shown(out.patient),
           ...(out.appointment ? { appointment: out.appointment.data } : {}),
           ...(out.observations ? { observations: out.observations.map((o) => o.data) } : {}),
+          ...(out.morePatients ? { morePatients: out.morePatients.map((m) => ({ patient: shown(m.patient), observations: m.observations.map((o) => o.data) })) } : {}),
           ...(out.financials ? { financialTransactions: out.financials.map((o) => o.data) } : {}),
           ...(out.document ? { document: out.document.data } : {}),
         })
@@ -342,32 +363,34 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     const { records } = pctx
     const practiceId = pctx.tx.practice_id
     const txId = pctx.tx.id
-    const p = mapped.patient
-    let patientRef: number
-    switch (p.action) {
-      case 'link':
-        patientRef = p.recordId
-        break
-      case 'create':
-      case 'update':
-        patientRef = records.upsert({ practiceId, kind: 'patient', ids: p.ids, data: p.data, txId }).id
-        break
-      case 'match': {
-        const matched = records.get(p.recordId)
-        if (!matched) throw unknownPatient(practiceId, 'match')
-        patientRef = records.upsert({ practiceId, kind: 'patient', ids: [...matched.externalIds.slice(0, 1), ...p.ids], data: p.data ?? {}, txId }).id
-        break
+    const resolve = (p: PatientPlan): number => {
+      switch (p.action) {
+        case 'link':
+          return p.recordId
+        case 'create':
+        case 'update':
+          return records.upsert({ practiceId, kind: 'patient', ids: p.ids, data: p.data, txId }).id
+        case 'match': {
+          const matched = records.get(p.recordId)
+          if (!matched) throw unknownPatient(practiceId, 'match')
+          return records.upsert({ practiceId, kind: 'patient', ids: [...matched.externalIds.slice(0, 1), ...p.ids], data: p.data ?? {}, txId }).id
+        }
       }
     }
+    const patientRef = resolve(mapped.patient)
     const patient = records.get(patientRef)
     pctx.setKeys({ patientId: String(patientRef), mrn: str(patient?.data.mrn) ?? null })
-    const upsert = (kind: 'appointment' | 'observation' | 'financial_transaction' | 'document', r: IdentifiedRecord): number =>
-      records.upsert({ practiceId, kind, ids: r.ids, data: r.data, patientRef, txId }).id
+    const upsert = (kind: 'appointment' | 'observation' | 'financial_transaction' | 'document', r: IdentifiedRecord, ref = patientRef): number =>
+      records.upsert({ practiceId, kind, ids: r.ids, data: r.data, patientRef: ref, txId }).id
     if (mapped.appointment) {
       upsert('appointment', mapped.appointment)
       pctx.setKeys({ appointmentId: mapped.appointment.ids[0]?.value ?? null })
     }
     for (const o of mapped.observations ?? []) upsert('observation', o)
+    for (const m of mapped.morePatients ?? []) {
+      const ref = resolve(m.patient)
+      for (const o of m.observations) upsert('observation', o, ref)
+    }
     for (const f of mapped.financials ?? []) upsert('financial_transaction', f)
     if (mapped.document) upsert('document', mapped.document)
   }

@@ -38,6 +38,26 @@ export function patientIds(msg: Hl7Message): ExternalId[] {
   return ids
 }
 
+/**
+ * An ORU's patient groups, one view per PID (its segments up to the next PID), so every result
+ * is linked to the patient it is reported under, never to the message's first patient. With at
+ * most one PID: the whole message. Results before the first PID of a multi-patient message
+ * belong to no patient, so that message is refused rather than guessed.
+ */
+export function patientGroups(msg: Hl7Message): Hl7Message[] {
+  const starts: number[] = []
+  msg.segments.forEach((seg, i) => {
+    if (seg.id === 'PID') starts.push(i)
+  })
+  if (starts.length <= 1) return [msg]
+  const first = starts[0] as number
+  const orphan = msg.segments.slice(1, first).find((seg) => seg.id === 'OBR' || seg.id === 'OBX')
+  if (orphan) {
+    throw new AppError('validation_error', `This ORU reports on ${starts.length} patients but has an ${orphan.id} before its first PID: which patient that result belongs to is unknown.`, { retryable: false })
+  }
+  return starts.map((from, g) => msg.slice(from, starts[g + 1]))
+}
+
 export function findPatient(records: RecordStore, practiceId: string, ids: readonly ExternalId[]): StoredRecord | null {
   for (const id of ids) {
     const r = records.findByExternalId(practiceId, 'patient', id.system, id.value)

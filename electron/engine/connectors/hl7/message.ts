@@ -166,6 +166,16 @@ export class Hl7Message {
     return seg
   }
 
+  /**
+   * A view of the header plus the segments at positions [from, to) (0-based, the MSH being 0), as a
+   * message of its own: e.g. one patient's group of an ORU that reports on several patients. The
+   * segments are shared with this message, so the view is for reading.
+   */
+  slice(from: number, to = this.list.length): Hl7Message {
+    const segments = [this.header, ...this.list.slice(Math.max(1, from), to)]
+    return new Hl7Message(segments.map((s) => s.raw).join('\r'), segments, this.ctx, this.warnings)
+  }
+
   /** The message in its own delimiters with CR segment terminators (trailing CR included). */
   toString(): string {
     let out = ''
