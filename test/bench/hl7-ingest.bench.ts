@@ -268,7 +268,9 @@ async function engineServer(processing: boolean, storeThreads = true): Promise<{
       const mover = m
         ? `\n    inbox mover: ${fmt(m.moved)} rows into transactions in ${fmt(m.chunks)} chunks, ${((m.ms * 1000) / Math.max(1, m.moved)).toFixed(0)} µs per row (longest chunk ${m.maxMs.toFixed(1)} ms); not yet moved at the end: ${fmt(engine.ctx.pipeline.inboxBacklog())}`
         : ''
-      return `synchronous=${pragma === 2 ? 'FULL' : pragma}, cipher=${cipher}; transactions by status at the end: ${JSON.stringify(counts)}${writer}${mover}`
+      const b = engine.ctx.batcher.stats
+      const main = `\n    main connection: ${fmt(b.batches)} batches, ${b.syncs > 0 ? `${fmt(b.syncs)} fdatasyncs off the event loop` : 'each synced in its COMMIT'}`
+      return `synchronous=${pragma === 2 ? 'FULL' : pragma}, cipher=${cipher}; transactions by status at the end: ${JSON.stringify(counts)}${writer}${mover}${main}`
     },
     close: async () => {
       const stopping = engine.stop()

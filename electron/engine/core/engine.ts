@@ -18,7 +18,7 @@ import { RecordStore } from '../records/record-store'
 import type { SecretStore } from '../secrets/secret-store'
 import { openDatabase, type Db } from '../store/database'
 import { migrate } from '../store/migrations'
-import { WriteBatcher } from '../store/write-batcher'
+import { newDurability, WriteBatcher } from '../store/write-batcher'
 import { Checkpointer } from '../store/checkpointer'
 import { InboxRepo } from '../pipeline/inbox-repo'
 import { InboxWriter } from '../pipeline/inbox-writer'
@@ -120,12 +120,18 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const workers = opts.storeThreads !== false
   const storeLog = logger.child({ component: 'store' })
   const checkpointer = workers ? await Checkpointer.start({ dbs: [db, inboxDb], files: [dbFile, inboxFile], keyHex: key, logger: storeLog }) : null
-  const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog }) : null
+  const durability = newDurability()
+  const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, durability }) : null
   const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog }) : null
   const events = new EventBus()
   const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets))
   audit.onAppend((e) => events.emit('audit.appended', { seq: e.seq, action: e.action, practiceId: e.practiceId }))
-  const batcher = new WriteBatcher(db)
+  // With the store's threads, the main connection's fsyncs leave the event loop too (write-batcher.ts).
+  const batcher = new WriteBatcher(db, {
+    asyncFsync: workers,
+    durability,
+    onSyncError: (e) => storeLog.error('an fdatasync of the database failed: the writes waiting for it were refused; restart the engine to read what is really on disk', { code: (e as { code?: string }).code }),
+  })
   const practices = new PracticesRepo(db, audit, now)
   const connections = new ConnectionsRepo(db, audit, opts.secrets, now)
   const records = new RecordStore(db, now)

@@ -17,6 +17,7 @@ import { AppError } from '../../../shared/errors'
 import type { Logger } from '../core/logger'
 import { mapSqliteError } from '../store/database'
 import { closeDbWorker, launchDbWorker } from '../store/db-worker'
+import { newDurability, type Durability } from '../store/write-batcher'
 
 export interface InboxItem {
   practiceId: string
@@ -60,6 +61,27 @@ const commit = inbox.prepare('COMMIT')
 const rollback = inbox.prepare('ROLLBACK')
 let queue = []
 let scheduled = false
+// How far the main connection's commits are on disk (write-batcher.ts): a row found in
+// transactions may belong to a batch committed but not yet synced; its answer waits for the sync.
+const durability = new Int32Array(workerData.options.durability)
+let held = []
+let heldTimer = null
+
+function releaseHeld() {
+  heldTimer = null
+  const synced = Atomics.load(durability, 1)
+  const now = Date.now()
+  const ready = [], failed = [], still = []
+  for (const h of held) {
+    if (synced >= h.need) ready.push(h.result)
+    else if (now > h.until) failed.push(h.result[0])
+    else still.push(h)
+  }
+  held = still
+  if (ready.length > 0) parentPort.postMessage({ results: ready, ms: 0, late: true })
+  if (failed.length > 0) parentPort.postMessage({ failed, code: 'SQLITE_BUSY', message: 'the original of this duplicate is not on disk yet' })
+  if (held.length > 0) heldTimer = setTimeout(releaseHeld, 1)
+}
 
 // The inbox is asked first: the move inserts into transactions before it deletes from the inbox,
 // so a key that has just left the inbox is already in transactions when that is asked second.
@@ -83,7 +105,13 @@ function flush() {
       const seq = it[0], practiceId = it[1], channel = it[2], key = it[3]
       try {
         const hit = key === null ? null : original(practiceId, channel, key)
-        if (hit) { out.push([seq, 1, hit[0], hit[1].id, hit[1].response]); continue }
+        if (hit) {
+          const result = [seq, 1, hit[0], hit[1].id, hit[1].response]
+          const need = hit[0] === 'transactions' ? Atomics.load(durability, 0) : 0
+          if (Atomics.load(durability, 1) >= need) out.push(result)
+          else held.push({ result, need, until: Date.now() + workerData.options.lockWaitMs })
+          continue
+        }
         const raw = Buffer.from(it[6].buffer, it[6].byteOffset, it[6].byteLength)
         const r = insert.run(practiceId, channel, key, it[4], it[5], raw, it[7])
         out.push([seq, 0, 'inbox', Number(r.lastInsertRowid), null])
@@ -100,10 +128,13 @@ function flush() {
     return
   }
   parentPort.postMessage({ results: out, ms: performance.now() - t0 })
+  if (held.length > 0 && heldTimer === null) heldTimer = setTimeout(releaseHeld, 1)
 }
 parentPort.on('message', (m) => {
   if (m === 'close') {
     flush()
+    if (heldTimer !== null) clearTimeout(heldTimer)
+    if (held.length > 0) parentPort.postMessage({ failed: held.map((h) => h.result[0]), code: 'SQLITE_BUSY', message: 'closing' })
     inbox.close()
     main.close()
     parentPort.postMessage('closed')
@@ -146,12 +177,12 @@ export class InboxWriter {
   }
 
   /** Null when the worker cannot start (the caller stores on the main connection instead). */
-  static async start(o: { mainFile: string; inboxFile: string; keyHex: string; logger: Logger; lockWaitMs?: number }): Promise<InboxWriter | null> {
+  static async start(o: { mainFile: string; inboxFile: string; keyHex: string; logger: Logger; lockWaitMs?: number; durability?: Durability }): Promise<InboxWriter | null> {
     const worker = await launchDbWorker({
       files: { main: o.mainFile, inbox: o.inboxFile },
       keyHex: o.keyHex,
       source: SOURCE,
-      options: { lockWaitMs: o.lockWaitMs ?? 10_000 },
+      options: { lockWaitMs: o.lockWaitMs ?? 10_000, durability: (o.durability ?? newDurability()).buffer },
       what: 'the ingest writer',
       fallback: 'the ingest writer could not start; received messages are stored on the main thread',
       logger: o.logger,
@@ -197,7 +228,7 @@ export class InboxWriter {
   }
 
   private onMessage(m: unknown): void {
-    const msg = m as { results?: Result[]; failed?: number[]; code?: string; message?: string; ms?: number }
+    const msg = m as { results?: Result[]; failed?: number[]; code?: string; message?: string; ms?: number; late?: boolean }
     if (msg.failed) {
       const err = mapSqliteError(Object.assign(new Error(msg.message ?? 'write failed'), { code: msg.code }))
       this.logger.error('ingest commit failed', { code: msg.code, messages: msg.failed.length })
@@ -205,9 +236,11 @@ export class InboxWriter {
       return
     }
     if (!msg.results) return
-    this.stats.batches++
-    this.stats.writes += msg.results.length
-    this.stats.commitMs += msg.ms ?? 0
+    if (!msg.late) {
+      this.stats.batches++
+      this.stats.writes += msg.results.length
+      this.stats.commitMs += msg.ms ?? 0
+    }
     this.stats.commitMaxMs = Math.max(this.stats.commitMaxMs, msg.ms ?? 0)
     let stored = false
     for (const r of msg.results) {

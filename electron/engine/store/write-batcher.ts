@@ -2,9 +2,20 @@
  * Group commit. Callers queue small write functions; they are run together in one SQLite
  * transaction on the next turn of the event loop, so one fsync (synchronous=FULL) covers many
  * messages. Each function runs in its own savepoint: one failing write (say, a constraint) rolls
- * back only itself and rejects only its caller. A promise resolves only after COMMIT returned,
- * which is what "durable before acknowledged" needs.
+ * back only itself and rejects only its caller. A promise resolves only after the batch is on
+ * disk, which is what "durable before acknowledged" needs.
+ *
+ * With `asyncFsync` the fsync leaves the event loop: the batch commits with synchronous=NORMAL
+ * (written to the WAL, not synced) and its promises resolve after an fdatasync of the WAL file,
+ * issued after that COMMIT returned, completes in libuv's thread pool. One fdatasync is in flight
+ * at a time and the next covers every batch committed meanwhile. The guarantee is the one FULL
+ * gives (Linux syncs the file whatever descriptor wrote it, and a WAL is replayed up to its last
+ * intact commit), but the event loop keeps answering peers during the ~1 ms a sync takes.
+ * Writes outside the batcher keep synchronous=FULL. Another thread can read a batch before it is
+ * synced: `durability` tells it how far syncs have got (see InboxWriter's dedup).
  */
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Db } from './database'
 import { mapSqliteError } from './database'
 
@@ -21,6 +32,39 @@ export interface WriteBatcherStats {
   batches: number
   writes: number
   maxBatch: number
+  /** fdatasyncs done off the event loop (asyncFsync), each covering one or more batches. */
+  syncs: number
+}
+
+/**
+ * Shared with other threads reading the same file: [0] the number of the last batch whose COMMIT
+ * has started, [1] the number of the last batch known to be on disk. A row another connection
+ * sees was committed by a batch numbered at most [0] as read after seeing it.
+ */
+export type Durability = Int32Array
+
+export const COMMIT_SEQ = 0
+export const SYNCED_SEQ = 1
+
+export function newDurability(): Durability {
+  return new Int32Array(new SharedArrayBuffer(8))
+}
+
+export interface WriteBatcherOptions {
+  maxBatch?: number
+  /** Fsync the WAL off the event loop (see above). */
+  asyncFsync?: boolean
+  durability?: Durability
+  /** An fdatasync failed: its writers were refused and every batch now syncs in its own COMMIT. */
+  onSyncError?: (e: Error) => void
+  /** The WAL file to fdatasync; the connection's own unless a test points it elsewhere. */
+  walFile?: string
+}
+
+interface Group {
+  settle: () => void
+  fail: (e: unknown) => void
+  seq: number
 }
 
 export class WriteBatcher {
@@ -31,12 +75,27 @@ export class WriteBatcher {
   private readonly rollback
   private scheduled = false
   private closed = false
-  readonly stats: WriteBatcherStats = { batches: 0, writes: 0, maxBatch: 0 }
+  readonly stats: WriteBatcherStats = { batches: 0, writes: 0, maxBatch: 0, syncs: 0 }
+  readonly durability: Durability
+  private readonly maxBatch: number
+  private asyncFsync: boolean
+  private walFd = -1
+  private syncing: Group[] | null = null
+  private unsynced: Group[] = []
+  private seq = 0
+  private syncBroken = false
+  private readonly onSyncError: ((e: Error) => void) | undefined
+  private readonly walFile: string
 
   constructor(
     private readonly db: Db,
-    private readonly maxBatch = 2000,
+    opts: WriteBatcherOptions = {},
   ) {
+    this.maxBatch = opts.maxBatch ?? 2000
+    this.asyncFsync = opts.asyncFsync === true
+    this.durability = opts.durability ?? newDurability()
+    this.onSyncError = opts.onSyncError
+    this.walFile = opts.walFile ?? `${db.name}-wal`
     this.begin = db.prepare('BEGIN IMMEDIATE')
     this.commit = db.prepare('COMMIT')
     this.rollback = db.prepare('ROLLBACK')
@@ -57,50 +116,172 @@ export class WriteBatcher {
   flush(wait = false): void {
     this.scheduled = false
     while (this.queue.length > 0) {
-      const lock = wait ? this.lockWaiting() : this.tryLock()
-      if (lock === 'busy') {
-        // Another connection (the inbox mover's thread) is writing: come back in a millisecond
-        // instead of sleeping in SQLite's busy handler with the event loop stopped.
-        this.scheduled = true
-        setTimeout(() => this.flush(), 1)
-        return
-      }
-      const batch = this.queue.splice(0, this.maxBatch)
-      if (lock !== 'locked') {
-        const err = mapSqliteError(lock)
-        for (const p of batch) p.reject(err)
-        continue
-      }
-      const results: { ok: boolean; value: unknown }[] = []
+      const lazy = this.asyncFsync && !wait
+      // Outside the transaction: SQLite refuses to change it inside one.
+      if (lazy) this.db.pragma('synchronous = NORMAL')
       try {
-        // Inside the open transaction, each write is a savepoint of its own.
-        for (const p of batch) {
-          try {
-            results.push({ ok: true, value: this.db.transaction(p.fn)() })
-          } catch (e) {
-            results.push({ ok: false, value: e })
-          }
-        }
-        this.commit.run()
-      } catch (e) {
-        if (this.db.inTransaction) this.rollback.run()
-        const err = mapSqliteError(e)
-        for (const p of batch) p.reject(err)
-        continue
+        if (!this.runBatch(wait, lazy)) return
+      } finally {
+        if (lazy) this.db.pragma('synchronous = FULL')
       }
-      this.stats.batches++
-      this.stats.writes += batch.length
-      this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length)
-      batch.forEach((p, i) => {
-        const r = results[i]
-        if (r.ok) p.resolve(r.value)
-        else p.reject(r.value)
-      })
     }
   }
 
+  /** One batch from the head of the queue; false when the lock is busy (a retry is scheduled). */
+  private runBatch(wait: boolean, lazy: boolean): boolean {
+    const lock = wait ? this.lockWaiting() : this.tryLock()
+    if (lock === 'busy') {
+      // Another connection (the inbox mover's thread) is writing: come back in a millisecond
+      // instead of sleeping in SQLite's busy handler with the event loop stopped.
+      this.scheduled = true
+      setTimeout(() => this.flush(), 1)
+      return false
+    }
+    const batch = this.queue.splice(0, this.maxBatch)
+    if (lock !== 'locked') {
+      const err = mapSqliteError(lock)
+      for (const p of batch) p.reject(err)
+      return true
+    }
+    const results: { ok: boolean; value: unknown }[] = []
+    const seq = ++this.seq
+    // Announced before COMMIT, so a reader on another thread that sees this batch's rows reads a
+    // number at least this one and waits for its sync.
+    Atomics.store(this.durability, COMMIT_SEQ, seq)
+    try {
+      // Inside the open transaction, each write is a savepoint of its own.
+      for (const p of batch) {
+        try {
+          results.push({ ok: true, value: this.db.transaction(p.fn)() })
+        } catch (e) {
+          results.push({ ok: false, value: e })
+        }
+      }
+      this.commit.run()
+    } catch (e) {
+      if (this.db.inTransaction) this.rollback.run()
+      const err = mapSqliteError(e)
+      for (const p of batch) p.reject(err)
+      this.afterFailedCommit(seq)
+      return true
+    }
+    this.stats.batches++
+    this.stats.writes += batch.length
+    this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length)
+    const settle = (): void =>
+      batch.forEach((p, i) => {
+        const r = results[i] as { ok: boolean; value: unknown }
+        if (r.ok) p.resolve(r.value)
+        else p.reject(r.value)
+      })
+    const fail = (e: unknown): void => {
+      const err = mapSqliteError(Object.assign(new Error((e as Error).message), { code: 'SQLITE_IOERR_FSYNC' }))
+      for (const p of batch) p.reject(err)
+    }
+    this.afterCommit({ seq, settle, fail }, lazy)
+    return true
+  }
+
+  private afterCommit(g: Group, lazy: boolean): void {
+    if (!lazy) {
+      // Synced by its own COMMIT (FULL), and so is every batch committed before it.
+      const before = [...(this.syncing ?? []), ...this.unsynced.splice(0)]
+      this.syncing = null
+      this.markSynced(g.seq)
+      for (const b of before) b.settle()
+      g.settle()
+      return
+    }
+    this.unsynced.push(g)
+    this.syncNext()
+  }
+
+  /** Nothing of a rolled-back batch is visible, but its number counts as synced only once the batches before it are. */
+  private afterFailedCommit(seq: number): void {
+    if (this.syncing || this.unsynced.length > 0) {
+      this.unsynced.push({ seq, settle: () => undefined, fail: () => undefined })
+      this.syncNext()
+    } else {
+      this.markSynced(seq)
+    }
+  }
+
+  private markSynced(seq: number): void {
+    // After a failed fsync nothing committed before it is known to be on disk, and a later
+    // successful sync does not bring back pages the kernel dropped: the mark stays where it was.
+    if (this.syncBroken) return
+    if (Atomics.load(this.durability, SYNCED_SEQ) < seq) Atomics.store(this.durability, SYNCED_SEQ, seq)
+  }
+
+  private syncNext(): void {
+    if (this.syncing || this.unsynced.length === 0 || this.closed) return
+    if (this.walFd < 0 && !this.openWal()) return
+    const groups = this.unsynced
+    this.unsynced = []
+    this.syncing = groups
+    fdatasync(this.walFd, (err) => {
+      if (this.syncing !== groups) return // settled by close()
+      this.syncing = null
+      if (err) {
+        this.syncFailed(groups, err)
+        return
+      }
+      this.stats.syncs++
+      this.markSynced((groups[groups.length - 1] as Group).seq)
+      for (const g of groups) g.settle()
+      this.syncNext()
+    })
+  }
+
+  /**
+   * The WAL file, opened once (it lives as long as the connection). Its directory is synced first:
+   * a WAL created by a NORMAL commit has no synced directory entry yet, and SQLite only syncs the
+   * directory on the file's first FULL sync.
+   */
+  private openWal(): boolean {
+    try {
+      const dir = openSync(dirname(this.walFile), 'r')
+      try {
+        fsyncSync(dir)
+      } finally {
+        closeSync(dir)
+      }
+      this.walFd = openSync(this.walFile, 'r+')
+      return true
+    } catch (e) {
+      this.syncFailed(this.unsynced.splice(0), e)
+      return false
+    }
+  }
+
+  /**
+   * A failed fsync means the kernel may have dropped the pages: nothing waiting is known to be on
+   * disk. Its writers get a storage error (a listener answers AE/CE and the peer resends), and
+   * from now on every batch syncs in its own COMMIT again.
+   */
+  private syncFailed(groups: Group[], e: unknown): void {
+    this.asyncFsync = false
+    this.syncBroken = true
+    this.onSyncError?.(e as Error)
+    for (const g of [...groups, ...this.unsynced.splice(0)]) g.fail(e)
+  }
+
+  /** Commits what is queued and waits until everything committed is on disk. */
   close(): void {
     this.flush(true)
+    const pending = [...(this.syncing ?? []), ...this.unsynced.splice(0)]
+    this.syncing = null
+    if (this.walFd >= 0) {
+      try {
+        fdatasyncSync(this.walFd)
+        if (pending.length > 0) this.markSynced((pending[pending.length - 1] as Group).seq)
+        for (const g of pending) g.settle()
+      } catch (e) {
+        for (const g of pending) g.fail(e)
+      }
+      closeSync(this.walFd)
+      this.walFd = -1
+    }
     this.closed = true
   }
 

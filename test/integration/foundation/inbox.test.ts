@@ -9,6 +9,10 @@ import type { Worker } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { toInboxItem } from '../../../electron/engine/pipeline/inbox-repo'
+import { InboxWriter } from '../../../electron/engine/pipeline/inbox-writer'
+import { silentLogger } from '../../../electron/engine/core/logger'
+import { DB_FILE } from '../../../electron/engine/core/data-dir'
+import { COMMIT_SEQ, newDurability, SYNCED_SEQ } from '../../../electron/engine/store/write-batcher'
 import type { IncomingTx } from '../../../electron/engine/pipeline/types'
 import { openDatabase, type Db } from '../../../electron/engine/store/database'
 import { INBOX_FILE, migrateInbox, openInboxDb, reconcileInboxCursor } from '../../../electron/engine/store/inbox-db'
@@ -174,6 +178,30 @@ describe('recovery and fallbacks', () => {
     const left = (await inboxConnection(second)).prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }
     expect(left.n).toBe(0)
     await waitFor(() => (txByControl(second, 'r-3')[0]?.status === 'done' ? true : null), 'r-3 processed after the restart')
+  })
+
+  it('a duplicate of a transaction whose batch is committed but not yet synced is answered only after that sync', async () => {
+    const t = await engine()
+    await t.engine.ctx.pipeline.receive(tx('held-1'))
+    // A writer that reads the main file while its batches are one ahead of their fsync.
+    const d = newDurability()
+    Atomics.store(d, COMMIT_SEQ, 5)
+    Atomics.store(d, SYNCED_SEQ, 4)
+    const files = { mainFile: join(t.dataDir, DB_FILE), inboxFile: join(t.dataDir, INBOX_FILE), keyHex: (await t.store.get('db-key'))! }
+    const w = (await InboxWriter.start({ ...files, logger: silentLogger, durability: d, lockWaitMs: 30_000 }))!
+    let answered = false
+    const dup = w.write(toInboxItem(tx('held-1'), Date.now())).then((r) => ((answered = true), r))
+    // A fresh message is not held: it is committed to the inbox and answered meanwhile.
+    expect(await w.write(toInboxItem(tx('held-2'), Date.now()))).toMatchObject({ duplicate: false, table: 'inbox' })
+    expect(answered).toBe(false)
+    Atomics.store(d, SYNCED_SEQ, 5)
+    expect(await dup).toMatchObject({ duplicate: true, table: 'transactions', id: txByControl(t, 'held-1')[0]!.id, response: txByControl(t, 'held-1')[0]!.response })
+    // Never synced (a failed fsync): the duplicate is refused as retryable, never answered as stored.
+    Atomics.store(d, COMMIT_SEQ, 9)
+    const w2 = (await InboxWriter.start({ ...files, logger: silentLogger, durability: d, lockWaitMs: 200 }))!
+    await expect(w2.write(toInboxItem(tx('held-1'), Date.now()))).rejects.toMatchObject({ code: 'db_locked', retryable: true })
+    await w.close()
+    await w2.close()
   })
 
   it('a direct receive() whose key is still waiting in the inbox moves it first and answers as a duplicate', async () => {

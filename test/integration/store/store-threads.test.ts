@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../electron/engine/core/logger'
 import { Checkpointer } from '../../../electron/engine/store/checkpointer'
 import { openDatabase, type Db } from '../../../electron/engine/store/database'
-import { WriteBatcher } from '../../../electron/engine/store/write-batcher'
+import { COMMIT_SEQ, SYNCED_SEQ, WriteBatcher } from '../../../electron/engine/store/write-batcher'
 import { randomKeyHex, tempDir } from '../foundation/support/harness'
 
 const open: Db[] = []
@@ -57,6 +57,62 @@ describe('sharing the file with other writers', () => {
     // Blocked in SQLite's busy handler the timer could not have fired while the lock was held.
     expect(ticks).toBeGreaterThanOrEqual(10)
     expect(b.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 1 })
+    batcher.close()
+  })
+})
+
+describe('WriteBatcher with asyncFsync', () => {
+  it('resolves a write only once an fdatasync issued after its COMMIT completed; other writes on the connection stay FULL', async () => {
+    const { a, b } = pair()
+    const batcher = new WriteBatcher(a, { asyncFsync: true })
+    const d = batcher.durability
+    const seen: { synced: number; committed: number; syncs: number }[] = []
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      batcher
+        .run(() => Number(a.prepare('INSERT INTO t (v) VALUES (?)').run(Buffer.from([i])).lastInsertRowid))
+        .then((id) => {
+          seen.push({ synced: Atomics.load(d, SYNCED_SEQ), committed: Atomics.load(d, COMMIT_SEQ), syncs: batcher.stats.syncs })
+          return id
+        }),
+    )
+    expect((await Promise.all(writes)).sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+    // At each resolution the batch holding it (numbered ≤ what had been committed) was synced.
+    for (const s of seen) {
+      expect(s.syncs).toBeGreaterThanOrEqual(1)
+      expect(s.synced).toBeGreaterThanOrEqual(1)
+    }
+    expect(Atomics.load(d, SYNCED_SEQ)).toBe(Atomics.load(d, COMMIT_SEQ))
+    expect(b.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 30 })
+    // NORMAL only around the batcher's own transactions: a direct write still syncs in its COMMIT.
+    expect(a.pragma('synchronous', { simple: true })).toBe(2)
+    batcher.close()
+  })
+
+  it('close() settles a write whose fdatasync is still in flight, and a FULL batch settles the lazy ones before it', async () => {
+    const { a } = pair()
+    const batcher = new WriteBatcher(a, { asyncFsync: true })
+    const first = batcher.run(() => a.prepare("INSERT INTO t (v) VALUES (x'0a')").run().changes)
+    await new Promise((r) => setImmediate(r))
+    const second = batcher.run(() => a.prepare("INSERT INTO t (v) VALUES (x'0b')").run().changes)
+    batcher.close()
+    await expect(Promise.all([first, second])).resolves.toEqual([1, 1])
+    expect(Atomics.load(batcher.durability, SYNCED_SEQ)).toBe(Atomics.load(batcher.durability, COMMIT_SEQ))
+    expect(a.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 2 })
+  })
+})
+
+describe('WriteBatcher when an fdatasync fails', () => {
+  it('refuses the writes that waited for it, syncs every later batch in its COMMIT, and never vouches for what came before', async () => {
+    const { a, file } = pair()
+    const errors: string[] = []
+    const batcher = new WriteBatcher(a, { asyncFsync: true, walFile: `${file}-missing-wal`, onSyncError: (e) => errors.push((e as { code?: string }).code ?? '') })
+    await expect(batcher.run(() => a.prepare("INSERT INTO t (v) VALUES (x'01')").run().changes)).rejects.toMatchObject({ code: 'storage_full', retryable: true })
+    expect(errors).toEqual(['ENOENT'])
+    expect(Atomics.load(batcher.durability, SYNCED_SEQ)).toBe(0)
+    // Later writes are durable the old way (FULL COMMIT) and resolve; the mark stays put.
+    await expect(batcher.run(() => a.prepare("INSERT INTO t (v) VALUES (x'02')").run().changes)).resolves.toBe(1)
+    expect(batcher.stats.syncs).toBe(0)
+    expect(Atomics.load(batcher.durability, SYNCED_SEQ)).toBe(0)
     batcher.close()
   })
 })
