@@ -186,7 +186,9 @@ export class Pipeline {
     const row = this.d.repo.get(id)
     if (!row) return Promise.reject(new AppError('not_found', `Transaction ${id} does not exist.`))
     if (!PENDING.has(row.status) || (row.status === 'queued' && row.next_attempt_at !== null && row.attempts > 0)) {
-      return Promise.resolve({ id, status: row.status, error: errorOf(row), filteredBy: row.filtered_by, response: row.response })
+      // The outcome may be committed and not yet on disk (lanes do not wait for that): told only once it is.
+      const o: TxOutcome = { id, status: row.status, error: errorOf(row), filteredBy: row.filtered_by, response: row.response }
+      return this.d.batcher.synced().then(() => o)
     }
     return new Promise<TxOutcome>((resolve, reject) => {
       let list = this.waiters.get(id)
@@ -532,7 +534,10 @@ export class Pipeline {
       if (error.code === 'internal') logger.error('processing failed with an unexpected error', { tx: row.id, error: (e as Error)?.name ?? typeof e, code: (e as { code?: unknown })?.code })
     }
     const finishedAt = clock.now()
-    await batcher.run(() =>
+    // The lane goes on once the outcome is committed (the next row sees it); whoever is told the
+    // outcome is told after it is on disk. A power loss in between only means processing again.
+    await batcher.run(
+      () =>
       repo.finish({
         id: row.id,
         status,
@@ -549,13 +554,17 @@ export class Pipeline {
         filteredBy,
         nextAttemptAt,
       }),
+      { until: 'commit' },
     )
     this.noteChanged(row.practice_id, row.id, status)
     const waiting = this.waiters.get(row.id)
     if (waiting && !(status === 'queued' && this.stopping)) {
       this.waiters.delete(row.id)
       const o: TxOutcome = { id: row.id, status, error, filteredBy, response: stage.response ?? row.response }
-      for (const w of waiting) w.resolve(o)
+      batcher.synced().then(
+        () => waiting.forEach((w) => w.resolve(o)),
+        (e: unknown) => waiting.forEach((w) => w.reject(e)),
+      )
     }
   }
 

@@ -24,6 +24,8 @@ const LOCK_WAIT_MS = 5000
 
 interface Pending {
   fn: () => unknown
+  /** Resolve at COMMIT instead of once on disk (see run()). */
+  atCommit: boolean
   resolve: (v: unknown) => void
   reject: (e: unknown) => void
 }
@@ -101,10 +103,15 @@ export class WriteBatcher {
     this.rollback = db.prepare('ROLLBACK')
   }
 
-  run<T>(fn: () => T): Promise<T> {
+  /**
+   * Queues a write; resolves once its batch is on disk. With `until: 'commit'` it resolves at
+   * COMMIT (visible to every reader, on disk shortly after): for work whose next step only needs
+   * to see it, and that tells no one outside before `synced()` resolves.
+   */
+  run<T>(fn: () => T, opts: { until?: 'disk' | 'commit' } = {}): Promise<T> {
     if (this.closed) return Promise.reject(mapSqliteError(Object.assign(new Error('store closed'), { code: 'SQLITE_MISUSE' })))
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject })
+      this.queue.push({ fn, atCommit: opts.until === 'commit', resolve: resolve as (v: unknown) => void, reject })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.flush())
@@ -168,17 +175,19 @@ export class WriteBatcher {
     this.stats.batches++
     this.stats.writes += batch.length
     this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length)
-    const settle = (): void =>
+    const settle = (atCommit: boolean): void =>
       batch.forEach((p, i) => {
+        if (p.atCommit !== atCommit) return
         const r = results[i] as { ok: boolean; value: unknown }
         if (r.ok) p.resolve(r.value)
         else p.reject(r.value)
       })
+    settle(true)
     const fail = (e: unknown): void => {
       const err = mapSqliteError(Object.assign(new Error((e as Error).message), { code: 'SQLITE_IOERR_FSYNC' }))
-      for (const p of batch) p.reject(err)
+      for (const p of batch) if (!p.atCommit) p.reject(err)
     }
-    this.afterCommit({ seq, settle, fail }, lazy)
+    this.afterCommit({ seq, settle: () => settle(false), fail }, lazy)
     return true
   }
 
@@ -194,6 +203,18 @@ export class WriteBatcher {
     }
     this.unsynced.push(g)
     this.syncNext()
+  }
+
+  /**
+   * Resolves once every batch committed so far is on disk (at once when none is waiting for its
+   * fsync); rejects if that fsync fails.
+   */
+  synced(): Promise<void> {
+    if (!this.syncing && this.unsynced.length === 0) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      this.unsynced.push({ seq: this.seq, settle: resolve, fail: reject })
+      this.syncNext()
+    })
   }
 
   /** Nothing of a rolled-back batch is visible, but its number counts as synced only once the batches before it are. */

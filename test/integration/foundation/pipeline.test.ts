@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { errorGroupKey } from '../../../electron/engine/pipeline/error-group'
 import type { Db } from '../../../electron/engine/store/database'
+import { COMMIT_SEQ, SYNCED_SEQ } from '../../../electron/engine/store/write-batcher'
 import type { TxStatus } from '../../../shared/api/transactions'
 import { ACTOR, openSecondConnection, openTestEngine, waitFor, type TestEngine } from './support/harness'
 import { createTestHandler, msg, type TestHandlerControl, type TestMessage } from './support/test-handler'
@@ -66,6 +67,22 @@ describe('pipeline outcomes', () => {
     const detail = await t.call<{ status: string; stages: string[]; steps: unknown[] }>('transactions.get', { id: r.id })
     expect(detail.status).toBe('done')
     expect(detail.stages).toEqual(['raw', 'parsed', 'mapped', 'response'])
+  })
+
+  it('a lane goes on once an outcome is committed, but whoever waits for it is told only once it is on disk', async () => {
+    const d = t.engine.ctx.batcher.durability
+    const snapshot = () => ({ synced: Atomics.load(d, SYNCED_SEQ), committed: Atomics.load(d, COMMIT_SEQ) })
+    const r = await receive({ id: 'disk-1', patient: { mrn: 'MRN-DISK-1' } })
+    const waited = await t.engine.ctx.pipeline.outcome(r.id).then((o) => ({ status: o.status, ...snapshot() }))
+    expect(waited.status).toBe('done')
+    expect(waited.synced).toBeGreaterThanOrEqual(waited.committed)
+    // Asked after it finished: the same rule.
+    const r2 = await receive({ id: 'disk-2', patient: { mrn: 'MRN-DISK-2' } })
+    await settled(r2.id)
+    const late = await t.engine.ctx.pipeline.outcome(r2.id).then((o) => ({ status: o.status, ...snapshot() }))
+    expect(late.status).toBe('done')
+    expect(late.synced).toBeGreaterThanOrEqual(late.committed)
+    expect(t.engine.ctx.batcher.stats.syncs).toBeGreaterThan(0)
   })
 
   it('filtered with the rule that filtered it; nothing applied', async () => {

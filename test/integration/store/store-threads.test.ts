@@ -88,6 +88,20 @@ describe('WriteBatcher with asyncFsync', () => {
     batcher.close()
   })
 
+  it("until: 'commit' resolves at COMMIT, before the sync; synced() resolves once everything committed is on disk", async () => {
+    const { a, b } = pair()
+    const batcher = new WriteBatcher(a, { asyncFsync: true })
+    const d = batcher.durability
+    const at = await batcher.run(() => a.prepare("INSERT INTO t (v) VALUES (x'0c')").run().changes, { until: 'commit' }).then((n) => ({ n, synced: Atomics.load(d, SYNCED_SEQ), committed: Atomics.load(d, COMMIT_SEQ) }))
+    expect(at).toEqual({ n: 1, synced: 0, committed: 1 })
+    // Visible to another connection already.
+    expect(b.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 1 })
+    await batcher.synced()
+    expect(Atomics.load(d, SYNCED_SEQ)).toBe(1)
+    await expect(batcher.synced()).resolves.toBeUndefined()
+    batcher.close()
+  })
+
   it('close() settles a write whose fdatasync is still in flight, and a FULL batch settles the lazy ones before it', async () => {
     const { a } = pair()
     const batcher = new WriteBatcher(a, { asyncFsync: true })

@@ -348,9 +348,10 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
 
     async apply(mapped, pctx) {
       try {
-        // Inside the group commit (a savepoint of the next batch): one fsync for many messages,
-        // and the upserts of one message land together or not at all.
-        await ctx.batcher.run(() => applyRecords(mapped, pctx))
+        // Inside the group commit (a savepoint of the next batch): the upserts of one message land
+        // together or not at all. Committed is enough to go on: nothing outside learns of them
+        // before the pipeline's outcome, which waits for the disk (and replaying them is harmless).
+        await ctx.batcher.run(() => applyRecords(mapped, pctx), { until: 'commit' })
       } catch (e) {
         answerApplied(pctx, e)
         throw e
