@@ -45,6 +45,7 @@ const FETCH = 16
 export class InboxMover {
   private timer: NodeJS.Timeout | null = null
   private running = false
+  private cuedWhileRunning = false
   private active = false
   private stopped = false
   private readonly chunkRows: number
@@ -80,7 +81,10 @@ export class InboxMover {
 
   /** New rows were accepted. */
   cue(): void {
-    if (this.active) this.schedule(5)
+    if (!this.active) return
+    // A chunk in progress may have read the inbox before these rows: look again after it.
+    if (this.running) this.cuedWhileRunning = true
+    else this.schedule(5)
   }
 
   stop(): void {
@@ -98,6 +102,7 @@ export class InboxMover {
     this.timer = null
     if (this.stopped) return
     this.running = true
+    this.cuedWhileRunning = false
     let more = false
     try {
       const r = await this.d.batcher.run(() => this.moveSome(this.sliceMs))
@@ -112,7 +117,7 @@ export class InboxMover {
     } finally {
       this.running = false
     }
-    if (more) this.schedule(0)
+    if (more || this.cuedWhileRunning) this.schedule(0)
   }
 
   /** One chunk; runs inside a write transaction on the main database. */

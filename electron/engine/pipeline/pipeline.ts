@@ -98,6 +98,8 @@ export class Pipeline {
   private readonly mover: InboxMover | null = null
   /** How far moved rows have reached this thread (lanes kicked): the mover's thread may be ahead of it. */
   private announcedCursor = 0
+  /** When accept() was last called (monotonic ms): while messages keep arriving, lanes share the thread. */
+  private lastAcceptAt = Number.NEGATIVE_INFINITY
 
   constructor(private readonly d: PipelineDeps) {
     const inbox = d.inbox
@@ -225,6 +227,7 @@ export class Pipeline {
       const r = await this.receive(tx)
       return { duplicate: r.duplicate, table: 'transactions', id: r.id, response: r.response }
     }
+    this.lastAcceptAt = this.d.clock.monotonic()
     return writer.write(toInboxItem(tx, this.d.clock.now()))
   }
 
@@ -444,7 +447,10 @@ export class Pipeline {
           }, row.next_attempt_at - now)
           return
         }
+        const t0 = this.d.clock.monotonic()
         await this.processRow(row)
+        const rest = laneRestMs(this.d.clock.monotonic() - t0, t0 - this.lastAcceptAt)
+        if (rest > 0) await new Promise((r) => setTimeout(r, rest))
         // A retried row stays the head of the lane; anything else moves the cursor past it.
         const after = this.d.repo.get(row.id)
         if (!after || !PENDING.has(after.status)) lane.cursor = Math.max(lane.cursor, row.id)
@@ -599,6 +605,21 @@ export class Pipeline {
       await new Promise((r) => setTimeout(r, 10))
     }
   }
+}
+
+/**
+ * Share of the thread a lane takes while accept() is being called (within the last 20 ms):
+ * acknowledging comes first, like the inbox mover's 30%. Measured over 16 saturating connections
+ * with one lane mapping every message: at 1.0 the paced ACK p99 was ~20 ms, at 0.5 ~11 ms with
+ * half the processing rate, at 0.3 no better than 0.5. Once the burst eases, lanes run flat out.
+ */
+const LANE_SHARE_WHILE_ACCEPTING = 0.5
+const ACCEPTING_WITHIN_MS = 20
+
+/** How long a lane rests after a row that took `spentMs`, accept() having last been called `sinceAcceptMs` ago. */
+export function laneRestMs(spentMs: number, sinceAcceptMs: number): number {
+  if (sinceAcceptMs >= ACCEPTING_WITHIN_MS || spentMs <= 0) return 0
+  return (spentMs * (1 - LANE_SHARE_WHILE_ACCEPTING)) / LANE_SHARE_WHILE_ACCEPTING
 }
 
 function errorOf(row: TxRow): AppErrorData | null {
