@@ -8,11 +8,13 @@ import { join } from 'node:path'
 import type { Worker } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { toInboxItem } from '../../../electron/engine/pipeline/inbox-repo'
+import { InboxRepo, toInboxItem } from '../../../electron/engine/pipeline/inbox-repo'
+import { InboxMover } from '../../../electron/engine/pipeline/inbox-mover'
+import { systemClock } from '../../../electron/engine/core/clock'
 import { InboxWriter } from '../../../electron/engine/pipeline/inbox-writer'
 import { silentLogger } from '../../../electron/engine/core/logger'
 import { DB_FILE } from '../../../electron/engine/core/data-dir'
-import { COMMIT_SEQ, newDurability, SYNCED_SEQ } from '../../../electron/engine/store/write-batcher'
+import { COMMIT_SEQ, newDurability, SYNCED_SEQ, WriteBatcher } from '../../../electron/engine/store/write-batcher'
 import type { IncomingTx } from '../../../electron/engine/pipeline/types'
 import { openDatabase, type Db } from '../../../electron/engine/store/database'
 import { INBOX_FILE, migrateInbox, openInboxDb, reconcileInboxCursor } from '../../../electron/engine/store/inbox-db'
@@ -254,6 +256,49 @@ describe('recovery and fallbacks', () => {
     await waitFor(() => txByControl(t, 'y-1').length === 1 || null, 'y-1 moved by the main thread')
     expect(t.logs.some((l) => l.includes('the inbox mover stopped'))).toBe(true)
     expect(await ingest()).toMatchObject({ state: 'degraded', detail: expect.stringMatching(/^inbox mover not running: the main thread does its work/) })
+  })
+})
+
+describe('the main-thread mover', () => {
+  it('a cue that arrives while a chunk is finishing is not lost: the rows accepted meanwhile are moved next', async () => {
+    const t = await engine()
+    // Only the mover under test moves: the mover's thread is closed (not dead, so no fallback starts).
+    await t.engine.ctx.inboxMover!.close()
+    let chunkRead = (): void => undefined
+    const read = new Promise<void>((r) => (chunkRead = r))
+    let release = (): void => undefined
+    const released = new Promise<void>((r) => (release = r))
+    // The real batcher; only the end of the first chunk waits for the test.
+    class HeldBatcher extends WriteBatcher {
+      private first = true
+      override async run<T>(fn: () => T, opts?: { until?: 'disk' | 'commit' }): Promise<T> {
+        const v = await super.run(fn, opts)
+        if (this.first) {
+          this.first = false
+          chunkRead()
+          await released
+        }
+        return v
+      }
+    }
+    const db = t.engine.ctx.db
+    const mover = new InboxMover({
+      inbox: new InboxRepo(db, await inboxConnection(t)),
+      repo: t.engine.ctx.txRepo,
+      batcher: new HeldBatcher(db),
+      clock: systemClock,
+      logger: silentLogger,
+      transact: (fn) => db.transaction(fn).immediate(),
+      onMoved: () => undefined,
+    })
+    mover.activate()
+    await read
+    // The first chunk has read the inbox (empty) and is finishing; this message arrives now.
+    expect(await t.engine.ctx.pipeline.accept(tx('cue-1'))).toMatchObject({ duplicate: false, table: 'inbox' })
+    mover.cue()
+    release()
+    await waitFor(() => txByControl(t, 'cue-1').length === 1 || null, 'cue-1 moved by the next chunk')
+    mover.stop()
   })
 })
 
