@@ -63,6 +63,19 @@ async function inboxConnection(t: TestEngine): Promise<Db> {
   return db
 }
 
+/**
+ * Accepts a message, then holds this thread while the mover's thread moves it: its "moved" message
+ * is then still unread, so the row is a committed transaction no lane has been told about yet.
+ */
+async function acceptWhileHoldingThisThread(t: TestEngine, id: string): Promise<void> {
+  await t.engine.ctx.pipeline.accept(tx(id))
+  const until = Date.now() + 300
+  while (Date.now() < until && t.engine.ctx.pipeline.inboxBacklog() > 0) {
+    /* spin */
+  }
+  expect(t.engine.ctx.pipeline.inboxBacklog()).toBe(0)
+}
+
 describe('accept(): durable in the inbox, then moved into transactions', () => {
   it('resolves only once the row is committed in the inbox file, and the mover makes it a transaction that is processed', async () => {
     const t = await engine()
@@ -83,14 +96,7 @@ describe('accept(): durable in the inbox, then moved into transactions', () => {
   it('idle() returns only once every accepted message has been moved and processed', async () => {
     const t = await engine()
     for (let i = 0; i < 3; i++) {
-      await t.engine.ctx.pipeline.accept(tx(`idle-${i}`))
-      // Hold this thread while the mover's thread moves the row: its "moved" message is then still
-      // unread, so the row is a committed transaction no lane has been told about yet.
-      const until = Date.now() + 300
-      while (Date.now() < until && t.engine.ctx.pipeline.inboxBacklog() > 0) {
-        /* spin */
-      }
-      expect(t.engine.ctx.pipeline.inboxBacklog()).toBe(0)
+      await acceptWhileHoldingThisThread(t, `idle-${i}`)
       await t.engine.ctx.pipeline.idle()
       expect([`idle-${i}`, txByControl(t, `idle-${i}`)[0]?.status]).toEqual([`idle-${i}`, 'done'])
     }
@@ -99,12 +105,7 @@ describe('accept(): durable in the inbox, then moved into transactions', () => {
   it('a move on this thread that starts past rows the mover\'s thread has not announced yet still gets them processed', async () => {
     const t = await engine()
     for (let i = 0; i < 3; i++) {
-      await t.engine.ctx.pipeline.accept(tx(`gap-${i}`))
-      const until = Date.now() + 300
-      while (Date.now() < until && t.engine.ctx.pipeline.inboxBacklog() > 0) {
-        /* spin: the mover's thread moves the row, its message stays unread */
-      }
-      expect(t.engine.ctx.pipeline.inboxBacklog()).toBe(0)
+      await acceptWhileHoldingThisThread(t, `gap-${i}`)
       // What a complete view does (the HL7 tests' rows()): finds nothing to move, the cursor already past the row.
       t.engine.ctx.pipeline.drainInbox()
       await t.engine.ctx.pipeline.idle()
