@@ -4,7 +4,7 @@
  * stopping the event loop, and the checkpointer keeps the WAL from growing while automatic
  * checkpoints are off. Real SQLCipher files, real threads.
  */
-import { statSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../electron/engine/core/logger'
@@ -131,24 +131,47 @@ describe('WriteBatcher when an fdatasync fails', () => {
   })
 })
 
+/** The WAL header's checkpoint sequence number: SQLite bumps it each time the WAL restarts from the top. */
+function walRestarts(file: string): number {
+  const head = Buffer.alloc(16)
+  const fd = openSync(`${file}-wal`, 'r')
+  try {
+    readSync(fd, head, 0, 16, 0)
+  } finally {
+    closeSync(fd)
+  }
+  return head.readUInt32BE(12)
+}
+
 describe('Checkpointer', () => {
-  it('turns automatic checkpoints off while it runs and keeps the WAL small; back on after close', async () => {
+  // Not a race against the disk: the test waits (up to its timeout) for the checkpointer to catch
+  // up. With automatic checkpoints off and no checkpointer, the WAL would never restart.
+  it('turns automatic checkpoints off while it runs and lets the WAL restart, so it stops growing; back on after close', async () => {
     const { a, file, key } = pair()
     const cp = await Checkpointer.start({ dbs: [a], files: [file], keyHex: key, logger: silentLogger, intervalMs: 20 })
     expect(cp).not.toBeNull()
     expect(a.pragma('wal_autocheckpoint', { simple: true })).toBe(0)
     const insert = a.prepare('INSERT INTO t (v) VALUES (?)')
-    // ~16 MB in 80 commits, paced: without any checkpoint the WAL would hold all of it.
-    for (let i = 0; i < 80; i++) {
-      a.transaction(() => {
-        for (let k = 0; k < 50; k++) insert.run(Buffer.alloc(4000, i))
-      })()
-      await new Promise((r) => setTimeout(r, 10))
+    const writeFourMegabytes = (fill: number): void => {
+      for (let i = 0; i < 20; i++) {
+        a.transaction(() => {
+          for (let k = 0; k < 50; k++) insert.run(Buffer.alloc(4000, fill))
+        })()
+      }
     }
-    await new Promise((r) => setTimeout(r, 100))
-    a.prepare("INSERT INTO t (v) VALUES (x'00')").run()
-    expect(statSync(`${file}-wal`).size).toBeLessThan(8 * 1024 * 1024)
+    writeFourMegabytes(1)
+    const restartsBefore = walRestarts(file)
+    const sizeAfterFirst = statSync(`${file}-wal`).size
+    expect(sizeAfterFirst).toBeGreaterThan(4 * 1024 * 1024)
+    // A small write restarts the WAL once the checkpointer has copied every frame back.
+    while (walRestarts(file) === restartsBefore) {
+      a.prepare("INSERT INTO t (v) VALUES (x'00')").run()
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    // The same amount again reuses the file from the top instead of appending to it.
+    writeFourMegabytes(2)
+    expect(statSync(`${file}-wal`).size).toBeLessThanOrEqual(sizeAfterFirst + 64 * 1024)
     await cp!.close()
     expect(a.pragma('wal_autocheckpoint', { simple: true })).toBe(1000)
-  })
+  }, 60_000)
 })
