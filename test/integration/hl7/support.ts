@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import tls from 'node:tls'
 import { hl7EngineModule, hl7Runtime } from '../../../electron/engine/connectors/hl7-engine'
 import { buildAck, frameMessage, MllpFramer, parseAck, parseHl7, type Hl7Message, type ParsedAck } from '../../../electron/engine/connectors/hl7'
@@ -19,9 +19,10 @@ import { createLogger, memorySink } from '../../../electron/engine/core/logger'
 import { createFileStore } from '../../../electron/engine/secrets/file-store'
 import type { TxRow } from '../../../electron/engine/pipeline/types'
 
-export const PYTHON = '/usr/bin/python3'
+import { PYTHON } from '../../support/py-mllp-server'
+
+export { PYTHON, PY_SERVER, startPyServer } from '../../support/py-mllp-server'
 export const MLLP_SEND = '/usr/bin/mllp_send'
-export const PY_SERVER = resolve('test/fixtures/hl7/py_mllp_server.py')
 export const ACTOR: CallContext = { actor: 'tester@hl7 (console)', transport: 'internal' }
 
 export interface Hl7TestEngine {
@@ -86,7 +87,7 @@ export async function openHl7Engine(opts: { clock?: Clock; modules?: ConnectorMo
 }
 
 /** Polls until `fn` returns something truthy (generous guard, no timing assertions). */
-export async function until<T>(fn: () => T | Promise<T>, what = 'condition', timeoutMs = 30_000): Promise<NonNullable<T>> {
+export async function until<T>(fn: () => T | Promise<T>, what = 'condition', timeoutMs = 90_000): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
@@ -285,40 +286,6 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; cwd
 /** `mllp_send` from python3-hl7 (never stdin: broken on Python 3; see dependencies-verified.md §6). */
 export function mllpSend(port: number, file: string, opts: { loose?: boolean; timeoutMs?: number } = {}) {
   return run(PYTHON, [MLLP_SEND, ...(opts.loose ? ['--loose'] : []), '-p', String(port), '-f', file, '127.0.0.1'], { timeoutMs: opts.timeoutMs ?? 30_000 })
-}
-
-/** The verified asyncio MLLP server; resolves with its port once it listens. */
-export async function startPyServer(): Promise<{ port: number; received: string[]; stop(): Promise<void> }> {
-  const child = spawn(PYTHON, [PY_SERVER, '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const received: string[] = []
-  let buf = ''
-  const port = await new Promise<number>((res, rej) => {
-    const t = setTimeout(() => rej(new Error('python MLLP server did not start')), 20_000)
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      buf += d
-      let i: number
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i)
-        buf = buf.slice(i + 1)
-        const m = /^LISTENING (\d+)$/.exec(line)
-        if (m) {
-          clearTimeout(t)
-          res(Number(m[1]))
-        } else received.push(line)
-      }
-    })
-    child.once('exit', (code) => rej(new Error(`python MLLP server exited (${code})`)))
-  })
-  return {
-    port,
-    received,
-    stop: () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null) return r()
-        child.once('exit', () => r())
-        child.kill('SIGTERM')
-      }),
-  }
 }
 
 export function randomId(): string {

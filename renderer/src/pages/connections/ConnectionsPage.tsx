@@ -11,6 +11,8 @@ import { PageHeader } from '../../components/PageHeader'
 import { AthenaConnectionForm, type AthenaFormValues } from './AthenaConnectionForm'
 import { AthenaSyncCard } from './AthenaSyncCard'
 import { ConnectivitySteps } from './ConnectivitySteps'
+import { Hl7DestinationsCard } from './Hl7DestinationsCard'
+import { Hl7ListenersCard } from './Hl7ListenersCard'
 import { JsonConnectionForm } from './JsonConnectionForm'
 
 type Kind = Connection['kind']
@@ -24,7 +26,7 @@ function target(c: Connection): string {
   return `${String(cfg.host ?? '')}:${String(cfg.port ?? '')}`
 }
 
-/** Connections of the selected practice: athenaNet credentials (write-only secret), HL7 interfaces, enable/disable, connectivity tests. */
+/** Connections of the selected practice: athenaNet credentials (write-only secret), HL7 interfaces with their live state, enable/disable, connectivity tests. */
 export function ConnectionsPage() {
   const { practiceId, practice } = usePractice()
   const list = useApi('connections.list', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) })
@@ -41,6 +43,8 @@ export function ConnectionsPage() {
   const [testing, setTesting] = useState<string | null>(null)
   const conns = list.data ?? []
   const hasAthena = conns.some((c) => c.kind === 'athena-rest' && c.enabled)
+  const hasInbound = conns.some((c) => c.kind === 'hl7-inbound')
+  const hasOutbound = conns.some((c) => c.kind === 'hl7-outbound')
 
   const open = (e: Editing) => {
     create.reset()
@@ -189,6 +193,8 @@ export function ConnectionsPage() {
         ))}
 
       {practiceId && hasAthena ? <AthenaSyncCard practiceId={practiceId} /> : null}
+      {practiceId && hasInbound ? <Hl7ListenersCard practiceId={practiceId} /> : null}
+      {practiceId && hasOutbound ? <Hl7DestinationsCard practiceId={practiceId} /> : null}
 
       <Modal
         opened={editing !== null}

@@ -37,6 +37,9 @@ export function JsonConnectionForm({
         e.preventDefault()
         try {
           const config = JSON.parse(text) as Record<string, unknown>
+          // Formatted on submit, not on blur: a blur reformat grows the box under the pointer and
+          // the click on "Create connection" that caused the blur lands on nothing.
+          setText(JSON.stringify(config, null, 2))
           setParseError(null)
           onSubmit({ name, enabled, config })
         } catch {
@@ -50,7 +53,6 @@ export function JsonConnectionForm({
           label="Settings"
           autosize
           minRows={8}
-          formatOnBlur
           value={text}
           onChange={setText}
           error={parseError ?? (configErrors.length ? configErrors.map(([k, m]) => `${k}: ${m}`).join('; ') : undefined)}

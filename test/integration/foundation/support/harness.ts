@@ -120,7 +120,7 @@ export function manualClock(start = Date.parse('2026-01-15T09:30:00Z')): Clock &
 }
 
 /** Polls `fn` until it returns a truthy value (a wait for a state, never a timing assertion). */
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 90_000): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()

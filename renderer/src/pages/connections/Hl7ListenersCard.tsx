@@ -1,0 +1,133 @@
+import { Alert, Badge, Card, Code, Group, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
+import type { Hl7ListenerDetails } from '../../../../shared/api/hl7'
+import { useApi } from '../../api/client'
+import { ErrorAlert } from '../../components/ErrorAlert'
+import { formatTime } from '../../components/time'
+
+const STATE_COLOR: Record<Hl7ListenerDetails['state'], string> = { listening: 'teal', stopped: 'gray', error: 'red' }
+
+/** Counters that mean something went wrong on the wire, with the words an operator reads. */
+const TROUBLE: [key: string, label: string][] = [
+  ['rejected', 'refused (AE/AR)'],
+  ['storeFailures', 'not stored (retryable NAK)'],
+  ['oversizedFrames', 'oversized frames'],
+  ['incompleteFrames', 'connections closed mid-frame'],
+  ['idleTimeouts', 'idle timeouts'],
+  ['connectionsRefused', 'connections refused'],
+  ['tlsFailures', 'TLS failures'],
+  ['discardedBytes', 'bytes outside frames'],
+]
+
+function count(l: Hl7ListenerDetails, key: string): number {
+  const v = l.counters[key]
+  return typeof v === 'number' ? v : 0
+}
+
+/**
+ * Inbound MLLP listeners of the practice as they run now: where they listen, who is connected and
+ * what each listener has received since it started, so "is the lab's feed reaching us?" is one look.
+ */
+export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
+  const q = useApi('hl7.listeners', { practiceId }, { refetchInterval: 2000 })
+  const rows = q.data ?? []
+  return (
+    <Card withBorder mt="md" data-testid="hl7-listeners">
+      <Title order={5} mb="xs">
+        HL7 listeners
+      </Title>
+      <ErrorAlert error={q.error} />
+      {q.data && rows.length === 0 ? (
+        <Alert color="gray" data-testid="no-listeners">
+          No inbound HL7 interface is running for this practice. Enabled HL7 inbound connections start listening when saved.
+        </Alert>
+      ) : null}
+      {rows.length ? (
+        <Table fz="sm">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Interface</Table.Th>
+              <Table.Th>Address</Table.Th>
+              <Table.Th>State</Table.Th>
+              <Table.Th>Peers</Table.Th>
+              <Table.Th ta="right">Received</Table.Th>
+              <Table.Th ta="right">Accepted</Table.Th>
+              <Table.Th ta="right">Duplicates</Table.Th>
+              <Table.Th>Problems</Table.Th>
+              <Table.Th>Last message</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((l) => {
+              const trouble = TROUBLE.filter(([k]) => count(l, k) > 0)
+              return (
+                <Table.Tr key={l.connectionId} data-testid={`listener-${l.name}`}>
+                  <Table.Td>
+                    <Text fw={500} size="sm">
+                      {l.name}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      ACK on {l.ackMode === 'commit' ? 'commit' : 'processing'}
+                      {l.tls ? ' · TLS' : ''}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Code data-testid="listener-address">{`${l.host}:${l.port}`}</Code>
+                  </Table.Td>
+                  <Table.Td>
+                    <Tooltip label={l.error ?? `since ${formatTime(l.startedAt)}`} multiline maw={380}>
+                      <Badge color={STATE_COLOR[l.state]} variant="light" data-testid="listener-state">
+                        {l.state}
+                      </Badge>
+                    </Tooltip>
+                  </Table.Td>
+                  <Table.Td data-testid="listener-peers">
+                    {l.peers.length ? (
+                      <Stack gap={0}>
+                        {l.peers.map((p) => (
+                          <Text key={p.peer} size="xs">
+                            {p.peer} · {p.frames} {p.frames === 1 ? 'frame' : 'frames'}
+                          </Text>
+                        ))}
+                      </Stack>
+                    ) : (
+                      <Text size="xs" c="dimmed">
+                        none connected
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td ta="right" data-testid="listener-received">
+                    {count(l, 'received')}
+                  </Table.Td>
+                  <Table.Td ta="right" data-testid="listener-accepted">
+                    {count(l, 'accepted')}
+                  </Table.Td>
+                  <Table.Td ta="right" data-testid="listener-duplicates">
+                    {count(l, 'duplicates')}
+                  </Table.Td>
+                  <Table.Td data-testid="listener-problems">
+                    {trouble.length ? (
+                      <Group gap={4}>
+                        {trouble.map(([k, label]) => (
+                          <Badge key={k} size="sm" color="orange" variant="light">
+                            {count(l, k)} {label}
+                          </Badge>
+                        ))}
+                      </Group>
+                    ) : (
+                      <Text size="xs" c="dimmed">
+                        none
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs">{formatTime(typeof l.counters.lastReceivedAt === 'number' ? l.counters.lastReceivedAt : null)}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              )
+            })}
+          </Table.Tbody>
+        </Table>
+      ) : null}
+    </Card>
+  )
+}
