@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { hl7FilterRuleSchema } from '../config'
 import { method } from './define'
 
 /** What listeners and destinations share: the connection and where it points. */
@@ -49,6 +50,21 @@ export const hl7SendTestResultSchema = z.object({
 })
 export type Hl7SendTestResult = z.infer<typeof hl7SendTestResultSchema>
 
+/** What an inbound interface would do with one message, decided the way the listener and the handler decide. */
+export const hl7TryInterfaceResultSchema = z.object({
+  messageType: z.string(),
+  controlId: z.string(),
+  processingId: z.string().nullable(),
+  /** refused: answered AR at the door (type not supported or not in the interface's list); filtered: stored as `filtered`; accepted: processed. */
+  outcome: z.enum(['refused', 'filtered', 'accepted']),
+  /** The rule that filtered it (or `no-accept-rule-matched`), when filtered. */
+  rule: z.string().nullable(),
+  reason: z.string(),
+  /** Every rule in order and whether its criteria all hold (the first that holds decides). */
+  rules: z.array(z.object({ name: z.string(), action: z.enum(['accept', 'reject']), matches: z.boolean() })),
+})
+export type Hl7TryInterfaceResult = z.infer<typeof hl7TryInterfaceResultSchema>
+
 export const hl7Api = {
   /** Inbound MLLP listeners with their peers and counters (all practices, or one). */
   'hl7.listeners': method(z.object({ practiceId: z.string().optional() }), z.array(hl7ListenerDetailsSchema)),
@@ -62,6 +78,18 @@ export const hl7Api = {
   'hl7.sendTest': method(
     z.object({ id: z.string().min(1), messageType: z.enum(['NMD^N02', 'SIU^S12', 'ADT^A08']).default('NMD^N02') }),
     hl7SendTestResultSchema,
+  ),
+  /**
+   * Tries an inbound interface's message-type list and filter rules (unsaved, as edited) on one
+   * message pasted by the operator; nothing is stored. An unparseable message is a `parse_error`.
+   */
+  'hl7.tryInterface': method(
+    z.object({
+      messageTypes: z.array(z.string()).default([]),
+      filters: z.array(hl7FilterRuleSchema).default([]),
+      message: z.string().min(1).max(4 * 1024 * 1024),
+    }),
+    hl7TryInterfaceResultSchema,
   ),
   /** The message types the engine processes and what each does. */
   'hl7.supportedTypes': method(

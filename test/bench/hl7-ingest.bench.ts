@@ -31,6 +31,7 @@ import { createFileStore } from '../../electron/engine/secrets/file-store'
 
 const CONNECTIONS = 16
 const PHASE_S = Number(process.argv[2] ?? 5)
+const DRAIN_S = 15
 const PACED_RATE = 1000
 const GOAL_RATE = 10_000
 const GOAL_RATIO = 0.5
@@ -223,7 +224,7 @@ async function journalCeiling(): Promise<{ port: number; close(): Promise<void> 
   }
 }
 
-async function engineServer(processing: boolean, storeThreads = true): Promise<{ port: number; close(): Promise<void>; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number> }> {
+async function engineServer(processing: boolean, storeThreads = true): Promise<{ port: number; close(): Promise<void>; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number>; drain(seconds: number): Promise<{ processed: number; seconds: number; left: number }> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hl7-bench-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: randomBytes(32), location: 'bench' })
   const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench', storeThreads }, [hl7EngineModule()])
@@ -257,6 +258,20 @@ async function engineServer(processing: boolean, storeThreads = true): Promise<{
         }),
       )
       return n / ((performance.now() - t0) / 1000)
+    },
+    /** Processing alone, the sockets quiet: rows finished (done, filtered or error) per second, for at most `seconds`. */
+    drain: async (seconds) => {
+      const finished = (): number => {
+        const c = engine.ctx.txRepo.counts('sandbox') as Record<string, number>
+        return Object.entries(c).reduce((n, [k, v]) => (k === 'received' || k === 'processing' || k === 'queued' ? n : n + v), 0)
+      }
+      const total = (): number => Object.values(engine.ctx.txRepo.counts('sandbox') as Record<string, number>).reduce((a, b) => a + b, 0)
+      const f0 = finished()
+      const t0 = performance.now()
+      const end = t0 + seconds * 1000
+      while (performance.now() < end && (finished() < total() || engine.ctx.pipeline.inboxBacklog() > 0)) await new Promise((r) => setTimeout(r, 50))
+      const took = (performance.now() - t0) / 1000
+      return { processed: finished() - f0, seconds: took, left: total() + engine.ctx.pipeline.inboxBacklog() - finished() }
     },
     stats: () => {
       const counts = engine.ctx.txRepo.counts('sandbox')
@@ -309,6 +324,10 @@ async function engineRun(label: string, processing: boolean, echoRate: number, s
   const p99 = pct(pl, 99)
   console.log(`    paced at ${fmt(p.acked / p.seconds)} msgs/s: ACK latency p50 ${pct(pl, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${p.badAcks} bad ACKs)`)
   console.log(`    ${srv.stats()}`)
+  if (processing) {
+    const dr = await srv.drain(DRAIN_S)
+    console.log(`    then, the sockets quiet, the backlog: ${fmt(dr.processed / dr.seconds)} msgs/s processed (${fmt(dr.processed)} in ${dr.seconds.toFixed(1)} s; ${fmt(dr.left)} still to process)`)
+  }
   await srv.close()
   return { rate, p99 }
 }

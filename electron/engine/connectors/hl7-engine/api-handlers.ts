@@ -4,9 +4,10 @@ import type { Handlers } from '../../api/dispatcher'
 import type { EngineContext } from '../../core/engine'
 import { sendTest } from './connectivity'
 import { SUPPORTED_TYPES, MAPPING_KEYS } from './message-types'
+import { tryInterface } from './try-interface'
 import { hl7Runtime, type Hl7Runtime } from './runtime'
 
-type Hl7Methods = 'hl7.listeners' | 'hl7.destinations' | 'hl7.sendTest' | 'hl7.supportedTypes'
+type Hl7Methods = 'hl7.listeners' | 'hl7.destinations' | 'hl7.sendTest' | 'hl7.tryInterface' | 'hl7.supportedTypes'
 
 const SET_OF = { adt: MAPPING_KEYS.patient, siu: MAPPING_KEYS.appointment, oru: MAPPING_KEYS.observation, dft: MAPPING_KEYS.financial, mdm: MAPPING_KEYS.document } as const
 
@@ -41,6 +42,7 @@ export function hl7Handlers(ctx: EngineContext): Pick<Handlers, Hl7Methods> {
       ctx.audit.append({ actor: c.actor, action: 'hl7.sendTest', practiceId: conn.practiceId, targetType: 'connection', targetId: conn.id, outcome: result.ok ? 'ok' : 'error', details: { messageType, controlId: result.controlId, ackCode: result.ack?.code ?? null } })
       return result
     },
+    'hl7.tryInterface': ({ messageTypes, filters, message }) => tryInterface({ messageTypes, filters }, message),
     'hl7.supportedTypes': () => SUPPORTED_TYPES.map((t) => ({ messageType: `${t.code}^${t.trigger}`, action: t.action, record: t.record, mappingSet: SET_OF[t.route] })),
   }
 }

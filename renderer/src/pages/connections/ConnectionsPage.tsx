@@ -12,6 +12,7 @@ import { AthenaConnectionForm, type AthenaFormValues } from './AthenaConnectionF
 import { AthenaSyncCard } from './AthenaSyncCard'
 import { ConnectivitySteps } from './ConnectivitySteps'
 import { Hl7DestinationsCard } from './Hl7DestinationsCard'
+import { Hl7InboundForm } from './Hl7InboundForm'
 import { Hl7ListenersCard } from './Hl7ListenersCard'
 import { JsonConnectionForm } from './JsonConnectionForm'
 
@@ -220,6 +221,8 @@ export function ConnectionsPage() {
             error={saveError}
             busy={busy}
           />
+        ) : editing?.kind === 'hl7-inbound' ? (
+          <Hl7InboundForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
         ) : editing ? (
           <JsonConnectionForm key={editing.conn?.id ?? editing.kind} kind={editing.kind as 'hl7-inbound' | 'hl7-outbound'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
         ) : null}

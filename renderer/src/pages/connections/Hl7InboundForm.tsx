@@ -1,0 +1,171 @@
+import { Accordion, Button, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core'
+import { useState } from 'react'
+import type { Connection } from '../../../../shared/api/connections'
+import type { Hl7FilterRule } from '../../../../shared/config'
+import { ApiError, useApi } from '../../api/client'
+import { ErrorAlert } from '../../components/ErrorAlert'
+import { FilterRulesEditor } from './FilterRulesEditor'
+import { FilterTryout } from './FilterTryout'
+
+interface Tls {
+  enabled: boolean
+  certFile: string | null
+  keyFile: string | null
+  caFile: string | null
+  requestClientCert: boolean
+  clientCertFingerprints: string[]
+}
+
+interface InboundValues {
+  host: string
+  port: number
+  allowedPeers: string[]
+  ackMode: 'commit' | 'application'
+  acceptAcks: 'msh-15' | 'always'
+  messageTypes: string[]
+  filters: Hl7FilterRule[]
+  defaultCharset: string
+  maxFrameBytes: number
+  idleTimeoutSeconds: number
+  maxConnections: number
+  tls: Tls
+}
+
+const DEFAULTS: InboundValues = {
+  host: '127.0.0.1',
+  port: 0,
+  allowedPeers: [],
+  ackMode: 'commit',
+  acceptAcks: 'msh-15',
+  messageTypes: [],
+  filters: [],
+  defaultCharset: 'UNICODE UTF-8',
+  maxFrameBytes: 16 * 1024 * 1024,
+  idleTimeoutSeconds: 600,
+  maxConnections: 32,
+  tls: { enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] },
+}
+
+const CHARSETS = ['UNICODE UTF-8', '8859/1', 'ASCII', '8859/2', '8859/15']
+const orNull = (s: string): string | null => (s.trim() === '' ? null : s.trim())
+
+/**
+ * An HL7 inbound interface as a form: where it listens and who may connect, how it acknowledges,
+ * which message types it takes and its filter rules, tried on a pasted message before saving.
+ * Field errors come back from the engine by path (config.port, config.filters.0.name, …).
+ */
+export function Hl7InboundForm({
+  initial,
+  onSubmit,
+  onCancel,
+  error,
+  busy,
+}: {
+  initial?: Connection
+  onSubmit(v: { name: string; enabled: boolean; config: Record<string, unknown> }): void
+  onCancel(): void
+  error: ApiError | null
+  busy: boolean
+}) {
+  const start = { ...DEFAULTS, ...(initial?.config as Partial<InboundValues> | undefined) }
+  const [name, setName] = useState(initial?.name ?? 'adt-in')
+  const [enabled, setEnabled] = useState(initial?.enabled ?? true)
+  const [v, setV] = useState<InboundValues>({ ...start, tls: { ...DEFAULTS.tls, ...start.tls } })
+  const set = <K extends keyof InboundValues>(k: K, value: InboundValues[K]) => setV((o) => ({ ...o, [k]: value }))
+  const setTls = <K extends keyof Tls>(k: K, value: Tls[K]) => setV((o) => ({ ...o, tls: { ...o.tls, [k]: value } }))
+  const types = useApi('hl7.supportedTypes', {})
+  const typeOptions = [...new Set((types.data ?? []).flatMap((t) => [t.messageType.split('^')[0]!, t.messageType]))]
+  const fe = error instanceof ApiError ? error.fieldErrors() : {}
+  const err = (path: string): string | undefined => fe[`config.${path}`]
+  const otherErrors = Object.entries(fe).filter(([k]) => k.startsWith('config.') && !['config.host', 'config.port', 'config.maxFrameBytes', 'config.idleTimeoutSeconds', 'config.maxConnections'].includes(k))
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault()
+        onSubmit({ name, enabled, config: { ...v } })
+      }}
+    >
+      <Stack>
+        <Group grow align="flex-start">
+          <TextInput label="Name" required value={name} error={fe.name} onChange={(e) => setName(e.currentTarget.value)} />
+          <TextInput label="Listen on address" description="127.0.0.1 = this workstation only" value={v.host} error={err('host')} onChange={(e) => set('host', e.currentTarget.value)} />
+          <NumberInput label="Port" description="0 = chosen by the system at start" min={0} max={65535} value={v.port} error={err('port')} onChange={(n) => set('port', Number(n) || 0)} />
+        </Group>
+        <TagsInput label="Allowed peer addresses" description="IP addresses that may connect; empty = any (only sensible on loopback or inside a VPN)" value={v.allowedPeers} onChange={(x) => set('allowedPeers', x)} />
+        <Group grow align="flex-start">
+          <Select
+            label="Acknowledge"
+            allowDeselect={false}
+            value={v.ackMode}
+            onChange={(x) => set('ackMode', (x ?? 'commit') as InboundValues['ackMode'])}
+            data={[
+              { value: 'commit', label: 'On commit: AA once stored (store and forward)' },
+              { value: 'application', label: 'After processing: AA/AE reflects the outcome' },
+            ]}
+          />
+          <Select
+            label="Enhanced-mode accept ACKs"
+            allowDeselect={false}
+            value={v.acceptAcks}
+            onChange={(x) => set('acceptAcks', (x ?? 'msh-15') as InboundValues['acceptAcks'])}
+            data={[
+              { value: 'msh-15', label: 'As MSH-15 asks (HL7 standard)' },
+              { value: 'always', label: 'Always (for senders that say NE but wait)' },
+            ]}
+          />
+        </Group>
+        <MultiSelect label="Message types" description="Anything else is answered AR at the door; empty = every supported type" data={typeOptions} value={v.messageTypes} onChange={(x) => set('messageTypes', x)} searchable clearable error={err('messageTypes')} />
+        <div>
+          <Text fw={500} size="sm" mb={4}>
+            Filter rules
+          </Text>
+          <FilterRulesEditor rules={v.filters} onChange={(r) => set('filters', r)} typeOptions={typeOptions} />
+        </div>
+        <FilterTryout messageTypes={v.messageTypes} filters={v.filters} />
+        <Accordion variant="contained">
+          <Accordion.Item value="tls">
+            <Accordion.Control>TLS {v.tls.enabled ? '(on)' : '(off)'}</Accordion.Control>
+            <Accordion.Panel>
+              <Stack gap="xs">
+                <Switch label="Require TLS" checked={v.tls.enabled} onChange={(e) => setTls('enabled', e.currentTarget.checked)} />
+                <SimpleGrid cols={3}>
+                  <TextInput label="Certificate file (PEM)" value={v.tls.certFile ?? ''} onChange={(e) => setTls('certFile', orNull(e.currentTarget.value))} />
+                  <TextInput label="Private key file (PEM)" value={v.tls.keyFile ?? ''} onChange={(e) => setTls('keyFile', orNull(e.currentTarget.value))} />
+                  <TextInput label="CA file for client certificates" value={v.tls.caFile ?? ''} onChange={(e) => setTls('caFile', orNull(e.currentTarget.value))} />
+                </SimpleGrid>
+                <Switch label="Require a client certificate (mutual TLS)" checked={v.tls.requestClientCert} onChange={(e) => setTls('requestClientCert', e.currentTarget.checked)} />
+                <TagsInput label="Pinned client certificates" description="SHA-256 fingerprints; empty = any signed by the CA" value={v.tls.clientCertFingerprints} onChange={(x) => setTls('clientCertFingerprints', x)} />
+              </Stack>
+            </Accordion.Panel>
+          </Accordion.Item>
+          <Accordion.Item value="limits">
+            <Accordion.Control>Limits and character set</Accordion.Control>
+            <Accordion.Panel>
+              <SimpleGrid cols={2}>
+                <NumberInput label="Largest frame (bytes)" description="Bigger frames are refused and the connection closed" min={1} value={v.maxFrameBytes} error={err('maxFrameBytes')} onChange={(n) => set('maxFrameBytes', Number(n) || 1)} />
+                <NumberInput label="Idle timeout (s, 0 = none)" min={0} value={v.idleTimeoutSeconds} error={err('idleTimeoutSeconds')} onChange={(n) => set('idleTimeoutSeconds', Number(n) || 0)} />
+                <NumberInput label="Connections at once" min={1} value={v.maxConnections} error={err('maxConnections')} onChange={(n) => set('maxConnections', Number(n) || 1)} />
+                <Select label="Character set when MSH-18 is empty" data={CHARSETS} allowDeselect={false} value={v.defaultCharset} onChange={(x) => set('defaultCharset', x ?? 'UNICODE UTF-8')} />
+              </SimpleGrid>
+            </Accordion.Panel>
+          </Accordion.Item>
+        </Accordion>
+        {otherErrors.length ? (
+          <Text size="sm" c="red" data-testid="config-errors">
+            {otherErrors.map(([k, m]) => `${k.slice('config.'.length)}: ${m}`).join('; ')}
+          </Text>
+        ) : null}
+        <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+        <ErrorAlert error={error && Object.keys(fe).length === 0 ? error : null} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={busy}>
+            {initial ? 'Save' : 'Create connection'}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  )
+}
