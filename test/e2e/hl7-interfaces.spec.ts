@@ -68,11 +68,14 @@ test('HL7 interfaces: a listener counts what arrives, a destination answers a te
     await page.getByRole('menuitem', { name: 'HL7 outbound destination' }).click()
     const dialog = page.getByRole('dialog')
     await dialog.getByLabel('Name').fill('lab-out')
-    await dialog.getByLabel('Settings').fill(JSON.stringify({ host: '127.0.0.1', port: peer.port, messageTypes: ['SIU^S12', 'SIU^S14', 'SIU^S15'], receivingApplication: 'LAB' }))
+    await expect(dialog.getByLabel('Host')).toHaveValue('127.0.0.1')
+    await dialog.getByLabel('Port').fill(String(peer.port))
+    await dialog.getByLabel('Receiving application (MSH-5)').fill('LAB')
     await dialog.getByRole('button', { name: 'Create connection' }).click()
     await expect(dialog).toBeHidden()
 
     const dest = page.getByTestId('hl7-destinations').getByTestId('destination-lab-out')
+    await expect(dest).toContainText(`127.0.0.1:${peer.port}`)
     await expect(dest.getByTestId('destination-pending')).toHaveText('0')
     // Nothing waits to go, so an unconnected sender is idle, not a problem.
     await expect(dest.getByTestId('destination-state')).toHaveText('idle')

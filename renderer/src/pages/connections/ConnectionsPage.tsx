@@ -13,8 +13,8 @@ import { AthenaSyncCard } from './AthenaSyncCard'
 import { ConnectivitySteps } from './ConnectivitySteps'
 import { Hl7DestinationsCard } from './Hl7DestinationsCard'
 import { Hl7InboundForm } from './Hl7InboundForm'
+import { Hl7OutboundForm } from './Hl7OutboundForm'
 import { Hl7ListenersCard } from './Hl7ListenersCard'
-import { JsonConnectionForm } from './JsonConnectionForm'
 
 type Kind = Connection['kind']
 type Editing = { kind: Kind; conn?: Connection } | null
@@ -224,7 +224,7 @@ export function ConnectionsPage() {
         ) : editing?.kind === 'hl7-inbound' ? (
           <Hl7InboundForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
         ) : editing ? (
-          <JsonConnectionForm key={editing.conn?.id ?? editing.kind} kind={editing.kind as 'hl7-inbound' | 'hl7-outbound'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
+          <Hl7OutboundForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
         ) : null}
       </Modal>
     </>
