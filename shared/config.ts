@@ -174,8 +174,29 @@ export const hl7InboundConfigSchema = z.object({
    * message, for senders that say NE but still wait for a reply on the MLLP connection.
    */
   acceptAcks: z.enum(['msh-15', 'always']).default('msh-15'),
+  /**
+   * Plaintext (no TLS) on an address other than loopback carries PHI in the clear: allowed only
+   * when set, as the operator's statement that the network is private (a VPN or a closed LAN),
+   * and with `allowedPeers` naming who may connect.
+   */
+  plaintextOnPrivateNetwork: z.boolean().default(false),
 })
 export type Hl7InboundConfig = z.infer<typeof hl7InboundConfigSchema>
+
+/** 127.0.0.0/8, ::1, localhost: addresses no other machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+}
+
+/** Why a listener's settings would put PHI on the network in the clear (empty: they do not). */
+export function plaintextListenerProblems(c: Pick<Hl7InboundConfig, 'host' | 'tls' | 'allowedPeers' | 'plaintextOnPrivateNetwork'>): { path: string; message: string }[] {
+  if (c.tls.enabled || isLoopbackHost(c.host)) return []
+  const problems: { path: string; message: string }[] = []
+  if (!c.plaintextOnPrivateNetwork) problems.push({ path: 'plaintextOnPrivateNetwork', message: `listening on ${c.host} without TLS: turn TLS on, or confirm the network is private (VPN or closed LAN)` })
+  if (c.allowedPeers.length === 0) problems.push({ path: 'allowedPeers', message: `listening on ${c.host} without TLS needs the peer addresses allowed to connect` })
+  return problems
+}
 
 export const hl7OutboundConfigSchema = z.object({
   host: z.string(),
@@ -212,7 +233,15 @@ export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret
 
 export const connectionConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('athena-rest'), name: slugSchema, enabled: z.boolean().default(true), config: athenaConnectionConfigSchema }),
-  z.object({ kind: z.literal('hl7-inbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7InboundConfigSchema }),
+  z.object({
+    kind: z.literal('hl7-inbound'),
+    name: slugSchema,
+    enabled: z.boolean().default(true),
+    // Checked where settings come in (API, config files); a stored listener that breaks it refuses to start (listener-service.ts).
+    config: hl7InboundConfigSchema.superRefine((c, ctx) => {
+      for (const p of plaintextListenerProblems(c)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message })
+    }),
+  }),
   z.object({ kind: z.literal('hl7-outbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7OutboundConfigSchema }),
 ])
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>

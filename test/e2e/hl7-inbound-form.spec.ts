@@ -63,6 +63,14 @@ test('HL7 inbound form: a filter rule tried on pasted messages, saved, and appli
     await expect(tryout.getByRole('alert')).toContainText('parse_error')
     await keepScreenshot(page, 'hl7-inbound-form')
 
+    // Listening on every address without TLS: warned, and refused until TLS or a private network with its peers.
+    await dialog.getByLabel('Listen on address').fill('0.0.0.0')
+    await expect(dialog.getByTestId('plaintext-warning')).toBeVisible()
+    await dialog.getByRole('button', { name: 'Create connection' }).click()
+    await expect(dialog.getByText(/without TLS needs the peer addresses allowed to connect/)).toBeVisible()
+    await dialog.getByLabel('Listen on address').fill('127.0.0.1')
+    await expect(dialog.getByTestId('plaintext-warning')).toHaveCount(0)
+
     await dialog.getByRole('button', { name: 'Create connection' }).click()
     await expect(dialog).toBeHidden()
     const row = page.getByTestId('hl7-listeners').getByTestId('listener-lab-in')

@@ -134,3 +134,28 @@ describe('outbound over TLS', () => {
     expect(bad.steps[1]).toMatchObject({ step: 'tls-connect', ok: false, error: { code: 'tls_error' } })
   })
 })
+
+describe('plaintext outside loopback (MLLP-12)', () => {
+  it('refuses settings that would listen without TLS on a network address, unless the network is declared private and peers are listed', async () => {
+    const bad = await t.callRaw('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'lan-plain', config: { host: '10.1.2.3', port: 2575 } })
+    expect(bad.ok).toBe(false)
+    expect(bad.error?.code).toBe('invalid_input')
+    const paths = ((bad.error as { details?: { issues?: { path: string }[] } }).details?.issues ?? []).map((i) => i.path)
+    expect(paths).toEqual(expect.arrayContaining(['config.plaintextOnPrivateNetwork', 'config.allowedPeers']))
+    // Declared private, with its peers: accepted (saved disabled: nothing binds a non-loopback address in tests).
+    const ok = await t.callRaw('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'lan-vpn', enabled: false, config: { host: '10.1.2.3', port: 2575, plaintextOnPrivateNetwork: true, allowedPeers: ['10.1.2.0/24'] } })
+    expect(ok.ok).toBe(true)
+    // Loopback and TLS need neither.
+    expect((await t.callRaw('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'lan-tls', enabled: false, config: { host: '10.1.2.3', port: 2575, tls: tlsOf() } })).ok).toBe(true)
+  })
+
+  it('a stored listener that breaks the rule (saved by an older version) does not listen, and says why', async () => {
+    const id = (await t.call<{ id: string }>('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'old-plain', enabled: false, config: { host: '127.0.0.1', port: 0 } })).id
+    t.engine.ctx.db.prepare('UPDATE connections SET config = ?, enabled = 1, updated_at = updated_at + 1 WHERE id = ?').run(JSON.stringify({ host: '10.1.2.3', port: 2575 }), id)
+    await t.engine.ctx.reloadServices()
+    const details = await t.call<{ name: string; state: string; error: string | null }[]>('hl7.listeners', { practiceId: 'sandbox' })
+    const l = details.find((d) => d.name === 'old-plain')
+    expect(l).toMatchObject({ state: 'error' })
+    expect(l?.error).toMatch(/^Not listening: listening on 10\.1\.2\.3 without TLS/)
+  })
+})

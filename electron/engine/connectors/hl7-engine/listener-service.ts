@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { AppError, isAppError } from '../../../../shared/errors'
+import { plaintextListenerProblems } from '../../../../shared/config'
 import type { ListenerStatus } from '../../../../shared/api/system'
 import type { Hl7ListenerDetails } from '../../../../shared/api/hl7'
 import type { EngineContext } from '../../core/engine'
@@ -170,6 +171,8 @@ export class Hl7ListenerService implements Service {
     const log = this.log.child({ practiceId: iface.practiceId, interface: iface.name })
     const r: Running = { iface, key, listener: null, receiver: null, state: 'stopped', startedAt: null }
     try {
+      const clear = plaintextListenerProblems(iface.config)
+      if (clear.length) throw new AppError('config_invalid', `Not listening: ${clear.map((p) => p.message).join('; ')}.`, { retryable: false })
       let listener: MllpListener | null = null
       const gate = new IngestGate(() => listener?.connectionCount ?? 1)
       const receiver = new InboundReceiver({ pipeline: this.ctx.pipeline, clock: this.ctx.clock, logger: log, practiceId: iface.practiceId, iface, gate })

@@ -1,7 +1,7 @@
-import { Accordion, Button, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core'
+import { Accordion, Alert, Button, Checkbox, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core'
 import { useState } from 'react'
 import type { Connection } from '../../../../shared/api/connections'
-import type { Hl7FilterRule } from '../../../../shared/config'
+import { isLoopbackHost, type Hl7FilterRule } from '../../../../shared/config'
 import { ApiError, useApi } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { FilterRulesEditor } from './FilterRulesEditor'
@@ -28,6 +28,7 @@ interface InboundValues {
   maxFrameBytes: number
   idleTimeoutSeconds: number
   maxConnections: number
+  plaintextOnPrivateNetwork: boolean
   tls: Tls
 }
 
@@ -43,6 +44,7 @@ const DEFAULTS: InboundValues = {
   maxFrameBytes: 16 * 1024 * 1024,
   idleTimeoutSeconds: 600,
   maxConnections: 32,
+  plaintextOnPrivateNetwork: false,
   tls: { enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] },
 }
 
@@ -77,7 +79,8 @@ export function Hl7InboundForm({
   const typeOptions = [...new Set((types.data ?? []).flatMap((t) => [t.messageType.split('^')[0]!, t.messageType]))]
   const fe = error instanceof ApiError ? error.fieldErrors() : {}
   const err = (path: string): string | undefined => fe[`config.${path}`]
-  const otherErrors = Object.entries(fe).filter(([k]) => k.startsWith('config.') && !['config.host', 'config.port', 'config.maxFrameBytes', 'config.idleTimeoutSeconds', 'config.maxConnections'].includes(k))
+  const otherErrors = Object.entries(fe).filter(([k]) => k.startsWith('config.') && !['config.host', 'config.port', 'config.maxFrameBytes', 'config.idleTimeoutSeconds', 'config.maxConnections', 'config.allowedPeers', 'config.plaintextOnPrivateNetwork'].includes(k))
+  const inTheClear = !v.tls.enabled && !isLoopbackHost(v.host)
   return (
     <form
       onSubmit={(e) => {
@@ -91,7 +94,20 @@ export function Hl7InboundForm({
           <TextInput label="Listen on address" description="127.0.0.1 = this workstation only" value={v.host} error={err('host')} onChange={(e) => set('host', e.currentTarget.value)} />
           <NumberInput label="Port" description="0 = chosen by the system at start" min={0} max={65535} value={v.port} error={err('port')} onChange={(n) => set('port', Number(n) || 0)} />
         </Group>
-        <TagsInput label="Allowed peer addresses" description="IP addresses that may connect; empty = any (only sensible on loopback or inside a VPN)" value={v.allowedPeers} onChange={(x) => set('allowedPeers', x)} />
+        <TagsInput label="Allowed peer addresses" description="IP addresses or CIDR ranges that may connect; empty = any (loopback or TLS only)" value={v.allowedPeers} error={err('allowedPeers')} onChange={(x) => set('allowedPeers', x)} />
+        {inTheClear ? (
+          <Alert color="orange" data-testid="plaintext-warning" title="PHI in the clear">
+            <Text size="sm" mb="xs">
+              This listener accepts connections from other machines without TLS. Turn TLS on (below), or confirm that the network is private and list the peers allowed to connect.
+            </Text>
+            <Checkbox
+              label="The network is private (VPN or closed LAN): accept plaintext HL7 from the allowed peers"
+              checked={v.plaintextOnPrivateNetwork}
+              error={err('plaintextOnPrivateNetwork')}
+              onChange={(e) => set('plaintextOnPrivateNetwork', e.currentTarget.checked)}
+            />
+          </Alert>
+        ) : null}
         <Group grow align="flex-start">
           <Select
             label="Acknowledge"

@@ -79,6 +79,11 @@ export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
                         {l.state}
                       </Badge>
                     </Tooltip>
+                    {l.error ? (
+                      <Text size="xs" c="red" maw={260} data-testid="listener-error">
+                        {l.error}
+                      </Text>
+                    ) : null}
                   </Table.Td>
                   <Table.Td data-testid="listener-peers">
                     {l.peers.length ? (
