@@ -61,4 +61,10 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
    * order and a destination waiting out a retry blocks neither the others nor the inbound side.
    */
   lanes?: 'connector' | 'channel'
+  /**
+   * For 'channel' lanes: a reason while the channel is paused (e.g. its destination is disabled).
+   * The lane then leaves its rows as they are (not attempted, no attempt counted, in order) until
+   * it is kicked again (`Pipeline.kickPending()`, e.g. when the destination is enabled).
+   */
+  held?(practiceId: string, channel: string): string | null
 }

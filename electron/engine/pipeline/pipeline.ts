@@ -164,6 +164,11 @@ export class Pipeline {
     if (this.d.inbox && !this.d.inbox.mover?.alive) this.mover?.activate()
     const reset = this.d.repo.resetInterrupted(this.d.clock.now())
     if (reset > 0) this.d.logger.warn('requeued transactions interrupted by the last shutdown', { count: reset })
+    this.kickPending()
+  }
+
+  /** Starts every lane with rows to process (after start, or when a held channel may go on). */
+  kickPending(): void {
     for (const l of this.d.repo.pendingLanes()) this.kick(l.practice_id, l.connector, l.direction, l.channel)
   }
 
@@ -431,6 +436,10 @@ export class Pipeline {
         if (lane.rewindTo !== null) {
           lane.cursor = Math.min(lane.cursor, lane.rewindTo)
           lane.rewindTo = null
+        }
+        if (lane.direction !== null && lane.channel !== null && this.handlers.get(`${lane.connector}:${lane.direction}`)?.held?.(lane.practiceId, lane.channel)) {
+          // Paused: the rows wait untouched, in order; kickPending() starts the lane again.
+          return
         }
         const scope = this.laneScope(lane)
         const row = scope === null ? undefined : this.d.repo.nextInLane(lane.practiceId, lane.connector, lane.cursor, scope)

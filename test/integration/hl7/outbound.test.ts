@@ -216,3 +216,35 @@ describe('python3-hl7 peer', () => {
     }
   })
 })
+
+describe('a disabled destination is paused, not failed', () => {
+  it('keeps its queue untouched and in order while disabled, and sends it, then what changed meanwhile, once enabled', async () => {
+    // The peer refuses the first message, so there is a failed row to reprocess.
+    const peer = await startFakePeer((_m, n) => (n === 1 ? { code: 'AR', text: 'not yet' } : {}))
+    const dest = await t.addOutbound('paused-out', { host: '127.0.0.1', port: peer.port, ...fast })
+    const config = (await t.call<{ config: Record<string, unknown> }[]>('connections.list', { practiceId: 'sandbox' })).find((c) => (c as { id?: string }).id === dest.id)!.config
+    const setEnabled = (enabled: boolean) => t.call('connections.update', { id: dest.id, kind: 'hl7-outbound', name: 'paused-out', enabled, config })
+    try {
+      appointment('PAUSE-1', {}, patient())
+      await until(() => outRows('paused-out').some((r) => r.status === 'error'), 'the refused S12 in the error queue')
+      const failed = outRows('paused-out')[0]!
+
+      await setEnabled(false)
+      await t.call('transactions.reprocess', { ids: [failed.id] })
+      appointment('PAUSE-2', {}, patient())
+      await t.engine.ctx.pipeline.idle(30_000)
+      // Held: queued again, no attempt spent, nothing sent; the change made meanwhile is not queued yet.
+      const held = outRows('paused-out')
+      expect(held.map((r) => [r.id, r.status, r.attempts])).toEqual([[failed.id, 'queued', failed.attempts]])
+      expect(peer.received).toHaveLength(1)
+      const details = await t.call<{ name: string; enabled: boolean; pending: number }[]>('hl7.destinations', { practiceId: 'sandbox' })
+      expect(details.find((d) => d.name === 'paused-out')).toMatchObject({ enabled: false, pending: 1 })
+
+      await setEnabled(true)
+      await until(() => outRows('paused-out').length === 2 && outRows('paused-out').every((r) => r.status === 'done'), 'both sent once enabled')
+      expect(peer.received.map((m) => m.get('SCH-2'))).toEqual(['PAUSE-1', 'PAUSE-1', 'PAUSE-2'])
+    } finally {
+      await peer.stop()
+    }
+  })
+})

@@ -13,13 +13,16 @@ const TEST_TYPES: [TestType, string][] = [
   ['ADT^A08', 'ADT^A08 (test patient update, MSH-11 = T)'],
 ]
 
-/** The sender connects when it has something to send, so "not connected" only matters while messages wait. */
-function destinationState(d: Hl7DestinationDetails): 'disabled' | 'connected' | 'idle' | 'not connected' {
-  if (!d.enabled) return 'disabled'
+/**
+ * The sender connects when it has something to send, so "not connected" only matters while
+ * messages wait. A disabled destination is paused: its queue waits, in order, until it is enabled.
+ */
+function destinationState(d: Hl7DestinationDetails): 'paused' | 'connected' | 'idle' | 'not connected' {
+  if (!d.enabled) return 'paused'
   if (d.connected) return 'connected'
   return d.pending > 0 ? 'not connected' : 'idle'
 }
-const STATE_COLOR = { disabled: 'gray', connected: 'teal', idle: 'gray', 'not connected': 'yellow' } as const
+const STATE_COLOR = { paused: 'orange', connected: 'teal', idle: 'gray', 'not connected': 'yellow' } as const
 
 function TestOutcome({ name, type, r }: { name: string; type: string; r: Hl7SendTestResult }) {
   const ack = r.ack

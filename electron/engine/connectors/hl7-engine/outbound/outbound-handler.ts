@@ -42,7 +42,8 @@ export function createOutboundHandler(ctx: EngineContext, interfaces: Hl7Interfa
   const destination = (practiceId: string, name: string): OutboundDestination => {
     const d = interfaces.outbound(practiceId, name)
     if (!d) throw new AppError('not_found', `The HL7 destination "${name}" no longer exists; discard the transaction or recreate the destination and reprocess it.`, { retryable: false })
-    if (!d.enabled) throw new AppError('conflict', `The HL7 destination "${name}" is disabled; enable it and reprocess the transaction.`, { retryable: false })
+    // The lane holds a disabled destination's rows (held() below); this is a disable that raced a send.
+    if (!d.enabled) throw new AppError('conflict', `The HL7 destination "${name}" was disabled while this message was being sent; enable it and reprocess the transaction.`, { retryable: false })
     return d
   }
 
@@ -50,6 +51,8 @@ export function createOutboundHandler(ctx: EngineContext, interfaces: Hl7Interfa
     connector: 'hl7',
     direction: 'out',
     lanes: 'channel',
+    // A disabled destination is paused: its queue waits, in order, and goes on when it is enabled.
+    held: (practiceId, name) => (interfaces.outbound(practiceId, name)?.enabled === false ? 'destination disabled' : null),
     maxAttempts: 10,
     backoff: { baseMs: 1000, capMs: 5 * 60_000 },
 

@@ -94,6 +94,8 @@ export class Hl7OutboundService implements Service {
       this.log.warn('could not refresh destination senders', { code: isAppError(e) ? e.code : 'internal' })
     }
     await this.scan()
+    // A destination enabled again goes on with the queue it kept while it was paused.
+    this.ctx.pipeline.kickPending()
   }
 
   status(): ServiceStatus {
