@@ -2,7 +2,7 @@ import { Accordion, Badge, Button, Group, NumberInput, PasswordInput, Select, Si
 import { useState } from 'react'
 import type { Connection } from '../../../../shared/api/connections'
 import { ApiError } from '../../api/client'
-import { ErrorAlert } from '../../components/ErrorAlert'
+import { ConnectionFormFooter } from './ConnectionFormParts'
 
 export interface AthenaFormValues {
   name: string
@@ -170,16 +170,7 @@ export function AthenaConnectionForm({
           checked={config.pushAppointmentChanges === true}
           onChange={(e) => set('pushAppointmentChanges', e.currentTarget.checked)}
         />
-        <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-        <ErrorAlert error={error && Object.keys(fe).length === 0 ? error : null} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={busy}>
-            {initial ? 'Save' : 'Create connection'}
-          </Button>
-        </Group>
+        <ConnectionFormFooter enabled={enabled} onEnabled={setEnabled} error={error} fieldErrors={fe} isNew={!initial} busy={busy} onCancel={onCancel} />
       </Stack>
     </form>
   )

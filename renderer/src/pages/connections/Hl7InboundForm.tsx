@@ -1,20 +1,9 @@
-import { Accordion, Alert, Button, Checkbox, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core'
-import { useState } from 'react'
-import type { Connection } from '../../../../shared/api/connections'
+import { Accordion, Alert, Checkbox, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core'
 import { isLoopbackHost, type Hl7FilterRule } from '../../../../shared/config'
-import { ApiError, useApi } from '../../api/client'
-import { ErrorAlert } from '../../components/ErrorAlert'
+import { useApi } from '../../api/client'
+import { ConnectionFormFooter, configErrors, NO_TLS, orNull, useHl7ConnectionForm, type ConnectionFormProps, type TlsValues } from './ConnectionFormParts'
 import { FilterRulesEditor } from './FilterRulesEditor'
 import { FilterTryout } from './FilterTryout'
-
-interface Tls {
-  enabled: boolean
-  certFile: string | null
-  keyFile: string | null
-  caFile: string | null
-  requestClientCert: boolean
-  clientCertFingerprints: string[]
-}
 
 interface InboundValues {
   host: string
@@ -29,7 +18,7 @@ interface InboundValues {
   idleTimeoutSeconds: number
   maxConnections: number
   plaintextOnPrivateNetwork: boolean
-  tls: Tls
+  tls: TlsValues
 }
 
 const DEFAULTS: InboundValues = {
@@ -45,11 +34,10 @@ const DEFAULTS: InboundValues = {
   idleTimeoutSeconds: 600,
   maxConnections: 32,
   plaintextOnPrivateNetwork: false,
-  tls: { enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] },
+  tls: NO_TLS,
 }
 
 const CHARSETS = ['UNICODE UTF-8', '8859/1', 'ASCII', '8859/2', '8859/15']
-const orNull = (s: string): string | null => (s.trim() === '' ? null : s.trim())
 
 /**
  * An HL7 inbound interface as a form: where it listens and who may connect, how it acknowledges,
@@ -62,24 +50,11 @@ export function Hl7InboundForm({
   onCancel,
   error,
   busy,
-}: {
-  initial?: Connection
-  onSubmit(v: { name: string; enabled: boolean; config: Record<string, unknown> }): void
-  onCancel(): void
-  error: ApiError | null
-  busy: boolean
-}) {
-  const start = { ...DEFAULTS, ...(initial?.config as Partial<InboundValues> | undefined) }
-  const [name, setName] = useState(initial?.name ?? 'adt-in')
-  const [enabled, setEnabled] = useState(initial?.enabled ?? true)
-  const [v, setV] = useState<InboundValues>({ ...start, tls: { ...DEFAULTS.tls, ...start.tls } })
-  const set = <K extends keyof InboundValues>(k: K, value: InboundValues[K]) => setV((o) => ({ ...o, [k]: value }))
-  const setTls = <K extends keyof Tls>(k: K, value: Tls[K]) => setV((o) => ({ ...o, tls: { ...o.tls, [k]: value } }))
+}: ConnectionFormProps) {
+  const { name, setName, enabled, setEnabled, v, set, setTls } = useHl7ConnectionForm<InboundValues>(initial, DEFAULTS, 'adt-in')
   const types = useApi('hl7.supportedTypes', {})
   const typeOptions = [...new Set((types.data ?? []).flatMap((t) => [t.messageType.split('^')[0]!, t.messageType]))]
-  const fe = error instanceof ApiError ? error.fieldErrors() : {}
-  const err = (path: string): string | undefined => fe[`config.${path}`]
-  const otherErrors = Object.entries(fe).filter(([k]) => k.startsWith('config.') && !['config.host', 'config.port', 'config.maxFrameBytes', 'config.idleTimeoutSeconds', 'config.maxConnections', 'config.allowedPeers', 'config.plaintextOnPrivateNetwork'].includes(k))
+  const { fe, err, unplaced } = configErrors(error, ['host', 'port', 'maxFrameBytes', 'idleTimeoutSeconds', 'maxConnections', 'allowedPeers', 'plaintextOnPrivateNetwork'])
   const inTheClear = !v.tls.enabled && !isLoopbackHost(v.host)
   return (
     <form
@@ -166,21 +141,7 @@ export function Hl7InboundForm({
             </Accordion.Panel>
           </Accordion.Item>
         </Accordion>
-        {otherErrors.length ? (
-          <Text size="sm" c="red" data-testid="config-errors">
-            {otherErrors.map(([k, m]) => `${k.slice('config.'.length)}: ${m}`).join('; ')}
-          </Text>
-        ) : null}
-        <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-        <ErrorAlert error={error && Object.keys(fe).length === 0 ? error : null} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={busy}>
-            {initial ? 'Save' : 'Create connection'}
-          </Button>
-        </Group>
+        <ConnectionFormFooter enabled={enabled} onEnabled={setEnabled} error={error} fieldErrors={fe} unplaced={unplaced} isNew={!initial} busy={busy} onCancel={onCancel} />
       </Stack>
     </form>
   )

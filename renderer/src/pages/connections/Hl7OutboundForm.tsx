@@ -1,8 +1,5 @@
-import { Accordion, Button, Group, MultiSelect, NumberInput, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core'
-import { useState } from 'react'
-import type { Connection } from '../../../../shared/api/connections'
-import { ApiError } from '../../api/client'
-import { ErrorAlert } from '../../components/ErrorAlert'
+import { Accordion, Group, MultiSelect, NumberInput, SimpleGrid, Stack, Switch, TextInput } from '@mantine/core'
+import { ConnectionFormFooter, configErrors, NO_TLS, orNull, useHl7ConnectionForm, type ConnectionFormProps, type TlsValues } from './ConnectionFormParts'
 
 interface OutboundValues {
   host: string
@@ -20,7 +17,7 @@ interface OutboundValues {
   backoffCapMs: number
   includeInboundChanges: boolean
   testRoundTrip: boolean
-  tls: { enabled: boolean; certFile: string | null; keyFile: string | null; caFile: string | null; requestClientCert: boolean; clientCertFingerprints: string[] }
+  tls: TlsValues
 }
 
 const DEFAULTS: OutboundValues = {
@@ -39,7 +36,7 @@ const DEFAULTS: OutboundValues = {
   backoffCapMs: 300_000,
   includeInboundChanges: false,
   testRoundTrip: false,
-  tls: { enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] },
+  tls: NO_TLS,
 }
 
 const SIU_TYPES = [
@@ -54,7 +51,6 @@ const NUMBERS: { key: keyof OutboundValues; label: string; min: number }[] = [
   { key: 'backoffBaseMs', label: 'Retry backoff base (ms)', min: 1 },
   { key: 'backoffCapMs', label: 'Retry backoff cap (ms)', min: 1 },
 ]
-const orNull = (s: string): string | null => (s.trim() === '' ? null : s.trim())
 
 /**
  * An HL7 outbound destination as a form: where SIU messages go, what their MSH says, how long to
@@ -66,23 +62,9 @@ export function Hl7OutboundForm({
   onCancel,
   error,
   busy,
-}: {
-  initial?: Connection
-  onSubmit(v: { name: string; enabled: boolean; config: Record<string, unknown> }): void
-  onCancel(): void
-  error: ApiError | null
-  busy: boolean
-}) {
-  const start = { ...DEFAULTS, ...(initial?.config as Partial<OutboundValues> | undefined) }
-  const [name, setName] = useState(initial?.name ?? 'siu-out')
-  const [enabled, setEnabled] = useState(initial?.enabled ?? true)
-  const [v, setV] = useState<OutboundValues>({ ...start, tls: { ...DEFAULTS.tls, ...start.tls } })
-  const set = <K extends keyof OutboundValues>(k: K, value: OutboundValues[K]) => setV((o) => ({ ...o, [k]: value }))
-  const setTls = <K extends keyof OutboundValues['tls']>(k: K, value: OutboundValues['tls'][K]) => setV((o) => ({ ...o, tls: { ...o.tls, [k]: value } }))
-  const fe = error instanceof ApiError ? error.fieldErrors() : {}
-  const err = (path: string): string | undefined => fe[`config.${path}`]
-  const shown = new Set(['host', 'port', 'messageTypes', 'version', ...NUMBERS.map((n) => n.key)].map((k) => `config.${k}`))
-  const otherErrors = Object.entries(fe).filter(([k]) => k.startsWith('config.') && !shown.has(k))
+}: ConnectionFormProps) {
+  const { name, setName, enabled, setEnabled, v, set, setTls } = useHl7ConnectionForm<OutboundValues>(initial, DEFAULTS, 'siu-out')
+  const { fe, err, unplaced } = configErrors(error, ['host', 'port', 'messageTypes', 'version', ...NUMBERS.map((n) => n.key)])
   return (
     <form
       onSubmit={(e) => {
@@ -131,21 +113,7 @@ export function Hl7OutboundForm({
             </Accordion.Panel>
           </Accordion.Item>
         </Accordion>
-        {otherErrors.length ? (
-          <Text size="sm" c="red" data-testid="config-errors">
-            {otherErrors.map(([k, m]) => `${k.slice('config.'.length)}: ${m}`).join('; ')}
-          </Text>
-        ) : null}
-        <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-        <ErrorAlert error={error && Object.keys(fe).length === 0 ? error : null} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={busy}>
-            {initial ? 'Save' : 'Create connection'}
-          </Button>
-        </Group>
+        <ConnectionFormFooter enabled={enabled} onEnabled={setEnabled} error={error} fieldErrors={fe} unplaced={unplaced} isNew={!initial} busy={busy} onCancel={onCancel} />
       </Stack>
     </form>
   )

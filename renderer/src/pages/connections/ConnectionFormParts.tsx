@@ -1,0 +1,93 @@
+/** What the connection forms share: their props, their state, their field errors and their footer. */
+import { Button, Group, Switch, Text } from '@mantine/core'
+import { useState } from 'react'
+import type { Connection } from '../../../../shared/api/connections'
+import { ApiError } from '../../api/client'
+import { ErrorAlert } from '../../components/ErrorAlert'
+
+export interface ConnectionFormProps {
+  initial?: Connection
+  onSubmit(v: { name: string; enabled: boolean; config: Record<string, unknown> }): void
+  onCancel(): void
+  error: ApiError | null
+  busy: boolean
+}
+
+export interface TlsValues {
+  enabled: boolean
+  certFile: string | null
+  keyFile: string | null
+  caFile: string | null
+  requestClientCert: boolean
+  clientCertFingerprints: string[]
+}
+
+export const NO_TLS: TlsValues = { enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] }
+
+export const orNull = (s: string): string | null => (s.trim() === '' ? null : s.trim())
+
+/** Name, Enabled and the settings of an HL7 connection form, started from what is stored over the defaults. */
+export function useHl7ConnectionForm<V extends { tls: TlsValues }>(initial: Connection | undefined, defaults: V, defaultName: string) {
+  const start = { ...defaults, ...(initial?.config as Partial<V> | undefined) }
+  const [name, setName] = useState(initial?.name ?? defaultName)
+  const [enabled, setEnabled] = useState(initial?.enabled ?? true)
+  const [v, setV] = useState<V>({ ...start, tls: { ...defaults.tls, ...start.tls } })
+  const set = <K extends keyof V>(k: K, value: V[K]) => setV((o) => ({ ...o, [k]: value }))
+  const setTls = <K extends keyof TlsValues>(k: K, value: TlsValues[K]) => setV((o) => ({ ...o, tls: { ...o.tls, [k]: value } }))
+  return { name, setName, enabled, setEnabled, v, set, setTls }
+}
+
+/**
+ * The field errors of a connection save (`config.port` → message) and the ones a form has no
+ * input for, so none is lost: the engine validates every key, the form shows only some.
+ */
+export function configErrors(error: ApiError | null, shown: readonly string[]): { fe: Record<string, string>; err(path: string): string | undefined; unplaced: [string, string][] } {
+  const fe = error instanceof ApiError ? error.fieldErrors() : {}
+  const placed = new Set(shown.map((k) => `config.${k}`))
+  return {
+    fe,
+    err: (path) => fe[`config.${path}`],
+    unplaced: Object.entries(fe).filter(([k]) => k.startsWith('config.') && !placed.has(k)),
+  }
+}
+
+/** The end of every connection form: errors without a field of their own, Enabled, Cancel / Save. */
+export function ConnectionFormFooter({
+  enabled,
+  onEnabled,
+  error,
+  fieldErrors,
+  unplaced = [],
+  isNew,
+  busy,
+  onCancel,
+}: {
+  enabled: boolean
+  onEnabled(v: boolean): void
+  error: ApiError | null
+  fieldErrors: Record<string, string>
+  unplaced?: [string, string][]
+  isNew: boolean
+  busy: boolean
+  onCancel(): void
+}) {
+  return (
+    <>
+      {unplaced.length ? (
+        <Text size="sm" c="red" data-testid="config-errors">
+          {unplaced.map(([k, m]) => `${k.slice('config.'.length)}: ${m}`).join('; ')}
+        </Text>
+      ) : null}
+      <Switch label="Enabled" checked={enabled} onChange={(e) => onEnabled(e.currentTarget.checked)} />
+      <ErrorAlert error={error && Object.keys(fieldErrors).length === 0 ? error : null} />
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="submit" loading={busy}>
+          {isNew ? 'Create connection' : 'Save'}
+        </Button>
+      </Group>
+    </>
+  )
+}
