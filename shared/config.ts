@@ -189,6 +189,36 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
 }
 
+function isIpv4(a: string): boolean {
+  const parts = a.split('.')
+  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)
+}
+
+function isIpv6(a: string): boolean {
+  if (!/^[0-9a-f:.]+$/i.test(a) || a.split('::').length > 2) return false
+  let groups = a.split(':')
+  const last = groups[groups.length - 1] ?? ''
+  let width = 0
+  if (last.includes('.')) {
+    if (!isIpv4(last)) return false
+    groups = groups.slice(0, -1)
+    width = 2
+  }
+  const filled = groups.filter((g) => g !== '')
+  if (!filled.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false
+  const total = filled.length + width
+  return a.includes('::') ? total <= 7 : total === 8
+}
+
+/** An IPv4 or IPv6 address, optionally with a CIDR prefix length (what `allowedPeers` takes). */
+export function isIpOrCidr(entry: string): boolean {
+  const [addr = '', bits, extra] = entry.trim().split('/')
+  if (extra !== undefined) return false
+  const v4 = isIpv4(addr)
+  if (!v4 && !isIpv6(addr)) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (v4 ? 32 : 128))
+}
+
 /** Why a listener's settings would put PHI on the network in the clear (empty: they do not). */
 export function plaintextListenerProblems(c: Pick<Hl7InboundConfig, 'host' | 'tls' | 'allowedPeers' | 'plaintextOnPrivateNetwork'>): { path: string; message: string }[] {
   if (c.tls.enabled || isLoopbackHost(c.host)) return []
@@ -237,8 +267,11 @@ export const connectionConfigSchema = z.discriminatedUnion('kind', [
     kind: z.literal('hl7-inbound'),
     name: slugSchema,
     enabled: z.boolean().default(true),
-    // Checked where settings come in (API, config files); a stored listener that breaks it refuses to start (listener-service.ts).
+    // Checked where settings come in (API, config files); a stored listener that breaks these refuses to start (listener-service.ts, mllp-listener.ts).
     config: hl7InboundConfigSchema.superRefine((c, ctx) => {
+      c.allowedPeers.forEach((e, i) => {
+        if (!isIpOrCidr(e)) ctx.addIssue({ code: 'custom', path: ['allowedPeers', i], message: `"${e.slice(0, 60)}" is not an IP address or CIDR range` })
+      })
       for (const p of plaintextListenerProblems(c)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message })
     }),
   }),

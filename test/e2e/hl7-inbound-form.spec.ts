@@ -87,6 +87,11 @@ test('HL7 inbound form: a filter rule tried on pasted messages, saved, and appli
     expect(await statusOf(serve, 'FORM-T1')).toMatchObject({ status: 'filtered', filteredBy: 'no-test-messages' })
     expect((await statusOf(serve, 'FORM-P1')).status).toBe('done')
 
+    // Each try is in the audit trail, with its verdict and never the message.
+    const tries = await serve.call<{ outcome: string; details: Record<string, unknown> }[]>('audit.list', { action: 'hl7.tryInterface' })
+    expect(tries.ok && tries.value.map((e) => [e.outcome, e.details.outcome ?? e.details.code]).reverse()).toEqual([['ok', 'filtered'], ['ok', 'accepted'], ['error', 'parse_error']])
+    expect(JSON.stringify(tries.ok && tries.value)).not.toContain('FORMTEST')
+
     // The saved rule comes back in the form.
     await page.getByRole('button', { name: 'Edit lab-in' }).click()
     await expect(dialog.getByLabel('Rule 1 name')).toHaveValue('no-test-messages')

@@ -1,5 +1,5 @@
 /** The `hl7.*` contract methods (shared/api/hl7.ts). */
-import { AppError } from '../../../../shared/errors'
+import { AppError, isAppError } from '../../../../shared/errors'
 import type { Handlers } from '../../api/dispatcher'
 import type { EngineContext } from '../../core/engine'
 import { sendTest } from './connectivity'
@@ -42,7 +42,17 @@ export function hl7Handlers(ctx: EngineContext): Pick<Handlers, Hl7Methods> {
       ctx.audit.append({ actor: c.actor, action: 'hl7.sendTest', practiceId: conn.practiceId, targetType: 'connection', targetId: conn.id, outcome: result.ok ? 'ok' : 'error', details: { messageType, controlId: result.controlId, ackCode: result.ack?.code ?? null } })
       return result
     },
-    'hl7.tryInterface': ({ messageTypes, filters, message }) => tryInterface({ messageTypes, filters }, message),
+    'hl7.tryInterface': ({ messageTypes, filters, message }, c) => {
+      // A pasted message is PHI even though nothing is stored: the trail says who looked at one and what came of it (never its content).
+      try {
+        const r = tryInterface({ messageTypes, filters }, message)
+        ctx.audit.append({ actor: c.actor, action: 'hl7.tryInterface', targetType: 'message', outcome: 'ok', details: { messageType: r.messageType, outcome: r.outcome, rule: r.rule, bytes: message.length } })
+        return r
+      } catch (e) {
+        ctx.audit.append({ actor: c.actor, action: 'hl7.tryInterface', targetType: 'message', outcome: 'error', details: { code: isAppError(e) ? e.code : 'internal', bytes: message.length } })
+        throw e
+      }
+    },
     'hl7.supportedTypes': () => SUPPORTED_TYPES.map((t) => ({ messageType: `${t.code}^${t.trigger}`, action: t.action, record: t.record, mappingSet: SET_OF[t.route] })),
   }
 }
