@@ -13,6 +13,7 @@ import { CONNECTOR_MODULES } from '../engine/connectors'
 import { defaultDataDir, ensureDataDir, resolveSecretStore } from '../engine/core/data-dir'
 import { openEngine } from '../engine/core/engine'
 import { createLogger, fileSink, stderrSink, type LogLevel } from '../engine/core/logger'
+import { engineLogFile } from '../engine/core/log-reader'
 import { importConfig } from '../engine/config/config-io'
 import { startHttpTransport } from './http-transport'
 
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
   const level = values['log-level'] as LogLevel
   ensureDataDir(dataDir)
-  const logger = createLogger({ level, sinks: [stderrSink, fileSink(join(dataDir, 'logs', 'engine.log'))], fields: { pid: process.pid } })
+  const logger = createLogger({ level, sinks: [stderrSink, fileSink(engineLogFile(dataDir))], fields: { pid: process.pid } })
 
   const { store } = await resolveSecretStore(dataDir, { mode, masterKeyFile: values['master-key-file'] ?? null })
   if (store.warning) process.stderr.write(`\nWARNING: ${store.warning}\n\n`)

@@ -11,6 +11,7 @@ import { CONNECTOR_MODULES } from '../engine/connectors'
 import { resolveSecretStore } from '../engine/core/data-dir'
 import { openEngine, type Engine } from '../engine/core/engine'
 import { createLogger, fileSink } from '../engine/core/logger'
+import { engineLogFile } from '../engine/core/log-reader'
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol'
 import { registerIpc } from './ipc-transport'
 import { hardenWebContents } from './harden'
@@ -33,7 +34,7 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   const dataDir = app.getPath('userData')
-  const logger = createLogger({ sinks: [fileSink(join(dataDir, 'logs', 'engine.log'))], fields: { pid: process.pid } })
+  const logger = createLogger({ sinks: [fileSink(engineLogFile(dataDir))], fields: { pid: process.pid } })
   // The desktop app always keeps secrets in the OS keychain; it never falls back to a file.
   const { store } = await resolveSecretStore(dataDir, { mode: 'keychain' })
   const operator = `${userInfo().username}@${hostname()}`

@@ -14,6 +14,7 @@ import { dashboardApi } from './dashboard'
 import { errorsQueueApi } from './errors-queue'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
+import { logsApi } from './logs'
 import { mappingsApi } from './mappings'
 import { practicesApi } from './practices'
 import { savedSearchesApi } from './saved-searches'
@@ -35,6 +36,7 @@ export const contract = {
   ...alertsApi,
   ...athenaApi,
   ...hl7Api,
+  ...logsApi,
 } as const
 
 export type Contract = typeof contract

@@ -62,6 +62,19 @@ test('HL7 interfaces: a listener counts what arrives, a destination answers a te
     await expect(row.getByTestId('listener-received')).toHaveText('3')
     await expect(row.getByTestId('listener-problems')).toContainText('1 refused (AE/AR)')
 
+    // The engine log tells the same story, as records without message content.
+    await go(page, 'Engine log')
+    await page.getByRole('combobox', { name: 'Component' }).click()
+    await page.getByRole('option', { name: 'hl7-listener', exact: true }).click()
+    const log = page.getByTestId('engine-log')
+    await expect(log.getByTestId('log-row').filter({ hasText: 'duplicate message; answering with the original acknowledgment' })).toHaveCount(1)
+    await expect(log.getByTestId('log-row').filter({ hasText: 'peer connected' }).first()).toContainText(`interface=${listener.name}`)
+    await expect(log).not.toContainText('MOUSE')
+    await keepScreenshot(page, 'engine-log')
+    await page.getByRole('textbox', { name: 'Search the log' }).fill('no such thing in the log')
+    await expect(page.getByTestId('log-empty')).toBeVisible()
+    await go(page, 'Connections')
+
     // An outbound destination, created in the console, pointing at python3-hl7's server.
     await expect(page.getByTestId('hl7-destinations')).toHaveCount(0)
     await page.getByRole('button', { name: 'New connection' }).click()

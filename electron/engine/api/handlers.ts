@@ -9,6 +9,7 @@ import { athenaHandlers } from '../connectors/athena/api-handlers'
 import { hl7Handlers } from '../connectors/hl7-engine/api-handlers'
 import { adminHandlers } from './admin-handlers'
 import { connectionsHandlers } from './connections-handlers'
+import { logsHandlers } from './logs-handlers'
 import { mappingsHandlers } from './mappings-handlers'
 import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
@@ -25,5 +26,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...consoleHandlers(ctx),
     ...athenaHandlers(ctx),
     ...hl7Handlers(ctx),
+    ...logsHandlers(ctx),
   }
 }

@@ -6,6 +6,7 @@ import { AuditPage } from '../pages/audit/AuditPage'
 import { ConnectionsPage } from '../pages/connections/ConnectionsPage'
 import { ConnectivityPage } from '../pages/connectivity/ConnectivityPage'
 import { DashboardPage } from '../pages/dashboard/DashboardPage'
+import { EngineLogPage } from '../pages/engine-log/EngineLogPage'
 import { ErrorsPage } from '../pages/errors/ErrorsPage'
 import { InspectorPage } from '../pages/inspector/InspectorPage'
 import { MappingsRoutes } from '../pages/mappings/MappingsRoutes'
@@ -25,6 +26,7 @@ export function Routes() {
         <Route path="/mappings" nest component={MappingsRoutes} />
         <Route path="/connections" component={ConnectionsPage} />
         <Route path="/api-logs" component={ApiLogsPage} />
+        <Route path="/engine-log" component={EngineLogPage} />
         <Route path="/connectivity" component={ConnectivityPage} />
         <Route path="/audit" component={AuditPage} />
         <Route path="/practices" component={PracticesPage} />

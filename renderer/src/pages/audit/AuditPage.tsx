@@ -29,6 +29,8 @@ const ACTIONS = [
   'alert_rule.update',
   'alert_rule.delete',
   'connection.test',
+  'hl7.sendTest',
+  'hl7.tryInterface',
   'practice.create',
   'practice.update',
   'practice.delete',
