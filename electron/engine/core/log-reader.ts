@@ -9,7 +9,10 @@ import type { LogEntry } from '../../../shared/api/logs'
 import type { LogLevel } from './logger'
 
 const CHUNK = 64 * 1024
-const MAX_SCAN_BYTES = 8 * 1024 * 1024
+// The read runs on the engine's thread (it answers ACKs too): a page stops after 2 MB and its
+// cursor goes on from there, so a rare filter over a big log never stalls the event loop long.
+const MAX_SCAN_BYTES = 2 * 1024 * 1024
+const COMPONENT = /"component":"([^"\\]{1,80})"/
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
 /** Where serve and the desktop app write the engine's log. */
@@ -89,10 +92,13 @@ export function tailLog(file: string, q: TailQuery): { entries: LogEntry[]; next
     try {
       for (const line of linesBackward(fd, lastStart, budget)) {
         lastStart = line.start
+        const c = COMPONENT.exec(line.text)
+        if (c) components.add(c[1] as string)
+        // Cheap checks on the raw line first: most lines of a filtered view never need parsing.
+        if (needle && !line.text.toLowerCase().includes(needle)) continue
+        if (q.component && !line.text.includes(`"component":${JSON.stringify(q.component)}`)) continue
         const e = toEntry(line.text)
-        if (!e) continue
-        if (e.component) components.add(e.component)
-        if (!matches(e, q, needle)) continue
+        if (!e || !matches(e, q, needle)) continue
         entries.push(e)
         if (entries.length === q.limit) return done(from(fileIndex, line.start))
       }

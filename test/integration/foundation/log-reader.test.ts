@@ -53,6 +53,8 @@ describe('logs.tail', () => {
     const byPeer = tailLog(file, q({ q: '10.0.0.6:5000', limit: 2 }))
     expect(ns(byPeer)).toEqual([293, 286])
     expect(tailLog(file, q({ limit: 5 })).components).toEqual(expect.arrayContaining(['hl7-listener', 'hl7-outbound', 'pipeline']))
+    // Filtered to one component, the others are still offered.
+    expect(tailLog(file, q({ component: 'pipeline', limit: 5 })).components).toEqual(expect.arrayContaining(['hl7-listener', 'hl7-outbound', 'pipeline']))
     // The process id is not a field worth showing; the level, message and component have their own places.
     expect(tailLog(file, q({ limit: 1 })).entries[0]).toMatchObject({ level: 'info', msg: 'frame accepted', component: 'pipeline', fields: { n: 299, peer: '10.0.0.5:5000', practiceId: 'p1' } })
     expect(Object.keys(tailLog(file, q({ limit: 1 })).entries[0]!.fields).sort()).toEqual(['n', 'peer', 'practiceId'])
@@ -63,5 +65,26 @@ describe('logs.tail', () => {
     appendFileSync(file, '{"ts":"2026-11-26T10:00:00.000Z","level":"info","msg":"half a li')
     expect(ns(tailLog(file, q({ limit: 2 })))).toEqual([299, 298])
     expect(tailLog(join(tmpdir(), 'no-such-dir', 'engine.log'), q())).toEqual({ entries: [], next: null, components: [] })
+  })
+})
+
+describe('logs.tail over a big log', () => {
+  it('stops a page after its read budget with a cursor, and paging on finds what is further back', () => {
+    const file = engineLogFile(mkdtempSync(join(tmpdir(), 'ps-logs-big-')))
+    const log = createLogger({ level: 'info', sinks: [fileSink(file)] })
+    log.error('the one error', { code: 'storage_full' })
+    const filler = 'x'.repeat(200)
+    for (let n = 0; n < 14_000; n++) log.info('busy', { n, filler })
+    let r = tailLog(file, q({ level: 'error' }))
+    // More than 2 MB of info lines stand in front of it: the first page is empty but says where to go on.
+    expect(r.entries).toEqual([])
+    expect(r.next).toMatch(/^0:\d+$/)
+    let pages = 1
+    while (r.entries.length === 0 && r.next && pages < 10) {
+      r = tailLog(file, q({ level: 'error', before: r.next }))
+      pages++
+    }
+    expect(r.entries.map((e) => [e.msg, e.fields.code])).toEqual([['the one error', 'storage_full']])
+    expect(pages).toBeGreaterThan(1)
   })
 })

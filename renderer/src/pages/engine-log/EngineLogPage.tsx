@@ -78,7 +78,7 @@ export function EngineLogPage() {
       <ErrorAlert error={first.error ?? olderError} />
       {first.data && rows.length === 0 ? (
         <Text c="dimmed" size="sm" data-testid="log-empty">
-          Nothing in the log matches.
+          {next ? 'Nothing matches in the newest part of the log; older entries may.' : 'Nothing in the log matches.'}
         </Text>
       ) : null}
       {rows.length ? (
