@@ -33,6 +33,11 @@ export const practiceSettingsSchema = z.object({
   unknownPatientRule: z.enum(UNKNOWN_PATIENT_RULES).default('create'),
   /** Default country for phone numbers without a country code. */
   phoneCountry: z.string().length(2).default('US'),
+  /**
+   * Inbound HL7 messages are received, acknowledged (commit mode) and stored, but not processed:
+   * they wait in order until this is off again (e.g. while a mapping is being fixed). Absent = off.
+   */
+  hl7ProcessingPaused: z.boolean().optional(),
 })
 export type PracticeSettings = z.infer<typeof practiceSettingsSchema>
 

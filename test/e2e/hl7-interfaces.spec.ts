@@ -7,8 +7,10 @@
  */
 import { expect, test } from '@playwright/test'
 import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
-import { resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { startPyServer } from '../support/py-mllp-server'
 import { startServe } from '../support/serve-process'
 import { CORPUS_ROOT } from '../support/corpus-dir'
@@ -61,6 +63,25 @@ test('HL7 interfaces: a listener counts what arrives, a destination answers a te
     expect(await sendRawFrame(listener.port, 'THIS IS NOT HL7\r')).toMatch(/MSA\|A[RE]\|/)
     await expect(row.getByTestId('listener-received')).toHaveText('3')
     await expect(row.getByTestId('listener-problems')).toContainText('1 refused (AE/AR)')
+
+    // Processing paused: the message is still received, acknowledged and stored, and waits.
+    await page.getByTestId('hl7-processing-switch').click()
+    await expect(page.getByTestId('hl7-processing-paused')).toBeVisible()
+    const held = join(mkdtempSync(join(tmpdir(), 'ps-e2e-held-')), 'held.hl7')
+    writeFileSync(held, readFileSync(SAMPLE, 'latin1').replace(/^(MSH(?:\|[^|\r\n]*){8})\|[^|\r\n]*/m, '$1|HELD-1'), 'latin1')
+    expect(execFileSync('/usr/bin/mllp_send', ['--loose', '-p', String(listener.port), '-f', held, '127.0.0.1'], { encoding: 'utf8', timeout: 30_000 })).toMatch(/MSA\|AA\|HELD-1/)
+    await expect(row.getByTestId('listener-accepted')).toHaveText('2')
+    const statusOf = async () => {
+      const r = await serve.call<{ items: { controlId: string | null; status: string }[] }>('transactions.list', { practiceId: 'sandbox', q: 'HELD-1' })
+      return r.ok ? (r.value.items.find((i) => i.controlId === 'HELD-1')?.status ?? '') : ''
+    }
+    await expect.poll(statusOf, { timeout: 15_000 }).toBe('received')
+    // Still waiting a moment later (unpaused, processing takes milliseconds).
+    await page.waitForTimeout(1500)
+    expect(await statusOf()).toBe('received')
+    await page.getByTestId('hl7-processing-switch').click()
+    await expect(page.getByTestId('hl7-processing-paused')).toHaveCount(0)
+    await expect.poll(statusOf, { timeout: 30_000 }).toBe('done')
 
     // The engine log tells the same story, as records without message content.
     await go(page, 'Engine log')

@@ -15,6 +15,8 @@ export function practicesHandlers(ctx: EngineContext): Pick<Handlers, PracticeMe
     'practices.update': (input, c) => {
       const p = ctx.practices.update(input, c.actor)
       ctx.events.emit('practices.changed', { id: p.id })
+      // Settings decide whether lanes are held (hl7ProcessingPaused): a lane that waited goes on.
+      ctx.pipeline.kickPending()
       return p
     },
     'practices.usage': ({ id }) => ctx.practices.usage(id),

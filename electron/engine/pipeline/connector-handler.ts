@@ -62,9 +62,10 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
    */
   lanes?: 'connector' | 'channel'
   /**
-   * For 'channel' lanes: a reason while the channel is paused (e.g. its destination is disabled).
-   * The lane then leaves its rows as they are (not attempted, no attempt counted, in order) until
-   * it is kicked again (`Pipeline.kickPending()`, e.g. when the destination is enabled).
+   * A reason while this handler's lane is paused: a 'channel' lane (channel set: e.g. its
+   * destination is disabled) or the practice's 'connector' lane (channel null: e.g. the practice
+   * paused inbound processing). The lane then leaves its rows as they are (not attempted, no
+   * attempt counted, in order) until it is kicked again (`Pipeline.kickPending()`).
    */
-  held?(practiceId: string, channel: string): string | null
+  held?(practiceId: string, channel: string | null): string | null
 }

@@ -392,6 +392,15 @@ export class Pipeline {
     return lane
   }
 
+  /** Whether the handler(s) behind a lane say it is paused: the channel's, or the connector lane's. */
+  private isHeld(lane: Lane): boolean {
+    if (lane.direction !== null) return Boolean(this.handlers.get(`${lane.connector}:${lane.direction}`)?.held?.(lane.practiceId, lane.channel))
+    return (['in', 'out'] as const).some((d) => {
+      const h = this.handlers.get(`${lane.connector}:${d}`)
+      return h !== undefined && h.lanes !== 'channel' && Boolean(h.held?.(lane.practiceId, null))
+    })
+  }
+
   /** The rows a lane takes: its channel, or its connector minus the directions that run per channel. */
   private laneScope(lane: Lane): { exceptDirection: Direction } | { direction: Direction; channel: string } | undefined | null {
     if (lane.direction !== null && lane.channel !== null) return { direction: lane.direction, channel: lane.channel }
@@ -437,7 +446,7 @@ export class Pipeline {
           lane.cursor = Math.min(lane.cursor, lane.rewindTo)
           lane.rewindTo = null
         }
-        if (lane.direction !== null && lane.channel !== null && this.handlers.get(`${lane.connector}:${lane.direction}`)?.held?.(lane.practiceId, lane.channel)) {
+        if (this.isHeld(lane)) {
           // Paused: the rows wait untouched, in order; kickPending() starts the lane again.
           return
         }

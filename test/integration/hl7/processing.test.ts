@@ -271,3 +271,24 @@ describe('mapping failures and the code-map worklist', () => {
     expect(row.error_message).not.toContain('19871340')
   })
 })
+
+describe('pausing a practice\'s HL7 processing', () => {
+  it('keeps receiving, acknowledging and storing while paused; the messages wait in order and are processed once resumed', async () => {
+    await t.call('practices.update', { id: 'sandbox', settings: { hl7ProcessingPaused: true } })
+    try {
+      for (const [control, last] of [['PAUSE-A', 'FIRSTNAME'], ['PAUSE-B', 'SECONDNAME']] as const) {
+        expect((await c.sendAck(adtMsg({ control, mrn: 'M-PAUSE', last, trigger: control === 'PAUSE-A' ? 'A04' : 'A08' }))).code).toBe('AA')
+      }
+      await t.idle()
+      expect(['PAUSE-A', 'PAUSE-B'].map((k) => t.rows('control_id = ?', k).map((r) => [r.status, r.attempts]))).toEqual([[['received', 0]], [['received', 0]]])
+      expect(patientByMrn('M-PAUSE')).toBeNull()
+    } finally {
+      await t.call('practices.update', { id: 'sandbox', settings: { hl7ProcessingPaused: false } })
+    }
+    await until(() => ['PAUSE-A', 'PAUSE-B'].every((k) => t.rows('control_id = ?', k)[0]?.status === 'done'), 'both processed after resuming')
+    // In arrival order: the A08's name is the one that stands.
+    expect(patientByMrn('M-PAUSE')!.data.last_name).toBe('SECONDNAME')
+    const audit = await t.call<{ action: string; details: { changed?: { settings?: { to?: { hl7ProcessingPaused?: boolean } } } } }[]>('audit.list', { action: 'practice.update' })
+    expect(audit.slice(0, 2).map((e) => e.details.changed?.settings?.to?.hl7ProcessingPaused)).toEqual([false, true])
+  })
+})

@@ -239,6 +239,8 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     connector: 'hl7',
     direction: 'in',
     maxAttempts: 5,
+    // The practice paused processing: messages keep arriving and being stored; they wait, in order.
+    held: (practiceId) => (ctx.practices.find(practiceId)?.settings.hl7ProcessingPaused ? 'HL7 processing paused' : null),
 
     parse(pctx) {
       const iface = interfaces.inbound(pctx.tx.practice_id, pctx.tx.channel)

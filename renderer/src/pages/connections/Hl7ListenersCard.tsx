@@ -1,6 +1,7 @@
-import { Alert, Badge, Card, Code, Group, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
+import { Alert, Badge, Card, Code, Group, Stack, Switch, Table, Text, Title, Tooltip } from '@mantine/core'
 import type { Hl7ListenerDetails } from '../../../../shared/api/hl7'
-import { useApi } from '../../api/client'
+import { useApi, useApiMutation } from '../../api/client'
+import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { formatTime } from '../../components/time'
 
@@ -29,13 +30,28 @@ function count(l: Hl7ListenerDetails, key: string): number {
  */
 export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
   const q = useApi('hl7.listeners', { practiceId }, { refetchInterval: 2000 })
+  const { practice } = usePractice()
+  const update = useApiMutation('practices.update', ['practices.list', 'audit.list'])
+  const paused = practice?.settings.hl7ProcessingPaused === true
   const rows = q.data ?? []
   return (
     <Card withBorder mt="md" data-testid="hl7-listeners">
-      <Title order={5} mb="xs">
-        HL7 listeners
-      </Title>
-      <ErrorAlert error={q.error} />
+      <Group justify="space-between" mb="xs">
+        <Title order={5}>HL7 listeners</Title>
+        <Switch
+          label="Process received messages"
+          checked={!paused}
+          disabled={!practice || update.isPending}
+          onChange={(e) => update.mutate({ id: practiceId, settings: { hl7ProcessingPaused: !e.currentTarget.checked } })}
+          data-testid="hl7-processing-switch"
+        />
+      </Group>
+      {paused ? (
+        <Alert color="orange" mb="xs" data-testid="hl7-processing-paused" title="Processing paused">
+          Messages are still received, stored and acknowledged on commit; they wait here, in order, and are processed when this is switched back on. Interfaces that acknowledge after processing do not answer meanwhile.
+        </Alert>
+      ) : null}
+      <ErrorAlert error={q.error ?? update.error} />
       {q.data && rows.length === 0 ? (
         <Alert color="gray" data-testid="no-listeners">
           No inbound HL7 interface is running for this practice. Enabled HL7 inbound connections start listening when saved.
