@@ -1,6 +1,6 @@
 /** What the connection forms share: their props, their state, their field errors and their footer. */
 import { Button, Group, Switch, Text } from '@mantine/core'
-import { useState } from 'react'
+import { useState, type FormEvent } from 'react'
 import type { Connection } from '../../../../shared/api/connections'
 import { ApiError } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
@@ -27,14 +27,20 @@ export const NO_TLS: TlsValues = { enabled: false, certFile: null, keyFile: null
 export const orNull = (s: string): string | null => (s.trim() === '' ? null : s.trim())
 
 /** Name, Enabled and the settings of an HL7 connection form, started from what is stored over the defaults. */
-export function useHl7ConnectionForm<V extends { tls: TlsValues }>(initial: Connection | undefined, defaults: V, defaultName: string) {
+export function useHl7ConnectionForm<V extends { tls: TlsValues }>(initial: Connection | undefined, defaults: V, defaultName: string, onSubmit: ConnectionFormProps['onSubmit']) {
   const start = { ...defaults, ...(initial?.config as Partial<V> | undefined) }
   const [name, setName] = useState(initial?.name ?? defaultName)
   const [enabled, setEnabled] = useState(initial?.enabled ?? true)
   const [v, setV] = useState<V>({ ...start, tls: { ...defaults.tls, ...start.tls } })
   const set = <K extends keyof V>(k: K, value: V[K]) => setV((o) => ({ ...o, [k]: value }))
   const setTls = <K extends keyof TlsValues>(k: K, value: TlsValues[K]) => setV((o) => ({ ...o, tls: { ...o.tls, [k]: value } }))
-  return { name, setName, enabled, setEnabled, v, set, setTls }
+  const formProps = {
+    onSubmit: (e: FormEvent) => {
+      e.preventDefault()
+      onSubmit({ name, enabled, config: { ...v } })
+    },
+  }
+  return { name, setName, enabled, setEnabled, v, set, setTls, formProps }
 }
 
 /**

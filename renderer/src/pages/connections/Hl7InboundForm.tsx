@@ -51,18 +51,13 @@ export function Hl7InboundForm({
   error,
   busy,
 }: ConnectionFormProps) {
-  const { name, setName, enabled, setEnabled, v, set, setTls } = useHl7ConnectionForm<InboundValues>(initial, DEFAULTS, 'adt-in')
+  const { name, setName, enabled, setEnabled, v, set, setTls, formProps } = useHl7ConnectionForm<InboundValues>(initial, DEFAULTS, 'adt-in', onSubmit)
   const types = useApi('hl7.supportedTypes', {})
   const typeOptions = [...new Set((types.data ?? []).flatMap((t) => [t.messageType.split('^')[0]!, t.messageType]))]
   const { fe, err, unplaced } = configErrors(error, ['host', 'port', 'maxFrameBytes', 'idleTimeoutSeconds', 'maxConnections', 'allowedPeers', 'plaintextOnPrivateNetwork'])
   const inTheClear = !v.tls.enabled && !isLoopbackHost(v.host)
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault()
-        onSubmit({ name, enabled, config: { ...v } })
-      }}
-    >
+    <form {...formProps}>
       <Stack>
         <Group grow align="flex-start">
           <TextInput label="Name" required value={name} error={fe.name} onChange={(e) => setName(e.currentTarget.value)} />

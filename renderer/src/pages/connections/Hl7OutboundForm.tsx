@@ -63,15 +63,10 @@ export function Hl7OutboundForm({
   error,
   busy,
 }: ConnectionFormProps) {
-  const { name, setName, enabled, setEnabled, v, set, setTls } = useHl7ConnectionForm<OutboundValues>(initial, DEFAULTS, 'siu-out')
+  const { name, setName, enabled, setEnabled, v, set, setTls, formProps } = useHl7ConnectionForm<OutboundValues>(initial, DEFAULTS, 'siu-out', onSubmit)
   const { fe, err, unplaced } = configErrors(error, ['host', 'port', 'messageTypes', 'version', ...NUMBERS.map((n) => n.key)])
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault()
-        onSubmit({ name, enabled, config: { ...v } })
-      }}
-    >
+    <form {...formProps}>
       <Stack>
         <Group grow align="flex-start">
           <TextInput label="Name" required value={name} error={fe.name} onChange={(e) => setName(e.currentTarget.value)} />
