@@ -8,55 +8,22 @@
  * Finally every stored message is processed. HL7_KILL_SEED / HL7_KILL_ROUNDS override the seed
  * and the number of kills (default 4).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseAck } from '../../../electron/engine/connectors/hl7'
-import { DB_FILE, loadDatabaseKey } from '../../../electron/engine/core/data-dir'
-import { createFileStore } from '../../../electron/engine/secrets/file-store'
-import { openDatabase, type Db } from '../../../electron/engine/store/database'
 import { adtMsg, MllpTestClient, until } from './support'
+import { openChildDb as dbOf, startEngineChild as startChild } from '../../support/engine-child'
 import { mulberry32 } from '../../support/prng'
 
-const CHILD = resolve('test/fixtures/hl7/engine-child.ts')
 const SEED = Number(process.env.HL7_KILL_SEED ?? 20261126)
 const ROUNDS = Number(process.env.HL7_KILL_ROUNDS ?? 4)
 const STREAMS = 4
 const PER_STREAM = 150
 
 const prng = mulberry32
-
-interface Child {
-  proc: ChildProcess
-  port: number
-  stderr: string[]
-  exited: Promise<void>
-}
-
-function startChild(dataDir: string, keyHex: string): Promise<Child> {
-  return new Promise((res, rej) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, keyHex], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const stderr: string[] = []
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()))
-    let buf = ''
-    proc.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buf += d
-      const m = /LISTENING (\d+)\n/.exec(buf)
-      if (m) res({ proc, port: Number(m[1]), stderr, exited })
-    })
-    void exited.then(() => rej(new Error(`engine child exited before listening:\n${stderr.join('')}`)))
-  })
-}
-
-async function dbOf(dataDir: string, keyHex: string): Promise<Db> {
-  const store = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: Buffer.from(keyHex, 'hex'), location: 'kill -9 test' })
-  const dbFile = join(dataDir, DB_FILE)
-  return openDatabase({ file: dbFile, keyHex: await loadDatabaseKey(store, dbFile), readonly: true })
-}
 
 const control = (s: number, n: number): string => `K${s}-${n}`
 

@@ -1,0 +1,42 @@
+/**
+ * The engine in a child process of its own (test/fixtures/hl7/engine-child.ts), so SIGKILL really
+ * kills it: used by the kill -9 test and the kill -9 soak. `openChildDb` opens its database
+ * read-only with the key from its secret store, as a restarted engine would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join, resolve } from 'node:path'
+import { DB_FILE, loadDatabaseKey } from '../../electron/engine/core/data-dir'
+import { createFileStore } from '../../electron/engine/secrets/file-store'
+import { openDatabase, type Db } from '../../electron/engine/store/database'
+
+const CHILD = resolve('test/fixtures/hl7/engine-child.ts')
+
+export interface EngineChild {
+  proc: ChildProcess
+  /** The MLLP listener's port (a new one after every restart). */
+  port: number
+  stderr: string[]
+  exited: Promise<void>
+}
+
+export function startEngineChild(dataDir: string, keyHex: string): Promise<EngineChild> {
+  return new Promise((res, rej) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, keyHex], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const stderr: string[] = []
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()))
+    let buf = ''
+    proc.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
+    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d
+      const m = /LISTENING (\d+)\n/.exec(buf)
+      if (m) res({ proc, port: Number(m[1]), stderr, exited })
+    })
+    void exited.then(() => rej(new Error(`engine child exited before listening:\n${stderr.join('')}`)))
+  })
+}
+
+export async function openChildDb(dataDir: string, keyHex: string): Promise<Db> {
+  const store = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: Buffer.from(keyHex, 'hex'), location: 'engine child' })
+  const dbFile = join(dataDir, DB_FILE)
+  return openDatabase({ file: dbFile, keyHex: await loadDatabaseKey(store, dbFile), readonly: true })
+}
