@@ -11,6 +11,8 @@ export const eventsContract = {
   'practices.changed': z.object({ id: z.string() }),
   'connections.changed': z.object({ practiceId: z.string(), id: z.string() }),
   'listeners.changed': z.object({}),
+  /** The data folder's disk became full, or could be written again (system.status has the details). */
+  'storage.changed': z.object({ state: z.enum(['full', 'recovered']) }),
   'audit.appended': z.object({ seq: z.number().int(), action: z.string(), practiceId: z.string().nullable() }),
   'notifications.raised': z.object({
     id: z.string(),

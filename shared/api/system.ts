@@ -19,12 +19,26 @@ export const engineStatusSchema = z.object({
   detail: z.string().optional(),
 })
 
+/** The disk under the data folder (electron/engine/core/storage-health.ts). */
+export const storageStatusSchema = z.object({
+  state: z.enum(['ok', 'low', 'full']),
+  detail: z.string(),
+  freeBytes: z.number().nullable(),
+  totalBytes: z.number().nullable(),
+  /** While full: since when, and how many stores were refused. */
+  since: z.number().optional(),
+  refused: z.number().int(),
+  lastFailure: z.object({ at: z.number(), where: z.string(), message: z.string() }).optional(),
+})
+export type StorageStatus = z.infer<typeof storageStatusSchema>
+
 export const systemStatusSchema = z.object({
   version: z.string(),
   mode: z.enum(['desktop', 'headless']),
   startedAt: z.number(),
   dataDir: z.string(),
   database: z.object({ file: z.string(), encrypted: z.boolean(), schemaVersion: z.number().int(), sizeBytes: z.number() }),
+  storage: storageStatusSchema,
   secretStore: z.object({ kind: z.enum(['keychain', 'file']), location: z.string(), warning: z.string().optional() }),
   engines: z.array(engineStatusSchema),
   listeners: z.array(listenerStatusSchema),

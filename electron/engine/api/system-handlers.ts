@@ -21,6 +21,7 @@ export function systemHandlers(ctx: EngineContext): Pick<Handlers, 'system.statu
       startedAt: ctx.startedAt,
       dataDir: ctx.dataDir,
       database: { file: ctx.dbFile, encrypted: true, schemaVersion: Math.max(...MIGRATIONS.map((m) => m.version)), sizeBytes: databaseSize(ctx) },
+      storage: ctx.storage.status(),
       secretStore: { kind: ctx.secrets.kind, location: ctx.secrets.location, ...(ctx.secrets.warning ? { warning: ctx.secrets.warning } : {}) },
       engines: [{ name: 'pipeline', state: 'running' as const }, ingestStatus(ctx), ...[...ctx.services.values()].map((s) => s.status())],
       listeners: ctx.listeners(),

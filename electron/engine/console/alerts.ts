@@ -221,7 +221,7 @@ export class Alerts {
   raise(practiceId: string | null, ruleId: string | null, level: AppNotification['level'], title: string, message: string): AppNotification {
     const n: AppNotification = { id: randomUUID(), practiceId, ruleId, level, title, message, at: this.d.clock.now(), readAt: null }
     this.s.notify.run(n.id, n.practiceId, n.ruleId, n.level, n.title, n.message, n.at)
-    this.d.logger.info('notification raised', { rule: ruleId, level, practiceId })
+    this.d.logger.info('notification raised', { rule: ruleId, notificationLevel: level, practiceId })
     this.d.events.emit('notifications.raised', { id: n.id, level: n.level, title: n.title, message: n.message, practiceId: n.practiceId, at: n.at })
     return n
   }

@@ -16,6 +16,7 @@ import { BulkActions } from './bulk-actions'
 import { ConsoleQueries } from './console-queries'
 import { Inspector } from './inspector'
 import { SavedSearches } from './saved-searches'
+import { raiseStorageNotifications } from './storage-alerts'
 import { errorPattern } from '../pipeline/error-group'
 
 type ConsoleMethods =
@@ -67,6 +68,7 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
     alertService,
   }
   slot.set(ctx, m)
+  raiseStorageNotifications({ storage: ctx.storage, alerts, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }) })
   if (!ctx.services.has(alertService.name)) ctx.services.set(alertService.name, alertService)
   return m
 }

@@ -20,6 +20,7 @@ import { openDatabase, type Db } from '../store/database'
 import { migrate } from '../store/migrations'
 import { newDurability, WriteBatcher } from '../store/write-batcher'
 import { Checkpointer } from '../store/checkpointer'
+import { StorageHealth } from './storage-health'
 import { InboxRepo } from '../pipeline/inbox-repo'
 import { InboxWriter } from '../pipeline/inbox-writer'
 import { InboxMoveWorker } from '../pipeline/inbox-move-worker'
@@ -65,6 +66,8 @@ export interface EngineContext {
   readonly startedAt: number
   readonly db: Db
   readonly batcher: WriteBatcher
+  /** Whether the data folder's disk can take what must be stored (full, low, ok). */
+  readonly storage: StorageHealth
   /** The acknowledgment path's store on its own thread; null when it could not start (or storeThreads is false). */
   readonly inboxWriter: InboxWriter | null
   /** The move from the inbox into transactions on its own thread; null as above (the main thread moves then). */
@@ -137,7 +140,9 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const records = new RecordStore(db, now)
   const txRepo = new TransactionsRepo(db)
   const inbox = { repo: new InboxRepo(db, inboxDb), writer: inboxWriter, mover: inboxMover, transact: <T>(fn: () => T): T => db.transaction(fn).immediate() }
-  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }) })
+  const storage = new StorageHealth({ dataDir: opts.dataDir, clock, logger: storeLog })
+  storage.listen((state) => events.emit('storage.changed', { state }))
+  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage })
   const services = new Map<string, Service>()
   const mappings = new MappingStore(db, audit, clock)
   mappings.registerDefaults(loadDefaultMappingSets())
@@ -152,6 +157,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     startedAt: clock.now(),
     db,
     batcher,
+    storage,
     inboxWriter,
     inboxMover,
     clock,
@@ -227,6 +233,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       if (checkpointTimer) clearInterval(checkpointTimer)
       audit.checkpoint()
       batcher.close()
+      storage.stop()
       await checkpointer?.close()
       inboxDb.close()
       db.close()

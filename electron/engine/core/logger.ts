@@ -43,12 +43,22 @@ function redact(value: unknown, depth = 0): unknown {
   return out
 }
 
+const RESERVED = ['ts', 'level', 'msg'] as const
+
 export function createLogger(opts: { level?: LogLevel; sinks: LogSink[]; fields?: LogFields }): Logger {
   const min = LEVELS[opts.level ?? 'info']
   const make = (base: LogFields): Logger => {
     const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
       if (LEVELS[level] < min) return
-      const record = { ts: new Date().toISOString(), level, msg, ...(redact({ ...base, ...fields }) as LogFields) }
+      const extra = redact({ ...base, ...fields }) as LogFields
+      // A field named like the record's own keys is kept under `_<key>`, never overriding them.
+      for (const k of RESERVED) {
+        if (k in extra) {
+          extra[`_${k}`] = extra[k]
+          delete extra[k]
+        }
+      }
+      const record = { ts: new Date().toISOString(), level, msg, ...extra }
       // JSON.stringify escapes CR/LF and control characters, so a field cannot forge a log line.
       const line = JSON.stringify(record)
       for (const sink of opts.sinks) {

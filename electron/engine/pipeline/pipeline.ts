@@ -22,6 +22,7 @@ import { InboxMover, type MovedRow } from './inbox-mover'
 import type { InboxMoveWorker } from './inbox-move-worker'
 import { toInboxItem, type InboxRepo } from './inbox-repo'
 import type { InboxWriter } from './inbox-writer'
+import type { StorageHealth } from '../core/storage-health'
 
 export interface PreviewResult {
   steps: StepRecord[]
@@ -46,7 +47,13 @@ interface Lane {
   rewindTo: number | null
   timer: NodeJS.Timeout | null
   wake: boolean
+  /** Runs in a row that ended in an exception (a full disk, say), for the retry's backoff. */
+  crashes: number
 }
+
+/** A crashed lane is started again after this, doubling up to the cap, so nothing waits for the next message to arrive. */
+const LANE_RETRY_BASE_MS = 1000
+const LANE_RETRY_CAP_MS = 30_000
 
 /** How a transaction's processing attempt ended (see Pipeline.outcome). */
 export interface TxOutcome {
@@ -79,6 +86,8 @@ export interface PipelineDeps {
   events: EventBus
   clock: Clock
   logger: Logger
+  /** Told of every received message's store, refused or not (a full disk is shown in the console). */
+  storage?: StorageHealth
 }
 
 const PENDING: ReadonlySet<TxStatus> = new Set(['received', 'queued', 'processing'])
@@ -208,7 +217,11 @@ export class Pipeline {
    * Durably stores received messages. Resolves after COMMIT (synchronous=FULL) returned.
    * Duplicates (same dedup key in the same practice and channel) resolve to the original row.
    */
-  async receive(tx: IncomingTx): Promise<ReceiveResult> {
+  receive(tx: IncomingTx): Promise<ReceiveResult> {
+    return this.tracked('receive', this.store(tx))
+  }
+
+  private async store(tx: IncomingTx): Promise<ReceiveResult> {
     const now = this.d.clock.now()
     const inbox = this.d.inbox
     // The same message may be waiting in the inbox: move it first so dedup finds the transaction.
@@ -233,7 +246,22 @@ export class Pipeline {
       return { duplicate: r.duplicate, table: 'transactions', id: r.id, response: r.response }
     }
     this.lastAcceptAt = this.d.clock.monotonic()
-    return writer.write(toInboxItem(tx, this.d.clock.now()))
+    return this.tracked('ingest', writer.write(toInboxItem(tx, this.d.clock.now())))
+  }
+
+  private tracked<T>(where: string, p: Promise<T>): Promise<T> {
+    const storage = this.d.storage
+    if (!storage) return p
+    return p.then(
+      (r) => {
+        storage.succeeded()
+        return r
+      },
+      (e: unknown) => {
+        storage.failed(where, e)
+        throw e
+      },
+    )
   }
 
   /** Queues transactions for processing again (from error, filtered, done or discarded). */
@@ -386,7 +414,7 @@ export class Pipeline {
     const key = perChannel ? `${practiceId}\u0000${connector}\u0000${direction}\u0000${channel}` : `${practiceId}\u0000${connector}`
     let lane = this.lanes.get(key)
     if (!lane) {
-      lane = { key, practiceId, connector, direction: perChannel ? direction : null, channel: perChannel ? channel : null, running: false, cursor: 0, rewindTo: null, timer: null, wake: false }
+      lane = { key, practiceId, connector, direction: perChannel ? direction : null, channel: perChannel ? channel : null, running: false, cursor: 0, rewindTo: null, timer: null, wake: false, crashes: 0 }
       this.lanes.set(key, lane)
     }
     return lane
@@ -419,7 +447,22 @@ export class Pipeline {
       clearTimeout(lane.timer)
       lane.timer = null
     }
-    const p = this.runLane(lane).catch((e) => this.d.logger.error('lane crashed', { lane: lane.connector, channel: lane.channel, practiceId: lane.practiceId, error: (e as Error).message }))
+    const p = this.runLane(lane).then(
+      () => {
+        lane.crashes = 0
+      },
+      (e: unknown) => {
+        // Whatever threw (the outcome's commit on a full disk) left its row pending: try again later.
+        lane.crashes++
+        const inMs = Math.min(LANE_RETRY_CAP_MS, LANE_RETRY_BASE_MS * 2 ** (lane.crashes - 1))
+        this.d.logger.error('lane crashed; starting it again later', { lane: lane.connector, channel: lane.channel, practiceId: lane.practiceId, error: (e as Error).message, inMs })
+        if (this.stopping || lane.running || lane.timer) return
+        lane.timer = setTimeout(() => {
+          lane.timer = null
+          this.runIfIdle(lane)
+        }, inMs)
+      },
+    )
     this.inflight.add(p)
     void p.finally(() => this.inflight.delete(p))
   }

@@ -8,6 +8,7 @@ const INVALIDATES: Record<string, string[]> = {
   'practices.changed': ['practices.', 'connections.', 'system.status'],
   'connections.changed': ['connections.', 'system.status'],
   'listeners.changed': ['system.status', 'connections.', 'dashboard.'],
+  'storage.changed': ['system.status', 'alerts.'],
   'transactions.changed': ['transactions.', 'errors.', 'dashboard.', 'inspector.'],
   'audit.appended': ['audit.'],
   'notifications.raised': ['alerts.'],

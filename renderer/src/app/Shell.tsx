@@ -4,6 +4,7 @@ import { IconMoon, IconSun } from '@tabler/icons-react'
 import type { ReactNode } from 'react'
 import { Link, useLocation } from 'wouter'
 import { NotificationBell } from '../components/console/NotificationCenter'
+import { StorageBanner } from '../components/console/StorageBanner'
 import { NAV } from './nav'
 import { usePractice } from './practice-context'
 
@@ -64,7 +65,10 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
           )
         })}
       </AppShell.Navbar>
-      <AppShell.Main>{children}</AppShell.Main>
+      <AppShell.Main>
+        <StorageBanner />
+        {children}
+      </AppShell.Main>
     </AppShell>
   )
 }
