@@ -86,13 +86,13 @@ export async function openHl7Engine(opts: { clock?: Clock; modules?: ConnectorMo
   }
 }
 
-/** Polls until `fn` returns something truthy (generous guard, no timing assertions). */
-export async function until<T>(fn: () => T | Promise<T>, what = 'condition', timeoutMs = 90_000): Promise<NonNullable<T>> {
+/** Polls until `fn` returns something truthy (generous guard, no timing assertions). `what` may describe the state at the timeout. */
+export async function until<T>(fn: () => T | Promise<T>, what: string | (() => string) = 'condition', timeoutMs = 90_000): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
     if (v) return v as NonNullable<T>
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`)
     await new Promise((r) => setTimeout(r, 20))
   }
 }

@@ -101,6 +101,11 @@ export class MllpSender {
     return this.conn !== undefined && !this.conn.dead
   }
 
+  /** True while a message has been sent and its ACK (or failure) has not come back. */
+  get busy(): boolean {
+    return this.inFlight
+  }
+
   /** Opens the connection ahead of the first send (optional). */
   async connect(): Promise<void> {
     if (this.closed) throw new AppError('conflict', 'The MLLP sender is closed')

@@ -81,7 +81,22 @@ export class DestinationSenders {
     }
   }
 
-  async closeAll(): Promise<void> {
+  /** Set from closeAll() until reopen(): lanes hold their rows (outbound-handler.ts held()). */
+  closing = false
+
+  reopen(): void {
+    this.closing = false
+  }
+
+  /**
+   * Closes every sender. A message in flight is given up to `graceMs` to get its ACK first:
+   * closing under it would fail a message the peer may have taken, and send it again after the
+   * restart. Meanwhile `closing` holds the lanes, so no new message starts.
+   */
+  async closeAll(graceMs = 0): Promise<void> {
+    this.closing = true
+    const until = this.clock.monotonic() + graceMs
+    while ([...this.senders.values()].some((s) => s.sender.busy) && this.clock.monotonic() < until) await this.clock.sleep(10)
     const all = [...this.senders.values()]
     this.senders.clear()
     await Promise.all(all.map((s) => s.sender.close()))

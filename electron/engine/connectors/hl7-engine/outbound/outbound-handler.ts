@@ -52,7 +52,8 @@ export function createOutboundHandler(ctx: EngineContext, interfaces: Hl7Interfa
     direction: 'out',
     lanes: 'channel',
     // A disabled destination is paused: its queue waits, in order, and goes on when it is enabled.
-    held: (practiceId, name) => (name !== null && interfaces.outbound(practiceId, name)?.enabled === false ? 'destination disabled' : null),
+    // While the engine stops, no new message starts (the one in flight gets its ACK, see closeAll()).
+    held: (practiceId, name) => (senders.closing ? 'engine stopping' : name !== null && interfaces.outbound(practiceId, name)?.enabled === false ? 'destination disabled' : null),
     maxAttempts: 10,
     backoff: { baseMs: 1000, capMs: 5 * 60_000 },
 

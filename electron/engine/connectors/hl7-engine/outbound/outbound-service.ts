@@ -22,6 +22,9 @@ import type { SiuEvent } from './siu-builder'
 
 export const OUTBOUND_SERVICE = 'hl7-outbound'
 
+/** The longest a stop waits for an in-flight message's ACK. */
+const STOP_GRACE_MS = 10_000
+
 /** The payload of an outbound transaction (stored as JSON; the SIU is generated when it is sent). */
 export interface OutboundChange {
   changeId: number
@@ -78,12 +81,15 @@ export class Hl7OutboundService implements Service {
   }
 
   start(): Promise<void> {
+    this.senders.reopen()
     return this.follower.start()
   }
 
   async stop(): Promise<void> {
     await this.follower.stop()
-    await this.senders.closeAll()
+    // A message in flight may finish (up to its response timeout, at most STOP_GRACE_MS).
+    const grace = Math.min(STOP_GRACE_MS, Math.max(0, ...this.interfaces.allOutbound().map((d) => d.config.responseTimeoutMs)))
+    await this.senders.closeAll(grace)
   }
 
   async reload(): Promise<void> {
