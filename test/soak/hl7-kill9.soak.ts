@@ -169,8 +169,8 @@ async function main(): Promise<void> {
     if (timer) clearTimeout(timer)
     kill()
     if (byTime) figures.byTime++
-    if (byTime && afterMs < 20) figures.early++
     else figures.byAcks++
+    if (byTime && afterMs < 20) figures.early++
     await current.exited
     child = await start(f)
     await verify(f)
