@@ -513,8 +513,8 @@ export class Pipeline {
         const rest = laneRestMs(this.d.clock.monotonic() - t0, t0 - this.lastAcceptAt)
         if (rest > 0) await new Promise((r) => setTimeout(r, rest))
         // A retried row stays the head of the lane; anything else moves the cursor past it.
-        const after = this.d.repo.get(row.id)
-        if (!after || !PENDING.has(after.status)) lane.cursor = Math.max(lane.cursor, row.id)
+        const after = this.d.repo.statusOf(row.id)
+        if (!after || !PENDING.has(after)) lane.cursor = Math.max(lane.cursor, row.id)
       }
     } finally {
       lane.running = false

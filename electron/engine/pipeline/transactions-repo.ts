@@ -107,6 +107,7 @@ export class TransactionsRepo {
       byDedup: db.prepare('SELECT id, status, response FROM transactions WHERE practice_id = ? AND channel = ? AND dedup_key = ?'),
       fts: db.prepare(TX_FTS_SQL),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
+      statusOf: db.prepare('SELECT status FROM transactions WHERE id = ?').pluck(),
       nextInLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') ORDER BY id LIMIT 1`),
       nextInLaneExcept: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
@@ -180,6 +181,11 @@ export class TransactionsRepo {
 
   get(id: number): TxRow | undefined {
     return this.s.get.get(id) as TxRow | undefined
+  }
+
+  /** The status alone: reading the whole row would read its raw bytes too (megabytes for a big message). */
+  statusOf(id: number): TxStatus | undefined {
+    return this.s.statusOf.get(id) as TxStatus | undefined
   }
 
   /** The payload to process: the latest edit if there is one, else the original bytes. */
