@@ -6,27 +6,11 @@
  */
 import { expect, test } from '@playwright/test'
 import { mkdirSync, unlinkSync } from 'node:fs'
-import net from 'node:net'
 import { join } from 'node:path'
 import { mountSmallDisk } from '../support/full-disk'
 import { startServe } from '../support/serve-process'
 import { go, keepScreenshot, openConsole } from './support/console'
-
-function sendFrame(port: number, body: string): Promise<string> {
-  return new Promise((res, rej) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(body, 'latin1'), Buffer.from([0x1c, 0x0d])])))
-    let got = Buffer.alloc(0)
-    s.on('data', (d) => {
-      got = Buffer.concat([got, d])
-      if (got.includes(0x1c)) {
-        s.end()
-        res(got.subarray(1, got.indexOf(0x1c)).toString('latin1'))
-      }
-    })
-    s.on('error', rej)
-    s.setTimeout(20_000, () => s.destroy(new Error('no reply')))
-  })
-}
+import { sendRawFrame } from './support/mllp'
 
 const adt = (id: string): string =>
   [`MSH|^~\\&|REGADT|RIVERSIDE|PRACTICESTUDIO|CLINIC|20260601091500||ADT^A04^ADT_A01|${id}|P|2.5.1`, 'EVN|A04|20260601091500', `PID|1||MRN-${id}^^^RIVERSIDE^MR||QUINTERO^ELENA||19870618|F`, `ZNT|1|${'x'.repeat(20_000)}`].join('\r') + '\r'
@@ -40,13 +24,13 @@ test('a full disk: the banner on every page, AE to the sender, and recovery by i
     const port = serve.listeners.find((l) => l.kind === 'hl7-mllp')!.port
     await openConsole(page, serve.url)
     await expect(page.getByTestId('storage-banner')).toHaveCount(0)
-    expect(await sendFrame(port, adt('DISK1'))).toMatch(/\rMSA\|AA\|DISK1/)
+    expect(await sendRawFrame(port, adt('DISK1'))).toMatch(/\rMSA\|AA\|DISK1/)
 
     const filler = disk.fill()
     // SQLite may still have room in its own files for a message or two: send until one is refused.
     let refused = ''
     for (let i = 0; i < 200 && !refused; i++) {
-      const reply = await sendFrame(port, adt(`FULL${i}`))
+      const reply = await sendRawFrame(port, adt(`FULL${i}`))
       if (!new RegExp(`\\rMSA\\|AA\\|FULL${i}(\\||\\r|$)`).test(reply)) {
         expect(reply).toMatch(new RegExp(`\\rMSA\\|AE\\|FULL${i}(\\||\\r|$)`))
         refused = `FULL${i}`
@@ -65,7 +49,7 @@ test('a full disk: the banner on every page, AE to the sender, and recovery by i
     unlinkSync(filler)
     // Nothing is sent: the engine's own probe notices the space (every 5 s); 40-odd MB free of 48 is not low.
     await expect(page.getByTestId('storage-banner')).toHaveCount(0, { timeout: 30_000 })
-    expect(await sendFrame(port, adt(refused))).toMatch(new RegExp(`\\rMSA\\|AA\\|${refused}(\\||\\r|$)`))
+    expect(await sendRawFrame(port, adt(refused))).toMatch(new RegExp(`\\rMSA\\|AA\\|${refused}(\\||\\r|$)`))
     await page.getByTestId('notification-bell').click()
     const bell = page.getByRole('dialog')
     await expect(bell.getByText('Disk space: storing again')).toBeVisible()

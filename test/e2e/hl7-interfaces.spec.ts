@@ -8,32 +8,15 @@
 import { expect, test } from '@playwright/test'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startPyServer } from '../support/py-mllp-server'
 import { startServe } from '../support/serve-process'
 import { CORPUS_ROOT } from '../support/corpus-dir'
 import { go, keepScreenshot, openConsole } from './support/console'
+import { sendRawFrame } from './support/mllp'
 
 const SAMPLE = resolve(CORPUS_ROOT, 'hl7/ADT_A04/oie-engine__05.hl7')
-
-/** Writes one MLLP frame on a raw socket and resolves with the reply's text (framing stripped). */
-function sendRawFrame(port: number, body: string): Promise<string> {
-  return new Promise((res, rej) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(body, 'latin1'), Buffer.from([0x1c, 0x0d])])))
-    let got = Buffer.alloc(0)
-    s.on('data', (d) => {
-      got = Buffer.concat([got, d])
-      if (got.includes(0x1c)) {
-        s.end()
-        res(got.subarray(1, got.indexOf(0x1c)).toString('latin1'))
-      }
-    })
-    s.on('error', rej)
-    s.setTimeout(20_000, () => s.destroy(new Error('no reply')))
-  })
-}
 
 test('HL7 interfaces: a listener counts what arrives, a destination answers a test message and then fails it', async ({ page }) => {
   const serve = await startServe({ args: ['--config', 'docs/examples/sandbox-hl7.json'] })
