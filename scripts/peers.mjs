@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs'
 export const PEERS = [
   { pkg: 'chromium', why: 'end-to-end tests drive the real console', ok: () => existsSync('/usr/bin/chromium') },
   { pkg: 'gnome-keyring', why: 'keychain tests use a real Secret Service', ok: () => has('gnome-keyring-daemon') && has('dbus-run-session') },
+  { pkg: 'openssh-server', why: 'SFTP file-job tests run a private sshd on a loopback port', ok: () => existsSync('/usr/sbin/sshd') },
+  { pkg: 'vsftpd', why: 'FTPS file-job tests run a private vsftpd on a loopback port', ok: () => existsSync('/usr/sbin/vsftpd') },
   { pkg: 'python3-hl7', why: 'HL7 interop tests use its mllp_send and asyncio MLLP server', ok: () => existsSync('/usr/bin/mllp_send') && spawnSync('/usr/bin/python3', ['-c', 'import hl7.mllp'], { stdio: 'ignore' }).status === 0 },
 ]
 

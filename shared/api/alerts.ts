@@ -46,15 +46,15 @@ export const notificationSchema = z.object({
 export type AppNotification = z.infer<typeof notificationSchema>
 
 export const alertsApi = {
-  'alerts.rules': method(z.object({ practiceId: z.string() }), z.array(alertRuleSchema)),
+  'alerts.rules': method('msg.view_meta', z.object({ practiceId: z.string() }), z.array(alertRuleSchema)),
   /** Creates or updates a rule. Audited. */
-  'alerts.saveRule': method(alertRuleInputSchema, alertRuleSchema),
-  'alerts.deleteRule': method(z.object({ id: z.string() }), z.object({ deleted: z.literal(true) })),
+  'alerts.saveRule': method('conn.manage', alertRuleInputSchema, alertRuleSchema),
+  'alerts.deleteRule': method('conn.manage', z.object({ id: z.string() }), z.object({ deleted: z.literal(true) })),
   /** Evaluates the practice's rules now instead of at the next tick; returns what was raised. */
-  'alerts.evaluate': method(z.object({ practiceId: z.string() }), z.array(notificationSchema)),
-  'alerts.notifications': method(
+  'alerts.evaluate': method('msg.view_meta', z.object({ practiceId: z.string() }), z.array(notificationSchema)),
+  'alerts.notifications': method('msg.view_meta',
     z.object({ practiceId: z.string().optional(), unreadOnly: z.boolean().default(false), limit: z.number().int().min(1).max(500).default(50) }),
     z.object({ items: z.array(notificationSchema), unread: z.number().int() }),
   ),
-  'alerts.markRead': method(z.object({ ids: z.array(z.string()).max(1000).optional(), practiceId: z.string().optional() }), z.object({ updated: z.number().int() })),
+  'alerts.markRead': method('msg.view_meta', z.object({ ids: z.array(z.string()).max(1000).optional(), practiceId: z.string().optional() }), z.object({ updated: z.number().int() })),
 }

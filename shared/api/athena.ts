@@ -155,7 +155,7 @@ const referenceItemSchema = z.object({ id: z.string(), name: z.string(), data: z
 
 export const athenaApi = {
   /** Starts a sync run (in the background unless `wait`). Audited. */
-  'athena.sync': method(
+  'athena.sync': method('conn.start_stop',
     z.object({
       practiceId,
       what: z.enum(SYNC_WHATS),
@@ -169,9 +169,9 @@ export const athenaApi = {
     }),
     syncStateSchema,
   ),
-  'athena.syncStatus': method(z.object({ practiceId }), z.object({ streams: z.array(syncStateSchema), running: z.boolean() })),
+  'athena.syncStatus': method('msg.view_meta', z.object({ practiceId }), z.object({ streams: z.array(syncStateSchema), running: z.boolean() })),
   /** Searches athenaNet patients by name and date of birth (read only; audited without the terms). */
-  'athena.searchPatients': method(
+  'athena.searchPatients': method('msg.view_phi',
     z
       .object({
         practiceId,
@@ -184,7 +184,7 @@ export const athenaApi = {
     z.object({ patients: z.array(patientSummarySchema), totalcount: z.number().int() }),
   ),
   /** athena's enhanced best match (first name, last name, DOB required). */
-  'athena.bestMatch': method(
+  'athena.bestMatch': method('msg.view_phi',
     z.object({
       practiceId,
       firstName: z.string().trim().min(1).max(100),
@@ -197,8 +197,8 @@ export const athenaApi = {
     z.object({ patients: z.array(patientSummarySchema) }),
   ),
   /** Fetches one patient and stores it (an inbound transaction mapped into a Practice Studio record). */
-  'athena.importPatient': method(z.object({ practiceId, patientId: athenaId }), writeOutcomeSchema),
-  'athena.createPatient': method(
+  'athena.importPatient': method('records.write', z.object({ practiceId, patientId: athenaId }), writeOutcomeSchema),
+  'athena.createPatient': method('records.write',
     z.object({
       practiceId,
       /** Create from this Practice Studio patient (mapped with athena.patient.out), or from the fields below. */
@@ -215,12 +215,12 @@ export const athenaApi = {
     writeOutcomeSchema,
   ),
   /** Pushes a Practice Studio patient's demographics to athenaNet (athena.patient.out). */
-  'athena.updatePatient': method(z.object({ practiceId, recordId: z.number().int().positive() }), writeOutcomeSchema),
-  'athena.referenceData': method(
+  'athena.updatePatient': method('records.write', z.object({ practiceId, recordId: z.number().int().positive() }), writeOutcomeSchema),
+  'athena.referenceData': method('msg.view_meta',
     z.object({ practiceId, kind: z.enum(['department', 'provider', 'appointmenttype', 'reason', 'cancelreason']) }),
     z.object({ items: z.array(referenceItemSchema), fetchedAt: z.number().nullable() }),
   ),
-  'athena.openSlots': method(
+  'athena.openSlots': method('msg.view_meta',
     z
       .object({
         practiceId,
@@ -238,7 +238,7 @@ export const athenaApi = {
     z.object({ slots: z.array(slotSchema), totalcount: z.number().int() }),
   ),
   /** Booked (and optionally cancelled) appointments of a department in a date range, read from athenaNet. */
-  'athena.bookedAppointments': method(
+  'athena.bookedAppointments': method('msg.view_phi',
     z.object({
       practiceId,
       departmentId: athenaId,
@@ -254,7 +254,7 @@ export const athenaApi = {
       totalcount: z.number().int(),
     }),
   ),
-  'athena.createSlots': method(
+  'athena.createSlots': method('records.write',
     z
       .object({
         practiceId,
@@ -268,7 +268,7 @@ export const athenaApi = {
       .refine((v) => v.appointmentTypeId !== undefined || v.reasonId !== undefined, { message: 'give an appointment type or a reason', path: ['appointmentTypeId'] }),
     writeOutcomeSchema,
   ),
-  'athena.book': method(
+  'athena.book': method('records.write',
     z
       .object({
         practiceId,
@@ -282,20 +282,20 @@ export const athenaApi = {
       .refine((v) => v.reasonId !== undefined || v.appointmentTypeId !== undefined, { message: 'give a reason or an appointment type', path: ['reasonId'] }),
     writeOutcomeSchema,
   ),
-  'athena.cancel': method(
+  'athena.cancel': method('records.write',
     z.object({ practiceId, appointmentId: athenaId, patientId: athenaId, reason: z.string().max(500).optional(), cancelReasonId: z.string().regex(/^-?\d{1,12}$/).optional() }),
     writeOutcomeSchema,
   ),
-  'athena.reschedule': method(
+  'athena.reschedule': method('records.write',
     z.object({ practiceId, appointmentId: athenaId, newAppointmentId: athenaId, patientId: athenaId, reason: z.string().max(500).optional() }),
     writeOutcomeSchema,
   ),
   /** Pushes a Practice Studio appointment (mapped with athena.appointment.out) to athenaNet. */
-  'athena.pushAppointment': method(
+  'athena.pushAppointment': method('records.write',
     z.object({ practiceId, recordId: z.number().int().positive(), action: z.enum(['book', 'cancel', 'reschedule']), newAppointmentId: athenaId.optional(), reason: z.string().max(500).optional() }),
     writeOutcomeSchema,
   ),
-  'athena.uploadDocument': method(
+  'athena.uploadDocument': method('records.write',
     z.object({
       practiceId,
       patientId: athenaId,
@@ -309,7 +309,7 @@ export const athenaApi = {
     }),
     writeOutcomeSchema,
   ),
-  'athena.apiLog.list': method(
+  'athena.apiLog.list': method('msg.view_meta',
     apiLogFilterSchema.extend({
       beforeId: z.number().int().positive().optional(),
       limit: z.number().int().min(1).max(1000).default(100),
@@ -318,12 +318,12 @@ export const athenaApi = {
     }),
     z.object({ items: z.array(apiLogEntrySchema), nextBeforeId: z.number().int().nullable() }),
   ),
-  'athena.apiLog.endpoints': method(z.object({ practiceId: practiceId.optional() }), z.array(z.string())),
+  'athena.apiLog.endpoints': method('msg.view_meta', z.object({ practiceId: practiceId.optional() }), z.array(z.string())),
   /** CSV of the filtered log (at most 50,000 rows; no developer detail). Audited. */
-  'athena.apiLog.export': method(apiLogFilterSchema, z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() })),
-  'athena.usage': method(z.object({ practiceId }), usageSchema),
+  'athena.apiLog.export': method('msg.export', apiLogFilterSchema, z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() })),
+  'athena.usage': method('msg.view_meta', z.object({ practiceId }), usageSchema),
   /** Usage of every practice with an athenaNet connection (dashboard). */
-  'athena.usageAll': method(z.object({}), z.array(usageSchema)),
+  'athena.usageAll': method('msg.view_meta', z.object({}), z.array(usageSchema)),
   /** Operator override of a practice's circuit breaker ('auto' hands it back). Audited. */
-  'athena.circuit': method(z.object({ practiceId, state: z.enum(['open', 'closed', 'auto']) }), usageSchema.shape.circuit),
+  'athena.circuit': method('msg.view_meta', z.object({ practiceId, state: z.enum(['open', 'closed', 'auto']) }), usageSchema.shape.circuit),
 } as const

@@ -16,7 +16,7 @@ export const auditEntrySchema = z.object({
 export type AuditEntryDto = z.infer<typeof auditEntrySchema>
 
 export const auditApi = {
-  'audit.list': method(
+  'audit.list': method('audit.view',
     z.object({
       practiceId: z.string().optional(),
       action: z.string().optional(),
@@ -27,5 +27,5 @@ export const auditApi = {
     }),
     z.array(auditEntrySchema),
   ),
-  'audit.verify': method(empty, z.object({ ok: z.boolean(), checked: z.number().int(), firstBrokenSeq: z.number().int().nullable(), reason: z.string().optional() })),
+  'audit.verify': method('audit.view', empty, z.object({ ok: z.boolean(), checked: z.number().int(), firstBrokenSeq: z.number().int().nullable(), reason: z.string().optional() })),
 }

@@ -10,9 +10,9 @@ export const configIssueSchema = z.object({
 export type ConfigIssue = z.infer<typeof configIssueSchema>
 
 export const configApi = {
-  'config.export': method(z.object({ practiceIds: z.array(z.string()).optional() }), z.object({ json: z.string() })),
+  'config.export': method('conn.manage', z.object({ practiceIds: z.array(z.string()).optional() }), z.object({ json: z.string() })),
   /** Validates (dryRun) or applies a configuration document. Invalid documents change nothing. */
-  'config.import': method(
+  'config.import': method('conn.manage',
     z.object({ json: z.string().max(10_000_000), dryRun: z.boolean().default(false) }),
     z.object({
       ok: z.boolean(),

@@ -38,18 +38,18 @@ export const connectivityResultSchema = z.object({
 export type ConnectivityResult = z.infer<typeof connectivityResultSchema>
 
 export const connectionsApi = {
-  'connections.list': method(z.object({ practiceId: z.string() }), z.array(connectionSchema)),
-  'connections.create': method(z.object({ practiceId: z.string() }).and(connectionConfigSchema), connectionSchema),
-  'connections.update': method(z.object({ id: z.string() }).and(connectionConfigSchema), connectionSchema),
-  'connections.delete': method(z.object({ id: z.string() }), z.object({ deleted: z.literal(true) })),
+  'connections.list': method('msg.view_meta', z.object({ practiceId: z.string() }), z.array(connectionSchema)),
+  'connections.create': method('conn.manage', z.object({ practiceId: z.string() }).and(connectionConfigSchema), connectionSchema),
+  'connections.update': method('conn.manage', z.object({ id: z.string() }).and(connectionConfigSchema), connectionSchema),
+  'connections.delete': method('conn.manage', z.object({ id: z.string() }), z.object({ deleted: z.literal(true) })),
   /** Stores a secret in the keychain. The value is write-only: nothing returns it. */
-  'connections.setSecret': method(
+  'connections.setSecret': method('conn.manage',
     z.object({ id: z.string(), field: z.enum(SECRET_FIELDS), value: z.string().min(1).max(16_384) }),
     z.object({ set: z.literal(true) }),
   ),
-  'connections.clearSecret': method(z.object({ id: z.string(), field: z.enum(SECRET_FIELDS) }), z.object({ set: z.literal(false) })),
+  'connections.clearSecret': method('conn.manage', z.object({ id: z.string(), field: z.enum(SECRET_FIELDS) }), z.object({ set: z.literal(false) })),
   /** Runs the connectivity test of one connection, step by step. */
-  'connections.test': method(z.object({ id: z.string() }), connectivityResultSchema),
+  'connections.test': method('conn.start_stop', z.object({ id: z.string() }), connectivityResultSchema),
   /** Runs the connectivity test of every connection of a practice. */
-  'connections.testAll': method(z.object({ practiceId: z.string() }), z.array(connectivityResultSchema)),
+  'connections.testAll': method('conn.start_stop', z.object({ practiceId: z.string() }), z.array(connectivityResultSchema)),
 }

@@ -32,17 +32,17 @@ export const dashboardSchema = z.object({
 export type Dashboard = z.infer<typeof dashboardSchema>
 
 export const dashboardApi = {
-  'dashboard.summary': method(
+  'dashboard.summary': method('msg.view_meta',
     z.object({ practiceId: z.string(), from: z.number(), to: z.number(), buckets: z.number().int().min(1).max(500).default(48) }).refine((v) => v.to > v.from, { message: 'to must be after from', path: ['to'] }),
     dashboardSchema,
   ),
   /** The connectors and interfaces / endpoints a practice has traffic on (filter choices, dashboard rows). */
-  'dashboard.lanes': method(z.object({ practiceId: z.string() }), z.array(laneSchema)),
+  'dashboard.lanes': method('msg.view_meta', z.object({ practiceId: z.string() }), z.array(laneSchema)),
   /**
    * Starts an export of the filtered transaction log: returns how many rows match (for the progress
    * bar) and records the export in the audit trail. The console then pages through `transactions.list`.
    */
-  'dashboard.beginExport': method(
+  'dashboard.beginExport': method('msg.export',
     z.object({ filter: txFilterSchema.extend({ practiceId: z.string() }), format: z.enum(['csv', 'json']) }),
     z.object({ count: z.number().int() }),
   ),

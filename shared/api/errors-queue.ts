@@ -71,15 +71,15 @@ export const previewSchema = z.object({
 export type Preview = z.infer<typeof previewSchema>
 
 export const errorsQueueApi = {
-  'errors.groups': method(z.object({ practiceId: z.string(), connector: z.string().optional(), channel: z.string().optional() }), z.array(errorGroupSchema)),
+  'errors.groups': method('msg.view_meta', z.object({ practiceId: z.string(), connector: z.string().optional(), channel: z.string().optional() }), z.array(errorGroupSchema)),
   /** What a bulk action would do, for the confirmation; changes nothing. */
-  'errors.plan': method(z.object({ selection: selectionSchema, action: z.enum(['reprocess', 'discard', 'triage']) }), bulkPlanSchema),
-  'errors.reprocess': method(z.object({ selection: selectionSchema, upToId: z.number().int() }), bulkResult),
-  'errors.discard': method(z.object({ selection: selectionSchema, upToId: z.number().int(), reason: z.string().trim().min(3).max(2000) }), bulkResult),
-  'errors.triage': method(
+  'errors.plan': method('msg.view_meta', z.object({ selection: selectionSchema, action: z.enum(['reprocess', 'discard', 'triage']) }), bulkPlanSchema),
+  'errors.reprocess': method('msg.reprocess', z.object({ selection: selectionSchema, upToId: z.number().int() }), bulkResult),
+  'errors.discard': method('msg.discard', z.object({ selection: selectionSchema, upToId: z.number().int(), reason: z.string().trim().min(3).max(2000) }), bulkResult),
+  'errors.triage': method('msg.reprocess',
     z.object({ selection: selectionSchema, upToId: z.number().int().optional(), state: z.enum(TRIAGE_STATES), note: z.string().trim().max(2000).optional() }),
     bulkResult,
   ),
   /** Dry run of an edited payload: parse, filter and map without changing anything. Audited (it shows PHI). */
-  'errors.preview': method(z.object({ id: z.number().int(), raw: z.string().min(1).max(5_000_000) }), previewSchema),
+  'errors.preview': method('msg.view_phi', z.object({ id: z.number().int(), raw: z.string().min(1).max(5_000_000) }), previewSchema),
 }

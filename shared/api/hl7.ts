@@ -67,15 +67,15 @@ export type Hl7TryInterfaceResult = z.infer<typeof hl7TryInterfaceResultSchema>
 
 export const hl7Api = {
   /** Inbound MLLP listeners with their peers and counters (all practices, or one). */
-  'hl7.listeners': method(z.object({ practiceId: z.string().optional() }), z.array(hl7ListenerDetailsSchema)),
+  'hl7.listeners': method('msg.view_meta', z.object({ practiceId: z.string().optional() }), z.array(hl7ListenerDetailsSchema)),
   /** Outbound destinations with their connection state and queue depth. */
-  'hl7.destinations': method(z.object({ practiceId: z.string().optional() }), z.array(hl7DestinationDetailsSchema)),
+  'hl7.destinations': method('msg.view_meta', z.object({ practiceId: z.string().optional() }), z.array(hl7DestinationDetailsSchema)),
   /**
    * Sends a test message (MSH-11 = T; by default a harmless NMD^N02) to an outbound destination
    * right now, outside its queue, and returns the peer's ACK. `ok` means an ACK for the test's
    * control id came back, whatever its code (an AR to an NMD still proves the round trip).
    */
-  'hl7.sendTest': method(
+  'hl7.sendTest': method('conn.start_stop',
     z.object({ id: z.string().min(1), messageType: z.enum(['NMD^N02', 'SIU^S12', 'ADT^A08']).default('NMD^N02') }),
     hl7SendTestResultSchema,
   ),
@@ -83,7 +83,7 @@ export const hl7Api = {
    * Tries an inbound interface's message-type list and filter rules (unsaved, as edited) on one
    * message pasted by the operator; nothing is stored. An unparseable message is a `parse_error`.
    */
-  'hl7.tryInterface': method(
+  'hl7.tryInterface': method('conn.manage',
     z.object({
       messageTypes: z.array(z.string()).default([]),
       filters: z.array(hl7FilterRuleSchema).default([]),
@@ -92,7 +92,7 @@ export const hl7Api = {
     hl7TryInterfaceResultSchema,
   ),
   /** The message types the engine processes and what each does. */
-  'hl7.supportedTypes': method(
+  'hl7.supportedTypes': method('session',
     z.object({}).strict(),
     z.array(z.object({ messageType: z.string(), action: z.string(), record: z.string(), mappingSet: z.string() })),
   ),

@@ -51,3 +51,4 @@ export function isMethod(name: string): name is Method {
 }
 
 export * from './events'
+export * from './permissions'

@@ -75,9 +75,9 @@ export const revealTargetSchema = z.object({
 
 export const inspectorApi = {
   /** A transaction's stages as trees and masked text, and its field-level record diff. PHI masked. */
-  'inspector.view': method(z.object({ id: z.number().int() }), inspectorViewSchema),
+  'inspector.view': method('msg.view_phi', z.object({ id: z.number().int() }), inspectorViewSchema),
   /** One PHI value in clear. Audited: who, which transaction, which path (never the value). */
-  'inspector.reveal': method(
+  'inspector.reveal': method('msg.reveal_phi',
     revealTargetSchema,
     z.object({
       path: z.string(),

@@ -19,7 +19,7 @@ export const logsApi = {
    * first: at least `level`, optionally one component, one practice, and text found in the
    * message or a field value. `before` pages back (the `next` of the previous page).
    */
-  'logs.tail': method(
+  'logs.tail': method('msg.view_meta',
     z.object({
       level: z.enum(LOG_LEVELS).default('info'),
       component: z.string().optional(),

@@ -294,24 +294,24 @@ const reprocessOutput = z.object({
 const codeMapCsvIssue = z.object({ line: z.number().int(), message: z.string() })
 
 export const mappingsApi = {
-  'mappings.sets': method(z.object({ practiceId }), z.array(mappingSetSummarySchema)),
-  'mappings.get': method(z.object({ practiceId, key: setKey }), mappingEditorStateSchema),
+  'mappings.sets': method('msg.view_meta', z.object({ practiceId }), z.array(mappingSetSummarySchema)),
+  'mappings.get': method('msg.view_meta', z.object({ practiceId, key: setKey }), mappingEditorStateSchema),
   /** Applies an override to the shipped set without saving (provenance + definition checks). */
-  'mappings.effective': method(z.object({ practiceId, key: setKey, override: mappingOverrideSchema.nullable() }), effectiveSchema),
+  'mappings.effective': method('msg.view_meta', z.object({ practiceId, key: setKey, override: mappingOverrideSchema.nullable() }), effectiveSchema),
   /** Saves the practice's draft (not live). Refused when the override cannot apply. */
-  'mappings.saveDraft': method(
+  'mappings.saveDraft': method('mapping.edit',
     z.object({ practiceId, key: setKey, override: mappingOverrideSchema }),
     z.object({ updatedAt: z.number(), basedOn: z.number().int().nullable(), lint: z.array(lintIssueSchema) }),
   ),
-  'mappings.discardDraft': method(z.object({ practiceId, key: setKey }), z.object({ discarded: z.boolean() })),
+  'mappings.discardDraft': method('mapping.edit', z.object({ practiceId, key: setKey }), z.object({ discarded: z.boolean() })),
   /** Evaluates the set (with `override` applied; null = live) on a sample, row by row. */
-  'mappings.preview': method(
+  'mappings.preview': method('mapping.edit',
     z.object({ practiceId, key: setKey, override: mappingOverrideSchema.nullable(), sample: sampleRefSchema, traceFieldId: z.string().optional() }),
     previewResultSchema,
   ),
-  'mappings.runTests': method(z.object({ practiceId, key: setKey, override: mappingOverrideSchema.nullable() }), testRunSchema),
+  'mappings.runTests': method('mapping.edit', z.object({ practiceId, key: setKey, override: mappingOverrideSchema.nullable() }), testRunSchema),
   /** A mapping test from a sample and the set's current output (refused for real-data samples). */
-  'mappings.testFromSample': method(
+  'mappings.testFromSample': method('mapping.edit',
     z.object({ practiceId, key: setKey, override: mappingOverrideSchema.nullable(), sample: sampleRefSchema, name: z.string().trim().min(1).max(200) }),
     mappingTestSchema,
   ),
@@ -319,7 +319,7 @@ export const mappingsApi = {
    * Runs the set's tests, then publishes (draft by default) as a new live version. With failing
    * tests nothing is published unless `acceptFailures` gives the reason, which is audited.
    */
-  'mappings.publish': method(
+  'mappings.publish': method('mapping.publish',
     z.object({
       practiceId,
       key: setKey,
@@ -329,23 +329,23 @@ export const mappingsApi = {
     }),
     z.object({ published: z.boolean(), version: versionSummarySchema.nullable(), tests: testRunSchema }),
   ),
-  'mappings.versions': method(z.object({ practiceId, key: setKey }), z.array(versionSummarySchema)),
-  'mappings.diff': method(
+  'mappings.versions': method('msg.view_meta', z.object({ practiceId, key: setKey }), z.array(versionSummarySchema)),
+  'mappings.diff': method('msg.view_meta',
     z.object({ practiceId, key: setKey, from: versionRefSchema, to: versionRefSchema }),
     z.object({ from: z.string(), to: z.string(), diff: diffSchema }),
   ),
   /** One action: publishes a copy of an older version (0 = back to the shipped default). */
-  'mappings.rollback': method(
+  'mappings.rollback': method('mapping.publish',
     z.object({ practiceId, key: setKey, version: z.number().int().min(0), comment: z.string().trim().max(2000).optional() }),
     versionSummarySchema,
   ),
   /** Readable JSON for source control: the practice's override, or the whole effective set. */
-  'mappings.export': method(
+  'mappings.export': method('msg.view_meta',
     z.object({ practiceId, key: setKey, version: versionRefSchema.default('live'), content: z.enum(['override', 'effective']).default('override') }),
     z.object({ fileName: z.string(), json: z.string() }),
   ),
   /** Reads an exported override or set (any version of it) into the draft; line-precise errors. */
-  'mappings.import': method(
+  'mappings.import': method('mapping.edit',
     z.object({ practiceId, key: setKey, json: z.string().min(1).max(5_000_000) }),
     z.object({
       ok: z.boolean(),
@@ -353,12 +353,12 @@ export const mappingsApi = {
       override: mappingOverrideSchema.nullable(),
     }),
   ),
-  'mappings.codeMapExport': method(
+  'mappings.codeMapExport': method('msg.view_meta',
     z.object({ practiceId, key: setKey, override: mappingOverrideSchema.nullable(), map: z.string() }),
     z.object({ fileName: z.string(), csv: z.string() }),
   ),
   /** CSV (from,to[,note]) into a code map; returns the new override for the editor to save. */
-  'mappings.codeMapImport': method(
+  'mappings.codeMapImport': method('mapping.edit',
     z.object({ practiceId, key: setKey, override: mappingOverrideSchema.nullable(), map: z.string(), csv: z.string().max(5_000_000), mode: z.enum(['merge', 'replace']) }),
     z.object({
       ok: z.boolean(),
@@ -370,34 +370,34 @@ export const mappingsApi = {
     }),
   ),
 
-  'mappings.samples.list': method(z.object({ practiceId }), z.array(sampleSchema)),
+  'mappings.samples.list': method('msg.view_meta', z.object({ practiceId }), z.array(sampleSchema)),
   /** A file the user loaded (HL7 v2, JSON or CSV; the kind is detected when absent). */
-  'mappings.samples.add': method(
+  'mappings.samples.add': method('mapping.edit',
     z.object({ practiceId, name: z.string().trim().min(1).max(200), text: z.string().min(1).max(5_000_000), kind: z.enum(SAMPLE_KINDS).optional() }),
     sampleSchema,
   ),
-  'mappings.samples.remove': method(z.object({ practiceId, id: z.number().int() }), z.object({ removed: z.boolean() })),
+  'mappings.samples.remove': method('mapping.edit', z.object({ practiceId, id: z.number().int() }), z.object({ removed: z.boolean() })),
   /** Where samples can come from: built-in, stored transactions, and registered sources (sandbox). */
-  'mappings.samples.sources': method(z.object({ practiceId }), z.array(sampleSourceSchema)),
-  'mappings.samples.browse': method(
+  'mappings.samples.sources': method('msg.view_meta', z.object({ practiceId }), z.array(sampleSourceSchema)),
+  'mappings.samples.browse': method('msg.view_phi',
     z.object({ practiceId, source: z.string(), key: setKey.optional(), q: z.string().max(200).optional() }),
     z.array(sampleSourceItemSchema),
   ),
-  'mappings.samples.import': method(z.object({ practiceId, source: z.string(), id: z.string() }), sampleSchema),
-  'mappings.samples.tree': method(z.object({ practiceId, key: setKey, sample: sampleRefSchema }), sampleTreeSchema),
+  'mappings.samples.import': method('mapping.edit', z.object({ practiceId, source: z.string(), id: z.string() }), sampleSchema),
+  'mappings.samples.tree': method('msg.view_phi', z.object({ practiceId, key: setKey, sample: sampleRefSchema }), sampleTreeSchema),
   /** Shows a real-data sample unmasked for a while; audited with the reason. */
-  'mappings.samples.reveal': method(
+  'mappings.samples.reveal': method('msg.reveal_phi',
     z.object({ practiceId, id: z.number().int(), reason: z.string().trim().min(3).max(500) }),
     z.object({ revealedUntil: z.number() }),
   ),
 
-  'mappings.misses': method(z.object({ practiceId, includeResolved: z.boolean().optional() }), z.array(missRowSchema)),
+  'mappings.misses': method('msg.view_meta', z.object({ practiceId, includeResolved: z.boolean().optional() }), z.array(missRowSchema)),
   /** Adds the code to the map and publishes it (the draft gets it too), then reports the affected failed transactions. */
-  'mappings.addMissEntry': method(
+  'mappings.addMissEntry': method('mapping.edit',
     z.object({ practiceId, key: setKey, map: z.string(), value: z.string(), to: z.string().max(200), note: z.string().max(500).optional() }),
     z.object({ version: versionSummarySchema, failedTransactions: z.array(z.number().int()) }),
   ),
   /** Reprocesses the transactions a miss affected that are still in error. */
-  'mappings.reprocessMisses': method(z.object({ practiceId, key: setKey, map: z.string(), value: z.string() }), reprocessOutput),
-  'mappings.dismissMiss': method(z.object({ practiceId, key: setKey, map: z.string(), value: z.string() }), z.object({ dismissed: z.boolean() })),
+  'mappings.reprocessMisses': method('msg.reprocess', z.object({ practiceId, key: setKey, map: z.string(), value: z.string() }), reprocessOutput),
+  'mappings.dismissMiss': method('mapping.edit', z.object({ practiceId, key: setKey, map: z.string(), value: z.string() }), z.object({ dismissed: z.boolean() })),
 }

@@ -31,12 +31,12 @@ export const practiceUsageSchema = z.object({
 })
 
 export const practicesApi = {
-  'practices.list': method(empty, z.array(practiceSchema)),
-  'practices.get': method(z.object({ id: z.string() }), practiceSchema),
-  'practices.create': method(practiceConfigSchema, practiceSchema),
-  'practices.update': method(practiceUpdateSchema, practiceSchema),
+  'practices.list': method('msg.view_meta', empty, z.array(practiceSchema)),
+  'practices.get': method('msg.view_meta', z.object({ id: z.string() }), practiceSchema),
+  'practices.create': method('conn.manage', practiceConfigSchema, practiceSchema),
+  'practices.update': method('conn.manage', practiceUpdateSchema, practiceSchema),
   /** What deleting would remove, so the confirmation can say it exactly. */
-  'practices.usage': method(z.object({ id: z.string() }), practiceUsageSchema),
+  'practices.usage': method('msg.view_meta', z.object({ id: z.string() }), practiceUsageSchema),
   /** `confirm` must repeat the practice id: the UI asks the user to type it. */
-  'practices.delete': method(z.object({ id: z.string(), confirm: z.string() }), practiceUsageSchema),
+  'practices.delete': method('conn.manage', z.object({ id: z.string(), confirm: z.string() }), practiceUsageSchema),
 }

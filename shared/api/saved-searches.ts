@@ -21,8 +21,8 @@ export const savedSearchSchema = z.object({
 export type SavedSearch = z.infer<typeof savedSearchSchema>
 
 export const savedSearchesApi = {
-  'savedSearches.list': method(z.object({ practiceId: z.string() }), z.array(savedSearchSchema)),
+  'savedSearches.list': method('msg.view_meta', z.object({ practiceId: z.string() }), z.array(savedSearchSchema)),
   /** Saves under a name (a second save with the same name replaces it). Audited. */
-  'savedSearches.save': method(z.object({ practiceId: z.string(), name: z.string().trim().min(1).max(100), filter: savedFilterSchema }), savedSearchSchema),
-  'savedSearches.delete': method(z.object({ id: z.string() }), z.object({ deleted: z.literal(true) })),
+  'savedSearches.save': method('msg.view_meta', z.object({ practiceId: z.string(), name: z.string().trim().min(1).max(100), filter: savedFilterSchema }), savedSearchSchema),
+  'savedSearches.delete': method('msg.view_meta', z.object({ id: z.string() }), z.object({ deleted: z.literal(true) })),
 }

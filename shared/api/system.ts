@@ -47,6 +47,6 @@ export const systemStatusSchema = z.object({
 export type SystemStatus = z.infer<typeof systemStatusSchema>
 
 export const systemApi = {
-  'system.status': method(empty, systemStatusSchema),
-  'system.ping': method(empty, z.object({ pong: z.literal(true), at: z.number() })),
+  'system.status': method('session', empty, systemStatusSchema),
+  'system.ping': method('session', empty, z.object({ pong: z.literal(true), at: z.number() })),
 }

@@ -75,29 +75,29 @@ export type TxFilter = z.infer<typeof txFilterSchema>
 export const TX_STAGES = ['raw', 'current', 'parsed', 'mapped', 'outbound', 'response'] as const
 
 export const transactionsApi = {
-  'transactions.list': method(
+  'transactions.list': method('msg.view_meta',
     txFilterSchema.extend({ before: z.number().int().optional(), limit: z.number().int().min(1).max(500).default(100) }),
     z.object({ items: z.array(txSummarySchema), nextCursor: z.number().int().nullable() }),
   ),
-  'transactions.get': method(z.object({ id: z.number().int() }), txDetailSchema),
+  'transactions.get': method('msg.view_meta', z.object({ id: z.number().int() }), txDetailSchema),
   /** A payload stage. Audited: payloads carry PHI. */
-  'transactions.payload': method(
+  'transactions.payload': method('msg.view_phi',
     z.object({ id: z.number().int(), stage: z.enum(TX_STAGES) }),
     z.object({ stage: z.enum(TX_STAGES), contentType: z.string(), text: z.string().nullable() }),
   ),
-  'transactions.reprocess': method(
+  'transactions.reprocess': method('msg.reprocess',
     z.object({ ids: z.array(z.number().int()).min(1).max(10_000) }),
     z.object({ queued: z.array(z.number().int()), skipped: z.array(z.object({ id: z.number().int(), reason: z.string() })) }),
   ),
-  'transactions.editAndReprocess': method(
+  'transactions.editAndReprocess': method('msg.edit_payload',
     z.object({ id: z.number().int(), raw: z.string().min(1), reason: z.string().trim().min(1).max(2000) }),
     z.object({ id: z.number().int(), payloadVersion: z.number().int() }),
   ),
-  'transactions.discard': method(
+  'transactions.discard': method('msg.discard',
     z.object({ ids: z.array(z.number().int()).min(1).max(10_000), reason: z.string().trim().min(3).max(2000) }),
     z.object({ discarded: z.array(z.number().int()), skipped: z.array(z.object({ id: z.number().int(), reason: z.string() })) }),
   ),
-  'transactions.counts': method(
+  'transactions.counts': method('msg.view_meta',
     z.object({ practiceId: z.string().optional() }),
     z.record(z.enum(TX_STATUSES), z.number().int()),
   ),
