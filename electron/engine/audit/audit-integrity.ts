@@ -21,6 +21,7 @@ import { parseCheckpoint, type AuditLog, type Checkpoint, type VerifyResult } fr
 import type { SecurityAlerts } from './security-alerts'
 
 export const AUDIT_CHECK_INTERVAL_MS = 60_000
+const CHAIN_REASONS = new Set(['missing row', 'chain link broken', 'row content changed'])
 
 export interface IntegrityStatus {
   state: 'ok' | 'broken' | 'unverified'
@@ -139,9 +140,13 @@ export class AuditIntegrity implements Service {
   private fail(r: VerifyResult): void {
     const reason = r.reason ?? 'verification failed'
     const where = r.firstBrokenSeq !== null ? ` (first broken entry: ${r.firstBrokenSeq})` : ''
+    // One alert per break: a break in the chain is named by its entry; a trail that no longer
+    // reaches or matches the checkpoint by that checkpoint (its wording changes as entries are added).
+    const inChain = CHAIN_REASONS.has(reason) && r.firstBrokenSeq !== null
+    const signature = inChain ? `chain:${r.firstBrokenSeq}` : `checkpoint:${this.anchor?.seq ?? 'db'}:${this.anchor?.hash ?? ''}`
     const alert = this.d.alerts.raise(
       'audit_integrity',
-      `${r.firstBrokenSeq ?? ''}|${reason}`,
+      signature,
       'The audit trail failed verification',
       `The audit trail does not verify: ${reason}${where}. Its database was changed outside the console. No checkpoint is written over it; the entries stay as found for investigation. Acknowledge this alert once it has been looked into.`,
       { firstBrokenSeq: r.firstBrokenSeq, reason, checked: r.checked },
