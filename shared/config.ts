@@ -370,11 +370,13 @@ export const systemSettingsSchema = z.object({
       /** Off-peak window (local time of this machine) in which retention runs; start > end spans midnight. */
       windowStart: hhmmSchema.default('01:00'),
       windowEnd: hhmmSchema.default('05:00'),
-      /** Rows per transaction: small, so the store's write lock is never held for long. */
+      /** Most rows per batch (one short transaction each); batches are sized to take about `maxBatchMs`. */
       batchSize: z.number().int().min(10).max(10_000).default(500),
-      /** Rest between batches, so acknowledgments and the inbox move run in between. */
+      /** Rest between batches (at least as long as the batch took), so acknowledgments and the inbox move run in between. */
       pauseMs: z.number().int().min(0).max(10_000).default(20),
+      /** Target time of one batch (the next batch's size follows the last one's time), so the thread answering peers is held briefly. */
+      maxBatchMs: z.number().int().min(1).max(1000).default(10),
     })
-    .default({ windowStart: '01:00', windowEnd: '05:00', batchSize: 500, pauseMs: 20 }),
+    .default({ windowStart: '01:00', windowEnd: '05:00', batchSize: 500, pauseMs: 20, maxBatchMs: 10 }),
 })
 export type SystemSettings = z.output<typeof systemSettingsSchema>

@@ -87,14 +87,25 @@ export class Pruner {
     const id = repo.startRun(trigger, startedAt)
     const counts: RunCounts = { payloadsPruned: 0, payloadBytes: 0, transactionsDeleted: 0, transactionBytes: 0, logsDeleted: 0, batches: 0 }
     let error: string | null = null
-    const batches = async (fn: (from: PruneBatch['next']) => PruneBatch, add: (b: PruneBatch) => void): Promise<void> => {
+    // Each batch runs on the thread that answers peers, and most of its cost is paid at COMMIT
+    // (the full-text index's deletions, ~0.5-1 ms a row), so its size adapts: the next batch is
+    // sized to take about maxBatchMs given how long the last one took, and after each the pruner
+    // rests at least as long as the batch ran, so acknowledging keeps at least half of the thread.
+    let limit = Math.min(cfg.batchSize, 20)
+    const sized = (elapsed: number): void => {
+      limit = Math.max(1, Math.min(cfg.batchSize, Math.floor((limit * cfg.maxBatchMs) / Math.max(elapsed, 0.1)), limit * 2))
+    }
+    const batches = async (fn: (from: PruneBatch['next'], limit: number) => PruneBatch, add: (b: PruneBatch) => void): Promise<void> => {
       let from: PruneBatch['next'] = null
       do {
-        const b = fn(from)
+        const t = performance.now()
+        const b = fn(from, limit)
+        const elapsed = performance.now() - t
         add(b)
         counts.batches++
         from = b.next
-        await rest(cfg.pauseMs)
+        sized(elapsed)
+        await rest(Math.max(cfg.pauseMs, elapsed))
       } while (from)
     }
     try {
@@ -108,7 +119,7 @@ export class Pruner {
           if (r.rawPayloadDays !== null) {
             const before = now - r.rawPayloadDays * DAY
             await batches(
-              (from) => repo.pruneRawPayloads({ practiceId: p.id, connector, before, limit: cfg.batchSize, from, now }),
+              (from, n) => repo.pruneRawPayloads({ practiceId: p.id, connector, before, limit: n, from, now }),
               (b) => {
                 counts.payloadsPruned += b.rows
                 counts.payloadBytes += b.bytes
@@ -118,7 +129,7 @@ export class Pruner {
           if (r.transactionsDays !== null) {
             const before = now - r.transactionsDays * DAY
             await batches(
-              (from) => repo.deleteTransactions({ practiceId: p.id, connector, before, limit: cfg.batchSize, from }),
+              (from, n) => repo.deleteTransactions({ practiceId: p.id, connector, before, limit: n, from }),
               (b) => {
                 counts.transactionsDeleted += b.rows
                 counts.transactionBytes += b.bytes
@@ -129,10 +140,11 @@ export class Pruner {
             const before = now - r.logsDays * DAY
             for (const lp of this.logPruners.filter((l) => l.connector === connector)) {
               for (;;) {
+                const t = performance.now()
                 const n = await lp.prune(p.id, before, cfg.batchSize)
                 counts.logsDeleted += n
                 counts.batches++
-                await rest(cfg.pauseMs)
+                await rest(Math.max(cfg.pauseMs, performance.now() - t))
                 if (n < cfg.batchSize) break
               }
             }

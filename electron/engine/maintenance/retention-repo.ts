@@ -34,6 +34,13 @@ export interface PruneRun extends RunCounts {
   error: string | null
 }
 
+interface Candidate {
+  id: number
+  received_at: number
+  bytes: number
+  eligible: number
+}
+
 const FINISHED = `status IN ('done','filtered','discarded') AND NOT EXISTS (SELECT 1 FROM mapping_samples s WHERE s.tx_id = t.id)`
 
 export class RetentionRepo {
@@ -82,42 +89,59 @@ export class RetentionRepo {
    * metadata and the payload's SHA-256 stay. Returns what was freed and where to continue.
    */
   pruneRawPayloads(q: { practiceId: string; connector: string; before: number; limit: number; from?: PruneBatch['next']; now: number }): PruneBatch {
-    return this.db.transaction(() => {
-      const rows = this.s.rawCandidates.all({ p: q.practiceId, c: q.connector, before: q.before, fromAt: q.from?.receivedAt ?? -1, fromId: q.from?.id ?? -1, limit: q.limit }) as { id: number; received_at: number; bytes: number; eligible: number }[]
-      let n = 0
-      let bytes = 0
-      for (const r of rows) {
-        if (!r.eligible) continue
-        bytes += r.bytes + (this.s.payloadBytes.get(r.id) as { n: number }).n
+    return this.relaxed(() => {
+      const rows = this.s.rawCandidates.all({ p: q.practiceId, c: q.connector, before: q.before, fromAt: q.from?.receivedAt ?? -1, fromId: q.from?.id ?? -1, limit: q.limit }) as Candidate[]
+      return this.each(rows, q.limit, (r) => {
+        const bytes = r.bytes + (this.s.payloadBytes.get(r.id) as { n: number }).n
         this.s.clearRaw.run(q.now, r.id)
         this.s.deletePayloads.run(r.id)
         this.s.deleteFts.run(r.id)
-        n++
-      }
-      const last = rows[rows.length - 1]
-      return { rows: n, bytes, next: rows.length < q.limit || !last ? null : { receivedAt: last.received_at, id: last.id } }
-    })()
+        return bytes
+      })
+    })
   }
 
   /** Deletes up to `limit` finished transactions received before `before`, with their steps, payload versions and index entries. */
   deleteTransactions(q: { practiceId: string; connector: string; before: number; limit: number; from?: PruneBatch['next'] }): PruneBatch {
-    return this.db.transaction(() => {
-      const rows = this.s.txCandidates.all({ p: q.practiceId, c: q.connector, before: q.before, fromAt: q.from?.receivedAt ?? -1, fromId: q.from?.id ?? -1, limit: q.limit }) as { id: number; received_at: number; bytes: number; eligible: number }[]
-      let n = 0
-      let bytes = 0
-      for (const r of rows) {
-        if (!r.eligible) continue
-        bytes += r.bytes + (this.s.payloadBytes.get(r.id) as { n: number }).n
+    return this.relaxed(() => {
+      const rows = this.s.txCandidates.all({ p: q.practiceId, c: q.connector, before: q.before, fromAt: q.from?.receivedAt ?? -1, fromId: q.from?.id ?? -1, limit: q.limit }) as Candidate[]
+      return this.each(rows, q.limit, (r) => {
+        const bytes = r.bytes + (this.s.payloadBytes.get(r.id) as { n: number }).n
         this.s.deletePayloads.run(r.id)
         this.s.deleteFts.run(r.id)
         this.s.deleteSteps.run(r.id)
         this.s.deleteMisses.run(r.id)
         this.s.deleteTx.run(r.id)
-        n++
-      }
-      const last = rows[rows.length - 1]
-      return { rows: n, bytes, next: rows.length < q.limit || !last ? null : { receivedAt: last.received_at, id: last.id } }
-    })()
+        return bytes
+      })
+    })
+  }
+
+  /**
+   * One batch, committed without its own fsync (synchronous=NORMAL, as the WriteBatcher's lazy
+   * commits): a prune lost to a power cut is simply done again by the next run, and the fsync would
+   * otherwise be most of a small batch's time on the thread that answers peers.
+   */
+  private relaxed<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      return this.db.transaction(fn)()
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
+  }
+
+  /** Applies `fn` (which returns the bytes it freed) to the eligible candidates; the next batch continues after the last. */
+  private each(rows: Candidate[], limit: number, fn: (r: Candidate) => number): PruneBatch {
+    let n = 0
+    let bytes = 0
+    for (const r of rows) {
+      if (!r.eligible) continue
+      bytes += fn(r)
+      n++
+    }
+    const last = rows[rows.length - 1]
+    return { rows: n, bytes, next: rows.length < limit || !last ? null : { receivedAt: last.received_at, id: last.id } }
   }
 
   startRun(trigger: PruneRun['trigger'], now: number): number {
