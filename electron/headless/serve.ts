@@ -15,7 +15,7 @@ import { openEngine } from '../engine/core/engine'
 import { createLogger, fileSink, stderrSink, type LogLevel } from '../engine/core/logger'
 import { engineLogFile } from '../engine/core/log-reader'
 import { importConfig } from '../engine/config/config-io'
-import { loadBackupKey } from '../engine/maintenance/backup'
+import { checkSchedule, loadBackupKey } from '../engine/maintenance/backup'
 import { restoreBackup } from '../engine/maintenance/restore'
 import { parseMasterKey } from '../engine/secrets/file-store'
 import { startHttpTransport } from './http-transport'
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   if (values.config) {
     const text = readFileSync(resolve(values.config), 'utf8')
     const r = importConfig(
-      { db: engine.ctx.db, practices: engine.ctx.practices, connections: engine.ctx.connections, audit: engine.ctx.audit, mappings: engine.ctx.mappings },
+      { db: engine.ctx.db, practices: engine.ctx.practices, connections: engine.ctx.connections, audit: engine.ctx.audit, mappings: engine.ctx.mappings, systemSettings: engine.ctx.systemSettings, checkSystem: (s) => checkSchedule(s.backups.schedule) },
       text,
       `${operator} (serve --config)`,
     )

@@ -1,11 +1,12 @@
 import type { EngineContext } from '../core/engine'
 import { exportConfig, importConfig } from '../config/config-io'
 import type { Handlers } from './dispatcher'
+import { checkSchedule } from '../maintenance/backup'
 
 type AdminMethods = 'audit.list' | 'audit.verify' | 'audit.alerts' | 'audit.acknowledgeAlert' | 'config.export' | 'config.import'
 
 export function adminHandlers(ctx: EngineContext): Pick<Handlers, AdminMethods> {
-  const io = () => ({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings })
+  const io = () => ({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings, systemSettings: ctx.systemSettings, checkSystem: (s: { backups: { schedule: string | null } }) => checkSchedule(s.backups.schedule) })
   return {
     'audit.list': (q) => ctx.audit.list(q),
     'audit.verify': async (_i, c) => {

@@ -43,7 +43,7 @@ export function maintenanceModule(ctx: EngineContext): MaintenanceModule {
     schema: Math.max(...MIGRATIONS.map((x) => x.version)),
     settings: () => ctx.systemSettings.get().backups,
     connectionIds: () => (ctx.db.prepare('SELECT id FROM connections').all() as { id: string }[]).map((r) => r.id),
-    exportConfig: () => exportConfig({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings }),
+    exportConfig: () => exportConfig({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings, systemSettings: ctx.systemSettings }),
     systemSettings: () => ctx.systemSettings.get(),
     install: () => readInstall(ctx.dataDir) as Record<string, unknown> | null,
   })

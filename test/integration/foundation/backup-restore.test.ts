@@ -151,6 +151,23 @@ describe('backups', () => {
     expect((await t.call<{ nextAt: number | null }>('backups.list')).nextAt).toBeNull()
   })
 
+  it('the installation settings travel in the configuration file; a bad schedule is reported at its line', async () => {
+    t = await openTestEngine()
+    const { json } = await t.call<{ json: string }>('config.export', {})
+    const doc = JSON.parse(json) as { system: { backups: { keep: number; schedule: string | null } } }
+    expect(doc.system.backups).toMatchObject({ keep: 7, schedule: null })
+    doc.system.backups.keep = 3
+    doc.system.backups.schedule = '0 2 * * *'
+    expect(await t.call('config.import', { json: JSON.stringify(doc, null, 2) })).toMatchObject({ ok: true })
+    expect((await t.call<{ backups: { keep: number; schedule: string } }>('system.settings')).backups).toMatchObject({ keep: 3, schedule: '0 2 * * *' })
+    expect(t.engine.ctx.audit.list({ action: 'system.settings.update' })[0].details).toMatchObject({ changed: { backups: { to: { keep: 3 } } } })
+    doc.system.backups.schedule = 'nightly'
+    const bad = await t.call<{ ok: boolean; issues: { path: string; line: number | null }[] }>('config.import', { json: JSON.stringify(doc, null, 2) })
+    expect(bad.ok).toBe(false)
+    expect(bad.issues[0]).toMatchObject({ path: 'system.backups.schedule' })
+    expect(bad.issues[0].line).toBeGreaterThan(1)
+  })
+
   it('the data folder size counts the database, WALs, inbox, logs and backups', async () => {
     t = await openTestEngine()
     await t.call('backups.create')
