@@ -34,7 +34,8 @@ export interface AuditEntry {
   hash: string
 }
 
-interface AuditRow {
+/** A row of audit_log as stored. */
+export interface AuditRow {
   seq: number
   at: number
   actor: string
@@ -48,7 +49,8 @@ interface AuditRow {
   hash: string
 }
 
-function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+/** The chain's hash of one row: SHA-256 of the previous hash and the row's canonical content. */
+export function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
   const canonical = JSON.stringify([r.seq, r.at, r.actor, r.action, r.practice_id, r.target_type, r.target_id, r.outcome, r.details])
   return createHash('sha256').update(prev).update('\n').update(canonical).digest('hex')
 }
