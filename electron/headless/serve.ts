@@ -74,7 +74,13 @@ async function main(): Promise<void> {
   const operator = `${safeUser()}@${hostname()}`
   if (values.restore) {
     if (!values['backup-key-file']) throw new AppError('invalid_input', '--restore needs --backup-key-file (the recovery key exported with --export-backup-key).')
-    const r = await restoreBackup({ file: resolve(values.restore), dataDir, backupKey: parseMasterKey(readFileSync(resolve(values['backup-key-file']), 'utf8')), secrets: store, actor: `${operator} (serve --restore)` })
+    let backupKey: Buffer
+    try {
+      backupKey = parseMasterKey(readFileSync(resolve(values['backup-key-file']), 'utf8'))
+    } catch {
+      throw new AppError('invalid_input', `${values['backup-key-file']} is not a backup key: it must hold the 64 hex characters written by --export-backup-key.`)
+    }
+    const r = await restoreBackup({ file: resolve(values.restore), dataDir, backupKey, secrets: store, actor: `${operator} (serve --restore)` })
     process.stdout.write(`restored: backup of ${new Date(r.createdAt).toISOString()} (version ${r.version}); integrity ${r.integrity.database}/${r.integrity.inbox}; audit trail ${r.audit.ok ? `verifies (${r.audit.checked} entries)` : `DOES NOT VERIFY: ${r.audit.reason}`}\n`)
   }
   const engine = await openEngine({ dataDir, secrets: store, logger, mode: 'headless', version, operator }, CONNECTOR_MODULES)
