@@ -5,12 +5,21 @@
 
 const FORBIDDEN = new Set(['__proto__', 'prototype', 'constructor'])
 
+/** Parsed paths, by text: a mapping set's targets and sources are parsed for every message. */
+const parsed = new Map<string, readonly string[]>()
+
 export function parsePath(path: string): string[] {
-  return path
-    .replace(/\[(\d+)\]/g, '.$1')
-    .split('.')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
+  let segs = parsed.get(path)
+  if (!segs) {
+    segs = path
+      .replace(/\[(\d+)\]/g, '.$1')
+      .split('.')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+    if (parsed.size > 10_000) parsed.clear()
+    parsed.set(path, segs)
+  }
+  return segs.slice()
 }
 
 const isIndex = (seg: string): boolean => /^\d+$/.test(seg)

@@ -23,11 +23,19 @@ export function isCalendarDate(s: string): boolean {
 
 /** Today's date in the practice zone, so a baby born this evening in Honolulu is not "in the future". */
 function today(ctx: MappingContext): string {
+  const now = (ctx.now ?? Date.now)()
+  // Asked for every date field of every message: the zone's date is worked out once a minute.
+  const key = `${ctx.defaultTimeZone}|${Math.floor(now / 60_000)}`
+  if (lastToday?.key === key) return lastToday.date
   const zone = zoneFromName(ctx.defaultTimeZone) ?? 'UTC'
-  const at = DateTime.fromMillis((ctx.now ?? Date.now)(), { zone })
+  const at = DateTime.fromMillis(now, { zone })
   // A broken injected clock must not make every date "in the future".
-  return (at.isValid ? at : DateTime.now().setZone(zone)).toFormat('yyyy-MM-dd')
+  const date = (at.isValid ? at : DateTime.now().setZone(zone)).toFormat('yyyy-MM-dd')
+  if (at.isValid) lastToday = { key, date }
+  return date
 }
+
+let lastToday: { key: string; date: string } | null = null
 
 function check(v: Validation, value: unknown, ctx: MappingContext): ValidationFailure | undefined {
   if (v.rule === 'required') return isEmpty(value) ? { code: 'required', message: v.message ?? 'a value is required' } : undefined

@@ -7,7 +7,7 @@ import type { Db } from '../store/database'
 import type { TxFilter, TxStatus, TxStep, TxSummary } from '../../../shared/api/transactions'
 import type { AppErrorData } from '../../../shared/errors'
 import { errorGroupKey } from './error-group'
-import type { Direction, IncomingTx, TxRow } from './types'
+import type { Direction, IncomingTx, LaneRow, TxRow } from './types'
 
 const SUMMARY_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at,
   duration_ms, control_id, mrn, patient_id, appointment_id, error_code, error_message, error_retryable, triage_state`
@@ -82,6 +82,12 @@ export interface FinishInput {
 
 export const MAX_FTS_CHARS = 64 * 1024
 
+/** Every column of a transaction but its raw bytes (what a lane reads). */
+const LANE_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, started_at,
+  finished_at, duration_ms, next_attempt_at, peer, control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw_sha256,
+  payload_version, parsed, mapped, outbound, response, error_code, error_message, error_retryable, error_group, error_at, filtered_by,
+  triage_state, triage_note, discard_reason`
+
 /** One received row (named parameters; see insert()). Also run by the ingest writer's thread when it moves inbox rows. */
 export const TX_INSERT_SQL = `INSERT INTO transactions
   (practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, next_attempt_at, peer,
@@ -108,15 +114,16 @@ export class TransactionsRepo {
       fts: db.prepare(TX_FTS_SQL),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       statusOf: db.prepare('SELECT status FROM transactions WHERE id = ?').pluck(),
-      nextInLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
-        AND status IN ('received','queued','processing') ORDER BY id LIMIT 1`),
-      nextInLaneExcept: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
-        AND status IN ('received','queued','processing') AND direction <> ? ORDER BY id LIMIT 1`),
-      nextInChannelLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
-        AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT 1`),
+      nextInLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') ORDER BY id LIMIT ?`),
+      nextInLaneExcept: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') AND direction <> ? ORDER BY id LIMIT ?`),
+      nextInChannelLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT ?`),
+      raw: db.prepare('SELECT raw FROM transactions WHERE id = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
-      finish: db.prepare(`UPDATE transactions SET status = @status, updated_at = @finished_at, finished_at = @finished_at,
+      finish: db.prepare(`UPDATE transactions SET status = @status, attempts = @attempt, started_at = @started_at, updated_at = @finished_at, finished_at = @finished_at,
           duration_ms = @duration_ms, next_attempt_at = @next_attempt_at,
           parsed = coalesce(@parsed, parsed), mapped = coalesce(@mapped, mapped), outbound = coalesce(@outbound, outbound),
           response = coalesce(@response, response),
@@ -195,14 +202,29 @@ export class TransactionsRepo {
     return p?.raw ?? row.raw
   }
 
+  /** The same for a row read without its bytes (a lane's): read once per attempt. */
+  payloadOf(row: LaneRow): Buffer {
+    if (row.payload_version > 0) {
+      const p = this.s.payload.get(row.id, row.payload_version) as { raw: Buffer } | undefined
+      if (p) return p.raw
+    }
+    return this.s.raw.get(row.id) as Buffer
+  }
+
+  /** Runs `fn` in a savepoint of the open write (or its own transaction): it lands whole or not at all. */
+  savepoint<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
   /**
-   * The next pending row of a lane: the whole connector, the connector minus one direction (whose
-   * rows run in per-channel lanes), or one (direction, channel).
+   * The next pending rows of a lane (up to `limit`, in id order, without their raw bytes): the whole
+   * connector, the connector minus one direction (whose rows run in per-channel lanes), or one
+   * (direction, channel).
    */
-  nextInLane(practiceId: string, connector: string, afterId: number, scope?: { exceptDirection: Direction } | { direction: Direction; channel: string }): TxRow | undefined {
-    if (scope && 'channel' in scope) return this.s.nextInChannelLane.get(practiceId, connector, afterId, scope.direction, scope.channel) as TxRow | undefined
-    if (scope) return this.s.nextInLaneExcept.get(practiceId, connector, afterId, scope.exceptDirection) as TxRow | undefined
-    return this.s.nextInLane.get(practiceId, connector, afterId) as TxRow | undefined
+  nextInLane(practiceId: string, connector: string, afterId: number, scope: { exceptDirection: Direction } | { direction: Direction; channel: string } | undefined, limit = 1): LaneRow[] {
+    if (scope && 'channel' in scope) return this.s.nextInChannelLane.all(practiceId, connector, afterId, scope.direction, scope.channel, limit) as LaneRow[]
+    if (scope) return this.s.nextInLaneExcept.all(practiceId, connector, afterId, scope.exceptDirection, limit) as LaneRow[]
+    return this.s.nextInLane.all(practiceId, connector, afterId, limit) as LaneRow[]
   }
 
   pendingLanes(): { practice_id: string; connector: string; direction: Direction; channel: string }[] {
@@ -218,6 +240,8 @@ export class TransactionsRepo {
     this.s.finish.run({
       id: f.id,
       status: f.status,
+      attempt: f.attempt,
+      started_at: Math.round(f.startedAt),
       finished_at: f.finishedAt,
       duration_ms: Math.max(0, Math.round(f.finishedAt - f.startedAt)),
       next_attempt_at: f.nextAttemptAt ?? null,
