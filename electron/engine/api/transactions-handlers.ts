@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/errors'
 import type { TxDetail } from '../../../shared/api/transactions'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { toSummary } from '../pipeline/transactions-repo'
 import type { Handlers } from './dispatcher'
 

@@ -94,11 +94,14 @@ export const TX_INSERT_SQL = `INSERT INTO transactions
    control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw, raw_sha256, response,
    error_code, error_message, error_retryable, error_group, error_at, triage_state)
   VALUES (@practice_id, @connector, @channel, @direction, @message_type, @status, 0, @now, @now, @next_attempt_at, @peer,
-   @control_id, @mrn, @patient_id, @appointment_id, @dedup_key, @content_type, @raw, @raw_sha256, @response,
+   @control_id, @mrn, @patient_id, @appointment_id, @dedup_key, @content_type, x'', @raw_sha256, @response,
    @error_code, @error_message, @error_retryable, @error_group, @error_at, @triage_state)
   ON CONFLICT (practice_id, channel, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`
 
 export const TX_FTS_SQL = 'INSERT INTO transactions_fts (rowid, body) VALUES (?, ?)'
+
+/** A new row's raw bytes, in their own table (migration 0160): written once, never rewritten by a status change. */
+export const TX_RAW_SQL = 'INSERT INTO transaction_raw (tx_id, raw) VALUES (?, ?)'
 
 export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex')
@@ -110,6 +113,7 @@ export class TransactionsRepo {
   constructor(private readonly db: Db) {
     this.s = {
       insert: db.prepare(TX_INSERT_SQL),
+      insertRaw: db.prepare(TX_RAW_SQL),
       byDedup: db.prepare('SELECT id, status, response FROM transactions WHERE practice_id = ? AND channel = ? AND dedup_key = ?'),
       fts: db.prepare(TX_FTS_SQL),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
@@ -120,7 +124,7 @@ export class TransactionsRepo {
         AND status IN ('received','queued','processing') AND direction <> ? ORDER BY id LIMIT ?`),
       nextInChannelLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT ?`),
-      raw: db.prepare('SELECT raw FROM transactions WHERE id = ?').pluck(),
+      raw: db.prepare('SELECT raw FROM transaction_raw WHERE tx_id = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
       finish: db.prepare(`UPDATE transactions SET status = @status, attempts = @attempt, started_at = @started_at, updated_at = @finished_at, finished_at = @finished_at,
@@ -166,7 +170,6 @@ export class TransactionsRepo {
       appointment_id: tx.appointmentId ?? null,
       dedup_key: tx.dedupKey ?? null,
       content_type: tx.contentType,
-      raw: tx.raw,
       raw_sha256: sha256(tx.raw),
       response: tx.response ?? null,
       error_code: err?.code ?? null,
@@ -181,13 +184,17 @@ export class TransactionsRepo {
       return { id: row.id, duplicate: true, response: row.response, status: row.status }
     }
     const id = Number(info.lastInsertRowid)
+    this.s.insertRaw.run(id, tx.raw)
     const text = tx.searchText ?? tx.raw.toString('utf8')
     this.s.fts.run(id, text.length > MAX_FTS_CHARS ? text.slice(0, MAX_FTS_CHARS) : text)
     return { id, duplicate: false, response: tx.response ?? null, status }
   }
 
+  /** The whole row, its raw bytes included (empty once retention pruned them). */
   get(id: number): TxRow | undefined {
-    return this.s.get.get(id) as TxRow | undefined
+    const row = this.s.get.get(id) as TxRow | undefined
+    if (row) row.raw = (this.s.raw.get(id) as Buffer | undefined) ?? row.raw
+    return row
   }
 
   /** The status alone: reading the whole row would read its raw bytes too (megabytes for a big message). */
@@ -208,7 +215,7 @@ export class TransactionsRepo {
       const p = this.s.payload.get(row.id, row.payload_version) as { raw: Buffer } | undefined
       if (p) return p.raw
     }
-    return this.s.raw.get(row.id) as Buffer
+    return (this.s.raw.get(row.id) as Buffer | undefined) ?? Buffer.alloc(0)
   }
 
   /** Runs `fn` in a savepoint of the open write (or its own transaction): it lands whole or not at all. */

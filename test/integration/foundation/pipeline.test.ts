@@ -191,7 +191,7 @@ describe('dedup', () => {
     const again = await receive({ id: 'dup-b' }, { dedupKey: 'APP|FAC|MSG0001', response: 'ACK-SECOND' })
     expect(again).toEqual({ id: first.id, duplicate: true, response: 'ACK-ORIGINAL', status: expect.any(String) })
     await settled(first.id)
-    const rows = t.engine.ctx.db.prepare("SELECT id, raw FROM transactions WHERE dedup_key = 'APP|FAC|MSG0001'").all() as { id: number; raw: Buffer }[]
+    const rows = t.engine.ctx.db.prepare("SELECT t.id, r.raw FROM transactions AS t JOIN transaction_raw AS r ON r.tx_id = t.id WHERE dedup_key = 'APP|FAC|MSG0001'").all() as { id: number; raw: Buffer }[]
     expect(rows).toHaveLength(1)
     expect(JSON.parse(rows[0].raw.toString()).id).toBe('dup-a')
     expect(h.runs.some((x) => x.messageId === 'dup-b')).toBe(false)

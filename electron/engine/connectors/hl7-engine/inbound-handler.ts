@@ -7,7 +7,7 @@
  */
 import { AppError, isAppError } from '../../../../shared/errors'
 import type { MappingResult } from '../../../../shared/mapping'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import type { MappingContext } from '../../mapping'
 import type { ConnectorHandler, FilterDecision, ProcessContext } from '../../pipeline/connector-handler'
 import type { ExternalId } from '../../records/record-store'

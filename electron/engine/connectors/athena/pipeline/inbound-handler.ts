@@ -9,7 +9,7 @@
 import { AppError } from '../../../../../shared/errors'
 import type { MappingResult, MappingSet } from '../../../../../shared/mapping'
 import type { RecordKind } from '../../../../../shared/records'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { evaluateMapping, jsonAccessor } from '../../../mapping'
 import type { ConnectorHandler, ProcessContext } from '../../../pipeline/connector-handler'
 import type { ExternalId } from '../../../records/record-store'
