@@ -57,6 +57,11 @@ export interface EngineOptions {
    * and a fallback switch.
    */
   storeThreads?: boolean
+  /**
+   * Lanes process a grouped handler's rows several per COMMIT (default). false: one row per
+   * COMMIT, the benchmark's baseline for processing.
+   */
+  groupedProcessing?: boolean
 }
 
 export async function openEngine(opts: EngineOptions, modules: ConnectorModule[] = []): Promise<Engine> {
@@ -100,7 +105,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const inbox = { repo: new InboxRepo(db, inboxDb), writer: inboxWriter, mover: inboxMover, transact: <T>(fn: () => T): T => db.transaction(fn).immediate() }
   const storage = new StorageHealth({ dataDir: opts.dataDir, clock, logger: storeLog })
   storage.listen((state) => events.emit('storage.changed', { state }))
-  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage })
+  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage, grouping: opts.groupedProcessing })
   const services = new Map<string, Service>()
   const securityAlerts = new SecurityAlerts(db, audit, clock)
   const systemSettings = new SystemSettingsRepo(db, audit)

@@ -59,6 +59,8 @@ export interface LanesDeps {
   active(): boolean
   /** When accept() was last called (monotonic ms). */
   lastAcceptAt(): number
+  /** false: one row per group, so one COMMIT per row (the benchmark's baseline). */
+  grouping: boolean
 }
 
 export class Lanes {
@@ -164,7 +166,7 @@ export class Lanes {
         if (this.isHeld(lane)) return
         const scope = this.laneScope(lane)
         const accepting = this.d.clock.monotonic() - this.d.lastAcceptAt() < ACCEPTING_WITHIN_MS
-        const rows = scope === null ? [] : this.d.repo.nextInLane(lane.practiceId, lane.connector, lane.cursor, scope, lane.take)
+        const rows = scope === null ? [] : this.d.repo.nextInLane(lane.practiceId, lane.connector, lane.cursor, scope, this.d.grouping ? lane.take : 1)
         const head = rows[0]
         if (!head) {
           if (lane.wake) continue

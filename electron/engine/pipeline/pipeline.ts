@@ -51,6 +51,8 @@ export interface PipelineDeps {
   logger: Logger
   /** Told of every received message's store, refused or not (a full disk is shown in the console). */
   storage?: StorageHealth
+  /** Several rows of a grouped handler per COMMIT (default); false: one per COMMIT, the benchmark's baseline. */
+  grouping?: boolean
 }
 
 const REPROCESSABLE: ReadonlySet<TxStatus> = new Set(['error', 'filtered', 'done', 'discarded'])
@@ -77,6 +79,7 @@ export class Pipeline {
       handler: (connector, direction) => this.handlers.get(`${connector}:${direction}`),
       active: () => this.started && !this.stopping,
       lastAcceptAt: () => this.ingress.lastAcceptAt,
+      grouping: d.grouping !== false,
     })
     this.ingress = new Ingress({ repo: d.repo, inbox: d.inbox, batcher: d.batcher, clock: d.clock, logger: d.logger, storage: d.storage, changed, kick: (p, c, dir, ch) => this.kick(p, c, dir, ch) })
   }
