@@ -372,6 +372,11 @@ async function engineRun(label: string, processing: boolean, echoRate: number, s
 }
 
 async function main(): Promise<void> {
+  if (process.env.HL7_BENCH_ONLY === 'mixed') {
+    // Only the run with processing (for comparing lane settings quickly, A, B, A, B).
+    await engineRun('ingest while the same process maps and stores every message', true, NaN)
+    return
+  }
   console.log(`HL7 ingest over MLLP: ${CONNECTIONS} connections from a worker thread, one message in flight each, ${PHASE_S} s per phase, ~1.1 KB ADT^A04`)
   const echo = await echoServer()
   await drive({ port: echo.port, mode: 'closed', seconds: 1, tag: 'W' })
