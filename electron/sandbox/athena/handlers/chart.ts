@@ -4,7 +4,8 @@
  * Shapes follow captured responses (M): medications are an array of arrays, lab results sit under
  * `results` with `analytes`, clinical audit stamps are ISO-8601 with offset.
  */
-import type { RequestContext, RouteDef } from '../context'
+import type { RequestContext, RouteDef, World } from '../context'
+import type { Patient } from '../store'
 import { badRequest } from '../errors'
 import { envelope, LARGE_LIMITS } from '../pagination'
 import { emptyChart, generateChart, VITAL_KEYS, type Chart } from '../seed/chart'
@@ -17,11 +18,15 @@ function chartFor(ctx: RequestContext): Chart {
   ctx.params.require('departmentid')
   const deptid = ctx.params.int('departmentid')!
   if (!ctx.world.store.departments.has(deptid)) throw badRequest('Invalid department ID.', `Department ${deptid} does not exist.`)
-  const p = requirePatient(ctx, ctx.pathParams.patientid)
-  let chart = ctx.world.charts.get(p.patientid)
+  return chartOf(ctx.world, requirePatient(ctx, ctx.pathParams.patientid))
+}
+
+/** A patient's chart, generated on first read (the FHIR side reads the same charts). */
+export function chartOf(world: World, p: Patient): Chart {
+  let chart = world.charts.get(p.patientid)
   if (!chart) {
-    chart = p.seeded ? generateChart(ctx.world.store.seed, p, ctx.world.store.seedEpoch) : emptyChart(p.lastModifiedAt)
-    ctx.world.charts.set(p.patientid, chart)
+    chart = p.seeded ? generateChart(world.store.seed, p, world.store.seedEpoch) : emptyChart(p.lastModifiedAt)
+    world.charts.set(p.patientid, chart)
   }
   return chart
 }
