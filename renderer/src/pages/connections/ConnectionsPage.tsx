@@ -19,7 +19,7 @@ import { Hl7ListenersCard } from './Hl7ListenersCard'
 type Kind = Connection['kind']
 type Editing = { kind: Kind; conn?: Connection } | null
 
-const KIND_LABEL: Record<Kind, string> = { 'athena-rest': 'athenaNet REST', 'hl7-inbound': 'HL7 inbound', 'hl7-outbound': 'HL7 outbound' }
+const KIND_LABEL: Record<Kind, string> = { 'athena-rest': 'athenaNet REST', 'hl7-inbound': 'HL7 inbound', 'hl7-outbound': 'HL7 outbound', 'fhir-r4': 'FHIR R4' }
 
 function target(c: Connection): string {
   const cfg = c.config as Record<string, unknown>
