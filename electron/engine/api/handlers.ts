@@ -13,6 +13,7 @@ import { logsHandlers } from './logs-handlers'
 import { mappingsHandlers } from './mappings-handlers'
 import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
+import { fhirHandlers } from '../connectors/fhir/api-handlers'
 import { transactionsHandlers } from './transactions-handlers'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
@@ -27,5 +28,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...athenaHandlers(ctx),
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
+    ...fhirHandlers(ctx),
   }
 }

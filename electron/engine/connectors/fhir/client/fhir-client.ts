@@ -80,7 +80,7 @@ export interface FhirResponse {
   endpoint: string
 }
 
-export type Resource = Record<string, unknown> & { resourceType: string; id?: string; meta?: { lastUpdated?: string; versionId?: string } }
+export type Resource = Record<string, unknown> & { resourceType: string; id?: string; meta?: { lastUpdated?: string; versionId?: string; profile?: string[] } }
 
 export interface Bundle {
   resourceType: 'Bundle'
