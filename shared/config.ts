@@ -295,11 +295,11 @@ export const fhirWebhookConfigSchema = z.object({
   /** U: athena's behaviour at `end` is not documented. Each subscription asks for this lifetime; 0 = no end. */
   lifetimeHours: z.number().min(0).max(24 * 365).default(24 * 7),
   /** Replace a subscription this long before its end (create the new one, overlap, delete the old). */
-  renewBeforeMinutes: z.number().int().min(1).default(60),
+  renewBeforeMinutes: z.number().positive().default(60),
   /** Both subscriptions (and both secrets) stay live this long during a renewal. */
   overlapSeconds: z.number().int().min(0).default(60),
   /** How often the desired-state job compares the server's subscriptions with the wanted ones. */
-  checkIntervalSeconds: z.number().int().min(5).default(300),
+  checkIntervalSeconds: z.number().int().min(1).default(300),
   /** H: the method prefix of X-Hub-Signature "may change"; only this one is accepted. */
   signaturePrefix: z.string().min(1).default('sha256='),
 })

@@ -26,7 +26,7 @@ export interface FhirTest {
 
 export async function startFhirTest(opts: { sandbox?: AthenaSandboxOptions; fhir?: Record<string, unknown>; webhook?: Record<string, unknown> | null; module?: FhirModuleOptions; dataDir?: string; sb?: AthenaSandbox } = {}): Promise<FhirTest> {
   const sb = opts.sb ?? (await startAthenaSandbox({ patientCount: 60, qps: 0, tokenRequestsPerMinute: 0, ...opts.sandbox }))
-  const t = await openTestEngine({ modules: [createAthenaModule({ pushPollMs: 60_000 }), createFhirModule({ tickMs: 100, ...opts.module })], dataDir: opts.dataDir })
+  const t = await openTestEngine({ modules: [createAthenaModule({ pushPollMs: 60_000 }), createFhirModule({ tickMs: 100, seedSandbox: false, ...opts.module })], dataDir: opts.dataDir })
   const ctx = t.engine.ctx
   let fhirConnectionId: string
   let athenaConnectionId: string

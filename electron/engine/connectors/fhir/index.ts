@@ -21,7 +21,10 @@ import { SubscriptionManager } from './subscriptions/subscription-manager'
 import { WebhookService, type WebhookOptions } from './subscriptions/webhook-service'
 import { Reconciler } from './workflows/reconcile'
 
-export interface FhirModuleOptions extends FhirRuntimeOptions, WebhookOptions {}
+export interface FhirModuleOptions extends FhirRuntimeOptions, WebhookOptions {
+  /** First run: give the built-in sandbox practice a FHIR connection with subscriptions (default true). */
+  seedSandbox?: boolean
+}
 
 export const SANDBOX_FHIR_CONNECTION_ID = 'sandbox-fhir'
 const SEEDED_KEY = 'fhir.sandbox_connection_seeded'
@@ -68,7 +71,7 @@ export function createFhirModule(opts: FhirModuleOptions = {}): ConnectorModule 
     const webhooks = new WebhookService(ctx, runtime, repo, subscriptions, reconciler, opts)
     ctx.mappings.registerDefaults(fhirWriteMappingSets())
     ctx.pipeline.register(inboundHandler(ctx, runtime, repo))
-    engine.addService(new SandboxFhirSeed(ctx))
+    if (opts.seedSandbox !== false) engine.addService(new SandboxFhirSeed(ctx))
     engine.addService(webhooks)
     ctx.connectivity.set('fhir-r4', fhirConnectivityTester(ctx, runtime, repo))
     setFhirState(ctx, { runtime, repo, subscriptions, webhooks, reconciler })

@@ -145,11 +145,12 @@ export class PushEmulator {
   /** A change happened in the sandbox: one event per active subscription of the topic. */
   emit(topic: string, focus: FocusEvent['focus'], extra: { patientRef?: string; departmentId?: number } = {}): string[] {
     const ids: string[] = []
+    // One event, one id: every subscription of the topic (two during a renewal overlap) gets the same event id.
+    const ev: FocusEvent = { id: randomUUID(), timestamp: new Date(this.cfg.clock.now()).toISOString(), topic, focus, ...extra }
     for (const s of this.subs.values()) {
       if (s.topic !== topic || !this.isActive(s)) continue
-      const ev: FocusEvent = { id: randomUUID(), timestamp: new Date(this.cfg.clock.now()).toISOString(), topic, focus, ...extra }
       this.counters.events++
-      ids.push(ev.id)
+      if (!ids.includes(ev.id)) ids.push(ev.id)
       if ((this.faults.drop ?? 0) > 0) {
         this.faults.drop!--
         this.counters.dropped++

@@ -12,7 +12,8 @@ export interface Candidate<T> {
   owner: T
 }
 
-export type SignatureCheck<T> = { ok: true; owner: T } | { ok: false; reason: 'missing' | 'malformed' | 'mismatch' | 'no_secret' }
+/** `owners`: every candidate whose secret matches (subscriptions may share a secret; the notification then names which). */
+export type SignatureCheck<T> = { ok: true; owners: T[] } | { ok: false; reason: 'missing' | 'malformed' | 'mismatch' | 'no_secret' }
 
 export function sign(secret: string, raw: Buffer, prefix = 'sha256='): string {
   return `${prefix}${createHmac('sha256', secret).update(raw).digest('hex')}`
@@ -26,11 +27,11 @@ export function verifySignature<T>(header: string | undefined, raw: Buffer, cand
   const hex = h.slice(prefix.length)
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) return { ok: false, reason: 'malformed' }
   const given = Buffer.from(hex.toLowerCase(), 'hex')
-  let match: T | null = null
+  const owners: T[] = []
   // Every candidate is compared (no early exit), so the time does not tell which secret matched.
   for (const c of candidates) {
     const mac = createHmac('sha256', c.secret).update(raw).digest()
-    if (timingSafeEqual(mac, given) && match === null) match = c.owner
+    if (timingSafeEqual(mac, given)) owners.push(c.owner)
   }
-  return match === null ? { ok: false, reason: 'mismatch' } : { ok: true, owner: match }
+  return owners.length === 0 ? { ok: false, reason: 'mismatch' } : { ok: true, owners }
 }

@@ -154,18 +154,20 @@ export class WebhookService implements Service {
     const now = this.ctx.clock.now()
     const heartbeat = now - this.lastHeartbeat >= HEARTBEAT_MS
     if (heartbeat) this.lastHeartbeat = now
-    for (const conn of this.connections()) {
-      if (this.stopped) return
-      const cfg = this.rt.configOf(conn)
-      if (cfg.webhook.enabled && heartbeat && this.listening.has(conn.practiceId)) this.repo.setState(conn.id, 'receiver.lastUp', now, now)
-      if ((cfg.webhook.enabled || this.repo.subscriptionsOf(conn.id).length) && this.subs.due(conn, now)) {
-        await this.subs.reconcile(conn.practiceId).catch((e: unknown) => this.ctx.logger.warn('subscription job failed', { practiceId: conn.practiceId, code: (e as AppError)?.code }))
-      }
-      if (this.stopped) return
-      if (cfg.reconcileIntervalMinutes > 0 && this.reconciler.due(conn, cfg.reconcileIntervalMinutes, now)) {
-        await this.reconciler.run(conn.practiceId, 'schedule').catch(() => undefined)
-      }
-    }
+    // Connections side by side: one slow server never holds up another practice's renewals.
+    await Promise.all(
+      this.connections().map(async (conn) => {
+        const cfg = this.rt.configOf(conn)
+        if (cfg.webhook.enabled && heartbeat && this.listening.has(conn.practiceId)) this.repo.setState(conn.id, 'receiver.lastUp', now, now)
+        if ((cfg.webhook.enabled || this.repo.subscriptionsOf(conn.id).length) && this.subs.due(conn, now)) {
+          await this.subs.reconcile(conn.practiceId).catch((e: unknown) => this.ctx.logger.warn('subscription job failed', { practiceId: conn.practiceId, code: (e as AppError)?.code }))
+        }
+        if (this.stopped) return
+        if (cfg.reconcileIntervalMinutes > 0 && this.reconciler.due(conn, cfg.reconcileIntervalMinutes, now)) {
+          await this.reconciler.run(conn.practiceId, 'schedule').catch(() => undefined)
+        }
+      }),
+    )
   }
 
   private async syncListeners(): Promise<void> {
@@ -315,9 +317,9 @@ export class WebhookService implements Service {
       if (e instanceof MalformedNotification) return fail(400, 'malformed', e.message)
       throw e
     }
-    const sub = check.owner
     const subId = n.subscription?.replace(/^.*Subscription\//, '') ?? null
-    if (subId !== sub.remoteId) return fail(404, 'unknown', 'the notification names another subscription than the one whose secret signed it')
+    const sub = check.owners.find((o) => o.remoteId === subId)
+    if (!sub) return fail(404, 'unknown', 'the notification names a subscription whose secret did not sign it')
     const topic = topicId(n.topic)
     let results
     try {
