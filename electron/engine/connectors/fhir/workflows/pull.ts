@@ -120,7 +120,7 @@ export interface PanelResult extends PullResult {
  * Panel sync: the known patients (read again in `_id` batches) and their clinical data since the
  * last successful run (first run: everything). The cursor moves only when the run completes.
  */
-export async function panelSync(ctx: EngineContext, rt: FhirRuntime, repo: FhirRepo, practiceId: string, opts: { full?: boolean; patients?: string[]; batch?: number; signal?: AbortSignal } = {}): Promise<PanelResult> {
+export async function panelSync(ctx: EngineContext, rt: FhirRuntime, repo: FhirRepo, practiceId: string, opts: { full?: boolean; patients?: string[]; batch?: number; concurrency?: number; signal?: AbortSignal } = {}): Promise<PanelResult> {
   const entry = rt.entry(practiceId)
   const conn = entry.connection.id
   const startedAt = new Date(ctx.clock.now()).toISOString()
@@ -131,7 +131,15 @@ export async function panelSync(ctx: EngineContext, rt: FhirRuntime, repo: FhirR
   for (let i = 0; i < patients.length; i += batch) {
     out = add(out, await pullSearch(ctx, rt, practiceId, 'Patient', [['_id', patients.slice(i, i + batch).join(',')]], opts.signal))
   }
-  for (const p of patients) out = add(out, await clinicalSince(ctx, rt, practiceId, p, since, CLINICAL_TYPES, opts.signal))
+  // Patients side by side (each still stores a page before reading its next); the client's limiter paces the calls.
+  const queue = [...patients]
+  const worker = async (): Promise<void> => {
+    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+      const r = await clinicalSince(ctx, rt, practiceId, p, since, CLINICAL_TYPES, opts.signal)
+      out = add(out, r)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 2, 16)) }, worker))
   repo.setState(conn, 'panel.since', startedAt, ctx.clock.now())
   return { ...out, patients: patients.length, since, startedAt }
 }
