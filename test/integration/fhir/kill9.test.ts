@@ -2,31 +2,19 @@
  * kill -9 of the engine right after a webhook 2xx: the notification was durable before the answer,
  * so after a restart it is processed — once.
  */
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sign } from '../../../electron/engine/connectors/fhir/subscriptions/signature'
 import { startAthenaSandbox, type AthenaSandbox } from '../../../electron/sandbox/athena'
-import { openChildDb } from '../../support/engine-child'
+import { openChildDb, startEngineChild } from '../../support/engine-child'
 import { randomKeyHex, tempDir, waitFor } from '../foundation/support/harness'
 
 const CHILD = resolve('test/fixtures/fhir/engine-child.ts')
 
-function startChild(dataDir: string, keyHex: string, sandboxUrl: string): Promise<{ port: number; kill(): Promise<void>; stop(): Promise<void> }> {
-  return new Promise((res, rej) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, keyHex, sandboxUrl], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const stderr: string[] = []
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()))
-    let buf = ''
-    proc.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d))
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buf += d
-      const m = /LISTENING (\d+)\n/.exec(buf)
-      if (m) res({ port: Number(m[1]), kill: async () => void (proc.kill('SIGKILL'), await exited), stop: async () => void (proc.kill('SIGTERM'), await exited) })
-    })
-    void exited.then(() => rej(new Error(`engine child exited before listening:\n${stderr.join('')}`)))
-  })
+async function startChild(dataDir: string, keyHex: string, sandboxUrl: string): Promise<{ port: number; kill(): Promise<void>; stop(): Promise<void> }> {
+  const c = await startEngineChild(dataDir, keyHex, { child: CHILD, args: [sandboxUrl] })
+  return { port: c.port, kill: async () => void (c.proc.kill('SIGKILL'), await c.exited), stop: async () => void (c.proc.kill('SIGTERM'), await c.exited) }
 }
 
 let sb: AthenaSandbox | undefined
