@@ -299,7 +299,96 @@ export const hl7OutboundConfigSchema = z.object({
 })
 export type Hl7OutboundConfig = z.infer<typeof hl7OutboundConfigSchema>
 
-export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound'] as const
+// ---- FHIR R4 (athena's FHIR API or any R4 server) ------------------------------------------------
+
+/** Where a FHIR connection points: athena's platform bases (H), the local sandbox, or any R4 server. */
+export const FHIR_PRESETS = ['sandbox', 'preview', 'production', 'custom'] as const
+export const FHIR_JWT_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const
+
+export const DEFAULT_FHIR_SCOPES = [
+  'athena/service/Athenanet.MDP.*',
+  'system/Patient.read',
+  'system/Encounter.read',
+  'system/Observation.read',
+  'system/DocumentReference.read',
+  'system/Binary.read',
+  'system/Appointment.read',
+  'system/Practitioner.read',
+  'system/Location.read',
+  'system/Organization.read',
+  'system/SubscriptionTopic.read',
+  'system/Subscription.read',
+  'system/Subscription.write',
+]
+
+export const fhirWebhookConfigSchema = z.object({
+  /** Receive athena's event notifications on this practice's own listener. */
+  enabled: z.boolean().default(false),
+  host: z.string().default('127.0.0.1'),
+  /** 0 = OS-assigned. */
+  port: z.number().int().min(0).max(65535).default(0),
+  /** HTTPS with an operator-supplied certificate; plain HTTP is allowed only on loopback (behind the practice's reverse proxy). */
+  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] }),
+  /** The public HTTPS URL athena posts to (H: public internet, port 443, CA-issued certificate); null = this listener's own URL (sandbox only). */
+  publicUrl: z.url().nullable().default(null),
+  /** Notifications larger than this are refused (413) before they are read further. */
+  maxBodyBytes: z.number().int().positive().max(16 * 1024 * 1024).default(1024 * 1024),
+  /** Topics to subscribe to (ids from GET {base}/SubscriptionTopic, e.g. "Patient.update"). */
+  topics: z.array(z.string().regex(/^[A-Za-z]+\.[A-Za-z-]+$/, 'a topic id such as "Patient.update"')).default([]),
+  /** U: athena's behaviour at `end` is not documented. Each subscription asks for this lifetime; 0 = no end. */
+  lifetimeHours: z.number().min(0).max(24 * 365).default(24 * 7),
+  /** Replace a subscription this long before its end (create the new one, overlap, delete the old). */
+  renewBeforeMinutes: z.number().positive().default(60),
+  /** Both subscriptions (and both secrets) stay live this long during a renewal. */
+  overlapSeconds: z.number().int().min(0).default(60),
+  /** How often the desired-state job compares the server's subscriptions with the wanted ones. */
+  checkIntervalSeconds: z.number().int().min(1).default(300),
+  /** H: the method prefix of X-Hub-Signature "may change"; only this one is accepted. */
+  signaturePrefix: z.string().min(1).default('sha256='),
+})
+export type FhirWebhookConfig = z.infer<typeof fhirWebhookConfigSchema>
+
+export const fhirConnectionConfigSchema = athenaConnectionConfigSchema
+  .pick({
+    clientId: true, qps: true, burst: true, dailyQuota: true, tokenRequestsPerMinute: true, timeoutMs: true, maxRetries: true, backoffBaseMs: true, backoffCapMs: true,
+    maxCallMs: true, maxRetryAfterMs: true, retryBudgetRatio: true, retryBudgetMin: true, circuitFailureThreshold: true, circuitOpenMs: true,
+    tokenRefreshMarginSeconds: true, requestIdHeader: true, apiLogRetentionDays: true, apiLogMaxRows: true,
+  })
+  .extend({
+    preset: z.enum(FHIR_PRESETS).default('sandbox'),
+    /** The FHIR base for `custom`, or an override of a preset's (tests, proxies). athena: `{host}/fhir/r4` (H). */
+    baseUrl: z.url().nullable().default(null),
+    /** null = `{host of the base}/oauth2/v1/token` (athena's, shared with athenaNet, H). */
+    tokenUrl: z.url().nullable().default(null),
+    /** client_secret_basic (HTTP Basic, the athenaNet way) or private_key_jwt (key in the keychain as `private_key`). */
+    auth: z.enum(['client_secret_basic', 'private_key_jwt']).default('client_secret_basic'),
+    /** U: which algorithm athena accepts for private_key_jwt is not published (Okta takes RS/ES 256–512). */
+    jwtAlg: z.enum(FHIR_JWT_ALGS).default('RS384'),
+    /** `kid` header of the client assertion (the key's id in the JWKS registered with the server). */
+    jwtKid: z.string().max(200).nullable().default(null),
+    /** One token can carry both scope sets (H); the MDP scope is needed for writes routed to /v1. */
+    scopes: z.array(z.string().min(1)).default(DEFAULT_FHIR_SCOPES),
+    /** Send `ah-practice` on every search (M: required by athena); off for other FHIR servers. */
+    practiceContext: z.boolean().default(true),
+    /** U: `Organization/a-1.Practice-N` (the official example) or `a-1.Practice-N` (a production client's form). */
+    practiceParamForm: z.enum(['reference', 'id']).default('reference'),
+    /** POST {Type}/_search with a form body keeps PHI out of URLs and logs (M); GET for servers without it. */
+    searchVia: z.enum(['post', 'get']).default('post'),
+    /** `_count` per page (U: athena's maximum; a production client uses 1000). */
+    pageSize: z.number().int().positive().max(1000).default(100),
+    /** Pause between pages of one search (a production athena client waits 1 s, M). */
+    pageDelayMs: z.number().int().min(0).max(60_000).default(0),
+    /** Inbound resources that fail validation: 'lenient' maps them and shows the issues (athena data is never rejected), 'strict' stops them. */
+    inboundValidation: z.enum(['lenient', 'strict']).default('lenient'),
+    webhook: fhirWebhookConfigSchema.default(fhirWebhookConfigSchema.parse({})),
+    /** Reconciliation: targeted re-reads of the practice's known patients every N minutes (0 = only after a gap or when asked). */
+    reconcileIntervalMinutes: z.number().int().min(0).default(60),
+    /** H: athena retries a failed delivery for 1 h, so a receiver gap longer than this triggers a reconciliation. */
+    reconcileAfterGapMinutes: z.number().int().min(1).default(60),
+  })
+export type FhirConnectionConfig = z.infer<typeof fhirConnectionConfigSchema>
+
+export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound', 'fhir-r4'] as const
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number]
 
 /** Which secrets each kind of connection can hold (values never leave the keychain). */
@@ -307,6 +396,7 @@ export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret
   'athena-rest': ['client_secret'],
   'hl7-inbound': [],
   'hl7-outbound': [],
+  'fhir-r4': ['client_secret', 'private_key'],
 }
 
 export const connectionConfigSchema = z.discriminatedUnion('kind', [
@@ -324,6 +414,17 @@ export const connectionConfigSchema = z.discriminatedUnion('kind', [
     }),
   }),
   z.object({ kind: z.literal('hl7-outbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7OutboundConfigSchema }),
+  z.object({
+    kind: z.literal('fhir-r4'),
+    name: slugSchema,
+    enabled: z.boolean().default(true),
+    config: fhirConnectionConfigSchema.superRefine((c, ctx) => {
+      if (c.preset === 'custom' && !c.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'a custom FHIR server needs its base URL' })
+      const w = c.webhook
+      if (w.enabled && !w.tls.enabled && !isLoopbackHost(w.host)) ctx.addIssue({ code: 'custom', path: ['webhook', 'host'], message: `the webhook listener on ${w.host} needs TLS (plain HTTP only on loopback, behind the practice's reverse proxy)` })
+      if (w.enabled && w.tls.enabled && (!w.tls.certFile || !w.tls.keyFile)) ctx.addIssue({ code: 'custom', path: ['webhook', 'tls'], message: 'HTTPS needs a certificate file and a key file' })
+    }),
+  }),
 ])
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>
 

@@ -21,6 +21,7 @@ import { practicesApi } from './practices'
 import { savedSearchesApi } from './saved-searches'
 import { systemApi } from './system'
 import { transactionsApi } from './transactions'
+import { fhirApi } from './fhir'
 
 export const contract = {
   ...systemApi,
@@ -39,6 +40,7 @@ export const contract = {
   ...hl7Api,
   ...logsApi,
   ...maintenanceApi,
+  ...fhirApi,
 } as const
 
 export type Contract = typeof contract

@@ -13,6 +13,7 @@ import { logsHandlers } from './logs-handlers'
 import { mappingsHandlers } from './mappings-handlers'
 import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
+import { fhirHandlers } from '../connectors/fhir/api-handlers'
 import { transactionsHandlers } from './transactions-handlers'
 import { maintenanceHandlers } from '../maintenance/maintenance-module'
 
@@ -29,5 +30,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
     ...maintenanceHandlers(ctx),
+    ...fhirHandlers(ctx),
   }
 }

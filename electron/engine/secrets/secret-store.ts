@@ -15,6 +15,8 @@ export type SecretName =
   | `connection:${string}:password`
   | `connection:${string}:private_key`
   | `connection:${string}:tls_key`
+  /** The X-Hub-Secret of one FHIR subscription (fhir_subscriptions.id); rotated with each renewal. */
+  | `fhir-subscription:${number}:secret`
 
 export type SecretStoreKind = 'keychain' | 'file'
 
