@@ -12,6 +12,7 @@ import { configApi } from './config'
 import { connectionsApi } from './connections'
 import { dashboardApi } from './dashboard'
 import { errorsQueueApi } from './errors-queue'
+import { filesApi } from './files'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
 import { logsApi } from './logs'
@@ -37,6 +38,7 @@ export const contract = {
   ...athenaApi,
   ...hl7Api,
   ...logsApi,
+  ...filesApi,
 } as const
 
 export type Contract = typeof contract

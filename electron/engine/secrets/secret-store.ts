@@ -11,6 +11,7 @@ export type SecretName =
   | `connection:${string}:password`
   | `connection:${string}:private_key`
   | `connection:${string}:tls_key`
+  | `connection:${string}:key_passphrase`
 
 export type SecretStoreKind = 'keychain' | 'file'
 
@@ -37,5 +38,6 @@ export function connectionSecretNames(connectionId: string): SecretName[] {
     `connection:${connectionId}:password`,
     `connection:${connectionId}:private_key`,
     `connection:${connectionId}:tls_key`,
+    `connection:${connectionId}:key_passphrase`,
   ]
 }
