@@ -147,8 +147,8 @@ export type MatchGrade = (typeof MATCH_GRADES)[number]
 export const matcherSettingsSchema = z.object({
   /** Override m (P(level | same person)) and u (P(level | different people)) per `field.level`, e.g. "dob.exact". */
   weights: z.record(z.string().max(60), z.object({ m: z.number().gt(0).lt(1), u: z.number().gt(0).lt(1) })).default({}),
-  certainAt: z.number().default(22),
-  probableAt: z.number().default(12),
-  possibleAt: z.number().default(6),
+  certainAt: z.number().default(28),
+  probableAt: z.number().default(14),
+  possibleAt: z.number().default(8),
 })
 export type MatcherSettings = z.infer<typeof matcherSettingsSchema>

@@ -13,6 +13,7 @@ import { connectionsApi } from './connections'
 import { dashboardApi } from './dashboard'
 import { errorsQueueApi } from './errors-queue'
 import { filesApi } from './files'
+import { matchingApi } from './matching'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
 import { logsApi } from './logs'
@@ -39,6 +40,7 @@ export const contract = {
   ...hl7Api,
   ...logsApi,
   ...filesApi,
+  ...matchingApi,
 } as const
 
 export type Contract = typeof contract

@@ -8,6 +8,7 @@ import { consoleHandlers } from '../console/console-handlers'
 import { athenaHandlers } from '../connectors/athena/api-handlers'
 import { hl7Handlers } from '../connectors/hl7-engine/api-handlers'
 import { filesHandlers } from '../connectors/files/api-handlers'
+import { matchingHandlers } from '../matching/api-handlers'
 import { adminHandlers } from './admin-handlers'
 import { connectionsHandlers } from './connections-handlers'
 import { logsHandlers } from './logs-handlers'
@@ -29,5 +30,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
     ...filesHandlers(ctx),
+    ...matchingHandlers(ctx),
   }
 }

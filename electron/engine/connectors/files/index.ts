@@ -7,6 +7,7 @@
 import { AppError } from '../../../../shared/errors'
 import { mappingSetSchema } from '../../../../shared/mapping'
 import type { ConnectorModule } from '../../core/engine'
+import { patientMatching } from '../../matching'
 import { locationTester } from './connectivity'
 import { FileJobRepo } from './jobs/job-repo'
 import { FileJobRunner } from './jobs/job-runner'
@@ -43,7 +44,7 @@ export function filesModule(opts: FilesModuleOptions = {}): ConnectorModule {
     const jobs = new FileJobRepo(ctx.db, ctx.audit, () => ctx.clock.now())
     const pickups = new PickupRepo(ctx.db, () => ctx.clock.now())
     const kinds = new FileKinds()
-    kinds.register(createDemographicsKind({ matcher: () => null }))
+    kinds.register(createDemographicsKind({ matcher: () => patientMatching(ctx).matcher }))
     for (const k of opts.kinds ?? []) kinds.register(k)
     const open = (connectionId: string, o?: Parameters<typeof openTransport>[2]) => openTransport(ctx.connections.get(connectionId), (id, f) => ctx.connections.getSecret(id, f), o)
     const runner = new FileJobRunner({ ctx, jobs, pickups, kinds, open, sleep: opts.sleep })
