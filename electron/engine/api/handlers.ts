@@ -16,6 +16,7 @@ import { mappingsHandlers } from './mappings-handlers'
 import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
 import { transactionsHandlers } from './transactions-handlers'
+import { maintenanceHandlers } from '../maintenance/maintenance-module'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
   return {
@@ -31,5 +32,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...logsHandlers(ctx),
     ...filesHandlers(ctx),
     ...matchingHandlers(ctx),
+    ...maintenanceHandlers(ctx),
   }
 }

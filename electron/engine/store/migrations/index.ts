@@ -15,6 +15,7 @@ import { migration0030 } from './0030-athena'
 import { migration0040 } from './0040-operator-console'
 import { migration0050 } from './0050-athena-push'
 import { migration0060 } from './0060-inbox'
+import { migration0070 } from './0070-audit-retention-backups'
 import { migration0140 } from './0140-file-jobs'
 import { migration0141 } from './0141-demographics'
 import { migration0142 } from './0142-patient-matching'
@@ -25,7 +26,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0140, migration0141, migration0142]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0140, migration0141, migration0142]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')
