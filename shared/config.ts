@@ -4,6 +4,7 @@
  * configuration: a connection only says which secrets it needs; the values live in the keychain.
  */
 import { z } from 'zod'
+import { folderLocationConfigSchema, ftpsLocationConfigSchema, matcherSettingsSchema, reconciliationPolicySchema, sftpLocationConfigSchema } from './files'
 
 export const slugSchema = z
   .string()
@@ -79,6 +80,10 @@ export const practiceSettingsSchema = z.object({
    * they wait in order until this is off again (e.g. while a mapping is being fixed). Absent = off.
    */
   hl7ProcessingPaused: z.boolean().optional(),
+  /** Demographics file imports: who owns each patient field (docs/CONFIG.md "Reconciliation policy"). Absent = the defaults. */
+  fileReconciliation: reconciliationPolicySchema.optional(),
+  /** The patient matcher's weights and grade thresholds (docs/CONFIG.md "Matcher"). Absent = the defaults. */
+  matcher: matcherSettingsSchema.optional(),
   /** How long transactions, raw payloads and logs are kept; absent = everything kept. */
   retention: retentionSchema.optional(),
 })
@@ -388,15 +393,18 @@ export const fhirConnectionConfigSchema = athenaConnectionConfigSchema
   })
 export type FhirConnectionConfig = z.infer<typeof fhirConnectionConfigSchema>
 
-export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound', 'fhir-r4'] as const
+export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound', 'fhir-r4', 'sftp', 'ftps', 'folder'] as const
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number]
 
 /** Which secrets each kind of connection can hold (values never leave the keychain). */
-export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret' | 'password' | 'private_key' | 'tls_key')[]> = {
+export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret' | 'password' | 'private_key' | 'tls_key' | 'key_passphrase')[]> = {
   'athena-rest': ['client_secret'],
   'hl7-inbound': [],
   'hl7-outbound': [],
   'fhir-r4': ['client_secret', 'private_key'],
+  sftp: ['password', 'private_key', 'key_passphrase'],
+  ftps: ['password'],
+  folder: [],
 }
 
 export const connectionConfigSchema = z.discriminatedUnion('kind', [
@@ -425,6 +433,9 @@ export const connectionConfigSchema = z.discriminatedUnion('kind', [
       if (w.enabled && w.tls.enabled && (!w.tls.certFile || !w.tls.keyFile)) ctx.addIssue({ code: 'custom', path: ['webhook', 'tls'], message: 'HTTPS needs a certificate file and a key file' })
     }),
   }),
+  z.object({ kind: z.literal('sftp'), name: slugSchema, enabled: z.boolean().default(true), config: sftpLocationConfigSchema }),
+  z.object({ kind: z.literal('ftps'), name: slugSchema, enabled: z.boolean().default(true), config: ftpsLocationConfigSchema }),
+  z.object({ kind: z.literal('folder'), name: slugSchema, enabled: z.boolean().default(true), config: folderLocationConfigSchema }),
 ])
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>
 

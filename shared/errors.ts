@@ -46,6 +46,10 @@ export const ERROR_CODES = [
   'ack_error',
   'ack_reject',
   'frame_too_large',
+  // file locations: a server identity (SSH host key, TLS certificate) not yet accepted, or not the pinned one
+  'identity_unknown',
+  'identity_changed',
+  'file_too_large',
   // everything else
   'internal',
 ] as const

@@ -12,6 +12,8 @@ import { configApi } from './config'
 import { connectionsApi } from './connections'
 import { dashboardApi } from './dashboard'
 import { errorsQueueApi } from './errors-queue'
+import { filesApi } from './files'
+import { matchingApi } from './matching'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
 import { logsApi } from './logs'
@@ -39,6 +41,8 @@ export const contract = {
   ...athenaApi,
   ...hl7Api,
   ...logsApi,
+  ...filesApi,
+  ...matchingApi,
   ...maintenanceApi,
   ...fhirApi,
 } as const

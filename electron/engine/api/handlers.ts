@@ -7,6 +7,8 @@ import type { Handlers } from './dispatcher'
 import { consoleHandlers } from '../console/console-handlers'
 import { athenaHandlers } from '../connectors/athena/api-handlers'
 import { hl7Handlers } from '../connectors/hl7-engine/api-handlers'
+import { filesHandlers } from '../connectors/files/api-handlers'
+import { matchingHandlers } from '../matching/api-handlers'
 import { adminHandlers } from './admin-handlers'
 import { connectionsHandlers } from './connections-handlers'
 import { logsHandlers } from './logs-handlers'
@@ -29,6 +31,8 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...athenaHandlers(ctx),
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
+    ...filesHandlers(ctx),
+    ...matchingHandlers(ctx),
     ...maintenanceHandlers(ctx),
     ...fhirHandlers(ctx),
   }

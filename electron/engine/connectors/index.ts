@@ -6,5 +6,6 @@ import type { ConnectorModule } from '../core/engine'
 import { athenaModule } from './athena'
 import { fhirModule } from './fhir'
 import { hl7Engine } from './hl7-engine'
+import { files } from './files'
 
-export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, fhirModule]
+export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, fhirModule, files]

@@ -240,6 +240,11 @@ export class TransactionsRepo {
     for (const s of f.steps) this.s.step.run(f.id, f.attempt, s.step, s.outcome, Math.round(s.startedAt), s.durationMs, s.detail ?? null)
   }
 
+  /** Steps recorded outside a processing attempt (attempt 0), e.g. a file's pickup before it was stored. */
+  addSteps(id: number, attempt: number, steps: readonly StepRecord[]): void {
+    for (const s of steps) this.s.step.run(id, attempt, s.step, s.outcome, Math.round(s.startedAt), s.durationMs, s.detail ?? null)
+  }
+
   steps(id: number): TxStep[] {
     return (this.s.steps.all(id) as { attempt: number; step: string; outcome: TxStep['outcome']; started_at: number; duration_ms: number; detail: string | null }[]).map(
       (r) => ({ attempt: r.attempt, step: r.step, outcome: r.outcome, startedAt: r.started_at, durationMs: r.duration_ms, detail: r.detail }),

@@ -3,6 +3,7 @@
  * record is found through any of its external ids, so replaying a message or an API page updates
  * the same record instead of creating a second one. Every change keeps its before/after.
  */
+import { AppError } from '../../../shared/errors'
 import type { Db } from '../store/database'
 import type { RecordKind } from '../../../shared/records'
 
@@ -146,6 +147,27 @@ export class RecordStore {
       after: r.after ? JSON.parse(r.after) : null,
       at: r.at,
     }))
+  }
+
+  /** Adds an id by which a record is known elsewhere (e.g. a file source's patient id after a certain match). */
+  linkExternalId(practiceId: string, kind: RecordKind, recordId: number, id: ExternalId): void {
+    this.s.link.run(practiceId, kind, id.system, id.value, recordId)
+  }
+
+  /** Merges `data` into record `id` as a new version (before/after kept), unless nothing changes. */
+  patch(id: number, data: Record<string, unknown>, txId: number | null = null): UpsertResult {
+    return this.db.transaction((): UpsertResult => {
+      const existing = this.get(id)
+      if (!existing) throw new AppError('not_found', `There is no record ${id}.`, { retryable: false })
+      const before = existing.data
+      const after = { ...before, ...dropUndefined(data) }
+      if (stableStringify(before) === stableStringify(after)) return { id, op: 'unchanged', before, after }
+      const now = this.now()
+      const [k1, k2, k3] = keysFor(existing.kind, after)
+      this.s.update.run(null, k1, k2, k3, JSON.stringify(after), now, id)
+      this.s.change.run(existing.practiceId, txId, id, existing.kind, 'update', JSON.stringify(before), JSON.stringify(after), now)
+      return { id, op: 'update', before, after }
+    })()
   }
 
   /** Create or update, idempotently. Runs in a (nested) transaction. */

@@ -17,6 +17,7 @@ export type SecretName =
   | `connection:${string}:tls_key`
   /** The X-Hub-Secret of one FHIR subscription (fhir_subscriptions.id); rotated with each renewal. */
   | `fhir-subscription:${number}:secret`
+  | `connection:${string}:key_passphrase`
 
 export type SecretStoreKind = 'keychain' | 'file'
 
@@ -43,5 +44,6 @@ export function connectionSecretNames(connectionId: string): SecretName[] {
     `connection:${connectionId}:password`,
     `connection:${connectionId}:private_key`,
     `connection:${connectionId}:tls_key`,
+    `connection:${connectionId}:key_passphrase`,
   ]
 }

@@ -7,6 +7,7 @@
 import type { OutputOf } from '../../../../shared/api'
 import type { WriteOutcome } from '../../../../shared/api/athena'
 import type { TxStatus } from '../../../../shared/api/transactions'
+import { csvLine } from '../../../../shared/csv'
 import { AppError, type AppErrorData } from '../../../../shared/errors'
 import type { Handlers } from '../../api/dispatcher'
 import type { EngineContext } from '../../core/engine'
@@ -340,13 +341,8 @@ export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods
         before = batch[batch.length - 1]!.id
       }
       const cols = ['id', 'at', 'practiceId', 'method', 'endpoint', 'path', 'status', 'outcome', 'errorCode', 'errorMessage', 'latencyMs', 'attempt', 'requestId'] as const
-      const cell = (v: unknown): string => {
-        const s = v === null || v === undefined ? '' : String(v)
-        // Quote, and defuse spreadsheet formulas.
-        const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
-        return /[",\n\r]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe
-      }
-      const lines = [cols.join(','), ...rows.map((r) => cols.map((k) => cell(k === 'at' ? new Date(r.at).toISOString() : r[k])).join(','))]
+      // Quoted, and spreadsheet formulas defused (shared/csv.ts).
+      const lines = [cols.join(','), ...rows.map((r) => csvLine(cols.map((k) => (k === 'at' ? new Date(r.at).toISOString() : r[k]))))]
       ctx.audit.append({ actor: c.actor, action: 'athena.apilog.export', practiceId: input.practiceId ?? null, targetType: 'api_log', targetId: input.endpoint ?? null, details: { rows: rows.length } })
       return { filename: `athena-api-log-${input.practiceId ?? 'all'}-${new Date(ctx.clock.now()).toISOString().slice(0, 10)}.csv`, csv: lines.join('\n') + '\n', rows: rows.length }
     },

@@ -31,8 +31,9 @@ import { evaluateFilters } from './filters'
 import type { Hl7Interfaces, InboundInterface } from './interfaces'
 import { childOccurrences, collectMisses, evaluateWithRepeats, mappingFailure, scopedAccessor, segmentCount, type Evaluation } from './mapping-run'
 import { evaluateMapping } from '../../mapping'
+import { patientMatching } from '../../matching'
 import { MAPPING_KEYS, SUPPORTED_SUMMARY, supportedType, type SupportedType } from './message-types'
-import { findPatient, hl7Date, matchPatient, patientGroups, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
+import { findPatient, matchPatient, patientGroups, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
 
 export interface ParsedInbound {
   msg: Hl7Message
@@ -192,7 +193,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
       // A registration (A01/A04) creates the patient whatever the rule; with `match` it first
       // looks for the same person under other ids so a second record is not created.
       if (rule === 'match') {
-        const m = matchPatient(pctx.records, practiceId, { mrn: str(data.mrn), lastName: str(data.last_name), dob: str(data.date_of_birth) })
+        const m = matchPatient(pctx.records, patientMatching(ctx).matcher, practiceId, data)
         if (m) return { action: 'match', recordId: m.id, ids, data }
         if (!registration) throw unknownPatient(practiceId, rule)
       } else if (rule === 'hold' && !registration) {
@@ -204,7 +205,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     if (ids.length === 0) throw new AppError('validation_error', 'PID-3 (patient identifier list) is empty: the message cannot be linked to a patient.', { retryable: false })
     if (rule === 'create') return { action: 'create', ids, data: mapPatient(practiceId, msg, pctx.tx.id, mctx) }
     if (rule === 'match') {
-      const m = matchPatient(pctx.records, practiceId, { mrn: msg.get('PID-3.1')?.trim(), lastName: msg.get('PID-5.1'), dob: hl7Date(msg.get('PID-7')) })
+      const m = matchPatient(pctx.records, patientMatching(ctx).matcher, practiceId, mapPatient(practiceId, msg, pctx.tx.id, mctx))
       if (m) return { action: 'match', recordId: m.id, ids, data: null }
     }
     throw unknownPatient(practiceId, rule)

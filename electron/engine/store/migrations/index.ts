@@ -17,6 +17,9 @@ import { migration0050 } from './0050-athena-push'
 import { migration0060 } from './0060-inbox'
 import { migration0070 } from './0070-audit-retention-backups'
 import { migration0130 } from './0130-fhir'
+import { migration0140 } from './0140-file-jobs'
+import { migration0141 } from './0141-demographics'
+import { migration0142 } from './0142-patient-matching'
 
 export interface Migration {
   version: number
@@ -24,7 +27,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0130]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0130, migration0140, migration0141, migration0142]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')
