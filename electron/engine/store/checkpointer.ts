@@ -13,8 +13,9 @@
  * - a WAL above `walLimitBytes` that stopped growing and is fully copied is checkpointed with
  *   TRUNCATE (file to zero) at once, without waiting for anyone;
  * - a WAL above `forceFactor × walLimitBytes` (writers that never pause, so PASSIVE never catches
- *   up) gets a TRUNCATE checkpoint that waits up to `forceWaitMs` for the writers' lock: commits
- *   wait for it (the ingest writer's lock wait is 10 s), nothing fails.
+ *   up) gets a TRUNCATE checkpoint that waits up to `forceWaitMs` (250 ms, so one busy file
+ *   never holds up the other's turn) for the writers' lock and readers: commits then wait for the
+ *   copy (the ingest writer's lock wait is 10 s), nothing fails; busy means the next round.
  */
 import type { Worker } from 'node:worker_threads'
 import type { Logger } from '../core/logger'
@@ -92,7 +93,7 @@ export class Checkpointer {
       files,
       keyHex: o.keyHex,
       source: SOURCE,
-      options: { intervalMs: o.intervalMs ?? 100, forceFactor: o.forceFactor ?? 2, forceWaitMs: o.forceWaitMs ?? 2000 },
+      options: { intervalMs: o.intervalMs ?? 100, forceFactor: o.forceFactor ?? 2, forceWaitMs: o.forceWaitMs ?? 250 },
       ...(o.walLimitBytes ? { walLimitBytes: o.walLimitBytes } : {}),
       what: 'the WAL checkpointer',
       fallback: 'WAL checkpoints stay in the writing thread',

@@ -128,10 +128,18 @@ export class Hl7ListenerService implements Service {
   }
 
   /** The running listener of an interface (tests, connectivity checks). */
-  find(practiceId: string, name: string): { host: string; port: number; state: Running['state']; connections: number; error?: string } | null {
+  find(practiceId: string, name: string): { host: string; port: number; state: Running['state']; connections: number; slots: number; error?: string } | null {
     for (const r of this.running.values()) {
       if (r.iface.practiceId === practiceId && r.iface.name === name) {
-        return { host: r.listener?.address?.host ?? r.iface.config.host, port: r.listener?.address?.port ?? r.iface.config.port, state: r.state, connections: r.listener?.connectionCount ?? 0, ...(r.error ? { error: r.error } : {}) }
+        return {
+          host: r.listener?.address?.host ?? r.iface.config.host,
+          port: r.listener?.address?.port ?? r.iface.config.port,
+          state: r.state,
+          connections: r.listener?.connectionCount ?? 0,
+          // Sockets holding a slot, TLS handshakes in progress included.
+          slots: r.listener?.slotsInUse ?? 0,
+          ...(r.error ? { error: r.error } : {}),
+        }
       }
     }
     return null
