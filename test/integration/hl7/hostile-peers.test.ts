@@ -129,11 +129,12 @@ describe('one peer cannot starve an interface', () => {
   })
 
   it('idle is measured from the last complete frame: bytes outside frames do not keep a connection open, nor does a frame that never ends', async () => {
-    const { port } = await t.addInbound('timers', { idleTimeoutSeconds: 1, frameTimeoutSeconds: 1 })
-    const garbage = await MllpTestClient.connect(port)
+    // The slow frame starts right after its connection, so its deadline (1 s) comes before its idle limit (2 s).
+    const { port } = await t.addInbound('timers', { idleTimeoutSeconds: 2, frameTimeoutSeconds: 1 })
     const slow = await MllpTestClient.connect(port)
-    expect(await garbage.sendAck(adtMsg({ control: 'TMR1' }))).toMatchObject({ code: 'AA' })
     slow.write(VT)
+    const garbage = await MllpTestClient.connect(port)
+    expect(await garbage.sendAck(adtMsg({ control: 'TMR1' }))).toMatchObject({ code: 'AA' })
     const drip = setInterval(() => {
       if (!garbage.closed) garbage.write('x')
       if (!slow.closed) slow.write('M')
