@@ -17,12 +17,12 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseAck } from '../../electron/engine/connectors/hl7'
 import { DEFAULT_ENGINE_SETTINGS } from '../../electron/engine/core/engine-settings'
 import { adtMsg, MllpTestClient } from '../integration/hl7/support'
+import { mllpAttack } from '../support/mllp-attack'
 import { startServe, type ServeProcess } from '../support/serve-process'
 
 const ROUND = process.argv[2] ?? 'all'
@@ -62,39 +62,9 @@ async function serveWith(inbound: Record<string, unknown>, practiceSettings: Rec
   }
 }
 
-function connectFrom(port: number, localAddress: string): Promise<net.Socket | null> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port, localAddress })
-    s.on('error', () => resolve(null))
-    s.once('connect', () => resolve(s))
-  })
-}
-
 async function slowloris(): Promise<boolean> {
   const { s, port, cleanup } = await serveWith({})
   try {
-    let running = true
-    let attempts = 0
-    const sockets = new Set<net.Socket>()
-    const attacker = async (i: number, slow: boolean): Promise<void> => {
-      const from = slow ? `127.0.${1 + Math.floor(i / 2 / 250)}.${2 + ((i / 2) | 0) % 250}` : `127.1.${Math.floor(i / 4 / 250)}.${2 + ((i / 4) | 0) % 250}`
-      while (running) {
-        attempts++
-        const sock = await connectFrom(port, from)
-        if (sock) {
-          sockets.add(sock)
-          let ticker: NodeJS.Timeout | null = null
-          if (slow) {
-            sock.write(Buffer.from([0x0b]))
-            ticker = setInterval(() => sock.writable && sock.write('M'), 1000)
-          }
-          await new Promise<void>((r) => sock.once('close', () => r()))
-          if (ticker) clearInterval(ticker)
-          sockets.delete(sock)
-        }
-        await sleep(250)
-      }
-    }
     const first = await MllpTestClient.connect(port)
     const base = parseAck(await first.send(adtMsg({ control: 'REAL0', mrn: 'REAL' })))
     const latencies: number[] = []
@@ -109,8 +79,8 @@ async function slowloris(): Promise<boolean> {
       baseline.push(performance.now() - t0)
       await sleep(200)
     }
-    for (let i = 0; i < 200; i++) void attacker(i, true)
-    for (let i = 0; i < 500; i++) void attacker(i, false)
+    // 2 slow connections per address from 127.0.1.2, 4 idle ones per address from 127.1.0.2.
+    const attack = mllpAttack(port, { slow: 200, idle: 500, from: (i, slow) => (slow ? `127.0.${1 + Math.floor(i / 2 / 250)}.${2 + (Math.floor(i / 2) % 250)}` : `127.1.${Math.floor(i / 4 / 250)}.${2 + (Math.floor(i / 4) % 250)}`) })
     await sleep(3000)
     const end = Date.now() + SECONDS * 1000
     let reconnects = 0
@@ -141,15 +111,14 @@ async function slowloris(): Promise<boolean> {
       latencies.push(performance.now() - t0)
       await sleep(200)
     }
-    running = false
-    for (const sock of sockets) sock.destroy()
+    attack.stop()
     client.close()
     const status = await s.call<{ name: string; counters: Record<string, number> }[]>('hl7.listeners', { practiceId: 'sandbox' })
     const c = status.ok ? status.value.find((l) => l.name === 'adt-in')!.counters : {}
     const sorted = [...latencies].sort((a, b) => a - b)
     const bsorted = [...baseline].sort((a, b) => a - b)
     const slow = latencies.filter((x) => x > 1000).length
-    console.log(`slowloris: ${SECONDS} s of 200 slow (1 byte/s) + 500 idle connections, ${attempts} attacker connection attempts; first AA ${base.code}`)
+    console.log(`slowloris: ${SECONDS} s of 200 slow (1 byte/s) + 500 idle connections, ${attack.attempts()} attacker connection attempts; first AA ${base.code}`)
     console.log(`  real sender: ${n - 1} messages + ${reconnects} reconnections; round trip (connect or message→AA) p50 ${pct(sorted, 50).toFixed(1)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms; over 1 s: ${slow}; failures ${failures}`)
     console.log(`  baseline before the attack (same run, 25 messages): p50 ${pct(bsorted, 50).toFixed(1)} ms, max ${bsorted.at(-1)?.toFixed(1)} ms`)
     console.log(`  listener counters: ${JSON.stringify(Object.fromEntries(Object.entries(c).filter(([k]) => /refused|Timeouts|Closed|connections/.test(k))))}`)

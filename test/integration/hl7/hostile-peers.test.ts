@@ -5,11 +5,11 @@
  * Debian's mllp_send as the real sender. Nothing asserts a duration; latencies are printed.
  */
 import { writeFileSync } from 'node:fs'
-import net from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hl7Runtime } from '../../../electron/engine/connectors/hl7-engine'
 import { adtMsg, mllpSend, MllpTestClient, openHl7Engine, until, type Hl7TestEngine } from './support'
+import { connectFrom, mllpAttack } from '../../support/mllp-attack'
 
 let t: Hl7TestEngine
 
@@ -30,54 +30,6 @@ async function counters(name: string): Promise<Counters> {
   return l!.counters
 }
 
-/** Connects from `localAddress`; resolves with the socket once connected (or null if refused/closed first). */
-function connectFrom(port: number, localAddress: string): Promise<net.Socket | null> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port, localAddress })
-    s.on('error', () => resolve(null))
-    s.once('connect', () => resolve(s))
-  })
-}
-
-/**
- * The probe's attack, kept up: `slow` connections send a start byte then one byte a second;
- * `idle` ones send nothing. Whatever is closed comes back 250 ms later, as a determined attacker.
- */
-function attack(port: number, o: { slow: number; idle: number }): { stop(): void; attempts: () => number } {
-  let running = true
-  let attempts = 0
-  const sockets = new Set<net.Socket>()
-  const one = async (i: number, slow: boolean): Promise<void> => {
-    // 2 slow connections per address from 127.0.0.2, 4 idle ones per address from 127.0.1.2.
-    const from = slow ? `127.0.0.${2 + Math.floor(i / 2)}` : `127.0.1.${2 + Math.floor(i / 4)}`
-    while (running) {
-      attempts++
-      const s = await connectFrom(port, from)
-      if (s) {
-        sockets.add(s)
-        let ticker: NodeJS.Timeout | null = null
-        if (slow) {
-          s.write(VT)
-          ticker = setInterval(() => s.writable && s.write('M'), 1000)
-        }
-        await new Promise<void>((r) => s.once('close', () => r()))
-        if (ticker) clearInterval(ticker)
-        sockets.delete(s)
-      }
-      await sleep(250)
-    }
-  }
-  for (let i = 0; i < o.slow; i++) void one(i, true)
-  for (let i = 0; i < o.idle; i++) void one(i, false)
-  return {
-    stop() {
-      running = false
-      for (const s of sockets) s.destroy()
-    },
-    attempts: () => attempts,
-  }
-}
-
 describe('one peer cannot starve an interface', () => {
   it('80 connections sending a byte a second and 200 idle ones (the probe: 200 and 500) run while mllp_send keeps getting its AA', async () => {
     const { port } = await t.addInbound('lab-in', { frameTimeoutSeconds: 2, idleTimeoutSeconds: 3, acceptAcks: 'always' })
@@ -92,7 +44,8 @@ describe('one peer cannot starve an interface', () => {
     }
     // The lab has sent before: its address is a known sender.
     await send('LAB0')
-    const a = attack(port, { slow: 80, idle: 200 })
+    // 2 slow connections per address from 127.0.0.2, 4 idle ones per address from 127.0.1.2.
+    const a = mllpAttack(port, { slow: 80, idle: 200, from: (i, slow) => (slow ? `127.0.0.${2 + Math.floor(i / 2)}` : `127.0.1.${2 + Math.floor(i / 4)}`) })
     let maxSlots = 0
     const sampler = setInterval(() => (maxSlots = Math.max(maxSlots, listener.find('sandbox', 'lab-in')?.slots ?? 0)), 50)
     try {
