@@ -15,6 +15,7 @@ import { errorsQueueApi } from './errors-queue'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
 import { logsApi } from './logs'
+import { maintenanceApi } from './maintenance'
 import { mappingsApi } from './mappings'
 import { practicesApi } from './practices'
 import { savedSearchesApi } from './saved-searches'
@@ -37,6 +38,7 @@ export const contract = {
   ...athenaApi,
   ...hl7Api,
   ...logsApi,
+  ...maintenanceApi,
 } as const
 
 export type Contract = typeof contract
