@@ -172,11 +172,17 @@ export const athenaConnectionConfigSchema = z.object({
 })
 export type AthenaConnectionConfig = z.infer<typeof athenaConnectionConfigSchema>
 
+/** A POSIX or Windows absolute path (TLS files are named by full path; the engine also requires a folder it allows). */
+export function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\')
+}
+const tlsPathSchema = z.string().refine(isAbsolutePath, 'give the absolute path of a file in the data folder\'s tls/ folder (or PS_TLS_DIR)').nullable().default(null)
+
 export const tlsConfigSchema = z.object({
   enabled: z.boolean().default(false),
-  certFile: z.string().nullable().default(null),
-  keyFile: z.string().nullable().default(null),
-  caFile: z.string().nullable().default(null),
+  certFile: tlsPathSchema,
+  keyFile: tlsPathSchema,
+  caFile: tlsPathSchema,
   /** Require and verify a client certificate (mutual TLS). */
   requestClientCert: z.boolean().default(false),
   /** Mutual TLS pinning: SHA-256 fingerprints (hex, colons optional) of the only client certificates accepted; empty = any signed by `caFile`. */
@@ -214,6 +220,17 @@ export const hl7InboundConfigSchema = z.object({
   maxFrameBytes: z.number().int().positive().default(16 * 1024 * 1024),
   idleTimeoutSeconds: z.number().int().min(0).default(600),
   maxConnections: z.number().int().positive().default(32),
+  /** Sockets one source address may hold at once (TLS handshakes included). */
+  maxConnectionsPerPeer: z.number().int().positive().default(8),
+  /** Of maxConnections, slots only known senders may take: `trustedPeers`, or addresses that delivered an accepted message since the listener started. Absent = a quarter of maxConnections. */
+  reservedConnections: z.number().int().min(0).optional(),
+  /** IPs or CIDR ranges of the expected senders: they may always use the reserved slots. */
+  trustedPeers: z.array(z.string()).default([]),
+  /** Once a frame's start byte arrived, the frame must end within this (slow senders, slowloris); 0 = no limit. */
+  frameTimeoutSeconds: z.number().int().min(0).default(60),
+  /** Refused input (frames answered AR/CR, bytes outside frames) one address may send per minute; beyond it nothing more is stored and its connections are refused until the budget refills. 0 = no limit. */
+  refusedFramesPerMinute: z.number().int().min(0).default(120),
+  refusedBytesPerMinute: z.number().int().min(0).default(4 * 1024 * 1024),
   /** commit: ACK AA/CA once the message is durably stored (store-and-forward). application: ACK after processing, reflecting its outcome. */
   ackMode: z.enum(ACK_MODES).default('commit'),
   /** Message types this interface accepts (MSH-9.1 or MSH-9.1^MSH-9.2); anything else gets AR. Empty = all supported. */
@@ -278,6 +295,24 @@ export function plaintextListenerProblems(c: Pick<Hl7InboundConfig, 'host' | 'tl
   const problems: { path: string; message: string }[] = []
   if (!c.plaintextOnPrivateNetwork) problems.push({ path: 'plaintextOnPrivateNetwork', message: `listening on ${c.host} without TLS: turn TLS on, or confirm the network is private (VPN or closed LAN)` })
   if (c.allowedPeers.length === 0) problems.push({ path: 'allowedPeers', message: `listening on ${c.host} without TLS needs the peer addresses allowed to connect` })
+  return problems
+}
+
+/** Slots kept for known senders: as configured, else a quarter of maxConnections. */
+export function reservedSlots(c: Pick<Hl7InboundConfig, 'maxConnections' | 'reservedConnections'>): number {
+  return c.reservedConnections ?? Math.floor(c.maxConnections / 4)
+}
+
+/** Beyond loopback, who may connect must be said: an allow-list, or mutual TLS (client certificates). */
+export function listenerExposureProblems(
+  c: Pick<Hl7InboundConfig, 'host' | 'tls' | 'allowedPeers' | 'plaintextOnPrivateNetwork' | 'maxConnections' | 'reservedConnections'>,
+): { path: string; message: string }[] {
+  const problems = plaintextListenerProblems(c)
+  const mutual = c.tls.requestClientCert || c.tls.clientCertFingerprints.length > 0
+  if (c.tls.enabled && !isLoopbackHost(c.host) && !mutual && c.allowedPeers.length === 0) {
+    problems.push({ path: 'allowedPeers', message: `listening on ${c.host} needs the peer addresses allowed to connect, or client certificates (tls.requestClientCert)` })
+  }
+  if (c.reservedConnections !== undefined && c.reservedConnections >= c.maxConnections) problems.push({ path: 'reservedConnections', message: `must be less than maxConnections (${c.maxConnections})` })
   return problems
 }
 
@@ -415,10 +450,12 @@ export const connectionConfigSchema = z.discriminatedUnion('kind', [
     enabled: z.boolean().default(true),
     // Checked where settings come in (API, config files); a stored listener that breaks these refuses to start (listener-service.ts, mllp-listener.ts).
     config: hl7InboundConfigSchema.superRefine((c, ctx) => {
-      c.allowedPeers.forEach((e, i) => {
-        if (!isIpOrCidr(e)) ctx.addIssue({ code: 'custom', path: ['allowedPeers', i], message: `"${e.slice(0, 60)}" is not an IP address or CIDR range` })
-      })
-      for (const p of plaintextListenerProblems(c)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message })
+      for (const key of ['allowedPeers', 'trustedPeers'] as const) {
+        c[key].forEach((e, i) => {
+          if (!isIpOrCidr(e)) ctx.addIssue({ code: 'custom', path: [key, i], message: `"${e.slice(0, 60)}" is not an IP address or CIDR range` })
+        })
+      }
+      for (const p of listenerExposureProblems(c)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message })
     }),
   }),
   z.object({ kind: z.literal('hl7-outbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7OutboundConfigSchema }),

@@ -13,6 +13,7 @@ import { CONNECTOR_MODULES } from '../engine/connectors'
 import { defaultDataDir, ensureDataDir, resolveSecretStore } from '../engine/core/data-dir'
 import { openEngine } from '../engine/core/engine'
 import { createLogger, fileSink, stderrSink, type LogLevel } from '../engine/core/logger'
+import { engineSettingsFromEnv } from '../engine/core/engine-settings'
 import { engineLogFile } from '../engine/core/log-reader'
 import { importConfig } from '../engine/config/config-io'
 import { checkSchedule, loadBackupKey } from '../engine/maintenance/backup'
@@ -27,19 +28,39 @@ const USAGE = `Usage: npm run serve -- [options]
   --config FILE           apply a configuration file at start (see docs/CONFIG.md)
   --master-key-file FILE  master key for the encrypted secrets file (headless, no keychain)
   --secret-store MODE     auto | keychain | file (default auto)
-  --log-level LEVEL       debug | info | warn | error (default info)
+  --log-level LEVEL       debug | info | warn | error (default info; stderr shows warnings and errors)
   --restore FILE          restore a backup into --data-dir (which must hold no database), then start
   --backup-key-file FILE  the backup (recovery) key for --restore
   --export-backup-key FILE  write this installation's backup key to FILE (0600) and exit
-  --help`
+  --help
+Engine limits come from PS_* environment variables (docs/CONFIG.md, "Engine limits").`
 
 function staticDir(): string | null {
   const candidates = [join(__dirname, '../renderer'), resolve(process.cwd(), 'out/renderer')]
   return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? null
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+/** Wrong arguments: one line saying what, then the usage; exit status 2 (no stack trace). */
+class UsageError extends Error {}
+
+function parseCli(): ReturnType<typeof parseCliStrict> {
+  try {
+    return parseCliStrict()
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? ''
+    if (!code.startsWith('ERR_PARSE_ARGS')) throw e
+    const name = /'([^']+)'/.exec((e as Error).message)?.[1]
+    const what: Record<string, string> = {
+      ERR_PARSE_ARGS_UNKNOWN_OPTION: `unknown option ${name ?? ''}`,
+      ERR_PARSE_ARGS_INVALID_OPTION_VALUE: `option ${name ?? ''} needs a value`,
+      ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL: `unexpected argument ${name ?? ''}`,
+    }
+    throw new UsageError(what[code] ?? (e as Error).message.split('\n')[0])
+  }
+}
+
+function parseCliStrict() {
+  return parseArgs({
     options: {
       'data-dir': { type: 'string' },
       port: { type: 'string', default: '0' },
@@ -55,18 +76,24 @@ async function main(): Promise<void> {
     },
     strict: true,
   })
+}
+
+async function main(): Promise<void> {
+  const { values } = parseCli()
   if (values.help) {
     process.stdout.write(USAGE + '\n')
     return
   }
   const port = Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('invalid_input', `--port must be 0..65535 (got ${values.port}).`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535 (got ${values.port.slice(0, 40)})`)
   const mode = values['secret-store']
-  if (mode !== 'auto' && mode !== 'keychain' && mode !== 'file') throw new AppError('invalid_input', '--secret-store must be auto, keychain or file.')
-  const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
+  if (mode !== 'auto' && mode !== 'keychain' && mode !== 'file') throw new UsageError('--secret-store must be auto, keychain or file')
   const level = values['log-level'] as LogLevel
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level must be debug, info, warn or error')
+  const settings = engineSettingsFromEnv()
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
   ensureDataDir(dataDir)
-  const logger = createLogger({ level, sinks: [stderrSink, fileSink(engineLogFile(dataDir))], fields: { pid: process.pid } })
+  const logger = createLogger({ level, sinks: [stderrSink, fileSink(engineLogFile(dataDir), { maxBytes: settings.logMaxBytes, files: settings.logFiles })], fields: { pid: process.pid } })
 
   const { store } = await resolveSecretStore(dataDir, { mode, masterKeyFile: values['master-key-file'] ?? null })
   if (store.warning) process.stderr.write(`\nWARNING: ${store.warning}\n\n`)
@@ -83,7 +110,7 @@ async function main(): Promise<void> {
     const r = await restoreBackup({ file: resolve(values.restore), dataDir, backupKey, secrets: store, actor: `${operator} (serve --restore)` })
     process.stdout.write(`restored: backup of ${new Date(r.createdAt).toISOString()} (version ${r.version}); integrity ${r.integrity.database}/${r.integrity.inbox}; audit trail ${r.audit.ok ? `verifies (${r.audit.checked} entries)` : `DOES NOT VERIFY: ${r.audit.reason}`}\n`)
   }
-  const engine = await openEngine({ dataDir, secrets: store, logger, mode: 'headless', version, operator }, CONNECTOR_MODULES)
+  const engine = await openEngine({ dataDir, secrets: store, logger, mode: 'headless', version, operator, settings }, CONNECTOR_MODULES)
 
   if (values['export-backup-key']) {
     const target = resolve(values['export-backup-key'])
@@ -152,6 +179,10 @@ function safeUser(): string {
 }
 
 main().catch((e) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`practice-studio serve: ${e.message}\n${USAGE}\n`)
+    process.exit(2)
+  }
   const msg = e instanceof AppError ? `${e.message}` : `Unexpected error: ${(e as Error)?.stack ?? String(e)}`
   process.stderr.write(`practice-studio serve: ${msg}\n`)
   process.exit(1)

@@ -228,7 +228,7 @@ async function engineServer(processing: boolean, storeThreads = true): Promise<{
   const dir = mkdtempSync(join(tmpdir(), 'hl7-bench-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: randomBytes(32), location: 'bench' })
   const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench', storeThreads }, [hl7EngineModule()])
-  engine.ctx.connections.create('sandbox', { kind: 'hl7-inbound', name: 'bench-in', enabled: true, config: { host: '127.0.0.1', port: 0 } as never }, 'bench')
+  engine.ctx.connections.create('sandbox', { kind: 'hl7-inbound', name: 'bench-in', enabled: true, config: { host: '127.0.0.1', port: 0, maxConnectionsPerPeer: 32, trustedPeers: ['127.0.0.1'] } as never }, 'bench')
   // Ingest only: the interface's lane gets a handler that never finishes its first message, so nothing else is processed.
   let release = (): void => undefined
   const held = new Promise<void>((r) => (release = r))

@@ -31,6 +31,7 @@ import { InboxMoveWorker } from '../pipeline/inbox-move-worker'
 import { INBOX_FILE, openInboxDb, reconcileInboxCursor } from '../store/inbox-db'
 import type { Clock } from './clock'
 import { systemClock } from './clock'
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from './engine-settings'
 import { DB_FILE, ensureDataDir, loadDatabaseKey, readInstall } from './data-dir'
 import { EventBus } from './event-bus'
 import type { Logger } from './logger'
@@ -56,6 +57,8 @@ export interface EngineOptions {
    * and a fallback switch.
    */
   storeThreads?: boolean
+  /** Engine-wide limits (engine-settings.ts); defaults where absent. */
+  settings?: Partial<EngineSettings>
 }
 
 export type ConnectivityTester = (conn: StoredConnection) => Promise<ConnectivityResult>
@@ -100,6 +103,7 @@ export interface EngineContext {
   /** Tells every service that configuration changed (listeners start/stop accordingly). */
   reloadServices(): Promise<void>
   listeners(): ListenerStatus[]
+  readonly settings: EngineSettings
 }
 
 export interface Engine {
@@ -116,6 +120,7 @@ export type ConnectorModule = (engine: Engine) => void
 export async function openEngine(opts: EngineOptions, modules: ConnectorModule[] = []): Promise<Engine> {
   const clock = opts.clock ?? systemClock
   const logger = opts.logger
+  const settings: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...opts.settings }
   ensureDataDir(opts.dataDir)
   const dbFile = join(opts.dataDir, DB_FILE)
   const key = await loadDatabaseKey(opts.secrets, dbFile)
@@ -133,11 +138,12 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const recon = reconcileInboxCursor(db, inboxDb, clock.now())
   if (recon.reset) logger.warn('the inbox file is newer than its move cursor (replaced or deleted); starting the cursor again')
   const workers = opts.storeThreads !== false
+  for (const d of [db, inboxDb]) d.pragma(`journal_size_limit = ${settings.walLimitBytes}`)
   const storeLog = logger.child({ component: 'store' })
-  const checkpointer = workers ? await Checkpointer.start({ dbs: [db, inboxDb], files: [dbFile, inboxFile], keyHex: key, logger: storeLog }) : null
+  const checkpointer = workers ? await Checkpointer.start({ dbs: [db, inboxDb], files: [dbFile, inboxFile], keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
   const durability = newDurability()
-  const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, durability }) : null
-  const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog }) : null
+  const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, durability, walLimitBytes: settings.walLimitBytes }) : null
+  const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
   const events = new EventBus()
   const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets))
   audit.onAppend((e) => events.emit('audit.appended', { seq: e.seq, action: e.action, practiceId: e.practiceId }))
@@ -215,6 +221,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     listeners() {
       return [...services.values()].flatMap((s) => s.listeners?.() ?? [])
     },
+    settings,
   }
 
   ensureSandboxPractice(ctx)

@@ -150,7 +150,8 @@ describe('serve', () => {
   it('bad arguments exit non-zero without starting', async () => {
     for (const args of [['--port', '99999'], ['--secret-store', 'plaintext'], ['--no-such-flag']]) {
       const r = await runServeToExit(['--data-dir', tempDataDir(), ...args])
-      expect(r.code, args.join(' ')).toBe(1)
+      // Usage errors exit 2 with the usage (issue #17; cli-usage.test.ts).
+      expect(r.code, args.join(' ')).toBe(2)
       expect(r.stdout).not.toContain('Console ready')
       expect(r.stderr).toMatch(/practice-studio serve:/)
     }

@@ -15,7 +15,9 @@ import { buildAck, frameMessage, MllpFramer, parseAck, parseHl7, type Hl7Message
 import type { CallContext } from '../../../electron/engine/api/dispatcher'
 import { systemClock, type Clock } from '../../../electron/engine/core/clock'
 import { openEngine, type ConnectorModule, type Engine } from '../../../electron/engine/core/engine'
-import { createLogger, memorySink } from '../../../electron/engine/core/logger'
+import { createLogger, fileSink, memorySink } from '../../../electron/engine/core/logger'
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../../electron/engine/core/engine-settings'
+import { engineLogFile } from '../../../electron/engine/core/log-reader'
 import { createFileStore } from '../../../electron/engine/secrets/file-store'
 import type { TxRow } from '../../../electron/engine/pipeline/types'
 
@@ -42,13 +44,18 @@ export interface Hl7TestEngine {
   close(): Promise<void>
 }
 
-export async function openHl7Engine(opts: { clock?: Clock; modules?: ConnectorModule[]; dir?: string; keepDir?: boolean; start?: boolean } = {}): Promise<Hl7TestEngine> {
+export async function openHl7Engine(
+  opts: { clock?: Clock; modules?: ConnectorModule[]; dir?: string; keepDir?: boolean; start?: boolean; settings?: Partial<EngineSettings>; logFile?: boolean } = {},
+): Promise<Hl7TestEngine> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ps-hl7-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: Buffer.from('5a'.repeat(32), 'hex'), location: 'hl7 test store' })
   const mem = memorySink()
-  const logger = createLogger({ level: 'debug', sinks: [mem] })
+  const settings = { ...DEFAULT_ENGINE_SETTINGS, ...opts.settings }
+  // logFile: also the data folder's engine log, as serve writes it (rotation as configured).
+  const sinks = opts.logFile ? [mem, fileSink(engineLogFile(dir), { maxBytes: settings.logMaxBytes, files: settings.logFiles })] : [mem]
+  const logger = createLogger({ level: 'debug', sinks })
   const engine = await openEngine(
-    { dataDir: dir, secrets, logger, clock: opts.clock ?? systemClock, mode: 'headless', version: 'test', operator: 'tester@hl7' },
+    { dataDir: dir, secrets, logger, clock: opts.clock ?? systemClock, mode: 'headless', version: 'test', operator: 'tester@hl7', settings },
     opts.modules ?? [hl7EngineModule({ outboundPollMs: 50 })],
   )
   if (opts.start !== false) await engine.start()
