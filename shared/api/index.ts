@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod'
 import type { Result } from '../errors'
+import { accessApi } from './access'
 import { alertsApi } from './alerts'
 import { athenaApi } from './athena'
 import { auditApi } from './audit'
@@ -37,6 +38,7 @@ export const contract = {
   ...athenaApi,
   ...hl7Api,
   ...logsApi,
+  ...accessApi,
 } as const
 
 export type Contract = typeof contract

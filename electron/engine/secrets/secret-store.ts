@@ -6,6 +6,10 @@
 export type SecretName =
   | 'db-key'
   | 'audit-key'
+  /** Seals second-factor secrets in the database (electron/engine/access). */
+  | 'access-key'
+  /** The OpenID Connect client secret, when the identity provider gave one (access/oidc.ts). */
+  | 'oidc:client_secret'
   | `connection:${string}:client_secret`
   | `connection:${string}:client_id`
   | `connection:${string}:password`
