@@ -15,7 +15,7 @@ import type { Logger } from '../core/logger'
 import type { Db } from '../store/database'
 import type { AccessStore, BreakGlassRow, PersonRow, SessionRow } from './access-store'
 import { assertPasswordAcceptable, hashPassword, needsRehash, verifyPassword } from './passwords'
-import { can, practicesWith, type Principal } from './principal'
+import { can, canEverywhere, practicesWith, type Principal } from './principal'
 import { BREAKGLASS_PERMISSIONS } from './roles'
 import type { SecretBox } from './secret-box'
 import type { AccessSettings } from './settings'
@@ -446,7 +446,7 @@ export class AccessService {
     return row
   }
 
-  /** Grants may only be given on practices the caller manages, with roles whose permissions the caller holds there. */
+  /** Grants may only be given on practices the caller manages, with roles whose permissions the caller holds there (unless they manage every practice). */
   private assertGrantable(p: Principal, grants: readonly Grant[], practiceIds: readonly string[]): void {
     const roles = new Map(this.roles().map((r) => [r.id, r]))
     for (const practiceId of practiceIds) {
@@ -456,7 +456,10 @@ export class AccessService {
       if (!practiceIds.includes(g.practiceId)) throw new AppError('invalid_input', `Grant on ${g.practiceId} is outside the practices being changed.`)
       const role = roles.get(g.roleId)
       if (!role) throw new AppError('invalid_input', `Unknown role "${g.roleId}".`, { details: { issues: [{ path: 'grants', message: `unknown role ${g.roleId}` }] } })
-      const missing = role.permissions.filter((perm) => !can(p, perm, g.practiceId) && p.kind !== 'system')
+      // Someone who manages people everywhere appoints practice admins (and is audited doing so);
+      // a practice admin cannot hand out more than they hold there.
+      if (canEverywhere(p, 'users.manage')) continue
+      const missing = role.permissions.filter((perm) => !can(p, perm, g.practiceId))
       if (missing.length) throw new AppError('forbidden', `You cannot grant "${role.name}" on ${g.practiceId}: it carries permissions you do not hold there (${missing.join(', ')}).`)
     }
   }
