@@ -102,6 +102,8 @@ export function createGuard(d: { access: AccessService; rules: MethodRules; audi
       const ids = (Array.isArray(named) ? named : typeof named === 'string' ? [named] : []) as string[]
       let scope: string[] | null
       if (rule.scope === 'global') {
+        const unseen = ids.find((id) => !sees(p, id))
+        if (unseen) return deny(p, method, unseen, 'no grant on the practice', { code: 'not_found', message: 'Not found.', retryable: false })
         if (!canEverywhere(p, permission)) return deny(p, method, ids[0] ?? null, 'needs the permission on every practice', { code: 'forbidden', message: `This needs "${permission}" on every practice.`, retryable: false, details: { permission } })
         scope = null
       } else if (ids.length > 0 && rule.scope !== 'none') {

@@ -78,7 +78,7 @@ export function methodRules(l: PracticeLookups): MethodRules {
     'practices.update': { scope: 'practice', practice: practiceIdOf },
     'practices.usage': { scope: 'practice', practice: practiceIdOf },
     // Deleting a practice erases all its data: only someone who manages every practice.
-    'practices.delete': { scope: 'global' },
+    'practices.delete': { scope: 'global', practice: practiceIdOf },
 
     'connections.list': practice,
     'connections.create': practice,

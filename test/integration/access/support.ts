@@ -11,7 +11,7 @@ import type { AccessSettings } from '../../../electron/engine/access/settings'
 import { totpCode } from '../../../electron/engine/access/totp'
 import { CONNECTOR_MODULES } from '../../../electron/engine/connectors'
 import { openEngine, type Engine } from '../../../electron/engine/core/engine'
-import { createLogger, memorySink } from '../../../electron/engine/core/logger'
+import { createLogger, fileSink, memorySink } from '../../../electron/engine/core/logger'
 import { createFileStore } from '../../../electron/engine/secrets/file-store'
 import { startHttpTransport, type HttpTransport, type TlsOptions } from '../../../electron/headless/http-transport'
 import { manualClock } from '../foundation/support/harness'
@@ -39,7 +39,7 @@ export async function openAccessEngine(o: { access?: Partial<AccessSettings>; tl
   const clock = manualClock(Date.parse('2026-03-02T14:00:00Z'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: Buffer.from('3c'.repeat(32), 'hex'), location: 'access test store' })
   const mem = memorySink()
-  const logger = createLogger({ level: 'debug', sinks: [mem] })
+  const logger = createLogger({ level: 'debug', sinks: [mem, fileSink(join(dir, 'logs', 'engine.log'))] })
   const engine = await openEngine({ dataDir: dir, secrets, logger, clock, mode: 'headless', version: 'test', operator: 'tester@access', access: o.access }, CONNECTOR_MODULES)
   if (o.start !== false) await engine.start()
   const http = await startHttpTransport({ dispatch: engine.dispatch, events: engine.ctx.events, access: engine.ctx.access, staticDir: null, logger, tls: o.tls })
