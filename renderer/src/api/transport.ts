@@ -30,12 +30,16 @@ export function takeSetupToken(): string | null {
 
 /** When the person last touched the console (keys, pointer, wheel). */
 let lastInput = Date.now()
-export const ACTIVE_WINDOW_MS = 60_000
+/** A call this soon after the person's last input counts as activity (at most a third of the idle limit). */
+let activeWindowMs = 60_000
+export function setIdleLimit(idleMs: number): void {
+  activeWindowMs = Math.min(60_000, Math.floor(idleMs / 3))
+}
 for (const ev of ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart']) window.addEventListener(ev, () => (lastInput = Date.now()), { passive: true, capture: true })
 export function idleForMs(): number {
   return Date.now() - lastInput
 }
-const active = (): boolean => idleForMs() < ACTIVE_WINDOW_MS
+const active = (): boolean => idleForMs() < activeWindowMs
 
 function ipcTransport(bridge: PracticeStudioBridge): Transport {
   return {

@@ -10,7 +10,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { AuthState, Me } from '../../../shared/api/access'
 import type { Permission } from '../../../shared/api/permissions'
 import { api, type ApiError, setAccessHandlers } from '../api/client'
-import { idleForMs } from '../api/transport'
+import { idleForMs, setIdleLimit } from '../api/transport'
 import { ErrorAlert } from '../components/ErrorAlert'
 import { AccountGate } from '../pages/auth/AccountGate'
 import { SignInPage } from '../pages/auth/SignInPage'
@@ -61,9 +61,10 @@ export function AuthGate({ children }: { children: ReactNode }) {
   // The idle limit: once the person has not touched the console for that long, ask the engine (it has ended the session).
   useEffect(() => {
     if (!me) return
+    setIdleLimit(me.session.idleMs)
     const t = setInterval(() => {
       if (idleForMs() >= me.session.idleMs) void refresh()
-    }, 5_000)
+    }, Math.min(5_000, Math.max(1_000, me.session.idleMs / 4)))
     return () => clearInterval(t)
   }, [me, refresh])
 
@@ -76,7 +77,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
             can: (permission, practiceId) => canIn(me, permission, practiceId),
             signOut: async () => {
               await api('auth.signOut', {}).catch(() => undefined)
-              qc.clear()
+              qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth.state' })
               await refresh()
             },
           }
