@@ -16,6 +16,7 @@ import { errorsQueueApi } from './errors-queue'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
 import { logsApi } from './logs'
+import { maintenanceApi } from './maintenance'
 import { mappingsApi } from './mappings'
 import { practicesApi } from './practices'
 import { savedSearchesApi } from './saved-searches'
@@ -39,6 +40,7 @@ export const contract = {
   ...hl7Api,
   ...logsApi,
   ...accessApi,
+  ...maintenanceApi,
 } as const
 
 export type Contract = typeof contract

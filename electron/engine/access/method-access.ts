@@ -100,6 +100,16 @@ export function methodRules(l: PracticeLookups): MethodRules {
     'audit.list': { scope: 'list' },
     'audit.export': { scope: 'list', stepUp: true },
     'audit.verify': { scope: 'list' },
+    // Security alerts are about the whole trail: anyone who audits sees them; acknowledging one is for who audits everything.
+    'audit.alerts': { scope: 'list' },
+    'audit.acknowledgeAlert': { scope: 'global' },
+    // Installation-wide settings, retention and backups (maintenance/).
+    'system.settings': { scope: 'none' },
+    'system.saveSettings': { scope: 'global' },
+    'retention.runs': { scope: 'list' },
+    'retention.pruneNow': { scope: 'global' },
+    'backups.list': { scope: 'list' },
+    'backups.create': { scope: 'global' },
     'config.export': { scope: 'list', stepUp: true },
     // An import can create practices and change any of them.
     'config.import': { scope: 'global' },

@@ -1,8 +1,9 @@
 import type { EngineContext } from '../core/engine'
 import { exportConfig, importConfig } from '../config/config-io'
 import type { Handlers } from './dispatcher'
+import { checkSchedule } from '../maintenance/backup'
 
-type AdminMethods = 'audit.list' | 'audit.export' | 'audit.verify' | 'config.export' | 'config.import'
+type AdminMethods = 'audit.list' | 'audit.export' | 'audit.verify' | 'audit.alerts' | 'audit.acknowledgeAlert' | 'config.export' | 'config.import'
 
 /** A CSV cell: quoted when needed, spreadsheet formulas defused. */
 function csvCell(v: unknown): string {
@@ -12,7 +13,7 @@ function csvCell(v: unknown): string {
 }
 
 export function adminHandlers(ctx: EngineContext): Pick<Handlers, AdminMethods> {
-  const io = () => ({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings })
+  const io = () => ({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings, systemSettings: ctx.systemSettings, checkSystem: (s: { backups: { schedule: string | null } }) => checkSchedule(s.backups.schedule) })
   return {
     // Entries about no practice (sign-ins, people, roles) only for those who audit every practice.
     'audit.list': (q, c) => ctx.audit.list({ ...q, practiceIds: c.scope ?? undefined, includeGlobal: c.scope === null }),
@@ -23,11 +24,14 @@ export function adminHandlers(ctx: EngineContext): Pick<Handlers, AdminMethods> 
       ctx.audit.append({ actor: c.actor, action: 'audit.export', practiceId: q.practiceId ?? null, targetType: 'audit', details: { rows: rows.length, filter: Object.keys(q) } })
       return { filename: `audit-${q.practiceId ?? 'all'}-${new Date(ctx.clock.now()).toISOString().slice(0, 10)}.csv`, csv: lines.join('\n') + '\n', rows: rows.length }
     },
-    'audit.verify': (_i, c) => {
-      const r = ctx.audit.verify()
+    'audit.verify': async (_i, c) => {
+      // The same check as the minute tick: a failure raises the security alert, and only a verified head is signed.
+      const { head: _head, ...r } = await ctx.integrity.check()
       ctx.audit.append({ actor: c.actor, action: 'audit.verify', outcome: r.ok ? 'ok' : 'error', details: { checked: r.checked, firstBrokenSeq: r.firstBrokenSeq } })
-      return r
+      return { ...r, anchor: ctx.integrity.integrity().anchor }
     },
+    'audit.alerts': ({ openOnly, limit }) => ctx.securityAlerts.list({ openOnly, limit }),
+    'audit.acknowledgeAlert': ({ id, note }, c) => ctx.securityAlerts.acknowledge(id, c.actor, note ?? null),
     'config.export': ({ practiceIds }, c) => {
       const allowed = c.scope === null ? practiceIds : (practiceIds ?? c.scope).filter((id) => c.scope!.includes(id))
       const json = exportConfig(io(), allowed)

@@ -15,6 +15,7 @@ import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
 import { transactionsHandlers } from './transactions-handlers'
 import { accessHandlers } from '../access/access-handlers'
+import { maintenanceHandlers } from '../maintenance/maintenance-module'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
   return {
@@ -29,5 +30,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
     ...accessHandlers(ctx),
+    ...maintenanceHandlers(ctx),
   }
 }

@@ -6,6 +6,7 @@ import { Link, useLocation } from 'wouter'
 import { BreakGlassBanner, BreakGlassModal } from '../components/BreakGlass'
 import { NotificationBell } from '../components/console/NotificationCenter'
 import { StorageBanner } from '../components/console/StorageBanner'
+import { SecurityBanner } from '../components/console/SecurityBanner'
 import { useAuth } from './auth'
 import { NAV } from './nav'
 import { usePractice } from './practice-context'
@@ -91,6 +92,7 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
       <AppShell.Main>
         <BreakGlassBanner />
         <StorageBanner />
+        <SecurityBanner />
         {children}
       </AppShell.Main>
       {practiceId ? <BreakGlassModal practiceId={practiceId} opened={breakGlass} onClose={() => setBreakGlass(false)} /> : null}
