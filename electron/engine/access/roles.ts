@@ -4,7 +4,7 @@
  * practice. The system administrator runs the platform and sees no PHI by default: PHI needs a
  * practice role that carries it, or break-glass.
  */
-import type { Permission } from '../../../shared/api/permissions'
+import { PERMISSIONS, type Permission } from '../../../shared/api/permissions'
 
 export interface RoleDef {
   id: string
@@ -26,23 +26,8 @@ export const BUILTIN_ROLES: readonly RoleDef[] = [
     id: 'practice_admin',
     name: 'Practice admin',
     description: "Everything within the practice: messages and PHI, mappings (publish included), connections and secrets, the practice's people, its audit trail.",
-    permissions: [
-      'msg.view_meta',
-      'msg.view_phi',
-      'msg.reveal_phi',
-      'msg.reprocess',
-      'msg.edit_payload',
-      'msg.discard',
-      'msg.export',
-      'records.write',
-      'mapping.edit',
-      'mapping.publish',
-      'conn.start_stop',
-      'conn.manage',
-      'users.manage',
-      'audit.view',
-      'breakglass.invoke',
-    ],
+    // Every permission there is, within the practice.
+    permissions: PERMISSIONS.filter((p) => p !== 'public' && p !== 'session'),
   },
   {
     id: 'system_admin',
