@@ -13,6 +13,9 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'unknown_method',
+  // access (electron/engine/access)
+  'account_locked',
+  'reauth_required',
   // storage
   'db_locked',
   'db_open_failed',

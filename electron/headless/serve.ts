@@ -1,8 +1,9 @@
 /**
- * `npm run serve`: the engine and the console without Electron, on 127.0.0.1 behind a random
- * session token. Prints the console URL and one line per network listener it opens.
+ * `npm run serve`: the engine and the console without Electron, on 127.0.0.1 (or, with an
+ * operator-supplied TLS certificate, any address). Everyone signs in; on the first run the
+ * printed address carries a one-time setup token (in the URL fragment, never sent to a server
+ * log) for creating the administrator. Prints the console URL and one line per network listener.
  */
-import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -16,15 +17,20 @@ import { createLogger, fileSink, stderrSink, type LogLevel } from '../engine/cor
 import { engineSettingsFromEnv } from '../engine/core/engine-settings'
 import { engineLogFile } from '../engine/core/log-reader'
 import { importConfig } from '../engine/config/config-io'
+import { accessSettingsSchema, type AccessSettings } from '../engine/access/settings'
 import { checkSchedule, loadBackupKey } from '../engine/maintenance/backup'
 import { restoreBackup } from '../engine/maintenance/restore'
 import { parseMasterKey } from '../engine/secrets/file-store'
-import { startHttpTransport } from './http-transport'
+import { isLoopback, startHttpTransport, type TlsOptions } from './http-transport'
 
 const USAGE = `Usage: npm run serve -- [options]
   --data-dir DIR          data folder (default: ${defaultDataDir()})
   --port N                console port on 127.0.0.1 (default 0 = OS-assigned)
-  --host ADDR             console bind address (default 127.0.0.1)
+  --host ADDR             console bind address (default 127.0.0.1); any other address needs TLS
+  --tls-cert FILE         PEM certificate chain for the console (HTTPS, TLS 1.2+, HSTS)
+  --tls-key FILE          PEM private key for --tls-cert
+  --tls-client-ca FILE    PEM CA bundle: require a client certificate signed by it
+  --access-config FILE    session limits, lockout, second factor, single sign-on (docs/CONFIG.md)
   --config FILE           apply a configuration file at start (see docs/CONFIG.md)
   --master-key-file FILE  master key for the encrypted secrets file (headless, no keychain)
   --secret-store MODE     auto | keychain | file (default auto)
@@ -69,6 +75,10 @@ function parseCliStrict() {
       'master-key-file': { type: 'string' },
       'secret-store': { type: 'string', default: 'auto' },
       'log-level': { type: 'string', default: 'info' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-client-ca': { type: 'string' },
+      'access-config': { type: 'string' },
       restore: { type: 'string' },
       'backup-key-file': { type: 'string' },
       'export-backup-key': { type: 'string' },
@@ -88,6 +98,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535 (got ${values.port.slice(0, 40)})`)
   const mode = values['secret-store']
   if (mode !== 'auto' && mode !== 'keychain' && mode !== 'file') throw new UsageError('--secret-store must be auto, keychain or file')
+  const tls = readTls(values['tls-cert'], values['tls-key'], values['tls-client-ca'])
+  if (!isLoopback(values.host) && !tls) {
+    throw new AppError('invalid_input', `--host ${values.host} would expose the console beyond this machine: that needs TLS (--tls-cert and --tls-key; see docs/CONFIG.md, "Serving beyond this machine"). Sign-in is always required.`)
+  }
+  const access = readAccessConfig(values['access-config'])
   const level = values['log-level'] as LogLevel
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level must be debug, info, warn or error')
   const settings = engineSettingsFromEnv()
@@ -110,7 +125,7 @@ async function main(): Promise<void> {
     const r = await restoreBackup({ file: resolve(values.restore), dataDir, backupKey, secrets: store, actor: `${operator} (serve --restore)` })
     process.stdout.write(`restored: backup of ${new Date(r.createdAt).toISOString()} (version ${r.version}); integrity ${r.integrity.database}/${r.integrity.inbox}; audit trail ${r.audit.ok ? `verifies (${r.audit.checked} entries)` : `DOES NOT VERIFY: ${r.audit.reason}`}\n`)
   }
-  const engine = await openEngine({ dataDir, secrets: store, logger, mode: 'headless', version, operator, settings }, CONNECTOR_MODULES)
+  const engine = await openEngine({ dataDir, secrets: store, logger, mode: 'headless', version, operator, settings, access }, CONNECTOR_MODULES)
 
   if (values['export-backup-key']) {
     const target = resolve(values['export-backup-key'])
@@ -136,22 +151,28 @@ async function main(): Promise<void> {
   }
 
   await engine.start()
-  const token = randomBytes(24).toString('base64url')
   const http = await startHttpTransport({
     dispatch: engine.dispatch,
     events: engine.ctx.events,
-    token,
+    access: engine.ctx.access,
     staticDir: staticDir(),
     logger: logger.child({ component: 'http' }),
-    actor: `${operator} (console)`,
     host: values.host,
     port,
+    tls,
   })
+  // The first person to open the console creates the administrator; over HTTP that needs this one-time token.
+  const setupToken = engine.ctx.access.armSetupToken()
+  if (!isLoopback(values.host)) {
+    engine.ctx.audit.append({ actor: `${operator} (serve)`, action: 'console.listen', targetType: 'listener', targetId: `${values.host}:${http.port}`, details: { tls: true, clientCertificate: Boolean(tls?.clientCa) } })
+    logger.warn('console listening beyond loopback (TLS, sign-in required)', { host: values.host, port: http.port, clientCertificate: Boolean(tls?.clientCa) })
+  }
 
   for (const l of engine.ctx.listeners()) {
     if (l.state === 'listening') process.stdout.write(`listening: ${l.kind} ${l.practiceId}/${l.name} ${l.host}:${l.port}\n`)
   }
-  process.stdout.write(`Console ready: ${http.url}/#token=${token}\n`)
+  process.stdout.write(`Console ready: ${http.url}/${setupToken ? `#setup=${setupToken}` : ''}\n`)
+  if (setupToken) process.stdout.write('First run: open that address to create the administrator (the setup link works once).\n')
   logger.info('console ready', { port: http.port, dataDir })
 
   let stopping = false
@@ -168,6 +189,32 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+function readTls(cert: string | undefined, key: string | undefined, clientCa: string | undefined): TlsOptions | undefined {
+  if (!cert && !key && !clientCa) return undefined
+  if (!cert || !key) throw new AppError('invalid_input', '--tls-cert and --tls-key go together.')
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(resolve(file))
+    } catch {
+      throw new AppError('invalid_input', `${flag}: cannot read the file.`)
+    }
+  }
+  return { cert: read('--tls-cert', cert), key: read('--tls-key', key), ...(clientCa ? { clientCa: read('--tls-client-ca', clientCa) } : {}) }
+}
+
+function readAccessConfig(file: string | undefined): AccessSettings | undefined {
+  if (!file) return undefined
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(resolve(file), 'utf8'))
+  } catch (e) {
+    throw new AppError('config_invalid', `--access-config ${file}: ${(e as Error).message}`)
+  }
+  const r = accessSettingsSchema.safeParse(raw)
+  if (!r.success) throw new AppError('config_invalid', `--access-config ${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`)
+  return r.data
 }
 
 function safeUser(): string {

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod'
 import type { Result } from '../errors'
+import { accessApi } from './access'
 import { alertsApi } from './alerts'
 import { athenaApi } from './athena'
 import { auditApi } from './audit'
@@ -43,6 +44,7 @@ export const contract = {
   ...logsApi,
   ...filesApi,
   ...matchingApi,
+  ...accessApi,
   ...maintenanceApi,
   ...fhirApi,
 } as const

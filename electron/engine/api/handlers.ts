@@ -17,6 +17,7 @@ import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
 import { fhirHandlers } from '../connectors/fhir/api-handlers'
 import { transactionsHandlers } from './transactions-handlers'
+import { accessHandlers } from '../access/access-handlers'
 import { maintenanceHandlers } from '../maintenance/maintenance-module'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
@@ -33,6 +34,7 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...logsHandlers(ctx),
     ...filesHandlers(ctx),
     ...matchingHandlers(ctx),
+    ...accessHandlers(ctx),
     ...maintenanceHandlers(ctx),
     ...fhirHandlers(ctx),
   }

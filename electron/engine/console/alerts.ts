@@ -112,11 +112,11 @@ export class Alerts {
         WHERE practice_id = @practiceId AND status = 'error' AND error_at >= @since
           AND (@connector IS NULL OR connector = @connector) AND (@channel IS NULL OR channel = @channel)`),
       notify: db.prepare(`INSERT INTO notifications (id, practice_id, rule_id, level, title, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      notifications: db.prepare(`SELECT * FROM notifications WHERE (@practiceId IS NULL OR practice_id = @practiceId OR practice_id IS NULL)
+      notifications: db.prepare(`SELECT * FROM notifications WHERE (@practiceId IS NULL OR practice_id = @practiceId OR practice_id IS NULL) AND (@scope IS NULL OR practice_id IS NULL OR practice_id IN (SELECT value FROM json_each(@scope)))
         AND (@unreadOnly = 0 OR read_at IS NULL) ORDER BY at DESC, rowid DESC LIMIT @limit`),
-      unread: db.prepare(`SELECT count(*) AS n FROM notifications WHERE read_at IS NULL AND (@practiceId IS NULL OR practice_id = @practiceId OR practice_id IS NULL)`),
+      unread: db.prepare(`SELECT count(*) AS n FROM notifications WHERE read_at IS NULL AND (@practiceId IS NULL OR practice_id = @practiceId OR practice_id IS NULL) AND (@scope IS NULL OR practice_id IS NULL OR practice_id IN (SELECT value FROM json_each(@scope)))`),
       markRead: db.prepare('UPDATE notifications SET read_at = ? WHERE id = ? AND read_at IS NULL'),
-      markAllRead: db.prepare('UPDATE notifications SET read_at = @now WHERE read_at IS NULL AND (@practiceId IS NULL OR practice_id = @practiceId OR practice_id IS NULL)'),
+      markAllRead: db.prepare('UPDATE notifications SET read_at = @now WHERE read_at IS NULL AND (@practiceId IS NULL OR practice_id = @practiceId OR practice_id IS NULL) AND (@scope IS NULL OR practice_id IS NULL OR practice_id IN (SELECT value FROM json_each(@scope)))'),
     }
   }
 
@@ -226,17 +226,19 @@ export class Alerts {
     return n
   }
 
-  notifications(q: { practiceId?: string; unreadOnly: boolean; limit: number }): { items: AppNotification[]; unread: number } {
+  /** `practiceIds`: only these practices' notifications (and engine-wide ones); absent = all. */
+  notifications(q: { practiceId?: string; practiceIds?: readonly string[] | null; unreadOnly: boolean; limit: number }): { items: AppNotification[]; unread: number } {
     const practiceId = q.practiceId ?? null
-    const items = (this.s.notifications.all({ practiceId, unreadOnly: q.unreadOnly ? 1 : 0, limit: q.limit }) as NotificationRow[]).map(toNotification)
-    return { items, unread: (this.s.unread.get({ practiceId }) as { n: number }).n }
+    const scope = q.practiceIds ? JSON.stringify(q.practiceIds) : null
+    const items = (this.s.notifications.all({ practiceId, scope, unreadOnly: q.unreadOnly ? 1 : 0, limit: q.limit }) as NotificationRow[]).map(toNotification)
+    return { items, unread: (this.s.unread.get({ practiceId, scope }) as { n: number }).n }
   }
 
-  markRead(q: { ids?: string[]; practiceId?: string }): number {
+  markRead(q: { ids?: string[]; practiceId?: string; practiceIds?: readonly string[] | null }): number {
     const now = this.d.clock.now()
     return this.d.db.transaction(() => {
       if (q.ids) return q.ids.reduce((a, id) => a + this.s.markRead.run(now, id).changes, 0)
-      return this.s.markAllRead.run({ now, practiceId: q.practiceId ?? null }).changes
+      return this.s.markAllRead.run({ now, practiceId: q.practiceId ?? null, scope: q.practiceIds ? JSON.stringify(q.practiceIds) : null }).changes
     })()
   }
 }

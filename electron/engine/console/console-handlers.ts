@@ -164,7 +164,7 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
       practice(practiceId)
       return m.alerts.evaluate(practiceId)
     },
-    'alerts.notifications': (q) => m.alerts.notifications(q),
-    'alerts.markRead': (q) => ({ updated: m.alerts.markRead(q) }),
+    'alerts.notifications': (q, c) => m.alerts.notifications({ ...q, practiceIds: c.scope }),
+    'alerts.markRead': (q, c) => ({ updated: m.alerts.markRead({ ...q, practiceIds: c.scope }) }),
   }
 }

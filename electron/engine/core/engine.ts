@@ -41,6 +41,13 @@ import { buildHandlers } from '../api/handlers'
 import { MappingStore } from '../mapping-store/mapping-store'
 import { loadDefaultMappingSets } from '../mapping'
 import { loadFhirCsvMappingSets } from '../mapping/default-sets-fhir-csv'
+import { AccessService } from '../access/access-service'
+import { AccessStore } from '../access/access-store'
+import { CallScope } from '../access/call-scope'
+import { createGuard } from '../access/guard'
+import { methodRules, sqlLookups } from '../access/method-access'
+import { SecretBox } from '../access/secret-box'
+import { accessSettingsSchema, type AccessSettings } from '../access/settings'
 
 export interface EngineOptions {
   dataDir: string
@@ -59,6 +66,8 @@ export interface EngineOptions {
   storeThreads?: boolean
   /** Engine-wide limits (engine-settings.ts); defaults where absent. */
   settings?: Partial<EngineSettings>
+  /** Session limits, lockout, second factor, single sign-on (access/settings.ts; defaults when absent). */
+  access?: Partial<AccessSettings>
 }
 
 export type ConnectivityTester = (conn: StoredConnection) => Promise<ConnectivityResult>
@@ -92,6 +101,8 @@ export interface EngineContext {
   readonly services: Map<string, Service>
   readonly connectivity: Map<string, ConnectivityTester>
   readonly mappings: MappingStore
+  /** People, roles, grants, sessions and break-glass (electron/engine/access). */
+  readonly access: AccessService
   /** The inbox file beside the database (store/inbox-db.ts). */
   readonly inboxFile: string
   /** Alerts that stay until a person acknowledges them (a failed audit verification). */
@@ -145,7 +156,8 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, durability, walLimitBytes: settings.walLimitBytes }) : null
   const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
   const events = new EventBus()
-  const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets))
+  const callScope = new CallScope()
+  const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets), () => callScope.current())
   audit.onAppend((e) => events.emit('audit.appended', { seq: e.seq, action: e.action, practiceId: e.practiceId }))
   // With the store's threads, the main connection's fsyncs leave the event loop too (write-batcher.ts).
   const batcher = new WriteBatcher(db, {
@@ -178,6 +190,8 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const mappings = new MappingStore(db, audit, clock)
   mappings.registerDefaults(loadDefaultMappingSets())
   mappings.registerDefaults(loadFhirCsvMappingSets())
+  const settings = accessSettingsSchema.parse(opts.access ?? {})
+  const access = new AccessService({ db, store: new AccessStore(db), audit, clock, logger: logger.child({ component: 'access' }), box: new SecretBox(await loadKey(opts.secrets, 'access-key')), settings })
 
   const ctx: EngineContext = {
     dataDir: opts.dataDir,
@@ -204,6 +218,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     services,
     connectivity: new Map(),
     mappings,
+    access,
     inboxFile,
     securityAlerts,
     integrity,
@@ -228,6 +243,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
 
   let started = false
   let stopped = false
+  let breakGlassTimer: NodeJS.Timeout | null = null
   const engine: Engine = {
     ctx,
     dispatch: null as unknown as Dispatch,
@@ -239,6 +255,9 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       if (started) return
       started = true
       pipeline.start()
+      // Break-glass that ran out is ended (and audited) even when nobody calls.
+      breakGlassTimer = setInterval(() => access.sweepBreakGlass(), 30_000)
+      breakGlassTimer.unref()
       for (const s of services.values()) {
         try {
           await s.start()
@@ -262,6 +281,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       await inboxWriter?.close()
       await inboxMover?.close()
       await pipeline.stop()
+      if (breakGlassTimer) clearInterval(breakGlassTimer)
       batcher.close()
       storage.stop()
       await checkpointer?.close()
@@ -271,8 +291,19 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     },
   }
   for (const m of modules) m(engine)
-  ;(engine as { dispatch: Dispatch }).dispatch = createDispatcher(buildHandlers(ctx), logger.child({ component: 'api' }))
+  const guard = createGuard({ access, rules: methodRules(sqlLookups(db)), audit, clock, scope: callScope })
+  ;(engine as { dispatch: Dispatch }).dispatch = createDispatcher(buildHandlers(ctx), logger.child({ component: 'api' }), guard)
   return engine
+}
+
+/** A random 256-bit key kept in the secret store, created on first use. */
+async function loadKey(secrets: SecretStore, name: 'access-key'): Promise<Buffer> {
+  let key = await secrets.get(name)
+  if (!key) {
+    key = randomBytes(32).toString('hex')
+    await secrets.set(name, key)
+  }
+  return Buffer.from(key, 'hex')
 }
 
 async function loadAuditKey(secrets: SecretStore): Promise<Buffer> {

@@ -25,6 +25,8 @@ export interface TailQuery {
   level: LogLevel
   component?: string
   practiceId?: string
+  /** Only lines about these practices (a caller without every practice in scope sees no engine-wide lines). */
+  practiceIds?: readonly string[] | null
   q?: string
   limit: number
   /** `<file>:<offset>` from a previous page: file 0 is the log, n the n-th rotated one. */
@@ -68,6 +70,7 @@ function matches(e: LogEntry, q: TailQuery, needle: string | null): boolean {
   if (RANK[e.level] < RANK[q.level]) return false
   if (q.component && e.component !== q.component) return false
   if (q.practiceId && e.fields.practiceId !== q.practiceId) return false
+  if (q.practiceIds && !(typeof e.fields.practiceId === 'string' && q.practiceIds.includes(e.fields.practiceId))) return false
   if (needle && !`${e.msg} ${JSON.stringify(e.fields)}`.toLowerCase().includes(needle)) return false
   return true
 }

@@ -23,7 +23,10 @@ const KEY_MATCH_IDS = `SELECT id FROM transactions WHERE control_id = @q UNION S
  * The filter's column conditions on alias `t` as one WHERE expression with named parameters.
  * The SQL depends only on which filters are set (so statements can be cached), not on their values.
  */
-function filterSql(filter: TxFilter, o: { time: boolean }): { where: string; params: Record<string, unknown> } {
+/** A filter narrowed to the practices a caller may see (access/principal.ts `practicesWith`). */
+export type ScopedTxFilter = TxFilter & { practiceIds?: readonly string[] | null }
+
+function filterSql(filter: ScopedTxFilter, o: { time: boolean }): { where: string; params: Record<string, unknown> } {
   const where: string[] = []
   const params: Record<string, unknown> = {}
   const add = (clause: string, key: string, value: unknown): void => {
@@ -32,6 +35,13 @@ function filterSql(filter: TxFilter, o: { time: boolean }): { where: string; par
     params[key] = value
   }
   add('t.practice_id = @practiceId', 'practiceId', filter.practiceId)
+  if (filter.practiceIds) {
+    const keys = filter.practiceIds.map((p, i) => {
+      params[`pi${i}`] = p
+      return `@pi${i}`
+    })
+    where.push(keys.length ? `t.practice_id IN (${keys.join(',')})` : '0')
+  }
   add('t.connector = @connector', 'connector', filter.connector)
   add('t.channel = @channel', 'channel', filter.channel)
   add('t.direction = @direction', 'direction', filter.direction)
@@ -281,10 +291,16 @@ export class TransactionsRepo {
     this.s.discard.run(reason, now, id)
   }
 
-  counts(practiceId?: string): Partial<Record<TxStatus, number>> {
-    const rows = (practiceId ? this.s.countsPractice.all(practiceId) : this.s.counts.all()) as { status: TxStatus; n: number }[]
+  counts(practiceId?: string, practiceIds?: readonly string[] | null): Partial<Record<TxStatus, number>> {
+    const rows = (
+      practiceId
+        ? this.s.countsPractice.all(practiceId)
+        : practiceIds
+          ? practiceIds.flatMap((p) => this.s.countsPractice.all(p) as { status: TxStatus; n: number }[])
+          : this.s.counts.all()
+    ) as { status: TxStatus; n: number }[]
     const out: Partial<Record<TxStatus, number>> = {}
-    for (const r of rows) out[r.status] = r.n
+    for (const r of rows) out[r.status] = (out[r.status] ?? 0) + r.n
     return out
   }
 
@@ -301,7 +317,7 @@ export class TransactionsRepo {
    * - a search: the key matches (a handful of index seeks) and the FTS matches (streamed newest
    *   first by rowid) are each filtered and limited, then merged.
    */
-  list(filter: TxFilter & { before?: number; limit: number }): { items: TxSummary[]; nextCursor: number | null } {
+  list(filter: ScopedTxFilter & { before?: number; limit: number }): { items: TxSummary[]; nextCursor: number | null } {
     const limit = filter.limit + 1
     const q = filter.q?.trim()
     let rows: SummaryRow[]
@@ -337,7 +353,7 @@ export class TransactionsRepo {
     return { items, nextCursor: more ? items[items.length - 1].id : null }
   }
 
-  private searchRows(filter: TxFilter & { before?: number }, q: string, limit: number): SummaryRow[] {
+  private searchRows(filter: ScopedTxFilter & { before?: number }, q: string, limit: number): SummaryRow[] {
     const f = filterSql(filter, { time: true })
     f.params.q = q
     const before = filter.before !== undefined ? ' AND t.id < @before' : ''

@@ -6,6 +6,10 @@
 export type SecretName =
   | 'db-key'
   | 'audit-key'
+  /** Seals second-factor secrets in the database (electron/engine/access). */
+  | 'access-key'
+  /** The OpenID Connect client secret, when the identity provider gave one (access/oidc.ts). */
+  | 'oidc:client_secret'
   /** The latest verified audit checkpoint, kept outside the database (audit/audit-integrity.ts). */
   | 'audit-anchor'
   /** Seals what a backup needs besides the database files (maintenance/backup-archive.ts); exported by the operator as the recovery key. */

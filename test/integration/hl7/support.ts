@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import tls from 'node:tls'
 import { hl7EngineModule, hl7Runtime } from '../../../electron/engine/connectors/hl7-engine'
 import { buildAck, frameMessage, MllpFramer, parseAck, parseHl7, type Hl7Message, type ParsedAck } from '../../../electron/engine/connectors/hl7'
-import type { CallContext } from '../../../electron/engine/api/dispatcher'
+import type { CallOrigin } from '../../../electron/engine/api/dispatcher'
 import { systemClock, type Clock } from '../../../electron/engine/core/clock'
 import { openEngine, type ConnectorModule, type Engine } from '../../../electron/engine/core/engine'
 import { createLogger, fileSink, memorySink } from '../../../electron/engine/core/logger'
@@ -25,7 +25,7 @@ import { PYTHON } from '../../support/py-mllp-server'
 
 export { PYTHON, PY_SERVER, startPyServer } from '../../support/py-mllp-server'
 export const MLLP_SEND = '/usr/bin/mllp_send'
-export const ACTOR: CallContext = { actor: 'tester@hl7 (console)', transport: 'internal' }
+export const ACTOR: CallOrigin = { actor: 'tester@hl7 (console)', transport: 'internal' }
 
 export interface Hl7TestEngine {
   engine: Engine

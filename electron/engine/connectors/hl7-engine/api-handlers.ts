@@ -18,10 +18,10 @@ export function hl7Handlers(ctx: EngineContext): Pick<Handlers, Hl7Methods> {
     return r
   }
   return {
-    'hl7.listeners': ({ practiceId }) => rt().listeners.details(practiceId),
-    'hl7.destinations': ({ practiceId }) => {
+    'hl7.listeners': ({ practiceId }, c) => rt().listeners.details(practiceId).filter((l) => c.scope === null || c.scope.includes(l.practiceId)),
+    'hl7.destinations': ({ practiceId }, c) => {
       const r = rt()
-      return r.interfaces.allOutbound(practiceId).map((d) => ({
+      return r.interfaces.allOutbound(practiceId).filter((d) => c.scope === null || c.scope.includes(d.practiceId)).map((d) => ({
         connectionId: d.id,
         practiceId: d.practiceId,
         name: d.name,
