@@ -22,3 +22,12 @@ export class CallScope {
     return this.als.getStore()
   }
 }
+
+/**
+ * The practices a list may read: those the caller asked for (undefined = all), narrowed to the
+ * caller's scope (null = every practice). Handlers pass the result to their repository query.
+ */
+export function withinScope(requested: readonly string[] | undefined, scope: readonly string[] | null): string[] | undefined {
+  if (scope === null) return requested ? [...requested] : undefined
+  return requested ? requested.filter((p) => scope.includes(p)) : [...scope]
+}

@@ -113,10 +113,11 @@ export function createGuard(d: { access: AccessService; rules: MethodRules; audi
           if (!can(p, permission, id)) return deny(p, method, id, `lacks ${permission}`, { code: 'forbidden', message: `You do not have "${permission}" on practice ${id}.`, retryable: false, details: { permission, practiceId: id } })
         }
         scope = ids
-      } else if (rule.scope !== 'none') {
+      } else {
+        // A list, or a method about no one practice: the permission must be held somewhere.
         scope = netScope
         if (scope !== null && scope.length === 0) return deny(p, method, null, `lacks ${permission} on any practice`, { code: 'forbidden', message: `You do not have "${permission}" on any practice.`, retryable: false, details: { permission } })
-      } else scope = netScope
+      }
       if (rule.stepUp && d.clock.now() - (p.authAt ?? 0) > d.access.settings.stepUpMinutes * 60_000) {
         return { ok: false, error: { code: 'reauth_required', message: 'Enter your password again to continue.', retryable: true, details: { stepUpMinutes: d.access.settings.stepUpMinutes } } }
       }

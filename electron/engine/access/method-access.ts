@@ -233,5 +233,43 @@ export function methodRules(l: PracticeLookups): MethodRules {
     'breakglass.stop': { scope: 'none' },
     'breakglass.list': { scope: 'list' },
     'breakglass.review': { scope: 'practice', practice: (i) => l.breakGlass(i.id) },
+
+    // FHIR: every call names its practice; handlers check that a row id belongs to it.
+    'fhir.capabilities': practice,
+    'fhir.pull.patient': practice,
+    'fhir.pull.clinical': practice,
+    'fhir.pull.panel': practice,
+    'fhir.pull.reference': practice,
+    'fhir.write': practice,
+    'fhir.topics': practice,
+    'fhir.subscriptions.list': { scope: 'list' },
+    'fhir.subscriptions.renew': practice,
+    'fhir.subscriptions.delete': practice,
+    'fhir.subscriptions.sync': practice,
+    'fhir.subscriptions.sendTest': practice,
+    'fhir.webhook.status': practice,
+    'fhir.reconcile': practice,
+
+    // Files: jobs, files and reports name their practice; a location's identity follows its connection.
+    'files.kinds': { scope: 'none' },
+    'files.jobs.list': { scope: 'list' },
+    'files.jobs.create': practice,
+    'files.jobs.update': practice,
+    'files.jobs.delete': practice,
+    'files.jobs.run': practice,
+    'files.jobs.runs': practice,
+    'files.list': { scope: 'list' },
+    'files.report': practice,
+    'files.reportCsv': { scope: 'practice', stepUp: true },
+    'files.identity': { scope: 'practice', practice: (i) => l.connection(i.connectionId) },
+    'files.trustIdentity': { scope: 'practice', practice: (i) => l.connection(i.connectionId) },
+    'files.changes': { scope: 'list' },
+    'files.decideChanges': practice,
+
+    'matching.worklist': { scope: 'list' },
+    'matching.pair': practice,
+    'matching.resolve': practice,
+    'matching.undo': practice,
+    'matching.exportCsv': { scope: 'practice', stepUp: true },
   }
 }

@@ -190,8 +190,8 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const mappings = new MappingStore(db, audit, clock)
   mappings.registerDefaults(loadDefaultMappingSets())
   mappings.registerDefaults(loadFhirCsvMappingSets())
-  const settings = accessSettingsSchema.parse(opts.access ?? {})
-  const access = new AccessService({ db, store: new AccessStore(db), audit, clock, logger: logger.child({ component: 'access' }), box: new SecretBox(await loadKey(opts.secrets, 'access-key')), settings })
+  const accessSettings = accessSettingsSchema.parse(opts.access ?? {})
+  const access = new AccessService({ db, store: new AccessStore(db), audit, clock, logger: logger.child({ component: 'access' }), box: new SecretBox(await loadKey(opts.secrets, 'access-key')), settings: accessSettings })
 
   const ctx: EngineContext = {
     dataDir: opts.dataDir,

@@ -3,6 +3,7 @@ import { AppError } from '../../../shared/errors'
 import type { Handlers } from '../api/dispatcher'
 import type { EngineContext } from '../core/engine'
 import { patientMatching } from '.'
+import { withinScope } from '../access/call-scope'
 
 type MatchingMethods = 'matching.worklist' | 'matching.pair' | 'matching.resolve' | 'matching.undo' | 'matching.exportCsv'
 
@@ -14,7 +15,7 @@ export function matchingHandlers(ctx: EngineContext): Pick<Handlers, MatchingMet
   }
   return {
     'matching.worklist': (input, c) => {
-      const list = wl().list(input)
+      const list = wl().list({ ...input, practiceIds: withinScope(input.practiceIds, c.scope) })
       if (input.practiceId) ctx.audit.append({ actor: c.actor, action: 'matching.worklist.view', practiceId: input.practiceId, targetType: 'practice', targetId: input.practiceId, details: { rows: list.length } })
       return list
     },

@@ -5,14 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { CallContext } from '../../../electron/engine/api/dispatcher'
+import type { CallOrigin } from '../../../electron/engine/api/dispatcher'
 import { filesModule, type FilesModuleOptions } from '../../../electron/engine/connectors/files'
 import { openEngine, type Engine } from '../../../electron/engine/core/engine'
 import { createLogger, memorySink } from '../../../electron/engine/core/logger'
 import { createFileStore } from '../../../electron/engine/secrets/file-store'
 import type { SshdServer } from '../../support/sshd-server'
 
-export const ACTOR: CallContext = { actor: 'tester@files (console)', transport: 'internal' }
+export const ACTOR: CallOrigin = { actor: 'tester@files (console)', transport: 'internal' }
 export const PRACTICE = 'sandbox'
 export const HEADER = 'PatientID,FirstName,LastName,DOB,Gender,Address1,Address2,City,State,Zip,Phone,Email,InsuranceProvider,MemberID,GroupNumber'
 

@@ -14,6 +14,7 @@ import { fhirState } from './state'
 import type { SubscriptionRow } from './store/fhir-repo'
 import { clinicalSince, panelSync, patientById, patientByIdentifier, patientByNameDob, referenceData } from './workflows/pull'
 import { writeRecord } from './workflows/write'
+import { withinScope } from '../../access/call-scope'
 
 type FhirMethods = Extract<keyof Handlers, `fhir.${string}`>
 
@@ -85,8 +86,8 @@ export function fhirHandlers(ctx: EngineContext): Pick<Handlers, FhirMethods> {
       return r
     },
     'fhir.topics': ({ practiceId }) => st().subscriptions.topics(practiceId),
-    'fhir.subscriptions.list': ({ practiceId, practiceIds }) => {
-      const scope = practiceId ? [practiceId] : practiceIds
+    'fhir.subscriptions.list': ({ practiceId, practiceIds }, c) => {
+      const scope = withinScope(practiceId ? [practiceId] : practiceIds, c.scope)
       return st().repo.subscriptions(scope).map(view)
     },
     'fhir.subscriptions.renew': async ({ practiceId, id }, c) => view(await st().subscriptions.renew(practiceId, subOf(practiceId, id), c.actor)),

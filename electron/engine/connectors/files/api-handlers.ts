@@ -11,6 +11,7 @@ import { nextRun } from './jobs/scheduler'
 import { FieldChangesRepo } from './kinds/demographics/field-changes-repo'
 import { reportCounts, type RowOutcome } from './kinds/row-ledger'
 import { filesRuntime } from './runtime'
+import { withinScope } from '../../access/call-scope'
 
 type FilesMethods =
   | 'files.kinds'
@@ -64,7 +65,7 @@ export function filesHandlers(ctx: EngineContext): Pick<Handlers, FilesMethods> 
   }
   return {
     'files.kinds': () => rt().kinds.list(),
-    'files.jobs.list': ({ practiceId, practiceIds }) => rt().jobs.list({ practiceId, practiceIds }).map(dto),
+    'files.jobs.list': ({ practiceId, practiceIds }, c) => rt().jobs.list({ practiceId, practiceIds: withinScope(practiceIds, c.scope) }).map(dto),
     'files.jobs.create': async ({ practiceId, name, enabled, config }, c) => {
       const j = rt().jobs.create(practiceId, { name, enabled, config }, c.actor)
       await reload()
@@ -102,9 +103,9 @@ export function filesHandlers(ctx: EngineContext): Pick<Handlers, FilesMethods> 
       jobOf(id, practiceId)
       return rt().jobs.runs(id, limit)
     },
-    'files.list': (input) =>
+    'files.list': (input, c) =>
       rt()
-        .pickups.list(input)
+        .pickups.list({ ...input, practiceIds: withinScope(input.practiceIds, c.scope) })
         .map((p) => ({ ...p, txStatus: p.txId ? (ctx.txRepo.statusOf(p.txId) ?? null) : null, counts: p.txId && p.direction === 'inbound' ? reportCounts(ctx.db, p.txId) : null })),
     'files.report': ({ practiceId, txId, outcome, afterLine, limit }, c) => {
       const p = fileOf(practiceId, txId)
@@ -157,7 +158,7 @@ export function filesHandlers(ctx: EngineContext): Pick<Handlers, FilesMethods> 
       return { pinned: fingerprint }
     },
     'files.changes': (input, c) => {
-      const list = new FieldChangesRepo(ctx.db).list(input)
+      const list = new FieldChangesRepo(ctx.db).list({ ...input, practiceIds: withinScope(input.practiceIds, c.scope) })
       if (input.practiceId) ctx.audit.append({ actor: c.actor, action: 'files.changes.view', practiceId: input.practiceId, targetType: input.recordId ? 'record' : 'practice', targetId: String(input.recordId ?? input.practiceId), details: { rows: list.length, status: input.status ?? null } })
       return list
     },
