@@ -20,6 +20,7 @@ import { practicesApi } from './practices'
 import { savedSearchesApi } from './saved-searches'
 import { systemApi } from './system'
 import { transactionsApi } from './transactions'
+import { patientLinksApi } from './patient-links'
 
 export const contract = {
   ...systemApi,
@@ -37,6 +38,7 @@ export const contract = {
   ...athenaApi,
   ...hl7Api,
   ...logsApi,
+  ...patientLinksApi,
 } as const
 
 export type Contract = typeof contract

@@ -14,6 +14,7 @@ import { mappingsHandlers } from './mappings-handlers'
 import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
 import { transactionsHandlers } from './transactions-handlers'
+import { patientLinksHandlers } from './patient-links-handlers'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
   return {
@@ -27,5 +28,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...athenaHandlers(ctx),
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
+    ...patientLinksHandlers(ctx),
   }
 }
