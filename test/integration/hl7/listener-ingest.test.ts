@@ -171,7 +171,7 @@ describe('application acknowledgment mode', () => {
     const bytes = await c.send(adtMsg({ control: 'APP2', mrn: 'APPMRN2', sex: 'Q' }))
     const ack = parseAck(bytes)
     expect(ack.code).toBe('AE')
-    expect(ack.text).toMatch(/PID-8 → gender: code not in code map 'hl7_sex'/)
+    expect(ack.text).toMatch(/PID-8 → gender: code 'Q' not in code map hl7_sex/)
     expect(t.rows("channel = 'app-ack' AND control_id = 'APP2'")[0]).toMatchObject({ status: 'error', error_code: 'code_map_miss' })
     const dup = await c.send(adtMsg({ control: 'APP2', mrn: 'APPMRN2', sex: 'Q' }))
     expect(parseAck(dup)).toMatchObject({ code: 'AE', controlId: 'APP2' })
