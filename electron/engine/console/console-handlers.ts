@@ -6,7 +6,7 @@
  * The console's engine objects are created once per engine context, and its alert service is
  * registered with the engine here, so every engine that serves these methods also runs the rules.
  */
-import { AppError } from '../../../shared/errors'
+import { AppError, ERROR_CODES } from '../../../shared/errors'
 import type { EngineContext } from '../core/engine'
 import { moduleSlot } from '../core/module-state'
 import type { Handlers } from '../api/dispatcher'
@@ -17,13 +17,16 @@ import { ConsoleQueries } from './console-queries'
 import { Inspector } from './inspector'
 import { SavedSearches } from './saved-searches'
 import { raiseStorageNotifications } from './storage-alerts'
-import { errorPattern } from '../pipeline/error-group'
+import { errorGroupName, errorParts, errorPattern } from '../pipeline/error-group'
+import { adviceFor } from './error-advice'
+import type { ErrorAdvice } from '../../../shared/api/errors-queue'
 
 type ConsoleMethods =
   | 'dashboard.summary'
   | 'dashboard.lanes'
   | 'dashboard.beginExport'
   | 'errors.groups'
+  | 'errors.advice'
   | 'errors.plan'
   | 'errors.reprocess'
   | 'errors.discard'
@@ -104,11 +107,16 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
       return m.queries.errorGroups({ practiceId, connector, channel }).map((g) => {
         const sample = m.queries.errorSample(g.lastId)
         const bar = g.group.indexOf('|')
+        const code = sample?.code ?? (bar > 0 ? g.group.slice(0, bar) : 'internal')
+        const message = sample?.message ?? ''
         return {
           group: g.group,
-          code: sample?.code ?? (bar > 0 ? g.group.slice(0, bar) : 'internal'),
-          pattern: bar > 0 ? g.group.slice(bar + 1) : errorPattern(sample?.message ?? ''),
-          message: sample?.message ?? '',
+          code,
+          pattern: bar > 0 ? g.group.slice(bar + 1) : errorPattern(message),
+          message,
+          example: errorParts(message),
+          name: errorGroupName(code, message),
+          advice: adviceFor(code),
           retryable: g.retryable,
           count: g.count,
           firstSeen: g.firstSeen,
@@ -117,6 +125,11 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
           triage: g.triage,
         }
       })
+    },
+    'errors.advice': () => {
+      const out: Record<string, ErrorAdvice> = {}
+      for (const code of ERROR_CODES) out[code] = adviceFor(code)
+      return out
     },
     'errors.plan': ({ selection }) => m.bulk.plan(selection),
     'errors.reprocess': ({ selection, upToId }, c) => m.bulk.reprocess(selection, upToId, c.actor),

@@ -148,3 +148,23 @@ describe('handlers for the events a real feed carries', () => {
     expect(appointment('AP26')!.data.status).toBe('no_show')
   })
 })
+
+describe("a listener's counters open the transactions they count", () => {
+  it('duplicates: the messages sent again; refused: what the door refused', async () => {
+    const { port: p } = await t.addInbound('counted-in')
+    const k = await MllpTestClient.connect(p)
+    await k.sendAck(adtMsg({ control: 'D1', mrn: 'DUP1' }))
+    await k.sendAck(adtMsg({ control: 'D1', mrn: 'DUP1' }))
+    await k.sendAck(adtMsg({ control: 'D1', mrn: 'DUP1' }))
+    await k.sendAck(adtMsg({ control: 'D2', mrn: 'DUP2' }))
+    expect((await k.sendAck('MSH|^~\\&|APP|FAC|R|RF|20260101|||NOTYPE|P|2.5.1\rPID|1\r')).code).toBe('AR')
+    await t.idle()
+    const listener = (await call<{ name: string; counters: { duplicates: number; rejected: number } }[]>('hl7.listeners', { practiceId: 'sandbox' })).find((l) => l.name === 'counted-in')
+    expect(listener?.counters).toMatchObject({ duplicates: 2, rejected: 1 })
+    const resent = await call<{ items: { controlId: string }[] }>('transactions.list', { practiceId: 'sandbox', channel: 'counted-in', resent: true, limit: 50 })
+    expect(resent.items.map((i) => i.controlId)).toEqual(['D1'])
+    const refused = await call<{ items: { controlId: string; errorCode: string }[] }>('transactions.list', { practiceId: 'sandbox', channel: 'counted-in', refused: true, limit: 50 })
+    expect(refused.items).toMatchObject([{ controlId: 'NOTYPE', errorCode: 'parse_error' }])
+    k.close()
+  })
+})

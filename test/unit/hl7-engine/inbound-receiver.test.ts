@@ -19,6 +19,10 @@ class FakePipeline {
   outcomes = new Map<number, TxOutcome>()
   pending: (() => void)[] = []
   hold = false
+  resent: string[] = []
+  noteResent(_practiceId: string, _channel: string, key: string): void {
+    this.resent.push(key)
+  }
   private store(tx: IncomingTx): Promise<ReceiveResult> {
     return new Promise((res, rej) => {
       const go = (): void => {

@@ -140,6 +140,7 @@ export class InboundReceiver {
     }
     if (r.duplicate) {
       this.counters.duplicates++
+      if (dedupKey) this.d.pipeline.noteResent(this.d.practiceId, this.d.iface.name, dedupKey)
       this.d.logger.info('duplicate message; answering with the original acknowledgment', { controlId, messageType: msg.messageType, peer, ...('table' in r && r.table === 'inbox' ? { inbox: r.id } : { tx: r.id }) })
       if (r.response !== null && !application) return encodeHl7Text(r.response, msg.charsetName)
     } else {
