@@ -12,6 +12,8 @@ import { moduleSlot } from '../core/module-state'
 import type { Handlers } from '../api/dispatcher'
 import { AlertService } from './alert-service'
 import { Alerts } from './alerts'
+import { AlertChannels, AlertDelivery } from './alert-delivery'
+import { alertKinds } from './alert-kinds'
 import { BulkActions } from './bulk-actions'
 import { ConsoleQueries } from './console-queries'
 import { Inspector } from './inspector'
@@ -43,6 +45,12 @@ type ConsoleMethods =
   | 'alerts.evaluate'
   | 'alerts.notifications'
   | 'alerts.markRead'
+  | 'alerts.kinds'
+  | 'alerts.channels'
+  | 'alerts.saveChannel'
+  | 'alerts.deleteChannel'
+  | 'alerts.testChannel'
+  | 'alerts.deliveries'
 
 export interface ConsoleModule {
   queries: ConsoleQueries
@@ -51,6 +59,8 @@ export interface ConsoleModule {
   savedSearches: SavedSearches
   alerts: Alerts
   alertService: AlertService
+  channels: AlertChannels
+  delivery: AlertDelivery
 }
 
 const slot = moduleSlot<ConsoleModule>()
@@ -60,8 +70,10 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
   let m = slot.find(ctx)
   if (m) return m
   const queries = new ConsoleQueries(ctx.db)
-  const alerts = new Alerts({ db: ctx.db, audit: ctx.audit, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }), queries })
+  const alerts = new Alerts({ db: ctx.db, audit: ctx.audit, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }), queries, kinds: alertKinds(ctx) })
   const alertService = new AlertService(alerts, ctx.clock, ctx.logger.child({ component: 'alerts' }))
+  const channels = new AlertChannels({ db: ctx.db, secrets: ctx.secrets, audit: ctx.audit, clock: ctx.clock })
+  const delivery = new AlertDelivery({ db: ctx.db, alerts, channels, practices: ctx.practices, secrets: ctx.secrets, clock: ctx.clock, logger: ctx.logger.child({ component: 'alert-delivery' }) })
   m = {
     queries,
     inspector: new Inspector({ txRepo: ctx.txRepo, records: ctx.records, audit: ctx.audit, clock: ctx.clock }),
@@ -69,10 +81,13 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
     savedSearches: new SavedSearches(ctx.db, ctx.audit, () => ctx.clock.now()),
     alerts,
     alertService,
+    channels,
+    delivery,
   }
   slot.set(ctx, m)
   raiseStorageNotifications({ storage: ctx.storage, alerts, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }) })
   if (!ctx.services.has(alertService.name)) ctx.services.set(alertService.name, alertService)
+  if (!ctx.services.has(delivery.name)) ctx.services.set(delivery.name, delivery)
   return m
 }
 
@@ -165,7 +180,10 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
     'alerts.rules': ({ practiceId }) => m.alerts.rules(practiceId),
     'alerts.saveRule': (input, c) => {
       practice(input.practiceId)
-      return m.alerts.save(input, c.actor)
+      return m.alerts.save(input, c.actor, (id) => {
+        const r = m.channels.row(id)
+        return r ? { practiceId: r.practice_id } : null
+      })
     },
     'alerts.deleteRule': ({ id }, c) => {
       m.alerts.delete(id, c.actor)
@@ -177,5 +195,25 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
     },
     'alerts.notifications': (q) => m.alerts.notifications(q),
     'alerts.markRead': (q) => ({ updated: m.alerts.markRead(q) }),
+    'alerts.kinds': () => alertKinds(ctx).list(),
+    'alerts.channels': ({ practiceId }) => {
+      practice(practiceId)
+      return m.channels.list(practiceId)
+    },
+    'alerts.saveChannel': (input, c) => {
+      practice(input.practiceId)
+      return m.channels.save(input, c.actor)
+    },
+    'alerts.deleteChannel': async ({ id }, c) => {
+      await m.channels.delete(id, c.actor)
+      return { deleted: true as const }
+    },
+    'alerts.testChannel': async ({ id }, c) => {
+      const r = await m.delivery.test(id)
+      const ch = m.channels.row(id)
+      ctx.audit.append({ actor: c.actor, action: 'alert_channel.test', practiceId: ch?.practice_id ?? null, targetType: 'alert_channel', targetId: id, outcome: r.ok ? 'ok' : 'error', details: { ok: r.ok } })
+      return r
+    },
+    'alerts.deliveries': ({ practiceId, limit }) => m.delivery.deliveries(practiceId, limit),
   }
 }

@@ -11,6 +11,8 @@ export type SecretName =
   | `connection:${string}:password`
   | `connection:${string}:private_key`
   | `connection:${string}:tls_key`
+  | `alert-channel:${string}:password`
+  | `alert-channel:${string}:secret`
 
 export type SecretStoreKind = 'keychain' | 'file'
 

@@ -12,6 +12,8 @@ import { inboundHandler } from './pipeline/inbound-handler'
 import { outboundHandler } from './pipeline/outbound-handler'
 import { AthenaPushService } from './push-service'
 import { AthenaRuntime, type RuntimeOptions } from './runtime'
+import { registerAthenaAlertKinds } from './alert-kinds'
+import { alertKinds } from '../../console/alert-kinds'
 import { registerSampleSources } from './sample-source'
 import { AthenaSandboxService } from './sandbox-service'
 import { setAthenaState } from './state'
@@ -40,6 +42,7 @@ export function createAthenaModule(opts: AthenaModuleOptions = {}): ConnectorMod
     ctx.connectivity.set('athena-rest', athenaConnectivityTester(ctx, runtime))
     registerSampleSources(ctx, runtime)
     setAthenaState(ctx, { runtime, sync, sandbox })
+    registerAthenaAlertKinds(alertKinds(ctx), runtime)
   }
 }
 

@@ -16,6 +16,7 @@ import { migration0040 } from './0040-operator-console'
 import { migration0050 } from './0050-athena-push'
 import { migration0060 } from './0060-inbox'
 import { migration0110 } from './0110-feeds'
+import { migration0111 } from './0111-alert-delivery'
 
 export interface Migration {
   version: number
@@ -23,7 +24,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0110]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0110, migration0111]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')
