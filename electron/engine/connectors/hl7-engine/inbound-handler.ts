@@ -119,7 +119,8 @@ function summary(msg: Hl7Message, type: SupportedType | null, policy: AckPolicy)
 export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfaces): ConnectorHandler<ParsedInbound, MappedInbound> {
   const mappingContext = (practiceId: string): MappingContext => {
     const p = ctx.practices.find(practiceId)
-    return { practiceId, defaultTimeZone: p?.timeZone ?? 'America/New_York', now: () => ctx.clock.now() }
+    // A set that reads a department's zone gets athena's (cached reference data), as in the studio.
+    return { practiceId, defaultTimeZone: p?.timeZone ?? 'America/New_York', now: () => ctx.clock.now(), lookupDepartmentTimeZone: (id) => ctx.mappings.departmentTimeZone(practiceId, id) }
   }
   const ruleOf = (practiceId: string): UnknownPatientRule => ctx.practices.find(practiceId)?.settings.unknownPatientRule ?? 'create'
 

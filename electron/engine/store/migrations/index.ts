@@ -17,6 +17,7 @@ import { migration0050 } from './0050-athena-push'
 import { migration0060 } from './0060-inbox'
 import { migration0110 } from './0110-feeds'
 import { migration0111 } from './0111-alert-delivery'
+import { migration0112 } from './0112-pending-patient-links'
 
 export interface Migration {
   version: number
@@ -24,7 +25,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0110, migration0111]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0110, migration0111, migration0112]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')
