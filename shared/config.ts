@@ -250,6 +250,20 @@ export const hl7InboundConfigSchema = z.object({
    * and with `allowedPeers` naming who may connect.
    */
   plaintextOnPrivateNetwork: z.boolean().default(false),
+  /**
+   * A well-formed message of a type this interface does not process (not one the engine handles,
+   * or outside `messageTypes`): `ignore` answers AA and stores it as `filtered` ("type not processed
+   * by this interface"), visible and searchable, never in the error queue; `reject` answers AR and
+   * stores it in the error queue. New interfaces ignore; interfaces that existed before migration
+   * 0110 were set to `reject`, what they did until then (docs/CONFIG.md).
+   */
+  unsupportedTypes: z.enum(['ignore', 'reject']).default('ignore'),
+  /**
+   * ADT merges (A40, A34, A18): `merge` moves the prior patient's appointments, results, charges and
+   * documents to the surviving patient (both records kept, undoable); `link` only records the pair
+   * for review (the duplicate-patient worklist). Either way the pair is a `patient_links` row.
+   */
+  mergeAction: z.enum(['merge', 'link']).default('merge'),
 })
 export type Hl7InboundConfig = z.infer<typeof hl7InboundConfigSchema>
 

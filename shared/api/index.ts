@@ -25,6 +25,7 @@ import { savedSearchesApi } from './saved-searches'
 import { systemApi } from './system'
 import { transactionsApi } from './transactions'
 import { fhirApi } from './fhir'
+import { patientLinksApi } from './patient-links'
 
 export const contract = {
   ...systemApi,
@@ -47,6 +48,7 @@ export const contract = {
   ...accessApi,
   ...maintenanceApi,
   ...fhirApi,
+  ...patientLinksApi,
 } as const
 
 export type Contract = typeof contract

@@ -34,6 +34,7 @@ export interface PracticeLookups {
   connection(id: string): string | null
   savedSearch(id: string): string | null
   alertRule(id: string): string | null
+  alertChannel(id: string): string | null
   notifications(ids: readonly string[]): string[]
   breakGlass(id: string): string | null
 }
@@ -47,6 +48,7 @@ export function sqlLookups(db: Db): PracticeLookups {
   const conn = one('SELECT practice_id FROM connections WHERE id = ?')
   const saved = one('SELECT practice_id FROM saved_searches WHERE id = ?')
   const rule = one('SELECT practice_id FROM alert_rules WHERE id = ?')
+  const channel = one('SELECT practice_id FROM alert_channels WHERE id = ?')
   const note = one('SELECT practice_id FROM notifications WHERE id = ?')
   const bg = one('SELECT practice_id FROM breakglass_sessions WHERE id = ?')
   const many = <T>(f: (id: T) => string | null, ids: readonly T[]): string[] => [...new Set(ids.map(f).filter((x): x is string => x !== null))]
@@ -55,6 +57,7 @@ export function sqlLookups(db: Db): PracticeLookups {
     connection: conn,
     savedSearch: saved,
     alertRule: rule,
+    alertChannel: channel,
     notifications: (ids) => many(note, ids),
     breakGlass: bg,
   }
@@ -271,5 +274,16 @@ export function methodRules(l: PracticeLookups): MethodRules {
     'matching.resolve': practice,
     'matching.undo': practice,
     'matching.exportCsv': { scope: 'practice', stepUp: true },
+
+    'patients.links': { scope: 'list' },
+    'patients.undoLink': practice,
+
+    'alerts.kinds': { scope: 'none' },
+    'errors.advice': { scope: 'none' },
+    'alerts.channels': practice,
+    'alerts.saveChannel': { scope: 'practice', practice: (i) => (i.id ? [i.practiceId, l.alertChannel(i.id) ?? i.practiceId] : i.practiceId) },
+    'alerts.deleteChannel': { scope: 'practice', practice: (i) => l.alertChannel(i.id) },
+    'alerts.testChannel': { scope: 'practice', practice: (i) => l.alertChannel(i.id) },
+    'alerts.deliveries': practice,
   }
 }

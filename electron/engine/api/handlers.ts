@@ -19,6 +19,7 @@ import { fhirHandlers } from '../connectors/fhir/api-handlers'
 import { transactionsHandlers } from './transactions-handlers'
 import { accessHandlers } from '../access/access-handlers'
 import { maintenanceHandlers } from '../maintenance/maintenance-module'
+import { patientLinksHandlers } from './patient-links-handlers'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
   return {
@@ -37,5 +38,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...accessHandlers(ctx),
     ...maintenanceHandlers(ctx),
     ...fhirHandlers(ctx),
+    ...patientLinksHandlers(ctx),
   }
 }

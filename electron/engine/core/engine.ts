@@ -19,6 +19,7 @@ import { PracticesRepo, SANDBOX_ATHENA_PRACTICE, SANDBOX_PRACTICE_ID } from '../
 import { Pipeline } from '../pipeline/pipeline'
 import { TransactionsRepo } from '../pipeline/transactions-repo'
 import { RecordStore } from '../records/record-store'
+import { PatientLinks } from '../records/patient-links'
 import type { SecretStore } from '../secrets/secret-store'
 import { openDatabase, type Db } from '../store/database'
 import { migrate } from '../store/migrations'
@@ -96,6 +97,8 @@ export interface EngineContext {
   readonly practices: PracticesRepo
   readonly connections: ConnectionsRepo
   readonly records: RecordStore
+  /** Patient pairs named by merge messages (merged or linked, undoable); the duplicate-patient worklist reads them. */
+  readonly patientLinks: PatientLinks
   readonly txRepo: TransactionsRepo
   readonly pipeline: Pipeline
   readonly services: Map<string, Service>
@@ -213,6 +216,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     practices,
     connections,
     records,
+    patientLinks: new PatientLinks(db, now),
     txRepo,
     pipeline,
     services,

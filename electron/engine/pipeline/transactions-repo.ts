@@ -58,6 +58,11 @@ function filterSql(filter: ScopedTxFilter, o: { time: boolean }): { where: strin
     where.push(`t.status IN (${keys.join(',')})`)
   }
   add('t.error_group = @errorGroup', 'errorGroup', filter.errorGroup)
+  add('t.filtered_by = @filteredBy', 'filteredBy', filter.filteredBy)
+  // What a listener's counters count: refused at the door (stored as an error, never processed),
+  // and messages sent again (answered with their original ACK, counted in tx_resent).
+  if (filter.refused) where.push("t.status = 'error' AND t.attempts = 0 AND t.direction = 'in'")
+  if (filter.resent) where.push('EXISTS (SELECT 1 FROM tx_resent AS r WHERE r.practice_id = t.practice_id AND r.channel = t.channel AND r.dedup_key = t.dedup_key)')
   if (o.time) {
     add('t.received_at >= @from', 'from', filter.from)
     add('t.received_at < @to', 'to', filter.to)
@@ -134,7 +139,8 @@ export class TransactionsRepo {
           appointment_id = coalesce(@appointment_id, appointment_id), message_type = coalesce(@message_type, message_type),
           error_code = @error_code, error_message = @error_message, error_retryable = @error_retryable, error_group = @error_group,
           error_at = @error_at, filtered_by = @filtered_by,
-          triage_state = CASE WHEN @status = 'error' THEN coalesce(triage_state, 'new') ELSE triage_state END
+          triage_state = CASE WHEN @status = 'error' THEN coalesce(triage_state, 'new')
+            WHEN @status IN ('done','filtered') AND triage_state IS NOT NULL THEN 'resolved' ELSE triage_state END
         WHERE id = @id`),
       step: db.prepare(`INSERT INTO transaction_steps (tx_id, attempt, step, outcome, started_at, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       steps: db.prepare('SELECT attempt, step, outcome, started_at, duration_ms, detail FROM transaction_steps WHERE tx_id = ? ORDER BY id'),
@@ -146,6 +152,8 @@ export class TransactionsRepo {
       discard: db.prepare(`UPDATE transactions SET status = 'discarded', discard_reason = ?, updated_at = ? WHERE id = ?`),
       counts: db.prepare('SELECT status, count(*) AS n FROM transactions GROUP BY status'),
       countsPractice: db.prepare('SELECT status, count(*) AS n FROM transactions WHERE practice_id = ? GROUP BY status'),
+      resent: db.prepare(`INSERT INTO tx_resent (practice_id, channel, dedup_key, n, last_at) VALUES (?, ?, ?, 1, ?)
+        ON CONFLICT (practice_id, channel, dedup_key) DO UPDATE SET n = n + 1, last_at = excluded.last_at`),
     }
   }
 
@@ -285,6 +293,11 @@ export class TransactionsRepo {
 
   requeue(id: number, now: number, payloadVersion?: number): void {
     this.s.requeue.run(now, payloadVersion ?? null, id)
+  }
+
+  /** One more resend of a stored message (a duplicate answered with its original ACK). */
+  noteResent(practiceId: string, channel: string, dedupKey: string, now: number): void {
+    this.s.resent.run(practiceId, channel, dedupKey, now)
   }
 
   discard(id: number, reason: string, now: number): void {

@@ -22,6 +22,8 @@ export type SecretName =
   /** The X-Hub-Secret of one FHIR subscription (fhir_subscriptions.id); rotated with each renewal. */
   | `fhir-subscription:${number}:secret`
   | `connection:${string}:key_passphrase`
+  | `alert-channel:${string}:password`
+  | `alert-channel:${string}:secret`
 
 export type SecretStoreKind = 'keychain' | 'file'
 

@@ -34,6 +34,8 @@ interface Fixture {
   ruleB: string
   noteA: string
   noteB: string
+  channelA: string
+  channelB: string
   sampleA: number
   sampleB: number
   bgB: string
@@ -245,6 +247,16 @@ const INPUTS: Record<Method, Entry> = {
   'matching.resolve': practice(false, { id: 1, action: 'not_duplicate' }),
   'matching.undo': practice(false, { id: 1 }),
   'matching.exportCsv': practice(true),
+
+  'patients.links': practice(true),
+  'patients.undoLink': practice(false, { id: 1 }),
+  'errors.advice': noPractice(true),
+  'alerts.kinds': noPractice(true),
+  'alerts.channels': practice(true),
+  'alerts.saveChannel': { read: false, input: (p, f) => ({ id: pick(p, f.channelA, f.channelB), practiceId: p, name: 'pager', kind: 'webhook', config: { url: 'https://example.test/hook' } }) },
+  'alerts.deleteChannel': { read: false, input: (p, f) => ({ id: pick(p, f.channelA, f.channelB) }) },
+  'alerts.testChannel': { read: false, input: (p, f) => ({ id: pick(p, f.channelA, f.channelB) }) },
+  'alerts.deliveries': practice(true),
 }
 
 let t: AccessEngine
@@ -266,7 +278,7 @@ function frame(port: number, body: string): Promise<string> {
   })
 }
 
-async function seed(p: P): Promise<{ tx: number; err: number; conn: string; saved: string; rule: string; note: string; sample: number }> {
+async function seed(p: P): Promise<{ tx: number; err: number; conn: string; saved: string; rule: string; note: string; sample: number; channel: string }> {
   const up = p.toUpperCase()
   await t.internal('practices.create', { id: p, name: p === 'alpha' ? 'Alpha Family Medicine' : 'Bravo Marker Clinic' })
   const conn = await t.internal<{ id: string }>('connections.create', { practiceId: p, kind: 'hl7-inbound', name: `${p}-adt-in`, config: { host: '127.0.0.1', port: 0 } })
@@ -280,11 +292,12 @@ async function seed(p: P): Promise<{ tx: number; err: number; conn: string; save
   const saved = await t.internal<{ id: string }>('savedSearches.save', { practiceId: p, name: `${p} search`, filter: { q: `${up}MRN1` } })
   const rule = await t.internal<{ id: string }>('alerts.saveRule', { practiceId: p, name: `${p} errors`, kind: 'error_count', threshold: 1, windowMinutes: 43200 })
   const notes = await t.internal<{ id: string }[]>('alerts.evaluate', { practiceId: p })
+  const channel = await t.internal<{ id: string }>('alerts.saveChannel', { practiceId: p, name: `${p} pager`, kind: 'webhook', config: { url: `https://${p}.example.test/hook` } })
   const sample = await t.internal<{ id: number }>('mappings.samples.add', { practiceId: p, name: `${p} sample`, text: adtMessage({ control: `${up}SAMPLE`, mrn: `${up}MRN9`, last: `${up}SAMPLEPATIENT` }) })
   t.engine.ctx.db
     .prepare(`INSERT INTO athena_api_calls (at, practice_id, connection_id, method, endpoint, path, status, outcome, latency_ms, attempt, request_id) VALUES (?, ?, NULL, 'GET', ?, ?, 200, 'ok', 5, 1, ?)`)
     .run(t.clock.now(), p, `/${p}/patients`, `/v1/${p}/patients`, `${p}-req`)
-  return { tx: rows[0].id, err: rows.find((r) => r.status === 'error')!.id, conn: conn.id, saved: saved.id, rule: rule.id, note: notes[0].id, sample: sample.id }
+  return { tx: rows[0].id, err: rows.find((r) => r.status === 'error')!.id, conn: conn.id, saved: saved.id, rule: rule.id, note: notes[0].id, sample: sample.id, channel: channel.id }
 }
 
 beforeAll(async () => {
@@ -299,7 +312,7 @@ beforeAll(async () => {
   await bob.ok('breakglass.stop', { id: bg.id })
   const al = await t.person('alice', [{ practiceId: 'alpha', roleId: 'practice_admin' }])
   alice = al
-  fx = { txA: a.tx, txB: b.tx, errA: a.err, connA: a.conn, connB: b.conn, savedA: a.saved, savedB: b.saved, ruleA: a.rule, ruleB: b.rule, noteA: a.note, noteB: b.note, sampleA: a.sample, sampleB: b.sample, bgB: bg.id, personB: bob.personId, alice: al.personId }
+  fx = { txA: a.tx, txB: b.tx, errA: a.err, connA: a.conn, connB: b.conn, savedA: a.saved, savedB: b.saved, ruleA: a.rule, ruleB: b.rule, noteA: a.note, noteB: b.note, channelA: a.channel, channelB: b.channel, sampleA: a.sample, sampleB: b.sample, bgB: bg.id, personB: bob.personId, alice: al.personId }
   // The engine log has lines about both practices.
   expect(t.logs.some((l) => l.includes('"practiceId":"bravo"'))).toBe(true)
 }, 180_000)

@@ -254,13 +254,13 @@ describe('filters', () => {
 })
 
 describe('mapping failures and the code-map worklist', () => {
-  it('an unexpected PID-8 fails with code_map_miss naming the field (not the value), is listed as a miss, and reprocesses once mapped', async () => {
+  it('an unexpected PID-8 fails with code_map_miss naming the field and the code that missed, is listed as a miss, and reprocesses once mapped', async () => {
     await sendAndSettle(adtMsg({ control: 'X1', mrn: 'XM1', sex: 'X' }))
     await sendAndSettle(adtMsg({ control: 'X2', mrn: 'XM2', sex: 'X' }))
     const failed = t.rows("control_id IN ('X1','X2')")
     for (const f of failed) {
       expect(f).toMatchObject({ status: 'error', error_code: 'code_map_miss', error_retryable: 0 })
-      expect(f.error_message).toBe("Mapping hl7.adt.patient.in failed: PID-8 → gender: code not in code map 'hl7_sex'")
+      expect(f.error_message).toBe("Mapping hl7.adt.patient.in failed: PID-8 → gender: code 'X' not in code map hl7_sex")
     }
     const misses = await t.call<{ setKey: string; mapName: string; value: string; count: number; failedTransactions: number }[]>('mappings.misses', { practiceId: 'sandbox' })
     expect(misses).toEqual(expect.arrayContaining([expect.objectContaining({ setKey: 'hl7.adt.patient.in', mapName: 'hl7_sex', value: 'X', count: 2, failedTransactions: 2 })]))

@@ -42,10 +42,10 @@ export function hl7Handlers(ctx: EngineContext): Pick<Handlers, Hl7Methods> {
       ctx.audit.append({ actor: c.actor, action: 'hl7.sendTest', practiceId: conn.practiceId, targetType: 'connection', targetId: conn.id, outcome: result.ok ? 'ok' : 'error', details: { messageType, controlId: result.controlId, ackCode: result.ack?.code ?? null } })
       return result
     },
-    'hl7.tryInterface': ({ messageTypes, filters, message }, c) => {
+    'hl7.tryInterface': ({ messageTypes, filters, unsupportedTypes, message }, c) => {
       // A pasted message is PHI even though nothing is stored: the trail says who looked at one and what came of it (never its content).
       try {
-        const r = tryInterface({ messageTypes, filters }, message)
+        const r = tryInterface({ messageTypes, filters, unsupportedTypes }, message)
         ctx.audit.append({ actor: c.actor, action: 'hl7.tryInterface', targetType: 'message', outcome: 'ok', details: { messageType: r.messageType, outcome: r.outcome, rule: r.rule, bytes: message.length } })
         return r
       } catch (e) {

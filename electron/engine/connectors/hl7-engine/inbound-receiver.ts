@@ -9,9 +9,11 @@
  *   nothing.
  * - application mode (original-mode messages): the ACK waits for processing and reflects it
  *   (AA done or filtered, AE with the error text); enhanced-mode messages still get CA on commit.
- * - malformed or refused input (no MSH, bad MSH-2, unparseable, unsupported or not accepted
- *   type, unsupported charset) is stored in the error queue with its raw bytes and answered
- *   AR/CR (or AE) with a specific text.
+ * - malformed or refused input (no MSH, bad MSH-2, unparseable, unsupported charset) is stored in
+ *   the error queue with its raw bytes and answered AR/CR (or AE) with a specific text.
+ * - a well-formed message of a type the interface does not process follows its `unsupportedTypes`
+ *   policy: `ignore` takes it like any other (AA, stored; processing files it as `filtered`),
+ *   `reject` answers AR/CR and stores it in the error queue.
  * - if the commit fails (disk full, locked, I/O error) the answer is AE/CE: never AA/CA.
  */
 import { AppError, isAppError, toErrorData } from '../../../../shared/errors'
@@ -77,12 +79,14 @@ export class InboundReceiver {
   private readonly alwaysAccept: boolean
   /** Lines a sender causes frame by frame (duplicates, refusals) are rate-limited. */
   private readonly note: RateLimitedLog
+  private readonly ignoreUnprocessed: boolean
 
   constructor(private readonly d: ReceiverDeps) {
     this.defaultCharset = d.iface.config.defaultCharset
     this.types = d.iface.config.messageTypes
     this.alwaysAccept = d.iface.config.acceptAcks === 'always'
     this.note = rateLimitedLog(d.logger, () => d.clock.monotonic(), { duplicate: 20, refused: 20, unparseable: 20 })
+    this.ignoreUnprocessed = d.iface.config.unsupportedTypes !== 'reject'
   }
 
   /** Whether an enhanced-mode accept ACK goes out for this outcome (MSH-15, unless configured to always answer). */
@@ -107,7 +111,10 @@ export class InboundReceiver {
     }
     const policy = ackPolicy(msg)
     const type = supportedType(msg.code, msg.trigger)
-    if (!type || !interfaceAccepts(this.types, msg.code, msg.trigger)) return this.rejectType(payload, text, msg, policy, peer, address, Boolean(type))
+    // An ignored type is taken like any other: acknowledged once stored, then filtered by processing.
+    // An empty MSH-9 is not well formed: always refused.
+    const ignore = this.ignoreUnprocessed && msg.code.trim() !== ''
+    if (!ignore && (!type || !interfaceAccepts(this.types, msg.code, msg.trigger))) return this.rejectType(payload, text, msg, policy, peer, address, Boolean(type))
 
     const controlId = msg.controlId
     const h = msg.header
@@ -147,6 +154,7 @@ export class InboundReceiver {
     }
     if (r.duplicate) {
       this.counters.duplicates++
+      if (dedupKey) this.d.pipeline.noteResent(this.d.practiceId, this.d.iface.name, dedupKey)
       this.note('info', 'duplicate', 'duplicate message; answering with the original acknowledgment', { controlId, messageType: msg.messageType, peer, ...('table' in r && r.table === 'inbox' ? { inbox: r.id } : { tx: r.id }) })
       if (r.response !== null && !application) return encodeHl7Text(r.response, msg.charsetName)
     } else {

@@ -39,6 +39,26 @@ export function patientIds(msg: Hl7Message): ExternalId[] {
   return ids
 }
 
+/** The ids a merge message retires (MRG-1, every repetition), scoped like PID-3's. */
+export function mergedIds(msg: Hl7Message): ExternalId[] {
+  const mrg = msg.segment('MRG')
+  if (!mrg) return []
+  const ids: ExternalId[] = []
+  const reps = mrg.repetitions(1).length
+  for (let r = 1; r <= reps; r++) {
+    const value = mrg.value(1, r, 1)?.trim()
+    if (!value) continue
+    const auth = `${mrg.value(1, r, 4, 1) ?? ''} ${mrg.value(1, r, 4, 2) ?? ''}`
+    if (ATHENA.test(auth)) {
+      ids.push({ system: 'athena', value })
+      continue
+    }
+    const authority = (mrg.value(1, r, 4, 1) ?? mrg.value(1, r, 4, 2) ?? '').trim()
+    ids.push({ system: authority ? `mrn:${authority}` : 'mrn', value })
+  }
+  return ids
+}
+
 /**
  * An ORU's patient groups, one view per PID (its segments up to the next PID), so every result
  * is linked to the patient it is reported under, never to the message's first patient. With at

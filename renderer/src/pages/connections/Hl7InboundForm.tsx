@@ -23,6 +23,8 @@ interface InboundValues {
   refusedFramesPerMinute: number
   refusedBytesPerMinute: number
   plaintextOnPrivateNetwork: boolean
+  unsupportedTypes: 'ignore' | 'reject'
+  mergeAction: 'merge' | 'link'
   tls: TlsValues
 }
 
@@ -44,6 +46,8 @@ const DEFAULTS: InboundValues = {
   refusedFramesPerMinute: 120,
   refusedBytesPerMinute: 4 * 1024 * 1024,
   plaintextOnPrivateNetwork: false,
+  unsupportedTypes: 'ignore',
+  mergeAction: 'merge',
   tls: NO_TLS,
 }
 
@@ -111,14 +115,40 @@ export function Hl7InboundForm({
             ]}
           />
         </Group>
-        <MultiSelect label="Message types" description="Anything else is answered AR at the door; empty = every supported type" data={typeOptions} value={v.messageTypes} onChange={(x) => set('messageTypes', x)} searchable clearable error={err('messageTypes')} />
+        <MultiSelect label="Message types" description="The types this interface processes; empty = every supported type" data={typeOptions} value={v.messageTypes} onChange={(x) => set('messageTypes', x)} searchable clearable error={err('messageTypes')} />
+        <Group grow align="flex-start">
+          <Select
+            label="Types it does not process"
+            description="A well-formed message of any other type"
+            allowDeselect={false}
+            value={v.unsupportedTypes}
+            onChange={(x) => set('unsupportedTypes', (x ?? 'ignore') as InboundValues['unsupportedTypes'])}
+            data={[
+              { value: 'ignore', label: 'Acknowledge and ignore (AA, kept as filtered)' },
+              { value: 'reject', label: 'Reject (AR, error queue)' },
+            ]}
+            error={err('unsupportedTypes')}
+          />
+          <Select
+            label="Patient merges (A40, A34, A18)"
+            description="Both records are always kept"
+            allowDeselect={false}
+            value={v.mergeAction}
+            onChange={(x) => set('mergeAction', (x ?? 'merge') as InboundValues['mergeAction'])}
+            data={[
+              { value: 'merge', label: 'Merge into the survivor (undoable)' },
+              { value: 'link', label: 'Only record the pair for review' },
+            ]}
+            error={err('mergeAction')}
+          />
+        </Group>
         <div>
           <Text fw={500} size="sm" mb={4}>
             Filter rules
           </Text>
           <FilterRulesEditor rules={v.filters} onChange={(r) => set('filters', r)} typeOptions={typeOptions} />
         </div>
-        <FilterTryout messageTypes={v.messageTypes} filters={v.filters} />
+        <FilterTryout messageTypes={v.messageTypes} filters={v.filters} unsupportedTypes={v.unsupportedTypes} />
         <Accordion variant="contained">
           <Accordion.Item value="tls">
             <Accordion.Control>TLS {v.tls.enabled ? '(on)' : '(off)'}</Accordion.Control>
