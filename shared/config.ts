@@ -4,6 +4,7 @@
  * configuration: a connection only says which secrets it needs; the values live in the keychain.
  */
 import { z } from 'zod'
+import { folderLocationConfigSchema, ftpsLocationConfigSchema, matcherSettingsSchema, reconciliationPolicySchema, sftpLocationConfigSchema } from './files'
 
 export const slugSchema = z
   .string()
@@ -79,6 +80,10 @@ export const practiceSettingsSchema = z.object({
    * they wait in order until this is off again (e.g. while a mapping is being fixed). Absent = off.
    */
   hl7ProcessingPaused: z.boolean().optional(),
+  /** Demographics file imports: who owns each patient field (docs/CONFIG.md "Reconciliation policy"). Absent = the defaults. */
+  fileReconciliation: reconciliationPolicySchema.optional(),
+  /** The patient matcher's weights and grade thresholds (docs/CONFIG.md "Matcher"). Absent = the defaults. */
+  matcher: matcherSettingsSchema.optional(),
   /** How long transactions, raw payloads and logs are kept; absent = everything kept. */
   retention: retentionSchema.optional(),
 })
@@ -167,11 +172,17 @@ export const athenaConnectionConfigSchema = z.object({
 })
 export type AthenaConnectionConfig = z.infer<typeof athenaConnectionConfigSchema>
 
+/** A POSIX or Windows absolute path (TLS files are named by full path; the engine also requires a folder it allows). */
+export function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\')
+}
+const tlsPathSchema = z.string().refine(isAbsolutePath, 'give the absolute path of a file in the data folder\'s tls/ folder (or PS_TLS_DIR)').nullable().default(null)
+
 export const tlsConfigSchema = z.object({
   enabled: z.boolean().default(false),
-  certFile: z.string().nullable().default(null),
-  keyFile: z.string().nullable().default(null),
-  caFile: z.string().nullable().default(null),
+  certFile: tlsPathSchema,
+  keyFile: tlsPathSchema,
+  caFile: tlsPathSchema,
   /** Require and verify a client certificate (mutual TLS). */
   requestClientCert: z.boolean().default(false),
   /** Mutual TLS pinning: SHA-256 fingerprints (hex, colons optional) of the only client certificates accepted; empty = any signed by `caFile`. */
@@ -209,6 +220,17 @@ export const hl7InboundConfigSchema = z.object({
   maxFrameBytes: z.number().int().positive().default(16 * 1024 * 1024),
   idleTimeoutSeconds: z.number().int().min(0).default(600),
   maxConnections: z.number().int().positive().default(32),
+  /** Sockets one source address may hold at once (TLS handshakes included). */
+  maxConnectionsPerPeer: z.number().int().positive().default(8),
+  /** Of maxConnections, slots only known senders may take: `trustedPeers`, or addresses that delivered an accepted message since the listener started. Absent = a quarter of maxConnections. */
+  reservedConnections: z.number().int().min(0).optional(),
+  /** IPs or CIDR ranges of the expected senders: they may always use the reserved slots. */
+  trustedPeers: z.array(z.string()).default([]),
+  /** Once a frame's start byte arrived, the frame must end within this (slow senders, slowloris); 0 = no limit. */
+  frameTimeoutSeconds: z.number().int().min(0).default(60),
+  /** Refused input (frames answered AR/CR, bytes outside frames) one address may send per minute; beyond it nothing more is stored and its connections are refused until the budget refills. 0 = no limit. */
+  refusedFramesPerMinute: z.number().int().min(0).default(120),
+  refusedBytesPerMinute: z.number().int().min(0).default(4 * 1024 * 1024),
   /** commit: ACK AA/CA once the message is durably stored (store-and-forward). application: ACK after processing, reflecting its outcome. */
   ackMode: z.enum(ACK_MODES).default('commit'),
   /** Message types this interface accepts (MSH-9.1 or MSH-9.1^MSH-9.2); anything else gets AR. Empty = all supported. */
@@ -228,6 +250,20 @@ export const hl7InboundConfigSchema = z.object({
    * and with `allowedPeers` naming who may connect.
    */
   plaintextOnPrivateNetwork: z.boolean().default(false),
+  /**
+   * A well-formed message of a type this interface does not process (not one the engine handles,
+   * or outside `messageTypes`): `ignore` answers AA and stores it as `filtered` ("type not processed
+   * by this interface"), visible and searchable, never in the error queue; `reject` answers AR and
+   * stores it in the error queue. New interfaces ignore; interfaces that existed before migration
+   * 0110 were set to `reject`, what they did until then (docs/CONFIG.md).
+   */
+  unsupportedTypes: z.enum(['ignore', 'reject']).default('ignore'),
+  /**
+   * ADT merges (A40, A34, A18): `merge` moves the prior patient's appointments, results, charges and
+   * documents to the surviving patient (both records kept, undoable); `link` only records the pair
+   * for review (the duplicate-patient worklist). Either way the pair is a `patient_links` row.
+   */
+  mergeAction: z.enum(['merge', 'link']).default('merge'),
 })
 export type Hl7InboundConfig = z.infer<typeof hl7InboundConfigSchema>
 
@@ -276,6 +312,24 @@ export function plaintextListenerProblems(c: Pick<Hl7InboundConfig, 'host' | 'tl
   return problems
 }
 
+/** Slots kept for known senders: as configured, else a quarter of maxConnections. */
+export function reservedSlots(c: Pick<Hl7InboundConfig, 'maxConnections' | 'reservedConnections'>): number {
+  return c.reservedConnections ?? Math.floor(c.maxConnections / 4)
+}
+
+/** Beyond loopback, who may connect must be said: an allow-list, or mutual TLS (client certificates). */
+export function listenerExposureProblems(
+  c: Pick<Hl7InboundConfig, 'host' | 'tls' | 'allowedPeers' | 'plaintextOnPrivateNetwork' | 'maxConnections' | 'reservedConnections'>,
+): { path: string; message: string }[] {
+  const problems = plaintextListenerProblems(c)
+  const mutual = c.tls.requestClientCert || c.tls.clientCertFingerprints.length > 0
+  if (c.tls.enabled && !isLoopbackHost(c.host) && !mutual && c.allowedPeers.length === 0) {
+    problems.push({ path: 'allowedPeers', message: `listening on ${c.host} needs the peer addresses allowed to connect, or client certificates (tls.requestClientCert)` })
+  }
+  if (c.reservedConnections !== undefined && c.reservedConnections >= c.maxConnections) problems.push({ path: 'reservedConnections', message: `must be less than maxConnections (${c.maxConnections})` })
+  return problems
+}
+
 export const hl7OutboundConfigSchema = z.object({
   host: z.string(),
   port: z.number().int().min(1).max(65535),
@@ -299,14 +353,107 @@ export const hl7OutboundConfigSchema = z.object({
 })
 export type Hl7OutboundConfig = z.infer<typeof hl7OutboundConfigSchema>
 
-export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound'] as const
+// ---- FHIR R4 (athena's FHIR API or any R4 server) ------------------------------------------------
+
+/** Where a FHIR connection points: athena's platform bases (H), the local sandbox, or any R4 server. */
+export const FHIR_PRESETS = ['sandbox', 'preview', 'production', 'custom'] as const
+export const FHIR_JWT_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const
+
+export const DEFAULT_FHIR_SCOPES = [
+  'athena/service/Athenanet.MDP.*',
+  'system/Patient.read',
+  'system/Encounter.read',
+  'system/Observation.read',
+  'system/DocumentReference.read',
+  'system/Binary.read',
+  'system/Appointment.read',
+  'system/Practitioner.read',
+  'system/Location.read',
+  'system/Organization.read',
+  'system/SubscriptionTopic.read',
+  'system/Subscription.read',
+  'system/Subscription.write',
+]
+
+export const fhirWebhookConfigSchema = z.object({
+  /** Receive athena's event notifications on this practice's own listener. */
+  enabled: z.boolean().default(false),
+  host: z.string().default('127.0.0.1'),
+  /** 0 = OS-assigned. */
+  port: z.number().int().min(0).max(65535).default(0),
+  /** HTTPS with an operator-supplied certificate; plain HTTP is allowed only on loopback (behind the practice's reverse proxy). */
+  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] }),
+  /** The public HTTPS URL athena posts to (H: public internet, port 443, CA-issued certificate); null = this listener's own URL (sandbox only). */
+  publicUrl: z.url().nullable().default(null),
+  /** Notifications larger than this are refused (413) before they are read further. */
+  maxBodyBytes: z.number().int().positive().max(16 * 1024 * 1024).default(1024 * 1024),
+  /** Topics to subscribe to (ids from GET {base}/SubscriptionTopic, e.g. "Patient.update"). */
+  topics: z.array(z.string().regex(/^[A-Za-z]+\.[A-Za-z-]+$/, 'a topic id such as "Patient.update"')).default([]),
+  /** U: athena's behaviour at `end` is not documented. Each subscription asks for this lifetime; 0 = no end. */
+  lifetimeHours: z.number().min(0).max(24 * 365).default(24 * 7),
+  /** Replace a subscription this long before its end (create the new one, overlap, delete the old). */
+  renewBeforeMinutes: z.number().positive().default(60),
+  /** Both subscriptions (and both secrets) stay live this long during a renewal. */
+  overlapSeconds: z.number().int().min(0).default(60),
+  /** How often the desired-state job compares the server's subscriptions with the wanted ones. */
+  checkIntervalSeconds: z.number().int().min(1).default(300),
+  /** H: the method prefix of X-Hub-Signature "may change"; only this one is accepted. */
+  signaturePrefix: z.string().min(1).default('sha256='),
+})
+export type FhirWebhookConfig = z.infer<typeof fhirWebhookConfigSchema>
+
+export const fhirConnectionConfigSchema = athenaConnectionConfigSchema
+  .pick({
+    clientId: true, qps: true, burst: true, dailyQuota: true, tokenRequestsPerMinute: true, timeoutMs: true, maxRetries: true, backoffBaseMs: true, backoffCapMs: true,
+    maxCallMs: true, maxRetryAfterMs: true, retryBudgetRatio: true, retryBudgetMin: true, circuitFailureThreshold: true, circuitOpenMs: true,
+    tokenRefreshMarginSeconds: true, requestIdHeader: true, apiLogRetentionDays: true, apiLogMaxRows: true,
+  })
+  .extend({
+    preset: z.enum(FHIR_PRESETS).default('sandbox'),
+    /** The FHIR base for `custom`, or an override of a preset's (tests, proxies). athena: `{host}/fhir/r4` (H). */
+    baseUrl: z.url().nullable().default(null),
+    /** null = `{host of the base}/oauth2/v1/token` (athena's, shared with athenaNet, H). */
+    tokenUrl: z.url().nullable().default(null),
+    /** client_secret_basic (HTTP Basic, the athenaNet way) or private_key_jwt (key in the keychain as `private_key`). */
+    auth: z.enum(['client_secret_basic', 'private_key_jwt']).default('client_secret_basic'),
+    /** U: which algorithm athena accepts for private_key_jwt is not published (Okta takes RS/ES 256–512). */
+    jwtAlg: z.enum(FHIR_JWT_ALGS).default('RS384'),
+    /** `kid` header of the client assertion (the key's id in the JWKS registered with the server). */
+    jwtKid: z.string().max(200).nullable().default(null),
+    /** One token can carry both scope sets (H); the MDP scope is needed for writes routed to /v1. */
+    scopes: z.array(z.string().min(1)).default(DEFAULT_FHIR_SCOPES),
+    /** Send `ah-practice` on every search (M: required by athena); off for other FHIR servers. */
+    practiceContext: z.boolean().default(true),
+    /** U: `Organization/a-1.Practice-N` (the official example) or `a-1.Practice-N` (a production client's form). */
+    practiceParamForm: z.enum(['reference', 'id']).default('reference'),
+    /** POST {Type}/_search with a form body keeps PHI out of URLs and logs (M); GET for servers without it. */
+    searchVia: z.enum(['post', 'get']).default('post'),
+    /** `_count` per page (U: athena's maximum; a production client uses 1000). */
+    pageSize: z.number().int().positive().max(1000).default(100),
+    /** Pause between pages of one search (a production athena client waits 1 s, M). */
+    pageDelayMs: z.number().int().min(0).max(60_000).default(0),
+    /** Inbound resources that fail validation: 'lenient' maps them and shows the issues (athena data is never rejected), 'strict' stops them. */
+    inboundValidation: z.enum(['lenient', 'strict']).default('lenient'),
+    webhook: fhirWebhookConfigSchema.default(fhirWebhookConfigSchema.parse({})),
+    /** Reconciliation: targeted re-reads of the practice's known patients every N minutes (0 = only after a gap or when asked). */
+    reconcileIntervalMinutes: z.number().int().min(0).default(60),
+    /** H: athena retries a failed delivery for 1 h, so a receiver gap longer than this triggers a reconciliation. */
+    reconcileAfterGapMinutes: z.number().int().min(1).default(60),
+  })
+export type FhirConnectionConfig = z.infer<typeof fhirConnectionConfigSchema>
+
+export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound', 'fhir-r4', 'sftp', 'ftps', 'folder'] as const
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number]
 
 /** Which secrets each kind of connection can hold (values never leave the keychain). */
-export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret' | 'password' | 'private_key' | 'tls_key')[]> = {
+export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret' | 'password' | 'private_key' | 'tls_key' | 'key_passphrase')[]> = {
   'athena-rest': ['client_secret'],
   'hl7-inbound': [],
   'hl7-outbound': [],
+  'fhir-r4': ['client_secret', 'private_key'],
+  sftp: ['password', 'private_key', 'key_passphrase'],
+  ftps: ['password'],
+  folder: [],
 }
 
 export const connectionConfigSchema = z.discriminatedUnion('kind', [
@@ -317,13 +464,29 @@ export const connectionConfigSchema = z.discriminatedUnion('kind', [
     enabled: z.boolean().default(true),
     // Checked where settings come in (API, config files); a stored listener that breaks these refuses to start (listener-service.ts, mllp-listener.ts).
     config: hl7InboundConfigSchema.superRefine((c, ctx) => {
-      c.allowedPeers.forEach((e, i) => {
-        if (!isIpOrCidr(e)) ctx.addIssue({ code: 'custom', path: ['allowedPeers', i], message: `"${e.slice(0, 60)}" is not an IP address or CIDR range` })
-      })
-      for (const p of plaintextListenerProblems(c)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message })
+      for (const key of ['allowedPeers', 'trustedPeers'] as const) {
+        c[key].forEach((e, i) => {
+          if (!isIpOrCidr(e)) ctx.addIssue({ code: 'custom', path: [key, i], message: `"${e.slice(0, 60)}" is not an IP address or CIDR range` })
+        })
+      }
+      for (const p of listenerExposureProblems(c)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message })
     }),
   }),
   z.object({ kind: z.literal('hl7-outbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7OutboundConfigSchema }),
+  z.object({
+    kind: z.literal('fhir-r4'),
+    name: slugSchema,
+    enabled: z.boolean().default(true),
+    config: fhirConnectionConfigSchema.superRefine((c, ctx) => {
+      if (c.preset === 'custom' && !c.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'a custom FHIR server needs its base URL' })
+      const w = c.webhook
+      if (w.enabled && !w.tls.enabled && !isLoopbackHost(w.host)) ctx.addIssue({ code: 'custom', path: ['webhook', 'host'], message: `the webhook listener on ${w.host} needs TLS (plain HTTP only on loopback, behind the practice's reverse proxy)` })
+      if (w.enabled && w.tls.enabled && (!w.tls.certFile || !w.tls.keyFile)) ctx.addIssue({ code: 'custom', path: ['webhook', 'tls'], message: 'HTTPS needs a certificate file and a key file' })
+    }),
+  }),
+  z.object({ kind: z.literal('sftp'), name: slugSchema, enabled: z.boolean().default(true), config: sftpLocationConfigSchema }),
+  z.object({ kind: z.literal('ftps'), name: slugSchema, enabled: z.boolean().default(true), config: ftpsLocationConfigSchema }),
+  z.object({ kind: z.literal('folder'), name: slugSchema, enabled: z.boolean().default(true), config: folderLocationConfigSchema }),
 ])
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>
 

@@ -13,6 +13,9 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'unknown_method',
+  // access (electron/engine/access)
+  'account_locked',
+  'reauth_required',
   // storage
   'db_locked',
   'db_open_failed',
@@ -46,6 +49,10 @@ export const ERROR_CODES = [
   'ack_error',
   'ack_reject',
   'frame_too_large',
+  // file locations: a server identity (SSH host key, TLS certificate) not yet accepted, or not the pinned one
+  'identity_unknown',
+  'identity_changed',
+  'file_too_large',
   // everything else
   'internal',
 ] as const

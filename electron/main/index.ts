@@ -11,6 +11,7 @@ import { CONNECTOR_MODULES } from '../engine/connectors'
 import { resolveSecretStore } from '../engine/core/data-dir'
 import { openEngine, type Engine } from '../engine/core/engine'
 import { createLogger, fileSink } from '../engine/core/logger'
+import { engineSettingsFromEnv } from '../engine/core/engine-settings'
 import { engineLogFile } from '../engine/core/log-reader'
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol'
 import { registerIpc } from './ipc-transport'
@@ -34,11 +35,12 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   const dataDir = app.getPath('userData')
-  const logger = createLogger({ sinks: [fileSink(engineLogFile(dataDir))], fields: { pid: process.pid } })
+  const settings = engineSettingsFromEnv()
+  const logger = createLogger({ sinks: [fileSink(engineLogFile(dataDir), { maxBytes: settings.logMaxBytes, files: settings.logFiles })], fields: { pid: process.pid } })
   // The desktop app always keeps secrets in the OS keychain; it never falls back to a file.
   const { store } = await resolveSecretStore(dataDir, { mode: 'keychain' })
   const operator = `${userInfo().username}@${hostname()}`
-  engine = await openEngine({ dataDir, secrets: store, logger, mode: 'desktop', version, operator }, CONNECTOR_MODULES)
+  engine = await openEngine({ dataDir, secrets: store, logger, mode: 'desktop', version, operator, settings }, CONNECTOR_MODULES)
   await engine.start()
 
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))

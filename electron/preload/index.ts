@@ -14,7 +14,7 @@ ipcRenderer.on(EVENT_CHANNEL, (_e, name: string, payload: unknown) => {
 })
 
 const bridge = Object.freeze({
-  call: (method: string, input: unknown): Promise<unknown> => ipcRenderer.invoke(CALL_CHANNEL, method, input),
+  call: (method: string, input: unknown, activity?: boolean): Promise<unknown> => ipcRenderer.invoke(CALL_CHANNEL, method, input, activity !== false),
   on: (event: string, handler: (payload: unknown) => void): (() => void) => {
     const h: EventHandler = (name, payload) => {
       if (name === event || event === '*') handler(event === '*' ? { name, payload } : payload)

@@ -2,7 +2,8 @@
 
 /** The Electron preload bridge (desktop app only). */
 interface PracticeStudioBridge {
-  call(method: string, input: unknown): Promise<unknown>
+  /** `activity`: the call follows the person's own input (restarts the engine's idle clock). */
+  call(method: string, input: unknown, activity?: boolean): Promise<unknown>
   on(event: string, handler: (payload: unknown) => void): () => void
 }
 

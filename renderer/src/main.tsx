@@ -1,6 +1,7 @@
+import './zod-jitless'
 import '@mantine/core/styles.css'
 import '@mantine/notifications/styles.css'
-import { Alert, Center, Code, MantineProvider, Stack, Text } from '@mantine/core'
+import { MantineProvider } from '@mantine/core'
 import { Notifications } from '@mantine/notifications'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { StrictMode, useEffect, useState } from 'react'
@@ -10,6 +11,7 @@ import { useHashLocation } from 'wouter/use-hash-location'
 import { setTransport } from './api/client'
 import { applyEvent } from './api/live-updates'
 import { createTransport, type Transport } from './api/transport'
+import { AuthGate } from './app/auth'
 import { PracticeProvider } from './app/practice-context'
 import { Routes } from './app/routes'
 import { Shell } from './app/Shell'
@@ -19,45 +21,39 @@ const queryClient = new QueryClient({
   defaultOptions: { queries: { staleTime: 5_000, retry: (n, e) => n < 2 && (e as { retryable?: boolean }).retryable === true, refetchOnWindowFocus: false } },
 })
 
-function App({ transport }: { transport: Transport }) {
+function Console({ transport }: { transport: Transport }) {
   const [connected, setConnected] = useState(false)
   useEffect(() => transport.subscribe((name) => applyEvent(queryClient, name), setConnected), [transport])
   return (
+    <Router hook={useHashLocation}>
+      <PracticeProvider>
+        <Shell connected={connected}>
+          <Routes />
+        </Shell>
+      </PracticeProvider>
+    </Router>
+  )
+}
+
+function App({ transport }: { transport: Transport }) {
+  return (
     <QueryClientProvider client={queryClient}>
-      <Router hook={useHashLocation}>
-        <PracticeProvider>
-          <Shell connected={connected}>
-            <Routes />
-          </Shell>
-        </PracticeProvider>
-      </Router>
+      <AuthGate>
+        <Console transport={transport} />
+      </AuthGate>
     </QueryClientProvider>
   )
 }
 
-function NoSession() {
-  return (
-    <Center h="100vh">
-      <Stack maw={560}>
-        <Alert color="orange" title="No console session">
-          <Text size="sm">
-            Open the address that <Code>npm run serve</Code> printed (it ends in <Code>#token=…</Code>). The token changes every time the server starts.
-          </Text>
-        </Alert>
-      </Stack>
-    </Center>
-  )
-}
-
 const transport = createTransport()
-if (transport) setTransport(transport)
+setTransport(transport)
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} defaultColorScheme="light">
       {/* Bottom right: a toast must never cover the header (practice switcher, notification bell). */}
       <Notifications position="bottom-right" />
-      {transport ? <App transport={transport} /> : <NoSession />}
+      <App transport={transport} />
     </MantineProvider>
   </StrictMode>,
 )

@@ -325,5 +325,5 @@ export const athenaApi = {
   /** Usage of every practice with an athenaNet connection (dashboard). */
   'athena.usageAll': method('msg.view_meta', z.object({}), z.array(usageSchema)),
   /** Operator override of a practice's circuit breaker ('auto' hands it back). Audited. */
-  'athena.circuit': method('msg.view_meta', z.object({ practiceId, state: z.enum(['open', 'closed', 'auto']) }), usageSchema.shape.circuit),
+  'athena.circuit': method('conn.start_stop', z.object({ practiceId, state: z.enum(['open', 'closed', 'auto']) }), usageSchema.shape.circuit),
 } as const

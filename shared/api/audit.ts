@@ -11,9 +11,24 @@ export const auditEntrySchema = z.object({
   targetId: z.string().nullable(),
   outcome: z.string(),
   details: z.record(z.string(), z.unknown()),
+  /** The person (people.id), the permission used and the break-glass session, when the entry came from a call. */
+  personId: z.string().nullable().default(null),
+  permission: z.string().nullable().default(null),
+  breakglassId: z.string().nullable().default(null),
   hash: z.string(),
 })
 export type AuditEntryDto = z.infer<typeof auditEntrySchema>
+
+export const auditFilterSchema = z.object({
+  practiceId: z.string().optional(),
+  action: z.string().optional(),
+  targetType: z.string().optional(),
+  targetId: z.string().optional(),
+  personId: z.string().optional(),
+  outcome: z.enum(['ok', 'error', 'denied']).optional(),
+  from: z.number().optional(),
+  to: z.number().optional(),
+})
 
 export const securityAlertSchema = z.object({
   id: z.string(),
@@ -40,16 +55,14 @@ export const auditIntegritySchema = z.object({
 
 export const auditApi = {
   'audit.list': method('audit.view',
-    z.object({
-      practiceId: z.string().optional(),
-      action: z.string().optional(),
-      targetType: z.string().optional(),
-      targetId: z.string().optional(),
+    auditFilterSchema.extend({
       beforeSeq: z.number().int().optional(),
       limit: z.number().int().min(1).max(1000).default(100),
     }),
     z.array(auditEntrySchema),
   ),
+  /** The filtered trail as CSV (at most 100,000 entries, newest first). Audited. */
+  'audit.export': method('audit.view', auditFilterSchema, z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() })),
   /** Walks the whole chain and checks it against the checkpoint kept outside the database; a failure raises a security alert. */
   'audit.verify': method('audit.view', empty, z.object({
     ok: z.boolean(),

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { CONNECTION_KINDS, connectionConfigSchema } from '../config'
 import { method } from './define'
 
-export const SECRET_FIELDS = ['client_secret', 'password', 'private_key', 'tls_key'] as const
+export const SECRET_FIELDS = ['client_secret', 'password', 'private_key', 'tls_key', 'key_passphrase'] as const
 
 export const connectionSchema = z.object({
   id: z.string(),

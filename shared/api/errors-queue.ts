@@ -6,6 +6,19 @@ import { TRIAGE_STATES, TX_DIRECTIONS, TX_STATUSES, txFilterSchema, txStepSchema
 /** The most one bulk action touches; larger sets are done in several confirmed steps. */
 export const BULK_CAP = 10_000
 
+/** A piece of an error message: literal text, or a part that varies between the group's failures. */
+export const errorPartSchema = z.object({ text: z.string(), variable: z.enum(['quoted', 'date', 'uuid', 'number']).optional() })
+export type ErrorPart = z.infer<typeof errorPartSchema>
+
+/** What to do about an error, by its kind (the engine's data, keyed by error code). */
+export const errorAdviceSchema = z.object({
+  /** Where the fix lies: the mapping studio, the sending system, the connection, the patient records, … */
+  fix: z.enum(['mapping', 'sender', 'connection', 'patient', 'configuration', 'wait', 'engine']),
+  title: z.string(),
+  steps: z.array(z.string()),
+})
+export type ErrorAdvice = z.infer<typeof errorAdviceSchema>
+
 export const errorGroupSchema = z.object({
   /** Stable key: error code + message pattern (variable parts blanked). */
   group: z.string(),
@@ -13,6 +26,11 @@ export const errorGroupSchema = z.object({
   pattern: z.string(),
   /** The newest failure's message, as the engine wrote it (never PHI). */
   message: z.string(),
+  /** That message split into literal and variable parts, so the label shows real text with the variable parts marked. */
+  example: z.array(errorPartSchema),
+  /** A readable name for the group (code and example), as bulk actions' audit entries name it. */
+  name: z.string(),
+  advice: errorAdviceSchema,
   retryable: z.boolean(),
   count: z.number().int(),
   firstSeen: z.number(),
@@ -81,5 +99,7 @@ export const errorsQueueApi = {
     bulkResult,
   ),
   /** Dry run of an edited payload: parse, filter and map without changing anything. Audited (it shows PHI). */
+  /** The advice shown under each kind of error, keyed by error code (the same data as each group's `advice`). */
+  'errors.advice': method('session', z.object({}).strict(), z.record(z.string(), errorAdviceSchema)),
   'errors.preview': method('msg.view_phi', z.object({ id: z.number().int(), raw: z.string().min(1).max(5_000_000) }), previewSchema),
 }

@@ -14,6 +14,8 @@ export const eventsContract = {
   /** The data folder's disk became full, or could be written again (system.status has the details). */
   'storage.changed': z.object({ state: z.enum(['full', 'recovered']) }),
   'audit.appended': z.object({ seq: z.number().int(), action: z.string(), practiceId: z.string().nullable() }),
+  /** A file job ran, a file was taken or processed, a held change or a potential duplicate was decided. */
+  'files.changed': z.object({ practiceId: z.string(), jobId: z.string().optional() }),
   'notifications.raised': z.object({
     id: z.string(),
     level: z.enum(['info', 'warning', 'error']),

@@ -87,6 +87,7 @@ export const hl7Api = {
     z.object({
       messageTypes: z.array(z.string()).default([]),
       filters: z.array(hl7FilterRuleSchema).default([]),
+      unsupportedTypes: z.enum(['ignore', 'reject']).default('ignore'),
       message: z.string().min(1).max(4 * 1024 * 1024),
     }),
     hl7TryInterfaceResultSchema,

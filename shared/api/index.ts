@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod'
 import type { Result } from '../errors'
+import { accessApi } from './access'
 import { alertsApi } from './alerts'
 import { athenaApi } from './athena'
 import { auditApi } from './audit'
@@ -12,6 +13,8 @@ import { configApi } from './config'
 import { connectionsApi } from './connections'
 import { dashboardApi } from './dashboard'
 import { errorsQueueApi } from './errors-queue'
+import { filesApi } from './files'
+import { matchingApi } from './matching'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
 import { logsApi } from './logs'
@@ -21,6 +24,8 @@ import { practicesApi } from './practices'
 import { savedSearchesApi } from './saved-searches'
 import { systemApi } from './system'
 import { transactionsApi } from './transactions'
+import { fhirApi } from './fhir'
+import { patientLinksApi } from './patient-links'
 
 export const contract = {
   ...systemApi,
@@ -38,7 +43,12 @@ export const contract = {
   ...athenaApi,
   ...hl7Api,
   ...logsApi,
+  ...filesApi,
+  ...matchingApi,
+  ...accessApi,
   ...maintenanceApi,
+  ...fhirApi,
+  ...patientLinksApi,
 } as const
 
 export type Contract = typeof contract

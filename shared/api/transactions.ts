@@ -65,6 +65,12 @@ export const txFilterSchema = z.object({
   messageType: z.string().optional(),
   statuses: z.array(z.enum(TX_STATUSES)).optional(),
   errorGroup: z.string().optional(),
+  /** Filtered by this rule (or `type not processed by this interface`). */
+  filteredBy: z.string().optional(),
+  /** Refused at the door (a listener's "refused" counter): stored as an error, never processed. */
+  refused: z.boolean().optional(),
+  /** Sent more than once and answered with the original ACK (a listener's "duplicates" counter). */
+  resent: z.boolean().optional(),
   from: z.number().optional(),
   to: z.number().optional(),
   /** One search box: an exact business key (MRN, athena id, appointment id, control id) or free text (FTS). */

@@ -261,7 +261,7 @@ async function engineServer(processing: boolean, storeThreads = true): Promise<{
   const dir = mkdtempSync(join(tmpdir(), 'hl7-bench-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: randomBytes(32), location: 'bench' })
   const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench', storeThreads }, [hl7EngineModule()])
-  engine.ctx.connections.create('sandbox', { kind: 'hl7-inbound', name: 'bench-in', enabled: true, config: { host: '127.0.0.1', port: 0 } as never }, 'bench')
+  engine.ctx.connections.create('sandbox', { kind: 'hl7-inbound', name: 'bench-in', enabled: true, config: { host: '127.0.0.1', port: 0, maxConnectionsPerPeer: 32, trustedPeers: ['127.0.0.1'] } as never }, 'bench')
   // Ingest only: the practice's inbound HL7 processing is paused (messages wait, in order); release() resumes it.
   if (!processing) engine.ctx.practices.update({ id: 'sandbox', settings: { hl7ProcessingPaused: true } }, 'bench')
   const release = (): void => {

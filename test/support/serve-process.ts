@@ -1,6 +1,10 @@
 /**
  * Starts the real headless server (`node out/main/serve.js`) as a child process and waits for its
  * readiness line. Used by the end-to-end tests and by integration tests that need a whole server.
+ * Set-up signs in like a person would: on a first run it creates the administrator with the
+ * printed one-time setup token (and gives them the practice admin role on every practice, so the
+ * suites can see PHI), otherwise it signs in with the same credentials; `call` then carries the
+ * session cookie and the CSRF header.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
@@ -12,7 +16,12 @@ export interface ServeProcess {
   dataDir: string
   url: string
   origin: string
-  token: string
+  /** The address exactly as printed (with `#setup=…` on a first run). */
+  printedUrl: string
+  /** The one-time setup token printed on a first run ('' otherwise, or once used). */
+  setupToken: string
+  /** The session cookie (`psc_sid=…`) of the signed-in administrator, '' with `setup: false`. */
+  cookie: string
   listeners: { kind: string; practice: string; name: string; host: string; port: number }[]
   stdout: string[]
   stderr: string[]
@@ -23,14 +32,25 @@ export interface ServeProcess {
   call<T = unknown>(method: string, input?: unknown): Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string; retryable: boolean; details?: unknown } }>
 }
 
+/** The administrator every suite signs in as (created on a first run). */
+export const TEST_ADMIN = { username: 'ada', displayName: 'Ada Lovelace', password: 'tulip lantern granite 42' }
+
+/**
+ * Session limits for suites: step-up after 30 minutes instead of 5, so a long spec on a loaded
+ * machine does not meet a password prompt it did not ask for (the access tests use the defaults).
+ */
+export const TEST_ACCESS_CONFIG = resolve('test/fixtures/foundation/access-e2e.json')
+
 export function tempDataDir(prefix = 'ps-data-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-export async function startServe(opts: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServeProcess> {
+export async function startServe(opts: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number; setup?: boolean } = {}): Promise<ServeProcess> {
   const dataDir = opts.dataDir ?? tempDataDir()
   const entry = resolve('out/main/serve.js')
-  const child = spawn(process.execPath, [entry, '--data-dir', dataDir, '--port', '0', ...(opts.args ?? [])], {
+  const args = opts.args ?? []
+  const access = args.includes('--access-config') ? [] : ['--access-config', TEST_ACCESS_CONFIG]
+  const child = spawn(process.execPath, [entry, '--data-dir', dataDir, '--port', '0', ...access, ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -59,16 +79,42 @@ export async function startServe(opts: { dataDir?: string; args?: string[]; env?
     void exited.then((code) => reject(new Error(`serve exited (${code}) before it was ready:\n${stderr.join('')}`)))
     setTimeout(() => reject(new Error(`serve not ready after ${opts.timeoutMs ?? 60_000} ms:\n${stderr.join('')}`)), opts.timeoutMs ?? 60_000).unref()
   })
-  const url = await ready
-  const u = new URL(url)
-  const token = /token=([^&]+)/.exec(u.hash)![1]
+  const printed = await ready
+  const u = new URL(printed)
+  let setupToken = /setup=([^&]+)/.exec(u.hash)?.[1] ?? ''
   const origin = u.origin
+  const post = async (method: string, input: unknown, cookie: string): Promise<{ body: { ok: boolean; value?: unknown; error?: { code: string; message: string } }; setCookie: string[] }> => {
+    const res = await fetch(`${origin}/api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-psc-request': '1', ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(input),
+    })
+    return { body: (await res.json()) as never, setCookie: res.headers.getSetCookie() }
+  }
+  let cookie = ''
+  if (opts.setup !== false) {
+    const first = Boolean(setupToken)
+    const r = first
+      ? await post('auth.setup', { setupToken, ...TEST_ADMIN }, '')
+      : await post('auth.signIn', { username: TEST_ADMIN.username, password: TEST_ADMIN.password }, '')
+    if (!r.body.ok) throw new Error(`serve set-up could not sign in: ${r.body.error?.code}: ${r.body.error?.message}`)
+    cookie = r.setCookie[0].split(';')[0]
+    if (first) {
+      setupToken = ''
+      const me = (r.body.value as { me: { id: string } }).me
+      const g = await post('people.setGrants', { id: me.id, practiceIds: ['*'], grants: [{ practiceId: '*', roleId: 'system_admin' }, { practiceId: '*', roleId: 'practice_admin' }] }, cookie)
+      if (!g.body.ok) throw new Error(`serve set-up could not grant the administrator: ${g.body.error?.code}: ${g.body.error?.message}`)
+    }
+  }
+  const url = `${origin}/`
   return {
     child,
     dataDir,
     url,
+    printedUrl: printed,
     origin,
-    token,
+    setupToken,
+    cookie,
     listeners,
     stdout,
     stderr,
@@ -83,12 +129,7 @@ export async function startServe(opts: { dataDir?: string; args?: string[]; env?
       await exited
     },
     async call(method, input = {}) {
-      const res = await fetch(`${origin}/api/${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(input),
-      })
-      return (await res.json()) as never
+      return (await post(method, input, cookie)).body as never
     },
   }
 }

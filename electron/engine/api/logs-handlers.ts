@@ -5,6 +5,6 @@ import type { Handlers } from './dispatcher'
 
 export function logsHandlers(ctx: EngineContext): Pick<Handlers, 'logs.tail'> {
   return {
-    'logs.tail': (q) => tailLog(engineLogFile(ctx.dataDir), q),
+    'logs.tail': (q, c) => tailLog(engineLogFile(ctx.dataDir), { ...q, practiceIds: c.scope }),
   }
 }

@@ -5,7 +5,7 @@ type PracticeMethods = 'practices.list' | 'practices.get' | 'practices.create' |
 
 export function practicesHandlers(ctx: EngineContext): Pick<Handlers, PracticeMethods> {
   return {
-    'practices.list': () => ctx.practices.list(),
+    'practices.list': (_i, c) => ctx.practices.list().filter((p) => c.scope === null || c.scope.includes(p.id)),
     'practices.get': ({ id }) => ctx.practices.get(id),
     'practices.create': (input, c) => {
       const p = ctx.practices.create(input, c.actor)

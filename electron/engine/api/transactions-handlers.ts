@@ -1,8 +1,20 @@
 import { AppError } from '../../../shared/errors'
-import type { TxDetail } from '../../../shared/api/transactions'
+import type { TxDetail, TxSummary } from '../../../shared/api/transactions'
+import { can } from '../access/principal'
 import type { EngineContext } from '../core/engine-context'
 import { toSummary } from '../pipeline/transactions-repo'
-import type { Handlers } from './dispatcher'
+import type { CallContext, Handlers } from './dispatcher'
+
+/**
+ * MRN and patient id identify a patient (HIPAA identifiers): without view PHI on the row's
+ * practice a summary shows only that they are set.
+ */
+export function maskSummary<T extends TxSummary>(s: T, c: CallContext): T {
+  if (can(c.principal, 'msg.view_phi', s.practiceId)) return s
+  return { ...s, mrn: s.mrn === null ? null : MASK, patientId: s.patientId === null ? null : MASK }
+}
+const maskKeys = <T extends { items: TxSummary[] }>(page: T, c: CallContext): T => ({ ...page, items: page.items.map((s) => maskSummary(s, c)) })
+export const MASK = '•••'
 
 type TxMethods =
   | 'transactions.list'
@@ -20,8 +32,8 @@ export function transactionsHandlers(ctx: EngineContext): Pick<Handlers, TxMetho
     return r
   }
   return {
-    'transactions.list': (input) => ctx.txRepo.list(input),
-    'transactions.get': ({ id }) => {
+    'transactions.list': (input, c) => maskKeys(ctx.txRepo.list({ ...input, practiceIds: c.scope }), c),
+    'transactions.get': ({ id }, c) => {
       const r = row(id)
       const stages: TxDetail['stages'] = ['raw']
       if (r.payload_version > 0) stages.push('current')
@@ -30,7 +42,7 @@ export function transactionsHandlers(ctx: EngineContext): Pick<Handlers, TxMetho
       if (r.outbound) stages.push('outbound')
       if (r.response) stages.push('response')
       return {
-        ...toSummary(r),
+        ...maskSummary(toSummary(r), c),
         peer: r.peer,
         contentType: r.content_type,
         rawSha256: r.raw_sha256,
@@ -70,8 +82,8 @@ export function transactionsHandlers(ctx: EngineContext): Pick<Handlers, TxMetho
     'transactions.reprocess': ({ ids }, c) => ctx.pipeline.reprocess(ids, c.actor),
     'transactions.editAndReprocess': ({ id, raw, reason }, c) => ctx.pipeline.editAndReprocess(id, Buffer.from(raw, 'utf8'), reason, c.actor),
     'transactions.discard': ({ ids, reason }, c) => ctx.pipeline.discard(ids, reason, c.actor),
-    'transactions.counts': ({ practiceId }) => {
-      const counts = ctx.txRepo.counts(practiceId)
+    'transactions.counts': ({ practiceId }, c) => {
+      const counts = ctx.txRepo.counts(practiceId, c.scope)
       return { received: 0, queued: 0, processing: 0, done: 0, filtered: 0, error: 0, discarded: 0, ...counts }
     },
   }

@@ -19,7 +19,16 @@ export interface AuditInput {
   targetId?: string | null
   outcome?: 'ok' | 'error' | 'denied'
   details?: Record<string, unknown>
+  /** The person who acted (people.id); taken from the current call when not given. */
+  personId?: string | null
+  /** The permission the call used (shared/api/permissions.ts); taken from the current call when not given. */
+  permission?: string | null
+  /** The break-glass session the call ran under, if any; taken from the current call when not given. */
+  breakglassId?: string | null
 }
+
+/** Who is acting in the current engine call (access/call-scope.ts), so every append names them. */
+export type AuditCaller = () => { personId: string | null; permission: string | null; breakglassId: string | null } | undefined
 
 export interface AuditEntry {
   seq: number
@@ -31,6 +40,9 @@ export interface AuditEntry {
   targetId: string | null
   outcome: string
   details: Record<string, unknown>
+  personId: string | null
+  permission: string | null
+  breakglassId: string | null
   hash: string
 }
 
@@ -45,13 +57,19 @@ export interface AuditRow {
   target_id: string | null
   outcome: string
   details: string
+  person_id: string | null
+  permission: string | null
+  breakglass_id: string | null
   prev_hash: string
   hash: string
 }
 
 /** The chain's hash of one row: SHA-256 of the previous hash and the row's canonical content. */
-export function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
-  const canonical = JSON.stringify([r.seq, r.at, r.actor, r.action, r.practice_id, r.target_type, r.target_id, r.outcome, r.details])
+export function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash' | 'person_id' | 'permission' | 'breakglass_id'> & Partial<Pick<AuditRow, 'person_id' | 'permission' | 'breakglass_id'>>): string {
+  const fields: unknown[] = [r.seq, r.at, r.actor, r.action, r.practice_id, r.target_type, r.target_id, r.outcome, r.details]
+  // Rows written before migration 0100 have none of these; their hashes stay as they were.
+  if (r.person_id != null || r.permission != null || r.breakglass_id != null) fields.push(r.person_id, r.permission, r.breakglass_id)
+  const canonical = JSON.stringify(fields)
   return createHash('sha256').update(prev).update('\n').update(canonical).digest('hex')
 }
 
@@ -61,6 +79,13 @@ export interface AuditQuery {
   targetType?: string
   targetId?: string
   actor?: string
+  personId?: string
+  outcome?: string
+  /** Only these practices (and, with includeGlobal, entries about no practice). */
+  practiceIds?: readonly string[]
+  includeGlobal?: boolean
+  from?: number
+  to?: number
   beforeSeq?: number
   limit?: number
 }
@@ -75,11 +100,12 @@ export class AuditLog {
     private readonly clock: Clock,
     /** Key (from the secret store) for checkpoints; without it only the chain itself is verified. */
     private readonly checkpointKey: Buffer | null = null,
+    private readonly caller: AuditCaller = () => undefined,
   ) {
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
     this.insert = db.prepare(
-      `INSERT INTO audit_log (seq, at, actor, action, practice_id, target_type, target_id, outcome, details, prev_hash, hash)
-       VALUES (@seq, @at, @actor, @action, @practice_id, @target_type, @target_id, @outcome, @details, @prev_hash, @hash)`,
+      `INSERT INTO audit_log (seq, at, actor, action, practice_id, target_type, target_id, outcome, details, person_id, permission, breakglass_id, prev_hash, hash)
+       VALUES (@seq, @at, @actor, @action, @practice_id, @target_type, @target_id, @outcome, @details, @person_id, @permission, @breakglass_id, @prev_hash, @hash)`,
     )
   }
 
@@ -90,6 +116,7 @@ export class AuditLog {
   /** Appends one entry. Call inside the same DB transaction as the change it records, when there is one. */
   append(input: AuditInput): AuditEntry {
     const prev = this.last.get() as { seq: number; hash: string } | undefined
+    const call = this.caller()
     const base = {
       seq: (prev?.seq ?? 0) + 1,
       at: this.clock.now(),
@@ -100,6 +127,9 @@ export class AuditLog {
       target_id: input.targetId ?? null,
       outcome: input.outcome ?? 'ok',
       details: JSON.stringify(input.details ?? {}),
+      person_id: input.personId !== undefined ? input.personId : (call?.personId ?? null),
+      permission: input.permission !== undefined ? input.permission : (call?.permission ?? null),
+      breakglass_id: input.breakglassId !== undefined ? input.breakglassId : (call?.breakglassId ?? null),
     }
     const prevHash = prev?.hash ?? GENESIS_HASH
     const hash = rowHash(prevHash, base)
@@ -122,7 +152,16 @@ export class AuditLog {
     add('target_type = ?', q.targetType)
     add('target_id = ?', q.targetId)
     add('actor = ?', q.actor)
+    add('person_id = ?', q.personId)
+    add('outcome = ?', q.outcome)
+    add('at >= ?', q.from)
+    add('at < ?', q.to)
     add('seq < ?', q.beforeSeq)
+    if (q.practiceIds) {
+      const inList = q.practiceIds.length ? `practice_id IN (${q.practiceIds.map(() => '?').join(', ')})` : '0'
+      where.push(q.includeGlobal ? `(${inList} OR practice_id IS NULL)` : inList)
+      params.push(...q.practiceIds)
+    }
     const sql = `SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`
     params.push(Math.min(q.limit ?? 100, 1000))
     return (this.db.prepare(sql).all(...params) as AuditRow[]).map(toEntry)
@@ -289,6 +328,9 @@ function toEntry(r: AuditRow): AuditEntry {
     targetId: r.target_id,
     outcome: r.outcome,
     details: JSON.parse(r.details) as Record<string, unknown>,
+    personId: r.person_id,
+    permission: r.permission,
+    breakglassId: r.breakglass_id,
     hash: r.hash,
   }
 }

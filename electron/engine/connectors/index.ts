@@ -4,6 +4,8 @@
  */
 import type { ConnectorModule } from '../core/engine-context'
 import { athenaModule } from './athena'
+import { fhirModule } from './fhir'
 import { hl7Engine } from './hl7-engine'
+import { files } from './files'
 
-export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine]
+export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, fhirModule, files]

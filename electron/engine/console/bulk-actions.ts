@@ -11,6 +11,7 @@ import type { TRIAGE_STATES, TxFilter, TxStatus } from '../../../shared/api/tran
 import type { AuditLog } from '../audit/audit-log'
 import type { Clock } from '../core/clock'
 import type { EventBus } from '../core/event-bus'
+import { errorGroupName } from '../pipeline/error-group'
 import type { Pipeline } from '../pipeline/pipeline'
 import type { TransactionsRepo } from '../pipeline/transactions-repo'
 import type { ConnectionsRepo } from '../practices/connections-repo'
@@ -59,6 +60,7 @@ export class BulkActions {
       summary: d.db.prepare(`SELECT practice_id, connector, channel, direction, status, error_retryable, count(*) AS n
         FROM transactions WHERE id IN (SELECT value FROM json_each(?)) GROUP BY practice_id, connector, channel, direction, status, error_retryable`),
       practices: d.db.prepare(`SELECT DISTINCT practice_id FROM transactions WHERE id IN (SELECT value FROM json_each(?))`),
+      groupExample: d.db.prepare(`SELECT error_code, error_message FROM transactions WHERE practice_id = ? AND error_group = ? ORDER BY id DESC LIMIT 1`),
     }
   }
 
@@ -129,16 +131,18 @@ export class BulkActions {
 
   async reprocess(sel: Selection, upToId: number, actor: string): Promise<BulkResult> {
     const { ids, capped } = this.resolve(sel, upToId)
+    const target = this.target(sel)
     // Oldest first: each lane then rewinds once to the oldest row and works forward in order.
     const r = ids.length ? await this.d.pipeline.reprocess([...ids].sort((a, b) => a - b), actor) : { queued: [], skipped: [] }
-    this.auditBulk('errors.bulk_reprocess', sel, ids, actor, { queued: r.queued.length, skipped: r.skipped.length, capped })
+    this.auditBulk('errors.bulk_reprocess', sel, target, ids, actor, { queued: r.queued.length, skipped: r.skipped.length, capped })
     return { done: r.queued, skipped: r.skipped }
   }
 
   async discard(sel: Selection, upToId: number, reason: string, actor: string): Promise<BulkResult> {
     const { ids, capped } = this.resolve(sel, upToId)
+    const target = this.target(sel)
     const r = ids.length ? await this.d.pipeline.discard(ids, reason, actor) : { discarded: [], skipped: [] }
-    this.auditBulk('errors.bulk_discard', sel, ids, actor, { discarded: r.discarded.length, skipped: r.skipped.length, capped, reason })
+    this.auditBulk('errors.bulk_discard', sel, target, ids, actor, { discarded: r.discarded.length, skipped: r.skipped.length, capped, reason })
     return { done: r.discarded, skipped: r.skipped }
   }
 
@@ -163,9 +167,20 @@ export class BulkActions {
     return { done, skipped: ids.filter((id) => !seen.has(id)).map((id) => ({ id, reason: 'not found' })) }
   }
 
-  private auditBulk(action: string, sel: Selection, ids: number[], actor: string, details: Record<string, unknown>): void {
+  /** Read before the action changes the rows: a reprocessed row no longer holds its group. */
+  private target(sel: Selection): string | null {
+    return sel.kind === 'group' ? this.groupName(sel.practiceId, sel.group) : null
+  }
+
+  private auditBulk(action: string, sel: Selection, target: string | null, ids: number[], actor: string, details: Record<string, unknown>): void {
     if (sel.kind === 'ids' && ids.length <= 1) return
     const practiceId = sel.kind === 'ids' ? null : sel.kind === 'group' ? sel.practiceId : sel.filter.practiceId
-    this.d.audit.append({ actor, action, practiceId, targetType: sel.kind === 'group' ? 'error_group' : 'selection', targetId: sel.kind === 'group' ? sel.group : null, details: { selection: describeSelection(sel), count: ids.length, ...details } })
+    this.d.audit.append({ actor, action, practiceId, targetType: sel.kind === 'group' ? 'error_group' : 'selection', targetId: target, details: { selection: describeSelection(sel), count: ids.length, ...details } })
+  }
+
+  /** A group's readable name (its code and an example message); the key when no row holds it any more. */
+  private groupName(practiceId: string, group: string): string {
+    const r = this.s.groupExample.get(practiceId, group) as { error_code: string | null; error_message: string | null } | undefined
+    return r ? errorGroupName(r.error_code ?? 'internal', r.error_message ?? '') : group
   }
 }

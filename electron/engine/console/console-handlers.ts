@@ -6,24 +6,29 @@
  * The console's engine objects are created once per engine context, and its alert service is
  * registered with the engine here, so every engine that serves these methods also runs the rules.
  */
-import { AppError } from '../../../shared/errors'
+import { AppError, ERROR_CODES } from '../../../shared/errors'
 import type { EngineContext } from '../core/engine-context'
 import { moduleSlot } from '../core/module-state'
 import type { Handlers } from '../api/dispatcher'
 import { AlertService } from './alert-service'
 import { Alerts } from './alerts'
+import { AlertChannels, AlertDelivery } from './alert-delivery'
+import { alertKinds } from './alert-kinds'
 import { BulkActions } from './bulk-actions'
 import { ConsoleQueries } from './console-queries'
 import { Inspector } from './inspector'
 import { SavedSearches } from './saved-searches'
 import { raiseStorageNotifications } from './storage-alerts'
-import { errorPattern } from '../pipeline/error-group'
+import { errorGroupName, errorParts, errorPattern } from '../pipeline/error-group'
+import { adviceFor } from './error-advice'
+import type { ErrorAdvice } from '../../../shared/api/errors-queue'
 
 type ConsoleMethods =
   | 'dashboard.summary'
   | 'dashboard.lanes'
   | 'dashboard.beginExport'
   | 'errors.groups'
+  | 'errors.advice'
   | 'errors.plan'
   | 'errors.reprocess'
   | 'errors.discard'
@@ -40,6 +45,12 @@ type ConsoleMethods =
   | 'alerts.evaluate'
   | 'alerts.notifications'
   | 'alerts.markRead'
+  | 'alerts.kinds'
+  | 'alerts.channels'
+  | 'alerts.saveChannel'
+  | 'alerts.deleteChannel'
+  | 'alerts.testChannel'
+  | 'alerts.deliveries'
 
 export interface ConsoleModule {
   queries: ConsoleQueries
@@ -48,6 +59,8 @@ export interface ConsoleModule {
   savedSearches: SavedSearches
   alerts: Alerts
   alertService: AlertService
+  channels: AlertChannels
+  delivery: AlertDelivery
 }
 
 const slot = moduleSlot<ConsoleModule>()
@@ -57,8 +70,10 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
   let m = slot.find(ctx)
   if (m) return m
   const queries = new ConsoleQueries(ctx.db)
-  const alerts = new Alerts({ db: ctx.db, audit: ctx.audit, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }), queries })
+  const alerts = new Alerts({ db: ctx.db, audit: ctx.audit, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }), queries, kinds: alertKinds(ctx) })
   const alertService = new AlertService(alerts, ctx.clock, ctx.logger.child({ component: 'alerts' }))
+  const channels = new AlertChannels({ db: ctx.db, secrets: ctx.secrets, audit: ctx.audit, clock: ctx.clock })
+  const delivery = new AlertDelivery({ db: ctx.db, alerts, channels, practices: ctx.practices, secrets: ctx.secrets, clock: ctx.clock, logger: ctx.logger.child({ component: 'alert-delivery' }) })
   m = {
     queries,
     inspector: new Inspector({ txRepo: ctx.txRepo, records: ctx.records, audit: ctx.audit, clock: ctx.clock }),
@@ -66,12 +81,15 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
     savedSearches: new SavedSearches(ctx.db, ctx.audit, () => ctx.clock.now()),
     alerts,
     alertService,
+    channels,
+    delivery,
   }
   slot.set(ctx, m)
   raiseStorageNotifications({ storage: ctx.storage, alerts, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }) })
   // A security alert (failed audit verification) also rings the bell; it stays open in its own list until acknowledged.
   ctx.securityAlerts.onRaise((a) => void alerts.raise(null, null, 'error', a.title, a.message))
   if (!ctx.services.has(alertService.name)) ctx.services.set(alertService.name, alertService)
+  if (!ctx.services.has(delivery.name)) ctx.services.set(delivery.name, delivery)
   return m
 }
 
@@ -106,11 +124,16 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
       return m.queries.errorGroups({ practiceId, connector, channel }).map((g) => {
         const sample = m.queries.errorSample(g.lastId)
         const bar = g.group.indexOf('|')
+        const code = sample?.code ?? (bar > 0 ? g.group.slice(0, bar) : 'internal')
+        const message = sample?.message ?? ''
         return {
           group: g.group,
-          code: sample?.code ?? (bar > 0 ? g.group.slice(0, bar) : 'internal'),
-          pattern: bar > 0 ? g.group.slice(bar + 1) : errorPattern(sample?.message ?? ''),
-          message: sample?.message ?? '',
+          code,
+          pattern: bar > 0 ? g.group.slice(bar + 1) : errorPattern(message),
+          message,
+          example: errorParts(message),
+          name: errorGroupName(code, message),
+          advice: adviceFor(code),
           retryable: g.retryable,
           count: g.count,
           firstSeen: g.firstSeen,
@@ -119,6 +142,11 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
           triage: g.triage,
         }
       })
+    },
+    'errors.advice': () => {
+      const out: Record<string, ErrorAdvice> = {}
+      for (const code of ERROR_CODES) out[code] = adviceFor(code)
+      return out
     },
     'errors.plan': ({ selection }) => m.bulk.plan(selection),
     'errors.reprocess': ({ selection, upToId }, c) => m.bulk.reprocess(selection, upToId, c.actor),
@@ -154,7 +182,10 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
     'alerts.rules': ({ practiceId }) => m.alerts.rules(practiceId),
     'alerts.saveRule': (input, c) => {
       practice(input.practiceId)
-      return m.alerts.save(input, c.actor)
+      return m.alerts.save(input, c.actor, (id) => {
+        const r = m.channels.row(id)
+        return r ? { practiceId: r.practice_id } : null
+      })
     },
     'alerts.deleteRule': ({ id }, c) => {
       m.alerts.delete(id, c.actor)
@@ -164,7 +195,27 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
       practice(practiceId)
       return m.alerts.evaluate(practiceId)
     },
-    'alerts.notifications': (q) => m.alerts.notifications(q),
-    'alerts.markRead': (q) => ({ updated: m.alerts.markRead(q) }),
+    'alerts.notifications': (q, c) => m.alerts.notifications({ ...q, practiceIds: c.scope }),
+    'alerts.markRead': (q, c) => ({ updated: m.alerts.markRead({ ...q, practiceIds: c.scope }) }),
+    'alerts.kinds': () => alertKinds(ctx).list(),
+    'alerts.channels': ({ practiceId }) => {
+      practice(practiceId)
+      return m.channels.list(practiceId)
+    },
+    'alerts.saveChannel': (input, c) => {
+      practice(input.practiceId)
+      return m.channels.save(input, c.actor)
+    },
+    'alerts.deleteChannel': async ({ id }, c) => {
+      await m.channels.delete(id, c.actor)
+      return { deleted: true as const }
+    },
+    'alerts.testChannel': async ({ id }, c) => {
+      const r = await m.delivery.test(id)
+      const ch = m.channels.row(id)
+      ctx.audit.append({ actor: c.actor, action: 'alert_channel.test', practiceId: ch?.practice_id ?? null, targetType: 'alert_channel', targetId: id, outcome: r.ok ? 'ok' : 'error', details: { ok: r.ok } })
+      return r
+    },
+    'alerts.deliveries': ({ practiceId, limit }) => m.delivery.deliveries(practiceId, limit),
   }
 }

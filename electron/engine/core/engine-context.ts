@@ -6,6 +6,7 @@
 import type { ListenerStatus } from '../../../shared/api/system'
 import type { ConnectivityResult } from '../../../shared/api/connections'
 import type { Dispatch } from '../api/dispatcher'
+import type { AccessService } from '../access/access-service'
 import type { AuditLog } from '../audit/audit-log'
 import type { AuditIntegrity } from '../audit/audit-integrity'
 import type { SecurityAlerts } from '../audit/security-alerts'
@@ -18,10 +19,12 @@ import type { TransactionsRepo } from '../pipeline/transactions-repo'
 import type { ConnectionsRepo, StoredConnection } from '../practices/connections-repo'
 import type { PracticesRepo } from '../practices/practices-repo'
 import type { RecordStore } from '../records/record-store'
+import type { PatientLinks } from '../records/patient-links'
 import type { SecretStore } from '../secrets/secret-store'
 import type { Db } from '../store/database'
 import type { WriteBatcher } from '../store/write-batcher'
 import type { Clock } from './clock'
+import type { EngineSettings } from './engine-settings'
 import type { EventBus } from './event-bus'
 import type { Logger } from './logger'
 import type { Service } from './service'
@@ -53,11 +56,15 @@ export interface EngineContext {
   readonly practices: PracticesRepo
   readonly connections: ConnectionsRepo
   readonly records: RecordStore
+  /** Patient pairs named by merge messages (merged or linked, undoable); the duplicate-patient worklist reads them. */
+  readonly patientLinks: PatientLinks
   readonly txRepo: TransactionsRepo
   readonly pipeline: Pipeline
   readonly services: Map<string, Service>
   readonly connectivity: Map<string, ConnectivityTester>
   readonly mappings: MappingStore
+  /** People, roles, grants, sessions and break-glass (electron/engine/access). */
+  readonly access: AccessService
   /** The inbox file beside the database (store/inbox-db.ts). */
   readonly inboxFile: string
   /** Alerts that stay until a person acknowledges them (a failed audit verification). */
@@ -69,6 +76,7 @@ export interface EngineContext {
   /** Tells every service that configuration changed (listeners start/stop accordingly). */
   reloadServices(): Promise<void>
   listeners(): ListenerStatus[]
+  readonly settings: EngineSettings
 }
 
 export interface Engine {

@@ -16,6 +16,7 @@ import { PracticesRepo, SANDBOX_ATHENA_PRACTICE, SANDBOX_PRACTICE_ID } from '../
 import { Pipeline } from '../pipeline/pipeline'
 import { TransactionsRepo } from '../pipeline/transactions-repo'
 import { RecordStore } from '../records/record-store'
+import { PatientLinks } from '../records/patient-links'
 import type { SecretStore } from '../secrets/secret-store'
 import { openDatabase } from '../store/database'
 import { migrate } from '../store/migrations'
@@ -28,6 +29,7 @@ import { InboxMoveWorker } from '../pipeline/inbox-move-worker'
 import { INBOX_FILE, openInboxDb, reconcileInboxCursor } from '../store/inbox-db'
 import type { Clock } from './clock'
 import { systemClock } from './clock'
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from './engine-settings'
 import { DB_FILE, ensureDataDir, loadDatabaseKey, readInstall } from './data-dir'
 import { EventBus } from './event-bus'
 import type { Logger } from './logger'
@@ -38,6 +40,13 @@ import { buildHandlers } from '../api/handlers'
 import { MappingStore } from '../mapping-store/mapping-store'
 import { loadDefaultMappingSets } from '../mapping'
 import { loadFhirCsvMappingSets } from '../mapping/default-sets-fhir-csv'
+import { AccessService } from '../access/access-service'
+import { AccessStore } from '../access/access-store'
+import { CallScope } from '../access/call-scope'
+import { createGuard } from '../access/guard'
+import { methodRules, sqlLookups } from '../access/method-access'
+import { SecretBox } from '../access/secret-box'
+import { accessSettingsSchema, type AccessSettings } from '../access/settings'
 
 // The types live in engine-context.ts (type-only imports, no circle); re-exported for existing importers.
 export type { ConnectivityTester, ConnectorModule, Engine, EngineContext } from './engine-context'
@@ -62,11 +71,16 @@ export interface EngineOptions {
    * COMMIT, the benchmark's baseline for processing.
    */
   groupedProcessing?: boolean
+  /** Engine-wide limits (engine-settings.ts); defaults where absent. */
+  settings?: Partial<EngineSettings>
+  /** Session limits, lockout, second factor, single sign-on (access/settings.ts; defaults when absent). */
+  access?: Partial<AccessSettings>
 }
 
 export async function openEngine(opts: EngineOptions, modules: ConnectorModule[] = []): Promise<Engine> {
   const clock = opts.clock ?? systemClock
   const logger = opts.logger
+  const settings: EngineSettings = { ...DEFAULT_ENGINE_SETTINGS, ...opts.settings }
   ensureDataDir(opts.dataDir)
   const dbFile = join(opts.dataDir, DB_FILE)
   const key = await loadDatabaseKey(opts.secrets, dbFile)
@@ -84,13 +98,15 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const recon = reconcileInboxCursor(db, inboxDb, clock.now())
   if (recon.reset) logger.warn('the inbox file is newer than its move cursor (replaced or deleted); starting the cursor again')
   const workers = opts.storeThreads !== false
+  for (const d of [db, inboxDb]) d.pragma(`journal_size_limit = ${settings.walLimitBytes}`)
   const storeLog = logger.child({ component: 'store' })
-  const checkpointer = workers ? await Checkpointer.start({ dbs: [db, inboxDb], files: [dbFile, inboxFile], keyHex: key, logger: storeLog }) : null
+  const checkpointer = workers ? await Checkpointer.start({ dbs: [db, inboxDb], files: [dbFile, inboxFile], keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
   const durability = newDurability()
-  const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, durability }) : null
-  const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog }) : null
+  const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, durability, walLimitBytes: settings.walLimitBytes }) : null
+  const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
   const events = new EventBus()
-  const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets))
+  const callScope = new CallScope()
+  const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets), () => callScope.current())
   audit.onAppend((e) => events.emit('audit.appended', { seq: e.seq, action: e.action, practiceId: e.practiceId }))
   // With the store's threads, the main connection's fsyncs leave the event loop too (write-batcher.ts).
   const batcher = new WriteBatcher(db, {
@@ -123,6 +139,8 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const mappings = new MappingStore(db, audit, clock)
   mappings.registerDefaults(loadDefaultMappingSets())
   mappings.registerDefaults(loadFhirCsvMappingSets())
+  const accessSettings = accessSettingsSchema.parse(opts.access ?? {})
+  const access = new AccessService({ db, store: new AccessStore(db), audit, clock, logger: logger.child({ component: 'access' }), box: new SecretBox(await loadKey(opts.secrets, 'access-key')), settings: accessSettings })
 
   const ctx: EngineContext = {
     dataDir: opts.dataDir,
@@ -144,11 +162,13 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     practices,
     connections,
     records,
+    patientLinks: new PatientLinks(db, now),
     txRepo,
     pipeline,
     services,
     connectivity: new Map(),
     mappings,
+    access,
     inboxFile,
     securityAlerts,
     integrity,
@@ -166,12 +186,14 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     listeners() {
       return [...services.values()].flatMap((s) => s.listeners?.() ?? [])
     },
+    settings,
   }
 
   ensureSandboxPractice(ctx)
 
   let started = false
   let stopped = false
+  let breakGlassTimer: NodeJS.Timeout | null = null
   const engine: Engine = {
     ctx,
     dispatch: null as unknown as Dispatch,
@@ -183,6 +205,9 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       if (started) return
       started = true
       pipeline.start()
+      // Break-glass that ran out is ended (and audited) even when nobody calls.
+      breakGlassTimer = setInterval(() => access.sweepBreakGlass(), 30_000)
+      breakGlassTimer.unref()
       for (const s of services.values()) {
         try {
           await s.start()
@@ -206,6 +231,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       await inboxWriter?.close()
       await inboxMover?.close()
       await pipeline.stop()
+      if (breakGlassTimer) clearInterval(breakGlassTimer)
       batcher.close()
       storage.stop()
       await checkpointer?.close()
@@ -215,8 +241,19 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     },
   }
   for (const m of modules) m(engine)
-  ;(engine as { dispatch: Dispatch }).dispatch = createDispatcher(buildHandlers(ctx), logger.child({ component: 'api' }))
+  const guard = createGuard({ access, rules: methodRules(sqlLookups(db)), audit, clock, scope: callScope })
+  ;(engine as { dispatch: Dispatch }).dispatch = createDispatcher(buildHandlers(ctx), logger.child({ component: 'api' }), guard)
   return engine
+}
+
+/** A random 256-bit key kept in the secret store, created on first use. */
+async function loadKey(secrets: SecretStore, name: 'access-key'): Promise<Buffer> {
+  let key = await secrets.get(name)
+  if (!key) {
+    key = randomBytes(32).toString('hex')
+    await secrets.set(name, key)
+  }
+  return Buffer.from(key, 'hex')
 }
 
 async function loadAuditKey(secrets: SecretStore): Promise<Buffer> {

@@ -1,7 +1,8 @@
 /**
  * Reads the engine's log file (logger.ts fileSink) backwards, newest first, for the console's log
- * viewer: only whole lines, the rotated file after the current one, at most `MAX_SCAN_BYTES` per
- * call so a search over a big log answers quickly (the cursor says where to go on).
+ * viewer: only whole lines, then the rotated files newest first (`.1`, `.2`, …), at most
+ * `MAX_SCAN_BYTES` per call so a search over a big log answers quickly (the cursor says where to
+ * go on).
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -24,9 +25,11 @@ export interface TailQuery {
   level: LogLevel
   component?: string
   practiceId?: string
+  /** Only lines about these practices (a caller without every practice in scope sees no engine-wide lines). */
+  practiceIds?: readonly string[] | null
   q?: string
   limit: number
-  /** `<file>:<offset>` from a previous page: file 0 is the log, 1 the rotated one. */
+  /** `<file>:<offset>` from a previous page: file 0 is the log, n the n-th rotated one. */
   before?: string
 }
 
@@ -67,13 +70,16 @@ function matches(e: LogEntry, q: TailQuery, needle: string | null): boolean {
   if (RANK[e.level] < RANK[q.level]) return false
   if (q.component && e.component !== q.component) return false
   if (q.practiceId && e.fields.practiceId !== q.practiceId) return false
+  if (q.practiceIds && !(typeof e.fields.practiceId === 'string' && q.practiceIds.includes(e.fields.practiceId))) return false
   if (needle && !`${e.msg} ${JSON.stringify(e.fields)}`.toLowerCase().includes(needle)) return false
   return true
 }
 
 export function tailLog(file: string, q: TailQuery): { entries: LogEntry[]; next: string | null; components: string[] } {
-  const files = [file, `${file}.1`]
-  const m = q.before ? /^([01]):(\d+|end)$/.exec(q.before) : null
+  const files = [file]
+  // Rotated files are numbered without gaps (logger.ts fileSink); the cap only bounds a bad folder.
+  while (files.length < 100 && existsSync(`${file}.${files.length}`)) files.push(`${file}.${files.length}`)
+  const m = q.before ? /^(\d{1,2}):(\d+|end)$/.exec(q.before) : null
   let fileIndex = m ? Number(m[1]) : 0
   let end: number | null = m && m[2] !== 'end' ? Number(m[2]) : null
   const needle = q.q?.trim() ? q.q.trim().toLowerCase() : null
@@ -81,8 +87,8 @@ export function tailLog(file: string, q: TailQuery): { entries: LogEntry[]; next
   const components = new Set<string>()
   const budget = { bytes: MAX_SCAN_BYTES }
   const done = (next: string | null) => ({ entries, next, components: [...components].sort() })
-  // Where to go on from a line's start: the same file before it, or the rotated file's end.
-  const from = (index: number, start: number): string | null => (start > 0 ? `${index}:${start}` : index === 0 ? '1:end' : null)
+  // Where to go on from a line's start: the same file before it, or the next older file's end.
+  const from = (index: number, start: number): string | null => (start > 0 ? `${index}:${start}` : index + 1 < files.length ? `${index + 1}:end` : null)
   for (; fileIndex < files.length; fileIndex++, end = null) {
     const f = files[fileIndex] as string
     if (!existsSync(f)) continue

@@ -5,13 +5,13 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync'
 import type { CodeMap, CodeMapEntry } from '../../../shared/mapping'
+import { csvLine, unneutralise } from '../../../shared/csv'
 import { codeKey } from './override-edits'
 
-const cell = (s: string): string => (/[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
 
 export function codeMapToCsv(map: CodeMap): string {
   const lines = ['from,to,note']
-  for (const e of map.entries) lines.push([e.from, e.to, e.note ?? ''].map(cell).join(','))
+  for (const e of map.entries) lines.push(csvLine([e.from, e.to, e.note ?? '']))
   return lines.join('\r\n') + '\r\n'
 }
 
@@ -47,9 +47,10 @@ export function codeMapFromCsv(current: CodeMap, csv: string, mode: 'merge' | 'r
   const seen = new Map<string, number>()
   for (const { record, info } of rows) {
     const line = info.lines
-    const from = (record[col.from] ?? '').trim()
-    const to = (record[col.to] ?? '').trim()
-    const note = col.note >= 0 ? (record[col.note] ?? '').trim() : ''
+    // Our own export neutralises formula-looking cells ('=…); the apostrophe is not part of the code.
+    const from = unneutralise((record[col.from] ?? '').trim())
+    const to = unneutralise((record[col.to] ?? '').trim())
+    const note = col.note >= 0 ? unneutralise((record[col.note] ?? '').trim()) : ''
     if (from === '') {
       issues.push({ line, message: 'the code (from) is empty' })
       continue

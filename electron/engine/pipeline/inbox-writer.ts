@@ -177,12 +177,13 @@ export class InboxWriter {
   }
 
   /** Null when the worker cannot start (the caller stores on the main connection instead). */
-  static async start(o: { mainFile: string; inboxFile: string; keyHex: string; logger: Logger; lockWaitMs?: number; durability?: Durability }): Promise<InboxWriter | null> {
+  static async start(o: { mainFile: string; inboxFile: string; keyHex: string; logger: Logger; lockWaitMs?: number; durability?: Durability; walLimitBytes?: number }): Promise<InboxWriter | null> {
     const worker = await launchDbWorker({
       files: { main: o.mainFile, inbox: o.inboxFile },
       keyHex: o.keyHex,
       source: SOURCE,
       options: { lockWaitMs: o.lockWaitMs ?? 10_000, durability: (o.durability ?? newDurability()).buffer },
+      ...(o.walLimitBytes ? { walLimitBytes: o.walLimitBytes } : {}),
       what: 'the ingest writer',
       fallback: 'the ingest writer could not start; received messages are stored on the main thread',
       logger: o.logger,

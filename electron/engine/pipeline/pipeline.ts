@@ -99,6 +99,16 @@ export class Pipeline {
     return this.ingress.backlog()
   }
 
+  /**
+   * Counts a resend of a stored message, for the listener's duplicates counter to open. Off the
+   * acknowledgment path: the duplicate was answered already, and a lost count loses no message.
+   */
+  noteResent(practiceId: string, channel: string, dedupKey: string): void {
+    this.d.batcher
+      .run(() => this.d.repo.noteResent(practiceId, channel, dedupKey, this.d.clock.now()), { until: 'commit' })
+      .catch((e: unknown) => this.d.logger.warn('a resend could not be counted', { code: (e as { code?: unknown })?.code }))
+  }
+
   register(handler: ConnectorHandler<never, never> | ConnectorHandler): void {
     this.handlers.set(`${handler.connector}:${handler.direction}`, handler as ConnectorHandler)
   }

@@ -23,7 +23,10 @@ const KEY_MATCH_IDS = `SELECT id FROM transactions WHERE control_id = @q UNION S
  * The filter's column conditions on alias `t` as one WHERE expression with named parameters.
  * The SQL depends only on which filters are set (so statements can be cached), not on their values.
  */
-function filterSql(filter: TxFilter, o: { time: boolean }): { where: string; params: Record<string, unknown> } {
+/** A filter narrowed to the practices a caller may see (access/principal.ts `practicesWith`). */
+export type ScopedTxFilter = TxFilter & { practiceIds?: readonly string[] | null }
+
+function filterSql(filter: ScopedTxFilter, o: { time: boolean }): { where: string; params: Record<string, unknown> } {
   const where: string[] = []
   const params: Record<string, unknown> = {}
   const add = (clause: string, key: string, value: unknown): void => {
@@ -32,6 +35,13 @@ function filterSql(filter: TxFilter, o: { time: boolean }): { where: string; par
     params[key] = value
   }
   add('t.practice_id = @practiceId', 'practiceId', filter.practiceId)
+  if (filter.practiceIds) {
+    const keys = filter.practiceIds.map((p, i) => {
+      params[`pi${i}`] = p
+      return `@pi${i}`
+    })
+    where.push(keys.length ? `t.practice_id IN (${keys.join(',')})` : '0')
+  }
   add('t.connector = @connector', 'connector', filter.connector)
   add('t.channel = @channel', 'channel', filter.channel)
   add('t.direction = @direction', 'direction', filter.direction)
@@ -48,6 +58,11 @@ function filterSql(filter: TxFilter, o: { time: boolean }): { where: string; par
     where.push(`t.status IN (${keys.join(',')})`)
   }
   add('t.error_group = @errorGroup', 'errorGroup', filter.errorGroup)
+  add('t.filtered_by = @filteredBy', 'filteredBy', filter.filteredBy)
+  // What a listener's counters count: refused at the door (stored as an error, never processed),
+  // and messages sent again (answered with their original ACK, counted in tx_resent).
+  if (filter.refused) where.push("t.status = 'error' AND t.attempts = 0 AND t.direction = 'in'")
+  if (filter.resent) where.push('EXISTS (SELECT 1 FROM tx_resent AS r WHERE r.practice_id = t.practice_id AND r.channel = t.channel AND r.dedup_key = t.dedup_key)')
   if (o.time) {
     add('t.received_at >= @from', 'from', filter.from)
     add('t.received_at < @to', 'to', filter.to)
@@ -135,7 +150,8 @@ export class TransactionsRepo {
           appointment_id = coalesce(@appointment_id, appointment_id), message_type = coalesce(@message_type, message_type),
           error_code = @error_code, error_message = @error_message, error_retryable = @error_retryable, error_group = @error_group,
           error_at = @error_at, filtered_by = @filtered_by,
-          triage_state = CASE WHEN @status = 'error' THEN coalesce(triage_state, 'new') ELSE triage_state END
+          triage_state = CASE WHEN @status = 'error' THEN coalesce(triage_state, 'new')
+            WHEN @status IN ('done','filtered') AND triage_state IS NOT NULL THEN 'resolved' ELSE triage_state END
         WHERE id = @id`),
       step: db.prepare(`INSERT INTO transaction_steps (tx_id, attempt, step, outcome, started_at, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       steps: db.prepare('SELECT attempt, step, outcome, started_at, duration_ms, detail FROM transaction_steps WHERE tx_id = ? ORDER BY id'),
@@ -147,6 +163,8 @@ export class TransactionsRepo {
       discard: db.prepare(`UPDATE transactions SET status = 'discarded', discard_reason = ?, updated_at = ? WHERE id = ?`),
       counts: db.prepare('SELECT status, count(*) AS n FROM transactions GROUP BY status'),
       countsPractice: db.prepare('SELECT status, count(*) AS n FROM transactions WHERE practice_id = ? GROUP BY status'),
+      resent: db.prepare(`INSERT INTO tx_resent (practice_id, channel, dedup_key, n, last_at) VALUES (?, ?, ?, 1, ?)
+        ON CONFLICT (practice_id, channel, dedup_key) DO UPDATE SET n = n + 1, last_at = excluded.last_at`),
     }
   }
 
@@ -271,6 +289,11 @@ export class TransactionsRepo {
     for (const s of f.steps) this.s.step.run(f.id, f.attempt, s.step, s.outcome, Math.round(s.startedAt), s.durationMs, s.detail ?? null)
   }
 
+  /** Steps recorded outside a processing attempt (attempt 0), e.g. a file's pickup before it was stored. */
+  addSteps(id: number, attempt: number, steps: readonly StepRecord[]): void {
+    for (const s of steps) this.s.step.run(id, attempt, s.step, s.outcome, Math.round(s.startedAt), s.durationMs, s.detail ?? null)
+  }
+
   steps(id: number): TxStep[] {
     return (this.s.steps.all(id) as { attempt: number; step: string; outcome: TxStep['outcome']; started_at: number; duration_ms: number; detail: string | null }[]).map(
       (r) => ({ attempt: r.attempt, step: r.step, outcome: r.outcome, startedAt: r.started_at, durationMs: r.duration_ms, detail: r.detail }),
@@ -303,14 +326,25 @@ export class TransactionsRepo {
     this.s.requeue.run(now, payloadVersion ?? null, id)
   }
 
+  /** One more resend of a stored message (a duplicate answered with its original ACK). */
+  noteResent(practiceId: string, channel: string, dedupKey: string, now: number): void {
+    this.s.resent.run(practiceId, channel, dedupKey, now)
+  }
+
   discard(id: number, reason: string, now: number): void {
     this.s.discard.run(reason, now, id)
   }
 
-  counts(practiceId?: string): Partial<Record<TxStatus, number>> {
-    const rows = (practiceId ? this.s.countsPractice.all(practiceId) : this.s.counts.all()) as { status: TxStatus; n: number }[]
+  counts(practiceId?: string, practiceIds?: readonly string[] | null): Partial<Record<TxStatus, number>> {
+    const rows = (
+      practiceId
+        ? this.s.countsPractice.all(practiceId)
+        : practiceIds
+          ? practiceIds.flatMap((p) => this.s.countsPractice.all(p) as { status: TxStatus; n: number }[])
+          : this.s.counts.all()
+    ) as { status: TxStatus; n: number }[]
     const out: Partial<Record<TxStatus, number>> = {}
-    for (const r of rows) out[r.status] = r.n
+    for (const r of rows) out[r.status] = (out[r.status] ?? 0) + r.n
     return out
   }
 
@@ -327,7 +361,7 @@ export class TransactionsRepo {
    * - a search: the key matches (a handful of index seeks) and the FTS matches (streamed newest
    *   first by rowid) are each filtered and limited, then merged.
    */
-  list(filter: TxFilter & { before?: number; limit: number }): { items: TxSummary[]; nextCursor: number | null } {
+  list(filter: ScopedTxFilter & { before?: number; limit: number }): { items: TxSummary[]; nextCursor: number | null } {
     const limit = filter.limit + 1
     const q = filter.q?.trim()
     let rows: SummaryRow[]
@@ -363,7 +397,7 @@ export class TransactionsRepo {
     return { items, nextCursor: more ? items[items.length - 1].id : null }
   }
 
-  private searchRows(filter: TxFilter & { before?: number }, q: string, limit: number): SummaryRow[] {
+  private searchRows(filter: ScopedTxFilter & { before?: number }, q: string, limit: number): SummaryRow[] {
     const f = filterSql(filter, { time: true })
     f.params.q = q
     const before = filter.before !== undefined ? ' AND t.id < @before' : ''

@@ -38,7 +38,7 @@ function toStored(r: ConnectionRow): StoredConnection {
   return { id: r.id, practiceId: r.practice_id, kind: r.kind, name: r.name, enabled: r.enabled === 1, config: JSON.parse(r.config) as Record<string, unknown>, createdAt: r.created_at, updatedAt: r.updated_at }
 }
 
-export type SecretField = 'client_secret' | 'password' | 'private_key' | 'tls_key'
+export type SecretField = 'client_secret' | 'password' | 'private_key' | 'tls_key' | 'key_passphrase'
 
 export function secretName(connectionId: string, field: SecretField): SecretName {
   return `connection:${connectionId}:${field}` as SecretName

@@ -3,6 +3,7 @@
  * record is found through any of its external ids, so replaying a message or an API page updates
  * the same record instead of creating a second one. Every change keeps its before/after.
  */
+import { AppError } from '../../../shared/errors'
 import type { Db } from '../store/database'
 import type { RecordKind } from '../../../shared/records'
 
@@ -105,6 +106,11 @@ export class RecordStore {
       byKey23: db.prepare('SELECT * FROM records WHERE practice_id = ? AND kind = ? AND key2 = ? AND key3 = ? ORDER BY id LIMIT 20'),
       list: db.prepare('SELECT * FROM records WHERE practice_id = ? AND kind = ? AND id > ? ORDER BY id LIMIT ?'),
       count: db.prepare('SELECT kind, count(*) AS n FROM records WHERE practice_id = ? GROUP BY kind'),
+      awaitPatient: db.prepare('INSERT OR IGNORE INTO pending_patient_links (practice_id, system, value, record_id) VALUES (?, ?, ?, ?)'),
+      waiting: db.prepare('SELECT record_id FROM pending_patient_links WHERE practice_id = ? AND system = ? AND value = ?'),
+      linkWaiting: db.prepare('UPDATE records SET patient_ref = ?, updated_at = ? WHERE id = ? AND patient_ref IS NULL'),
+      doneWaiting: db.prepare('DELETE FROM pending_patient_links WHERE practice_id = ? AND system = ? AND value = ?'),
+      resolvedWaiting: db.prepare('DELETE FROM pending_patient_links WHERE record_id = ?'),
     }
   }
 
@@ -148,8 +154,53 @@ export class RecordStore {
     }))
   }
 
-  /** Create or update, idempotently. Runs in a (nested) transaction. */
-  upsert(input: UpsertInput): UpsertResult {
+  /** Adds an id by which a record is known elsewhere (e.g. a file source's patient id after a certain match). */
+  linkExternalId(practiceId: string, kind: RecordKind, recordId: number, id: ExternalId): void {
+    this.s.link.run(practiceId, kind, id.system, id.value, recordId)
+  }
+
+  /** Merges `data` into record `id` as a new version (before/after kept), unless nothing changes. */
+  patch(id: number, data: Record<string, unknown>, txId: number | null = null): UpsertResult {
+    return this.db.transaction((): UpsertResult => {
+      const existing = this.get(id)
+      if (!existing) throw new AppError('not_found', `There is no record ${id}.`, { retryable: false })
+      const before = existing.data
+      const after = { ...before, ...dropUndefined(data) }
+      if (stableStringify(before) === stableStringify(after)) return { id, op: 'unchanged', before, after }
+      const now = this.now()
+      const [k1, k2, k3] = keysFor(existing.kind, after)
+      this.s.update.run(null, k1, k2, k3, JSON.stringify(after), now, id)
+      this.s.change.run(existing.practiceId, txId, id, existing.kind, 'update', JSON.stringify(before), JSON.stringify(after), now)
+      return { id, op: 'update', before, after }
+    })()
+  }
+
+  /**
+   * Create or update, idempotently. Runs in a (nested) transaction. A record whose patient is not
+   * stored yet (`awaitPatient`: the patient's external id) is linked when that patient is.
+   */
+  upsert(input: UpsertInput & { awaitPatient?: ExternalId | null }): UpsertResult {
+    return this.db.transaction((): UpsertResult => {
+      const r = this.upsertOne(input)
+      if (input.kind === 'patient') this.linkWaiting(input.practiceId, input.ids, r.id)
+      else if (input.patientRef) this.s.resolvedWaiting.run(r.id)
+      else if (input.awaitPatient) this.s.awaitPatient.run(input.practiceId, input.awaitPatient.system, input.awaitPatient.value, r.id)
+      return r
+    })()
+  }
+
+  /** Records that were waiting for this patient (by any of its ids) are linked to it now. */
+  private linkWaiting(practiceId: string, ids: readonly ExternalId[], patientId: number): void {
+    const now = this.now()
+    for (const x of ids) {
+      const rows = this.s.waiting.all(practiceId, x.system, x.value) as { record_id: number }[]
+      if (rows.length === 0) continue
+      for (const w of rows) this.s.linkWaiting.run(patientId, now, w.record_id)
+      this.s.doneWaiting.run(practiceId, x.system, x.value)
+    }
+  }
+
+  private upsertOne(input: UpsertInput): UpsertResult {
     return this.db.transaction((): UpsertResult => {
       const now = this.now()
       let existing: StoredRecord | null = null

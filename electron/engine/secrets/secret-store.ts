@@ -6,6 +6,10 @@
 export type SecretName =
   | 'db-key'
   | 'audit-key'
+  /** Seals second-factor secrets in the database (electron/engine/access). */
+  | 'access-key'
+  /** The OpenID Connect client secret, when the identity provider gave one (access/oidc.ts). */
+  | 'oidc:client_secret'
   /** The latest verified audit checkpoint, kept outside the database (audit/audit-integrity.ts). */
   | 'audit-anchor'
   /** Seals what a backup needs besides the database files (maintenance/backup-archive.ts); exported by the operator as the recovery key. */
@@ -15,6 +19,11 @@ export type SecretName =
   | `connection:${string}:password`
   | `connection:${string}:private_key`
   | `connection:${string}:tls_key`
+  /** The X-Hub-Secret of one FHIR subscription (fhir_subscriptions.id); rotated with each renewal. */
+  | `fhir-subscription:${number}:secret`
+  | `connection:${string}:key_passphrase`
+  | `alert-channel:${string}:password`
+  | `alert-channel:${string}:secret`
 
 export type SecretStoreKind = 'keychain' | 'file'
 
@@ -41,5 +50,6 @@ export function connectionSecretNames(connectionId: string): SecretName[] {
     `connection:${connectionId}:password`,
     `connection:${connectionId}:private_key`,
     `connection:${connectionId}:tls_key`,
+    `connection:${connectionId}:key_passphrase`,
   ]
 }

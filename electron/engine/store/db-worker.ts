@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { DEFAULT_ENGINE_SETTINGS } from '../core/engine-settings'
 import type { Logger } from '../core/logger'
 
 /** Shared by every worker source: `openDb(file, synchronous)`, `sleepMs()` and `beginWithRetry()`. */
@@ -30,6 +31,8 @@ function openDb(file, synchronous) {
   // Lock waits are handled by beginWithRetry(): SQLite's own busy handler sleeps 1, 2, 5, 10 ms...
   db.pragma('busy_timeout = 0')
   db.pragma('wal_autocheckpoint = 0')
+  // Whenever this connection restarts the WAL, the file is cut back to this size (never kept at its peak).
+  db.pragma('journal_size_limit = ' + workerData.walLimitBytes)
   return db
 }
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
@@ -58,6 +61,8 @@ export interface DbWorkerOptions {
   /** JavaScript run after the prelude; `workerData.options` holds `options`. */
   source: string
   options?: Record<string, unknown>
+  /** `journal_size_limit` of the worker's connections (engine-settings.ts walLimitBytes). */
+  walLimitBytes?: number
 }
 
 /**
@@ -70,7 +75,7 @@ export async function launchDbWorker(o: DbWorkerOptions & { what: string; fallba
   try {
     worker = new Worker(PRELUDE + o.source, {
       eval: true,
-      workerData: { sqlitePath: resolveSqliteModule(), files: o.files, keyHex: o.keyHex, options: o.options ?? {} },
+      workerData: { sqlitePath: resolveSqliteModule(), files: o.files, keyHex: o.keyHex, options: o.options ?? {}, walLimitBytes: o.walLimitBytes ?? DEFAULT_ENGINE_SETTINGS.walLimitBytes },
     })
     await whenReady(worker, o.what)
   } catch (e) {

@@ -35,9 +35,22 @@ export function getTransport(): Transport {
   return transport
 }
 
+/** Asks the person for their password again (step-up); resolves true once the engine accepted it. */
+let reauthenticate: (() => Promise<boolean>) | null = null
+/** Told when a call finds the session gone (idle, expired, revoked), so the console shows the sign-in page. */
+let sessionEnded: (() => void) | null = null
+export function setAccessHandlers(h: { reauthenticate: () => Promise<boolean>; sessionEnded: () => void }): void {
+  reauthenticate = h.reauthenticate
+  sessionEnded = h.sessionEnded
+}
+
 export async function api<M extends Method>(method: M, input: InputOf<M>): Promise<OutputOf<M>> {
-  const r = await getTransport().call(method, input)
-  if (!r.ok) throw new ApiError(r.error)
+  let r = await getTransport().call(method, input)
+  if (!r.ok && r.error.code === 'reauth_required' && reauthenticate && (await reauthenticate())) r = await getTransport().call(method, input)
+  if (!r.ok) {
+    if (r.error.code === 'unauthorized' && !method.startsWith('auth.')) sessionEnded?.()
+    throw new ApiError(r.error)
+  }
   return r.value as OutputOf<M>
 }
 

@@ -12,6 +12,7 @@ const INVALIDATES: Record<string, string[]> = {
   'transactions.changed': ['transactions.', 'errors.', 'dashboard.', 'inspector.'],
   'audit.appended': ['audit.'],
   'notifications.raised': ['alerts.', 'system.status'],
+  'files.changed': ['files.', 'matching.'],
 }
 
 export function applyEvent(qc: QueryClient, name: string): void {

@@ -1,7 +1,10 @@
 /**
  * How the console reaches the engine: the Electron preload bridge on the desktop, or the headless
- * HTTP transport (bearer token from the URL printed by `npm run serve`). Either way the result is
- * the same `{ ok, value } | { ok, error }` envelope from the shared contract.
+ * HTTP transport. Either way the result is the same `{ ok, value } | { ok, error }` envelope from
+ * the shared contract. Over HTTP the session lives in an HttpOnly cookie the page's JavaScript
+ * never sees; every call carries the `X-PSC-Request` header (the engine's CSRF check). Calls made
+ * while the person is not using the console (background refreshes) say so, so they do not keep
+ * an idle session alive.
  */
 import type { Result } from '../../../shared/errors'
 
@@ -12,26 +15,36 @@ export interface Transport {
   subscribe(handler: (name: string, payload: unknown) => void, onState?: (connected: boolean) => void): () => void
 }
 
-const TOKEN_KEY = `ps-token:${location.host}`
-
-/** Reads `#token=…` once, keeps it for this origin, and cleans it out of the address bar. */
-export function captureToken(): string | null {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash)
+/** The first-run setup token, read once from `#setup=…` and kept in memory only. */
+let setupToken: string | null = null
+export function captureSetupToken(): void {
+  const m = /(?:^#|&)setup=([^&]+)/.exec(location.hash)
   if (m) {
-    localStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]))
+    setupToken = decodeURIComponent(m[1])
     history.replaceState(null, '', `${location.pathname}${location.search}#/`)
   }
-  return localStorage.getItem(TOKEN_KEY)
+}
+export function takeSetupToken(): string | null {
+  return setupToken
 }
 
-export function forgetToken(): void {
-  localStorage.removeItem(TOKEN_KEY)
+/** When the person last touched the console (keys, pointer, wheel). */
+let lastInput = Date.now()
+/** A call this soon after the person's last input counts as activity (at most a third of the idle limit). */
+let activeWindowMs = 60_000
+export function setIdleLimit(idleMs: number): void {
+  activeWindowMs = Math.min(60_000, Math.floor(idleMs / 3))
 }
+for (const ev of ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart']) window.addEventListener(ev, () => (lastInput = Date.now()), { passive: true, capture: true })
+export function idleForMs(): number {
+  return Date.now() - lastInput
+}
+const active = (): boolean => idleForMs() < activeWindowMs
 
 function ipcTransport(bridge: PracticeStudioBridge): Transport {
   return {
     kind: 'ipc',
-    call: (method, input) => bridge.call(method, input) as Promise<Result<unknown>>,
+    call: (method, input) => bridge.call(method, input, active()) as Promise<Result<unknown>>,
     subscribe(handler, onState) {
       onState?.(true)
       return bridge.on('*', (p) => {
@@ -42,7 +55,7 @@ function ipcTransport(bridge: PracticeStudioBridge): Transport {
   }
 }
 
-function httpTransport(token: string): Transport {
+function httpTransport(): Transport {
   return {
     kind: 'http',
     async call(method, input) {
@@ -50,7 +63,8 @@ function httpTransport(token: string): Transport {
       try {
         res = await fetch(`/api/${encodeURIComponent(method)}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          headers: { 'content-type': 'application/json', 'x-psc-request': '1', ...(active() ? {} : { 'x-psc-activity': '0' }) },
+          credentials: 'same-origin',
           body: JSON.stringify(input ?? {}),
         })
       } catch {
@@ -63,7 +77,7 @@ function httpTransport(token: string): Transport {
       }
     },
     subscribe(handler, onState) {
-      // EventSource cannot send an Authorization header, so read the SSE stream with fetch.
+      // Read with fetch (not EventSource) to see the status: a 401 means the session ended.
       let stopped = false
       let controller: AbortController | null = null
       const loop = async (): Promise<void> => {
@@ -71,7 +85,7 @@ function httpTransport(token: string): Transport {
         while (!stopped) {
           controller = new AbortController()
           try {
-            const res = await fetch('/api/events', { headers: { authorization: `Bearer ${token}` }, signal: controller.signal })
+            const res = await fetch('/api/events', { credentials: 'same-origin', signal: controller.signal })
             if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`)
             onState?.(true)
             delay = 500
@@ -118,8 +132,8 @@ function httpTransport(token: string): Transport {
   }
 }
 
-export function createTransport(): Transport | null {
+export function createTransport(): Transport {
   if (window.practiceStudio) return ipcTransport(window.practiceStudio)
-  const token = captureToken()
-  return token ? httpTransport(token) : null
+  captureSetupToken()
+  return httpTransport()
 }

@@ -1,11 +1,13 @@
-import { ActionIcon, AppShell, Badge, Burger, Group, NavLink, Select, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core'
+import { ActionIcon, AppShell, Badge, Burger, Button, Group, Menu, NavLink, Select, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core'
 import { useDisclosure } from '@mantine/hooks'
-import { IconMoon, IconSun } from '@tabler/icons-react'
-import type { ReactNode } from 'react'
+import { IconMoon, IconSun, IconUserCircle } from '@tabler/icons-react'
+import { useState, type ReactNode } from 'react'
 import { Link, useLocation } from 'wouter'
+import { BreakGlassBanner, BreakGlassModal } from '../components/BreakGlass'
 import { NotificationBell } from '../components/console/NotificationCenter'
 import { StorageBanner } from '../components/console/StorageBanner'
 import { SecurityBanner } from '../components/console/SecurityBanner'
+import { useAuth } from './auth'
 import { NAV } from './nav'
 import { usePractice } from './practice-context'
 
@@ -15,6 +17,10 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
   const { practices, practiceId, setPracticeId } = usePractice()
   const { setColorScheme } = useMantineColorScheme()
   const scheme = useComputedColorScheme('light')
+  const { me, can, signOut } = useAuth()
+  const [, navigate] = useLocation()
+  const [breakGlass, setBreakGlass] = useState(false)
+  const emergency = practiceId !== null && can('breakglass.invoke', practiceId) && !can('msg.view_phi', practiceId)
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -47,11 +53,28 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
             <ActionIcon variant="default" size="lg" aria-label="Toggle color scheme" onClick={() => setColorScheme(scheme === 'dark' ? 'light' : 'dark')}>
               {scheme === 'dark' ? <IconSun size={18} /> : <IconMoon size={18} />}
             </ActionIcon>
+            <Menu position="bottom-end">
+              <Menu.Target>
+                <Button variant="default" leftSection={<IconUserCircle size={18} />} data-testid="user-menu">
+                  {me.username}
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{me.displayName}</Menu.Label>
+                <Menu.Item onClick={() => navigate('/account')}>My account</Menu.Item>
+                {emergency ? (
+                  <Menu.Item color="red" onClick={() => setBreakGlass(true)}>
+                    Emergency access…
+                  </Menu.Item>
+                ) : null}
+                <Menu.Item onClick={() => void signOut()}>Sign out</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
-        {NAV.map((item) => {
+        {NAV.filter((item) => !item.anyOf || item.anyOf.some((p) => can(p))).map((item) => {
           const active = item.path === '/' ? location === '/' : location.startsWith(item.path)
           return (
             <NavLink
@@ -67,10 +90,12 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
         })}
       </AppShell.Navbar>
       <AppShell.Main>
+        <BreakGlassBanner />
         <StorageBanner />
         <SecurityBanner />
         {children}
       </AppShell.Main>
+      {practiceId ? <BreakGlassModal practiceId={practiceId} opened={breakGlass} onClose={() => setBreakGlass(false)} /> : null}
     </AppShell>
   )
 }

@@ -10,13 +10,17 @@ import {
   IconSettings,
   IconShieldCheck,
   IconTransform,
+  IconUsers,
 } from '@tabler/icons-react'
 import type { ComponentType } from 'react'
+import type { Permission } from '../../../shared/api/permissions'
 
 export interface NavItem {
   path: string
   label: string
   icon: ComponentType<{ size?: number; stroke?: number }>
+  /** Shown only to people holding one of these somewhere (the engine refuses the rest anyway). */
+  anyOf?: Permission[]
 }
 
 export const NAV: NavItem[] = [
@@ -29,6 +33,7 @@ export const NAV: NavItem[] = [
   { path: '/api-logs', label: 'API logs', icon: IconActivity },
   { path: '/engine-log', label: 'Engine log', icon: IconFileText },
   { path: '/practices', label: 'Practices', icon: IconBuildingHospital },
-  { path: '/audit', label: 'Audit', icon: IconShieldCheck },
+  { path: '/audit', label: 'Audit', icon: IconShieldCheck, anyOf: ['audit.view'] },
   { path: '/settings', label: 'Settings', icon: IconSettings },
+  { path: '/people', label: 'People', icon: IconUsers, anyOf: ['users.manage', 'audit.view'] },
 ]

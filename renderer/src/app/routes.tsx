@@ -13,6 +13,8 @@ import { MappingsRoutes } from '../pages/mappings/MappingsRoutes'
 import { PracticesPage } from '../pages/practices/PracticesPage'
 import { SettingsPage } from '../pages/settings/SettingsPage'
 import { TransactionsPage } from '../pages/transactions/TransactionsPage'
+import { AccountPage } from '../pages/account/AccountPage'
+import { PeoplePage } from '../pages/people/PeoplePage'
 
 export function Routes() {
   return (
@@ -31,6 +33,8 @@ export function Routes() {
         <Route path="/audit" component={AuditPage} />
         <Route path="/practices" component={PracticesPage} />
         <Route path="/settings" component={SettingsPage} />
+        <Route path="/people" component={PeoplePage} />
+        <Route path="/account" component={AccountPage} />
         <Route>{() => <ComingSoon title="Not found" issue="no issue: this address does not exist" />}</Route>
       </Switch>
     </>

@@ -1,10 +1,29 @@
 import { expect, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
+import { TEST_ADMIN } from '../../support/serve-process'
 
-/** Opens the console with the session URL the server printed and waits until the shell is live. */
-export async function openConsole(page: Page, url: string): Promise<void> {
+/** Opens the console, signs in (as the suites' administrator unless told otherwise) and waits until the shell is live. */
+export async function openConsole(page: Page, url: string, who: { username: string; password: string } = TEST_ADMIN): Promise<void> {
   await page.goto(url)
-  await expect(page.getByTestId('live-status')).toHaveText('live')
+  const signIn = page.getByTestId('sign-in-form')
+  const live = page.getByTestId('live-status')
+  await expect(signIn.or(live).first()).toBeVisible()
+  if (await signIn.isVisible()) await signInAs(page, who)
+  await expect(live).toHaveText('live')
+}
+
+/** Fills the sign-in page (and the second-factor step when a code is given). */
+export async function signInAs(page: Page, who: { username: string; password: string; code?: () => string }): Promise<void> {
+  const form = page.getByTestId('sign-in-form')
+  await form.getByRole('textbox', { name: 'Username' }).fill(who.username)
+  await form.getByRole('textbox', { name: 'Password', exact: true }).fill(who.password)
+  await form.getByRole('button', { name: 'Sign in' }).click()
+  if (who.code) {
+    const code = page.getByLabel('Code from your authenticator app')
+    await expect(code).toBeVisible()
+    await code.fill(who.code())
+    await form.getByRole('button', { name: 'Sign in' }).click()
+  }
 }
 
 /** Keeps a screenshot of a page as a test artifact (test-results/screenshots). */

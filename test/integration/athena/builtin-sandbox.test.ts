@@ -36,6 +36,14 @@ describe('built-in sandbox practice', () => {
 
       const sync = await t.call<any>('athena.sync', { practiceId: 'sandbox', what: 'patients', mode: 'full', wait: true })
       expect(sync).toMatchObject({ status: 'done', records: 60 })
+      // The shipped race and ethnicity maps cover the whole CDC code set: the sandbox's own
+      // patients (detailed codes such as 2108-9 European) leave nothing in the unmapped-codes worklist.
+      const misses = await t.call<{ mapName: string; value: string }[]>('mappings.misses', { practiceId: 'sandbox' })
+      expect(misses.filter((m) => /race|ethnic/.test(m.mapName))).toEqual([])
+      const patients = t.engine.ctx.records.list('sandbox', 'patient', 0, 100)
+      const omb = new Set(['1002-5', '2028-9', '2054-5', '2076-8', '2106-3', '2131-1', 'declined'])
+      expect(patients.filter((p) => p.data.race !== undefined).every((p) => omb.has(String(p.data.race)))).toBe(true)
+      expect(patients.some((p) => p.data.race !== undefined)).toBe(true)
 
       // The mapping studio can take live sandbox records as samples.
       const src = t.engine.ctx.mappings.sampleSource('sandbox')

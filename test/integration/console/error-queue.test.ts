@@ -23,8 +23,13 @@ describe('error queue', () => {
   it('groups failures by cause with counts, first/last seen and the lanes they came from', () => {
     expect(groups).toHaveLength(2)
     const dob = groups.find((g) => g.code === 'validation_error')!
-    expect(dob).toMatchObject({ count: 4, retryable: false, pattern: 'PID-# date of birth is not a valid date (# characters, expected YYYYMMDD)', lanes: [{ connector: 'hl7', channel: 'adt-in', count: 4 }], triage: { new: 4, investigating: 0, resolved: 0 } })
+    expect(dob).toMatchObject({ count: 4, retryable: false, pattern: 'PID-7 date of birth is not a valid date (# characters, expected YYYYMMDD)', lanes: [{ connector: 'hl7', channel: 'adt-in', count: 4 }], triage: { new: 4, investigating: 0, resolved: 0 } })
     expect(dob.message).toBe('PID-7 date of birth is not a valid date (8 characters, expected YYYYMMDD)')
+    // The label is the real text with its variable parts marked, and the advice fits the kind.
+    expect(dob.example).toEqual([{ text: 'PID-7 date of birth is not a valid date (' }, { text: '8', variable: 'number' }, { text: ' characters, expected YYYYMMDD)' }])
+    expect(dob.name).toBe('validation_error: PID-7 date of birth is not a valid date (8 characters, expected YYYYMMDD)')
+    expect(dob.advice.fix).toBe('mapping')
+    expect(groups.find((g) => g.code === 'timeout')!.advice.fix).toBe('connection')
     expect(dob.firstSeen).toBeLessThanOrEqual(dob.lastSeen)
     expect(groups.find((g) => g.code === 'timeout')).toMatchObject({ count: 1, retryable: true })
   })
@@ -52,7 +57,8 @@ describe('error queue', () => {
     await t.call('transactions.editAndReprocess', { id, raw: fixed, reason: 'birth date typo fixed with the clinic' })
     await t.engine.ctx.pipeline.idle()
     const after = await t.call<TxDetail>('transactions.get', { id })
-    expect(after).toMatchObject({ status: 'done', payloadVersion: 1 })
+    // Its triage follows: fixed is resolved.
+    expect(after).toMatchObject({ status: 'done', payloadVersion: 1, triageState: 'resolved' })
     expect(after.stages).toContain('current')
     const audit = await t.call<AuditEntryDto[]>('audit.list', { targetId: String(id) })
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['transaction.preview', 'transaction.edit', 'phi.reveal']))
@@ -88,7 +94,7 @@ describe('error queue', () => {
     expect(r.done.sort()).toEqual(badDob.slice(1).sort())
     expect(r.done).not.toContain(late)
     const bulk = await t.call<AuditEntryDto[]>('audit.list', { action: 'errors.bulk_reprocess' })
-    expect(bulk[0]).toMatchObject({ targetType: 'error_group', targetId: dob.group, details: { count: 3, queued: 3, skipped: 0, selection: { kind: 'group', group: dob.group } } })
+    expect(bulk[0]).toMatchObject({ targetType: 'error_group', targetId: dob.name, details: { count: 3, queued: 3, skipped: 0, selection: { kind: 'group', group: dob.group } } })
     await t.engine.ctx.pipeline.idle()
   })
 
@@ -103,6 +109,14 @@ describe('error queue', () => {
     const audit = await t.call<AuditEntryDto[]>('audit.list', { action: 'transaction.discard' })
     expect(audit).toHaveLength(4)
     expect(audit[0]!.details).toMatchObject({ reason: 'test messages from the vendor', from: 'error' })
+  })
+
+  it('advice is data per error code: a parse error or an unsupported type is the sender\'s, not the mapping\'s', async () => {
+    const advice = await t.call<Record<string, { fix: string; title: string }>>('errors.advice', {})
+    expect(advice.parse_error!.fix).toBe('sender')
+    expect(advice.unsupported_message!.fix).toBe('sender')
+    expect(advice.code_map_miss!.fix).toBe('mapping')
+    expect(advice.parse_error!.title).not.toMatch(/mapping/i)
   })
 
   it('plans a filter selection and describes an outbound destination', async () => {

@@ -16,10 +16,10 @@ import { openEngine, type Engine } from '../../../electron/engine/core/engine'
 import { silentLogger } from '../../../electron/engine/core/logger'
 import type { ConnectorHandler } from '../../../electron/engine/pipeline/connector-handler'
 import { createFileStore } from '../../../electron/engine/secrets/file-store'
-import type { CallContext } from '../../../electron/engine/api/dispatcher'
+import type { CallOrigin } from '../../../electron/engine/api/dispatcher'
 import type { Clock } from '../../../electron/engine/core/clock'
 
-export const ACTOR: CallContext = { actor: 'tester@ci (console)', transport: 'internal' }
+export const ACTOR: CallOrigin = { actor: 'tester@ci (console)', transport: 'internal' }
 
 export interface TestEngine {
   engine: Engine

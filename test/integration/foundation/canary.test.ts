@@ -36,7 +36,7 @@ describe.each([
     const call = async (method: string, input: unknown = {}): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> => {
       const res = await fetch(`${serve!.origin}/api/${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${serve!.token}` },
+        headers: { 'content-type': 'application/json', 'x-psc-request': '1', cookie: serve!.cookie },
         body: JSON.stringify(input),
       })
       const text = await res.text()

@@ -19,7 +19,7 @@ const INDEX = resolve('out/renderer/index.html')
 const isConsoleIndex = (body: string): boolean =>
   body === readFileSync(INDEX, 'utf8') || (/^<!doctype html>/i.test(body) && body.includes('<title>Practice Studio Console</title>') && body.includes('<div id="root"></div>'))
 
-const auth = () => ({ authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' })
+const auth = () => ({ cookie: serve.cookie, 'x-psc-request': '1', 'content-type': 'application/json' })
 const host = () => `127.0.0.1:${port}`
 
 beforeAll(async () => {
@@ -32,28 +32,43 @@ afterAll(async () => {
 })
 
 describe('API authentication and origin checks', () => {
-  it('a request with the session token works', async () => {
+  it('a request with the session cookie and the CSRF header works', async () => {
     const r = await rawRequest({ port, method: 'POST', path: '/api/system.ping', headers: auth(), body: '{}' })
     expect(r.status).toBe(200)
     expect(JSON.parse(r.body)).toMatchObject({ ok: true, value: { pong: true } })
   })
 
-  it('no token → 401', async () => {
-    const r = await rawRequest({ port, method: 'POST', path: '/api/system.status', headers: { 'content-type': 'application/json' }, body: '{}' })
+  it('no session → 401', async () => {
+    const r = await rawRequest({ port, method: 'POST', path: '/api/system.status', headers: { 'content-type': 'application/json', 'x-psc-request': '1' }, body: '{}' })
     expect(r.status).toBe(401)
     expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
   })
 
-  it('wrong token (same length, other length, other scheme) → 401', async () => {
-    const same = serve.token.slice(0, -1) + (serve.token.endsWith('A') ? 'B' : 'A')
-    for (const authorization of [`Bearer ${same}`, `Bearer ${serve.token}x`, `Bearer `, `Basic ${serve.token}`, serve.token]) {
-      const r = await rawRequest({ port, method: 'POST', path: '/api/system.status', headers: { 'content-type': 'application/json', authorization }, body: '{}' })
-      expect(r.status, authorization).toBe(401)
+  it('a wrong session cookie (one character off, longer, empty, other name, as a bearer token) → 401', async () => {
+    const [name, value] = serve.cookie.split('=')
+    const same = value.slice(0, -1) + (value.endsWith('A') ? 'B' : 'A')
+    for (const h of [{ cookie: `${name}=${same}` } as Record<string, string>, { cookie: `${name}=${value}x` }, { cookie: `${name}=` }, { cookie: `other=${value}` }, { authorization: `Bearer ${value}` }]) {
+      const r = await rawRequest({ port, method: 'POST', path: '/api/system.status', headers: { 'content-type': 'application/json', 'x-psc-request': '1', ...h }, body: '{}' })
+      expect(r.status, JSON.stringify(h)).toBe(401)
+    }
+  })
+
+  it('without the X-PSC-Request header → 403, even with a valid session (CSRF)', async () => {
+    const r = await rawRequest({ port, method: 'POST', path: '/api/practices.create', headers: { cookie: serve.cookie, 'content-type': 'application/json' }, body: '{"id":"csrf-post","name":"CSRF"}' })
+    expect(r.status).toBe(403)
+    expect((await serve.call('practices.get', { id: 'csrf-post' })).ok).toBe(false)
+  })
+
+  it('a bad percent-encoding in the method path → 400, not 500', async () => {
+    for (const path of ['/api/%E0%A4%A', '/api/system.%ZZping', '/api/%']) {
+      const r = await rawRequest({ port, method: 'POST', path, headers: auth(), body: '{}' })
+      expect(r.status, path).toBe(400)
+      expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     }
   })
 
   it('cross-origin Origin → 403, even with the right token; the console origin is allowed', async () => {
-    for (const origin of ['http://evil.example', `http://evil.example:${port}`, 'null', `http://127.0.0.1:${port + 1}`]) {
+    for (const origin of ['http://evil.example', `http://evil.example:${port}`, 'null', `http://127.0.0.1:${port + 1}`, `https://127.0.0.1:${port}`, `ws://127.0.0.1:${port}`, `http://127.0.0.1:${port}/`]) {
       const r = await rawRequest({ port, method: 'POST', path: '/api/system.status', headers: { ...auth(), origin }, body: '{}' })
       expect(r.status, origin).toBe(403)
       expect(r.headers['access-control-allow-origin']).toBeUndefined()
@@ -81,8 +96,8 @@ describe('API authentication and origin checks', () => {
   })
 
   it('a non-JSON content type → 415 (no "simple" cross-site form post reaches a handler)', async () => {
-    for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
-      const headers: Record<string, string> = { authorization: `Bearer ${serve.token}` }
+    for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', 'application/jsonp', 'application/json-seq', 'application/json; charset=latin1', 'application/json5']) {
+      const headers: Record<string, string> = { cookie: serve.cookie, 'x-psc-request': '1' }
       if (ct) headers['content-type'] = ct
       const r = await rawRequest({ port, method: 'POST', path: '/api/practices.create', headers, body: '{"id":"form-post","name":"Form"}' })
       expect(r.status, ct).toBe(415)
@@ -163,14 +178,14 @@ describe('static console files', () => {
 })
 
 describe('server-sent events', () => {
-  it('/api/events needs the token', async () => {
+  it('/api/events needs a session', async () => {
     const r = await rawRequest({ port, path: '/api/events', headers: { host: host() } })
     expect(r.status).toBe(401)
   })
 
   it('delivers practices.changed after a create', async () => {
     const received = new Promise<string>((resolveEvents, reject) => {
-      const req = get({ host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${serve.token}` } }, (res) => {
+      const req = get({ host: '127.0.0.1', port, path: '/api/events', headers: { cookie: serve.cookie } }, (res) => {
         expect(res.statusCode).toBe(200)
         expect(res.headers['content-type']).toBe('text/event-stream')
         let buf = ''

@@ -3,7 +3,7 @@
  * level, component, practice and text, paged with a cursor that goes on into the rotated file;
  * a torn last line (a crash mid-write) is skipped. Real files written by the real file sink.
  */
-import { appendFileSync, mkdtempSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -86,5 +86,25 @@ describe('logs.tail over a big log', () => {
     }
     expect(r.entries.map((e) => [e.msg, e.fields.code])).toEqual([['the one error', 'storage_full']])
     expect(pages).toBeGreaterThan(1)
+  })
+})
+
+describe('logs.tail over several rotated files (issue #17)', () => {
+  it('pages through every rotated file, newest first, every record on disk exactly once', () => {
+    const file = engineLogFile(mkdtempSync(join(tmpdir(), 'ps-logs-')))
+    const log = createLogger({ level: 'debug', sinks: [fileSink(file, { maxBytes: 4096, files: 6 })], fields: { pid: 1 } })
+    for (let n = 0; n < 400; n++) log.info('frame accepted', { n })
+    const onDisk = [file, ...[1, 2, 3, 4, 5].map((i) => `${file}.${i}`)].flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean)).length
+    const seen: number[] = []
+    let before: string | undefined
+    for (let page = 0; page < 50; page++) {
+      const r = tailLog(file, q({ limit: 30, ...(before ? { before } : {}) }))
+      seen.push(...ns(r))
+      if (!r.next) break
+      before = r.next
+    }
+    expect(before).toMatch(/^5:/)
+    expect(seen).toHaveLength(onDisk)
+    expect(seen).toEqual(Array.from({ length: onDisk }, (_, i) => 399 - i))
   })
 })

@@ -27,29 +27,34 @@ function freePort(): Promise<number> {
 }
 
 describe('serve', () => {
-  it('prints one `listening:` line per listener, then exactly "Console ready: http://127.0.0.1:<port>/#token=<token>"', async () => {
-    const s = await startServe()
+  it('prints one `listening:` line per listener, then "Console ready: http://127.0.0.1:<port>/#setup=<token>" on a first run (the token creates the administrator once)', async () => {
+    const s = await startServe({ setup: false })
     try {
       const ready = s.stdout.filter((l) => !l.startsWith('listening: '))
-      expect(ready).toHaveLength(1)
-      expect(s.stdout.at(-1)).toBe(ready[0])
+      expect(ready).toHaveLength(2)
+      expect(ready[1]).toMatch(/^First run: open that address to create the administrator/)
       // The built-in sandbox practice's local athenaNet sandbox is a listener too, on loopback.
       expect(s.listeners.map((l) => `${l.kind} ${l.practice}/${l.name} ${l.host}`)).toContain('athena-sandbox sandbox/athenanet 127.0.0.1')
-      expect(s.listeners.length).toBe(s.stdout.length - 1)
-      const m = /^Console ready: http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]{32})$/.exec(ready[0])
+      expect(s.listeners.length).toBe(s.stdout.length - 2)
+      const m = /^Console ready: http:\/\/127\.0\.0\.1:(\d+)\/#setup=([A-Za-z0-9_-]{32})$/.exec(ready[0])
       expect(m, ready[0]).not.toBeNull()
       expect(Number(m![1])).toBe(portOf(s.origin))
-      expect(m![2]).toBe(s.token)
-      expect((await s.call('system.ping')).ok).toBe(true)
+      expect(m![2]).toBe(s.setupToken)
+      // The setup token is no session: nothing but creating the administrator works with it.
+      expect(await s.call('system.ping')).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
     } finally {
       expect(await s.stop()).toBe(0)
     }
-    // A new start gets a new token: the old one is worthless.
-    const s2 = await startServe()
+    // Once the administrator exists, the address carries nothing and everyone signs in.
+    const dataDir = tempDataDir()
+    const s2 = await startServe({ dataDir })
+    await s2.stop()
+    const s3 = await startServe({ dataDir })
     try {
-      expect(s2.token).not.toBe(s.token)
+      expect(s3.stdout.at(-1)).toBe(`Console ready: ${s3.origin}/`)
+      expect((await s3.call('system.ping')).ok).toBe(true)
     } finally {
-      await s2.stop()
+      await s3.stop()
     }
   })
 
@@ -57,7 +62,7 @@ describe('serve', () => {
     const port = await freePort()
     const s = await startServe({ args: ['--port', String(port)] })
     try {
-      expect(s.stdout.at(-1)).toMatch(new RegExp(`^Console ready: http://127\\.0\\.0\\.1:${port}/#token=`))
+      expect(s.stdout.join('\n')).toMatch(new RegExp(`^Console ready: http://127\\.0\\.0\\.1:${port}/#setup=`, 'm'))
       expect(portOf(s.origin)).toBe(port)
       expect((await s.call('system.ping')).ok).toBe(true)
     } finally {
@@ -88,7 +93,7 @@ describe('serve', () => {
     const dataDir = tempDataDir()
     const before = await startServe({ dataDir })
     const practicesBefore = await before.call('practices.list')
-    const auditBefore = await before.call<unknown[]>('audit.list', { limit: 1000 })
+    const auditBefore = await before.call<{ action: string }[]>('audit.list', { limit: 1000 })
     expect(await before.stop()).toBe(0)
 
     const text = readFileSync(INVALID, 'utf8')
@@ -115,7 +120,9 @@ describe('serve', () => {
     try {
       expect(await after.call('practices.list')).toEqual(practicesBefore)
       const auditAfter = await after.call<{ action: string }[]>('audit.list', { limit: 1000 })
-      expect(auditAfter.ok && auditBefore.ok && auditAfter.value.length).toBe(auditBefore.ok ? auditBefore.value.length : -1)
+      // Signing in is audited too; nothing else may have been added.
+      const notSignIn = (r: typeof auditAfter) => (r.ok ? r.value.filter((a) => !a.action.startsWith('auth.')).length : -1)
+      expect(notSignIn(auditAfter)).toBe(notSignIn(auditBefore))
       expect(auditAfter.ok && auditAfter.value.some((a) => a.action === 'config.import')).toBe(false)
     } finally {
       await after.stop()
@@ -150,7 +157,8 @@ describe('serve', () => {
   it('bad arguments exit non-zero without starting', async () => {
     for (const args of [['--port', '99999'], ['--secret-store', 'plaintext'], ['--no-such-flag']]) {
       const r = await runServeToExit(['--data-dir', tempDataDir(), ...args])
-      expect(r.code, args.join(' ')).toBe(1)
+      // Usage errors exit 2 with the usage (issue #17; cli-usage.test.ts).
+      expect(r.code, args.join(' ')).toBe(2)
       expect(r.stdout).not.toContain('Console ready')
       expect(r.stderr).toMatch(/practice-studio serve:/)
     }

@@ -80,7 +80,8 @@ describe('hl7.* methods', () => {
 
   it('hl7.supportedTypes lists what the engine processes and the mapping set of each', async () => {
     const types = await t.call<{ messageType: string; mappingSet: string }[]>('hl7.supportedTypes', {})
-    expect(types.map((x) => x.messageType)).toEqual(['ADT^A01', 'ADT^A04', 'ADT^A08', 'SIU^S12', 'SIU^S14', 'SIU^S15', 'ORU^R01', 'DFT^P03', 'MDM^T02'])
+    expect(types.map((x) => x.messageType)).toEqual(['ADT^A01', 'ADT^A04', 'ADT^A08', 'ADT^A31', 'ADT^A40', 'ADT^A34', 'ADT^A18', 'SIU^S12', 'SIU^S13', 'SIU^S14', 'SIU^S15', 'SIU^S17', 'SIU^S26', 'ORU^R01', 'DFT^P03', 'MDM^T02'])
+    expect(types.find((x) => x.messageType === 'ADT^A40')).toMatchObject({ action: 'merge', mappingSet: 'hl7.adt.patient.in' })
     expect(types.find((x) => x.messageType === 'ORU^R01')!.mappingSet).toBe('hl7.oru.observation.in')
   })
 

@@ -10,57 +10,16 @@
  * waits for a reply after each message; the default MSH-15 handling (NE = no accept ACK) is tested
  * in listener-ingest.test.ts.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ackPolicy, parseAck, parseHl7, sniffMshHeader, type Hl7Message } from '../../../electron/engine/connectors/hl7'
 import { interfaceAccepts, supportedType } from '../../../electron/engine/connectors/hl7-engine/message-types'
 import { mllpSend, openHl7Engine, PYTHON, run, type Hl7TestEngine } from './support'
-import { HL7_CORPUS } from '../../support/corpus-dir'
+import { corpus, splitReplies, wireBytes, type CorpusFile } from './corpus-stream'
+import { HL7_CORPUS as CORPUS } from '../../support/corpus-dir'
 
-const CORPUS = HL7_CORPUS
-
-interface CorpusFile {
-  folder: string
-  name: string
-  bytes: Buffer
-}
-
-function corpus(filter: (folder: string) => boolean): CorpusFile[] {
-  const out: CorpusFile[] = []
-  for (const folder of readdirSync(CORPUS).sort()) {
-    const dir = join(CORPUS, folder)
-    if (!statSync(dir).isDirectory() || !filter(folder)) continue
-    for (const name of readdirSync(dir).sort()) if (name.endsWith('.hl7')) out.push({ folder, name, bytes: readFileSync(join(dir, name)) })
-  }
-  return out
-}
-
-/** What mllp_send puts on the wire for a framed file: the frame content without leading/trailing VT and CR. */
-function wireBytes(b: Buffer): Buffer {
-  let s = 0
-  let e = b.length
-  while (s < e && (b[s] === 0x0b || b[s] === 0x0d)) s++
-  while (e > s && (b[e - 1] === 0x0b || b[e - 1] === 0x0d)) e--
-  return b.subarray(s, e)
-}
-
-/** mllp_send prints each reply as received (framed) followed by a newline. */
-function splitReplies(stdout: string): Buffer[] {
-  const out: Buffer[] = []
-  const buf = Buffer.from(stdout, 'latin1')
-  let i = 0
-  for (;;) {
-    const vt = buf.indexOf(0x0b, i)
-    if (vt < 0) break
-    const fs = buf.indexOf(0x1c, vt)
-    if (fs < 0) break
-    out.push(buf.subarray(vt + 1, fs))
-    i = fs + 1
-  }
-  return out
-}
 
 interface Expectation {
   parsed: Hl7Message | null
@@ -111,7 +70,8 @@ let dir: string
 
 beforeAll(async () => {
   t = await openHl7Engine()
-  port = (await t.addInbound('corpus-in', { acceptAcks: 'always' })).port
+  // The corpus refuses more than the default refused-input budget of one address allows a minute.
+  port = (await t.addInbound('corpus-in', { acceptAcks: 'always', unsupportedTypes: 'reject', refusedFramesPerMinute: 0, refusedBytesPerMinute: 0 })).port
   dir = mkdtempSync(join(tmpdir(), 'hl7-interop-'))
 })
 afterAll(async () => {

@@ -13,7 +13,8 @@ let port: number
 
 beforeAll(async () => {
   t = await openHl7Engine()
-  port = (await t.addInbound('adt-in')).port
+  // Refusing types it does not process (the policy interfaces had before 0110) is what these cases exercise.
+  port = (await t.addInbound('adt-in', { unsupportedTypes: 'reject' })).port
 })
 afterAll(async () => {
   await t?.close()
@@ -113,8 +114,8 @@ describe('malformed and refused input is stored in the error queue with its raw 
     c.close()
   })
 
-  it("an interface's messageTypes list refuses other types with AR", async () => {
-    const { port: p2 } = await t.addInbound('adt-only', { messageTypes: ['ADT'] })
+  it("with unsupportedTypes reject, an interface's messageTypes list refuses other types with AR", async () => {
+    const { port: p2 } = await t.addInbound('adt-only', { messageTypes: ['ADT'], unsupportedTypes: 'reject' })
     const c = await MllpTestClient.connect(p2)
     expect(await c.sendAck(adtMsg({ control: 'ONLY1' }))).toMatchObject({ code: 'AA' })
     const refused = await c.sendAck(siuMsg({ control: 'ONLY2', trigger: 'S12', appt: 'A1' }))
@@ -170,7 +171,7 @@ describe('application acknowledgment mode', () => {
     const bytes = await c.send(adtMsg({ control: 'APP2', mrn: 'APPMRN2', sex: 'Q' }))
     const ack = parseAck(bytes)
     expect(ack.code).toBe('AE')
-    expect(ack.text).toMatch(/PID-8 → gender: code not in code map 'hl7_sex'/)
+    expect(ack.text).toMatch(/PID-8 → gender: code 'Q' not in code map hl7_sex/)
     expect(t.rows("channel = 'app-ack' AND control_id = 'APP2'")[0]).toMatchObject({ status: 'error', error_code: 'code_map_miss' })
     const dup = await c.send(adtMsg({ control: 'APP2', mrn: 'APPMRN2', sex: 'Q' }))
     expect(parseAck(dup)).toMatchObject({ code: 'AE', controlId: 'APP2' })

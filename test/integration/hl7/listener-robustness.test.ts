@@ -130,7 +130,7 @@ describe('connections', () => {
   it('many concurrent connections: every message acknowledged and stored once, in order per connection', async () => {
     const N = 40
     const PER = 8
-    const { port: many } = await t.addInbound('many', { maxConnections: N })
+    const { port: many } = await t.addInbound('many', { maxConnections: N, maxConnectionsPerPeer: N, reservedConnections: 0 })
     const clients = await Promise.all(Array.from({ length: N }, () => MllpTestClient.connect(many)))
     const results = await Promise.all(
       clients.map(async (c, i) => {

@@ -195,12 +195,18 @@ describe('unknown patients follow the practice rule', () => {
     hc.close()
   })
 
-  it('match: by MRN, then by last name + date of birth; no single match holds', async () => {
+  it('match: by MRN, then the patient matcher (only a certain match links; name + date of birth alone holds)', async () => {
     await t.call('practices.create', { id: 'match-clinic', name: 'Match Clinic', settings: { unknownPatientRule: 'match', phoneCountry: 'US' } })
-    const existing = t.engine.ctx.records.upsert({ practiceId: 'match-clinic', kind: 'patient', ids: [{ system: 'athena', value: '4521' }], data: { mrn: 'OTHER-1', last_name: 'Okafor', date_of_birth: '2001-02-03' } })
+    const existing = t.engine.ctx.records.upsert({
+      practiceId: 'match-clinic',
+      kind: 'patient',
+      ids: [{ system: 'athena', value: '4521' }],
+      data: { mrn: 'OTHER-1', first_name: 'Elena', last_name: 'Okafor', date_of_birth: '2001-02-03', gender: 'F', address: { line1: '123 Main Street', postal_code: '62704' }, phone_home: '+12172550142' },
+    })
     const { port } = await t.addInbound('in', {}, 'match-clinic')
     const mc = await MllpTestClient.connect(port)
-    await sendAndSettle(oruMsg({ control: 'MA1', mrn: 'LAB-77', last: 'OKAFOR', dob: '20010203' }), mc)
+    const withAddress = (m: string): string => m.replace('|20010203|F', '|20010203|F|||123 MAIN ST^^SPRINGFIELD^IL^62704||(217)255-0142')
+    await sendAndSettle(withAddress(oruMsg({ control: 'MA1', mrn: 'LAB-77', last: 'OKAFOR', dob: '20010203' })), mc)
     expect(t.rows("practice_id = 'match-clinic' AND control_id = 'MA1'")[0]!.status).toBe('done')
     const linked = records('observation', 'match-clinic')
     expect(linked.length).toBeGreaterThan(0)
@@ -211,6 +217,9 @@ describe('unknown patients follow the practice rule', () => {
     expect(t.rows("practice_id = 'match-clinic' AND control_id = 'MA2'")[0]!.status).toBe('done')
     await sendAndSettle(oruMsg({ control: 'MA3', mrn: 'NOBODY', last: 'NOBODY', dob: '19000101' }), mc)
     expect(t.rows("practice_id = 'match-clinic' AND control_id = 'MA3'")[0]).toMatchObject({ status: 'error', error_code: 'unknown_patient' })
+    // Same name, birth date and sex but nothing else to corroborate: probable at best, so held, not guessed.
+    await sendAndSettle(oruMsg({ control: 'MA4', mrn: 'LAB-78', last: 'OKAFOR', dob: '20010203' }), mc)
+    expect(t.rows("practice_id = 'match-clinic' AND control_id = 'MA4'")[0]).toMatchObject({ status: 'error', error_code: 'unknown_patient' })
     mc.close()
   })
 })
@@ -245,13 +254,13 @@ describe('filters', () => {
 })
 
 describe('mapping failures and the code-map worklist', () => {
-  it('an unexpected PID-8 fails with code_map_miss naming the field (not the value), is listed as a miss, and reprocesses once mapped', async () => {
+  it('an unexpected PID-8 fails with code_map_miss naming the field and the code that missed, is listed as a miss, and reprocesses once mapped', async () => {
     await sendAndSettle(adtMsg({ control: 'X1', mrn: 'XM1', sex: 'X' }))
     await sendAndSettle(adtMsg({ control: 'X2', mrn: 'XM2', sex: 'X' }))
     const failed = t.rows("control_id IN ('X1','X2')")
     for (const f of failed) {
       expect(f).toMatchObject({ status: 'error', error_code: 'code_map_miss', error_retryable: 0 })
-      expect(f.error_message).toBe("Mapping hl7.adt.patient.in failed: PID-8 → gender: code not in code map 'hl7_sex'")
+      expect(f.error_message).toBe("Mapping hl7.adt.patient.in failed: PID-8 → gender: code 'X' not in code map hl7_sex")
     }
     const misses = await t.call<{ setKey: string; mapName: string; value: string; count: number; failedTransactions: number }[]>('mappings.misses', { practiceId: 'sandbox' })
     expect(misses).toEqual(expect.arrayContaining([expect.objectContaining({ setKey: 'hl7.adt.patient.in', mapName: 'hl7_sex', value: 'X', count: 2, failedTransactions: 2 })]))

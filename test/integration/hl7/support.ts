@@ -12,10 +12,12 @@ import { join } from 'node:path'
 import tls from 'node:tls'
 import { hl7EngineModule, hl7Runtime } from '../../../electron/engine/connectors/hl7-engine'
 import { buildAck, frameMessage, MllpFramer, parseAck, parseHl7, type Hl7Message, type ParsedAck } from '../../../electron/engine/connectors/hl7'
-import type { CallContext } from '../../../electron/engine/api/dispatcher'
+import type { CallOrigin } from '../../../electron/engine/api/dispatcher'
 import { systemClock, type Clock } from '../../../electron/engine/core/clock'
 import { openEngine, type ConnectorModule, type Engine } from '../../../electron/engine/core/engine'
-import { createLogger, memorySink } from '../../../electron/engine/core/logger'
+import { createLogger, fileSink, memorySink } from '../../../electron/engine/core/logger'
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../../electron/engine/core/engine-settings'
+import { engineLogFile } from '../../../electron/engine/core/log-reader'
 import { createFileStore } from '../../../electron/engine/secrets/file-store'
 import type { TxRow } from '../../../electron/engine/pipeline/types'
 
@@ -23,7 +25,7 @@ import { PYTHON } from '../../support/py-mllp-server'
 
 export { PYTHON, PY_SERVER, startPyServer } from '../../support/py-mllp-server'
 export const MLLP_SEND = '/usr/bin/mllp_send'
-export const ACTOR: CallContext = { actor: 'tester@hl7 (console)', transport: 'internal' }
+export const ACTOR: CallOrigin = { actor: 'tester@hl7 (console)', transport: 'internal' }
 
 export interface Hl7TestEngine {
   engine: Engine
@@ -42,13 +44,18 @@ export interface Hl7TestEngine {
   close(): Promise<void>
 }
 
-export async function openHl7Engine(opts: { clock?: Clock; modules?: ConnectorModule[]; dir?: string; keepDir?: boolean; start?: boolean } = {}): Promise<Hl7TestEngine> {
+export async function openHl7Engine(
+  opts: { clock?: Clock; modules?: ConnectorModule[]; dir?: string; keepDir?: boolean; start?: boolean; settings?: Partial<EngineSettings>; logFile?: boolean } = {},
+): Promise<Hl7TestEngine> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ps-hl7-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: Buffer.from('5a'.repeat(32), 'hex'), location: 'hl7 test store' })
   const mem = memorySink()
-  const logger = createLogger({ level: 'debug', sinks: [mem] })
+  const settings = { ...DEFAULT_ENGINE_SETTINGS, ...opts.settings }
+  // logFile: also the data folder's engine log, as serve writes it (rotation as configured).
+  const sinks = opts.logFile ? [mem, fileSink(engineLogFile(dir), { maxBytes: settings.logMaxBytes, files: settings.logFiles })] : [mem]
+  const logger = createLogger({ level: 'debug', sinks })
   const engine = await openEngine(
-    { dataDir: dir, secrets, logger, clock: opts.clock ?? systemClock, mode: 'headless', version: 'test', operator: 'tester@hl7' },
+    { dataDir: dir, secrets, logger, clock: opts.clock ?? systemClock, mode: 'headless', version: 'test', operator: 'tester@hl7', settings },
     opts.modules ?? [hl7EngineModule({ outboundPollMs: 50 })],
   )
   if (opts.start !== false) await engine.start()
@@ -76,7 +83,8 @@ export async function openHl7Engine(opts: { clock?: Clock; modules?: ConnectorMo
     rows(where = '1', ...params) {
       // Everything acknowledged so far, including messages not yet moved out of the inbox.
       engine.ctx.pipeline.drainInbox()
-      return engine.ctx.db.prepare(`SELECT * FROM transactions WHERE ${where} ORDER BY id`).all(...params) as TxRow[]
+      // The raw bytes live in transaction_raw (migration 0160); `raw` reads them as the row's.
+      return engine.ctx.db.prepare(`SELECT t.*, coalesce(r.raw, t.raw) AS raw FROM transactions AS t LEFT JOIN transaction_raw AS r ON r.tx_id = t.id WHERE ${where} ORDER BY t.id`).all(...params) as TxRow[]
     },
     idle: () => engine.ctx.pipeline.idle(60_000),
     async close() {

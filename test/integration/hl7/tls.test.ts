@@ -5,8 +5,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adtMsg, MllpTestClient, openHl7Engine, until, type Hl7TestEngine } from './support'
@@ -32,14 +31,16 @@ function issue(name: string, ca?: string): { key: string; cert: string } {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hl7-tls-'))
+  t = await openHl7Engine()
+  // TLS files must live in an allowed folder: the data folder's tls/ (core/tls-files.ts).
+  dir = join(t.dir, 'tls')
+  mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n')
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'ca.key'), '-subj', '/CN=Test CA', '-days', '2', '-out', join(dir, 'ca.pem'), '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign')
   issue('server', 'ca')
   issue('client-a', 'ca')
   issue('client-b', 'ca')
   issue('stranger')
-  t = await openHl7Engine()
 })
 afterAll(async () => {
   await t?.close()
@@ -145,8 +146,12 @@ describe('plaintext outside loopback (MLLP-12)', () => {
     // Declared private, with its peers: accepted (saved disabled: nothing binds a non-loopback address in tests).
     const ok = await t.callRaw('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'lan-vpn', enabled: false, config: { host: '10.1.2.3', port: 2575, plaintextOnPrivateNetwork: true, allowedPeers: ['10.1.2.0/24'] } })
     expect(ok.ok).toBe(true)
-    // Loopback and TLS need neither.
-    expect((await t.callRaw('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'lan-tls', enabled: false, config: { host: '10.1.2.3', port: 2575, tls: tlsOf() } })).ok).toBe(true)
+    // TLS beyond loopback still says who may connect: an allow-list, or client certificates (issue #17).
+    const open = await t.callRaw('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'lan-tls', enabled: false, config: { host: '10.1.2.3', port: 2575, tls: tlsOf() } })
+    expect(open.ok).toBe(false)
+    expect(((open.error as { details?: { issues?: { path: string; message: string }[] } }).details?.issues ?? []).map((i) => i.path)).toEqual(['config.allowedPeers'])
+    expect((await t.callRaw('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'lan-tls', enabled: false, config: { host: '10.1.2.3', port: 2575, tls: tlsOf(), allowedPeers: ['10.1.2.0/24'] } })).ok).toBe(true)
+    expect((await t.callRaw('connections.create', { practiceId: 'sandbox', kind: 'hl7-inbound', name: 'lan-mtls', enabled: false, config: { host: '10.1.2.3', port: 2575, tls: tlsOf({ caFile: join(dir, 'ca.pem'), requestClientCert: true }) } })).ok).toBe(true)
   })
 
   it('a stored listener that breaks the rule (saved by an older version) does not listen, and says why', async () => {

@@ -5,11 +5,11 @@
  * engine errors keep their code / retryable / details while anything unexpected becomes internal.
  */
 import { describe, expect, it, vi } from 'vitest'
-import { createDispatcher, type CallContext, type Handlers } from '../../../electron/engine/api/dispatcher'
+import { createDispatcher, type CallOrigin, type Handlers } from '../../../electron/engine/api/dispatcher'
 import { createLogger, memorySink } from '../../../electron/engine/core/logger'
 import { AppError } from '../../../shared/errors'
 
-const ctx: CallContext = { actor: 'tester (unit)', transport: 'internal' }
+const ctx: CallOrigin = { actor: 'tester (unit)', transport: 'internal' }
 const practice = {
   id: 'p1',
   name: 'P One',
@@ -60,7 +60,7 @@ describe('input validation', () => {
     const { dispatch } = setup({ 'practices.create': create as never })
     const r = await dispatch('practices.create', { id: 'p1', name: 'P One' }, ctx)
     expect(r.ok).toBe(true)
-    expect(create).toHaveBeenCalledWith(expect.objectContaining({ environment: 'preview', athenaPracticeId: null, timeZone: 'America/New_York' }), ctx)
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ environment: 'preview', athenaPracticeId: null, timeZone: 'America/New_York' }), expect.objectContaining(ctx))
   })
 })
 

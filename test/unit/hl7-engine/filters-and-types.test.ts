@@ -56,8 +56,8 @@ describe('supported message types', () => {
     expect(supportedType('ADT', 'A02')).toBeUndefined()
     expect(isSupportedCode('ADT')).toBe(true)
     expect(isSupportedCode('ORM')).toBe(false)
-    expect(SUPPORTED_TYPES).toHaveLength(9)
-    expect(SUPPORTED_SUMMARY).toBe('ADT^A01/A04/A08, SIU^S12/S14/S15, ORU^R01, DFT^P03, MDM^T02')
+    expect(SUPPORTED_TYPES).toHaveLength(16)
+    expect(SUPPORTED_SUMMARY).toBe('ADT^A01/A04/A08/A31/A40/A34/A18, SIU^S12/S13/S14/S15/S17/S26, ORU^R01, DFT^P03, MDM^T02')
   })
 
   it("an interface's messageTypes narrows them", () => {

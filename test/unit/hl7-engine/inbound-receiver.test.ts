@@ -19,6 +19,10 @@ class FakePipeline {
   outcomes = new Map<number, TxOutcome>()
   pending: (() => void)[] = []
   hold = false
+  resent: string[] = []
+  noteResent(_practiceId: string, _channel: string, key: string): void {
+    this.resent.push(key)
+  }
   private store(tx: IncomingTx): Promise<ReceiveResult> {
     return new Promise((res, rej) => {
       const go = (): void => {
@@ -113,7 +117,10 @@ describe('InboundReceiver', () => {
     expect(parseAck((await r.handle(adt('E1', '|||AL|AL'), 'x'))!).code).toBe('CA')
     expect(await r.handle(adt('E2', '|||NE|AL'), 'x')).toBeNull()
     expect(await r.handle(adt('E3', '|||ER|AL'), 'x')).toBeNull()
-    expect(parseAck((await r.handle(Buffer.from('MSH|^~\\&|A|B|C|D|2026||ORM^O01|E4|P|2.5.1|||ER|NE\r'), 'x'))!).code).toBe('CR')
+    // A type it does not process is taken (and filtered later) by default: ER asks for nothing on success.
+    expect(await r.handle(Buffer.from('MSH|^~\\&|A|B|C|D|2026||ORM^O01|E4|P|2.5.1|||ER|NE\r'), 'x')).toBeNull()
+    const { r: strict } = receiver({ unsupportedTypes: 'reject' })
+    expect(parseAck((await strict.handle(Buffer.from('MSH|^~\\&|A|B|C|D|2026||ORM^O01|E6|P|2.5.1|||AL|NE\r'), 'x'))!).code).toBe('CR')
     const { r: always } = receiver({ acceptAcks: 'always' })
     expect(parseAck((await always.handle(adt('E5', '|||NE|NE'), 'x'))!).code).toBe('CA')
   })
@@ -138,8 +145,8 @@ describe('InboundReceiver', () => {
     expect(pipeline.stored[0]!.searchText).toContain('MÜLLER^JÖRG')
   })
 
-  it('refusals are stored with their error and raw bytes, without a dedup key', async () => {
-    const { pipeline, r } = receiver({ messageTypes: ['SIU'] })
+  it('refusals (unsupportedTypes reject) are stored with their error and raw bytes, without a dedup key', async () => {
+    const { pipeline, r } = receiver({ messageTypes: ['SIU'], unsupportedTypes: 'reject' })
     const bytes = adt('R1')
     const ack = parseAck((await r.handle(bytes, 'x'))!)
     expect(ack).toMatchObject({ code: 'AR', controlId: 'R1' })
@@ -151,5 +158,15 @@ describe('InboundReceiver', () => {
     expect(pipeline.stored[1]).toMatchObject({ controlId: null, error: { code: 'parse_error' } })
     expect(pipeline.stored[1]!.raw.equals(junk)).toBe(true)
     expect(r.counters.rejected).toBe(2)
+  })
+
+  it('by default takes a well-formed type it does not process like any other (AA, deduplicated), but never an empty MSH-9', async () => {
+    const { pipeline, r } = receiver({ messageTypes: ['SIU'] })
+    expect(parseAck((await r.handle(adt('I1'), 'x'))!).code).toBe('AA')
+    expect(pipeline.stored[0]).toMatchObject({ controlId: 'I1', messageType: 'ADT^A04', dedupKey: 'APP|FAC|I1' })
+    expect(pipeline.stored[0]!.error).toBeUndefined()
+    const empty = parseAck((await r.handle(Buffer.from('MSH|^~\\&|A|B|C|D|2026|||I2|P|2.5.1\r'), 'x'))!)
+    expect(empty.code).toBe('AR')
+    expect(r.counters).toMatchObject({ accepted: 1, rejected: 1 })
   })
 })

@@ -109,7 +109,7 @@ describe('patient groups (ORU reporting on several patients)', () => {
 })
 
 describe('mappingFailure', () => {
-  it('code_map_miss wins, names source and target, never the value, and lists the sets in force', () => {
+  it('code_map_miss wins, names source, target and the code that missed (no other value), and lists the sets in force', () => {
     const bad = parseHl7('MSH|^~\\&|A|B|C|D|2026||ADT^A04|1|P|2.5\rPID|1||M3||ROE^R||19801340|Q')
     const s = set('hl7.adt.patient.in')
     const result = evaluateMapping(s, scopedAccessor(bad, {}), { ...ctx, now: () => 0 })
@@ -119,10 +119,19 @@ describe('mappingFailure', () => {
     expect(e.message).toMatch(/^Mapping hl7\.adt\.patient\.in failed: /)
     expect(e.message).toContain('PID-8 → gender')
     expect(e.message).toContain('PID-7 → date_of_birth')
-    expect(e.message).not.toMatch(/19801340|\bQ\b/)
+    expect(e.message).toContain("PID-8 → gender: code 'Q' not in code map hl7_sex")
+    expect(e.message).not.toMatch(/19801340/)
     expect(e.details).toMatchObject({ mappingSets: ['hl7.adt.patient.in v3'] })
     expect(collectMisses([result, result])).toEqual([{ map: 'hl7_sex', value: 'Q', fieldId: 'gender', resolution: 'error' }])
     expect(mappingFailure([])).toBeNull()
+  })
+
+  it('a long or unprintable code that missed is described by its length, never shown', () => {
+    const bad = parseHl7('MSH|^~\\&|A|B|C|D|2026||ADT^A04|1|P|2.5\rPID|1||M3||ROE^R||19801010|QUINTERO-ALVAREZ MARISOL ELENA')
+    const s = set('hl7.adt.patient.in')
+    const e = mappingFailure([{ result: evaluateMapping(s, scopedAccessor(bad, {}), ctx), set: s, key: s.key, version: null }])!
+    expect(e.message).toContain('code of 30 characters not in code map hl7_sex')
+    expect(e.message).not.toContain('QUINTERO')
   })
 
   it('only validation problems make a validation_error; more than three are summarised', () => {

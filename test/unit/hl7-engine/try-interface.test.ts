@@ -28,12 +28,23 @@ describe('hl7.tryInterface', () => {
     expect(tryInterface({ messageTypes: [], filters }, adt('P', 'SIU^S12'))).toMatchObject({ outcome: 'filtered', rule: 'no-accept-rule-matched' })
   })
 
-  it('refuses at the door what the engine does not process or the interface does not list, before any rule', () => {
-    expect(tryInterface({ messageTypes: ['SIU'], filters: [] }, adt())).toMatchObject({ outcome: 'refused', rule: null })
-    expect(tryInterface({ messageTypes: ['ADT^A04'], filters: [] }, adt())).toMatchObject({ outcome: 'accepted' })
-    const r = tryInterface({ messageTypes: [], filters: [rule({ name: 'all', action: 'accept' })] }, adt('P', 'ADT^A31'))
+  it('with unsupportedTypes reject, refuses at the door what the engine does not process or the interface does not list, before any rule', () => {
+    expect(tryInterface({ messageTypes: ['SIU'], filters: [], unsupportedTypes: 'reject' }, adt())).toMatchObject({ outcome: 'refused', rule: null })
+    expect(tryInterface({ messageTypes: ['ADT^A04'], filters: [], unsupportedTypes: 'reject' }, adt())).toMatchObject({ outcome: 'accepted' })
+    const r = tryInterface({ messageTypes: [], filters: [rule({ name: 'all', action: 'accept' })], unsupportedTypes: 'reject' }, adt('P', 'ADT^A02'))
     expect(r.outcome).toBe('refused')
-    expect(r.reason).toContain('ADT^A31')
+    expect(r.reason).toContain('ADT^A02')
+  })
+
+  it('by default acknowledges a type it does not process and files it as filtered; a rule naming that type decides first', () => {
+    const r = tryInterface({ messageTypes: [], filters: [] }, adt('P', 'ADT^A02'))
+    expect(r).toMatchObject({ outcome: 'filtered', rule: 'type not processed by this interface' })
+    expect(r.reason).toContain('AA')
+    expect(tryInterface({ messageTypes: ['SIU'], filters: [] }, adt())).toMatchObject({ outcome: 'filtered', rule: 'type not processed by this interface' })
+    const named = tryInterface({ messageTypes: [], filters: [rule({ name: 'drop-transfers', action: 'reject', messageTypes: ['ADT^A02'] })] }, adt('P', 'ADT^A02'))
+    expect(named).toMatchObject({ outcome: 'filtered', rule: 'drop-transfers' })
+    // A31 is processed now (update person, as A08).
+    expect(tryInterface({ messageTypes: [], filters: [] }, adt('P', 'ADT^A31'))).toMatchObject({ outcome: 'accepted' })
   })
 
   it('an unparseable message is a typed parse_error, not a verdict', () => {

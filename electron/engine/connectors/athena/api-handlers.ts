@@ -7,6 +7,7 @@
 import type { OutputOf } from '../../../../shared/api'
 import type { WriteOutcome } from '../../../../shared/api/athena'
 import type { TxStatus } from '../../../../shared/api/transactions'
+import { csvLine } from '../../../../shared/csv'
 import { AppError, type AppErrorData } from '../../../../shared/errors'
 import type { Handlers } from '../../api/dispatcher'
 import type { EngineContext } from '../../core/engine-context'
@@ -319,14 +320,14 @@ export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods
       const runtime = rt()
       await runtime.apiLog.flush()
       if (input.developer) ctx.audit.append({ actor: c.actor, action: 'athena.apilog.developer_view', practiceId: input.practiceId ?? null, targetType: 'api_log', targetId: input.endpoint ?? null, details: {} })
-      const rows = runtime.apiLog.list({ ...input, limit: input.limit + 1 })
+      const rows = runtime.apiLog.list({ ...input, practiceIds: c.scope, limit: input.limit + 1 })
       const more = rows.length > input.limit
       const items = logRows(rows.slice(0, input.limit), input.developer)
       return { items, nextBeforeId: more ? items[items.length - 1]!.id : null }
     },
-    'athena.apiLog.endpoints': async ({ practiceId }) => {
+    'athena.apiLog.endpoints': async ({ practiceId }, c) => {
       await rt().apiLog.flush()
-      return rt().apiLog.endpoints(practiceId)
+      return rt().apiLog.endpoints(practiceId, c.scope)
     },
     'athena.apiLog.export': async (input, c) => {
       const runtime = rt()
@@ -334,19 +335,14 @@ export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods
       const rows: ApiLogRow[] = []
       let before: number | undefined
       while (rows.length < 50_000) {
-        const batch = runtime.apiLog.list({ ...input, beforeId: before, limit: 5000 })
+        const batch = runtime.apiLog.list({ ...input, practiceIds: c.scope, beforeId: before, limit: 5000 })
         rows.push(...batch)
         if (batch.length < 5000) break
         before = batch[batch.length - 1]!.id
       }
       const cols = ['id', 'at', 'practiceId', 'method', 'endpoint', 'path', 'status', 'outcome', 'errorCode', 'errorMessage', 'latencyMs', 'attempt', 'requestId'] as const
-      const cell = (v: unknown): string => {
-        const s = v === null || v === undefined ? '' : String(v)
-        // Quote, and defuse spreadsheet formulas.
-        const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
-        return /[",\n\r]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe
-      }
-      const lines = [cols.join(','), ...rows.map((r) => cols.map((k) => cell(k === 'at' ? new Date(r.at).toISOString() : r[k])).join(','))]
+      // Quoted, and spreadsheet formulas defused (shared/csv.ts).
+      const lines = [cols.join(','), ...rows.map((r) => csvLine(cols.map((k) => (k === 'at' ? new Date(r.at).toISOString() : r[k]))))]
       ctx.audit.append({ actor: c.actor, action: 'athena.apilog.export', practiceId: input.practiceId ?? null, targetType: 'api_log', targetId: input.endpoint ?? null, details: { rows: rows.length } })
       return { filename: `athena-api-log-${input.practiceId ?? 'all'}-${new Date(ctx.clock.now()).toISOString().slice(0, 10)}.csv`, csv: lines.join('\n') + '\n', rows: rows.length }
     },
@@ -354,9 +350,9 @@ export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods
       ctx.practices.get(practiceId)
       return rt().usage(practiceId) as OutputOf<'athena.usage'>
     },
-    'athena.usageAll': () => {
+    'athena.usageAll': (_i, call) => {
       const runtime = rt()
-      const ids = [...new Set(ctx.connections.list().filter((c) => c.kind === 'athena-rest').map((c) => c.practiceId))]
+      const ids = [...new Set(ctx.connections.list().filter((c) => c.kind === 'athena-rest').map((c) => c.practiceId))].filter((id) => call.scope === null || call.scope.includes(id))
       return ids.map((id) => runtime.usage(id)) as OutputOf<'athena.usageAll'>
     },
     'athena.circuit': ({ practiceId, state }, c) => {

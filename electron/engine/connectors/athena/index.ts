@@ -12,6 +12,8 @@ import { inboundHandler } from './pipeline/inbound-handler'
 import { outboundHandler } from './pipeline/outbound-handler'
 import { AthenaPushService } from './push-service'
 import { AthenaRuntime, type RuntimeOptions } from './runtime'
+import { registerAthenaAlertKinds } from './alert-kinds'
+import { alertKinds } from '../../console/alert-kinds'
 import { registerSampleSources } from './sample-source'
 import { AthenaSandboxService } from './sandbox-service'
 import { setAthenaState } from './state'
@@ -42,6 +44,7 @@ export function createAthenaModule(opts: AthenaModuleOptions = {}): ConnectorMod
     registerSampleSources(ctx, runtime)
     setAthenaState(ctx, { runtime, sync, sandbox })
     maintenanceModule(ctx).pruner.registerLogPruner({ connector: 'athena', prune: (practiceId, before, limit) => runtime.apiLog.prunePractice(practiceId, before, limit) })
+    registerAthenaAlertKinds(alertKinds(ctx), runtime)
   }
 }
 

@@ -18,10 +18,10 @@ export function hl7Handlers(ctx: EngineContext): Pick<Handlers, Hl7Methods> {
     return r
   }
   return {
-    'hl7.listeners': ({ practiceId }) => rt().listeners.details(practiceId),
-    'hl7.destinations': ({ practiceId }) => {
+    'hl7.listeners': ({ practiceId }, c) => rt().listeners.details(practiceId).filter((l) => c.scope === null || c.scope.includes(l.practiceId)),
+    'hl7.destinations': ({ practiceId }, c) => {
       const r = rt()
-      return r.interfaces.allOutbound(practiceId).map((d) => ({
+      return r.interfaces.allOutbound(practiceId).filter((d) => c.scope === null || c.scope.includes(d.practiceId)).map((d) => ({
         connectionId: d.id,
         practiceId: d.practiceId,
         name: d.name,
@@ -42,10 +42,10 @@ export function hl7Handlers(ctx: EngineContext): Pick<Handlers, Hl7Methods> {
       ctx.audit.append({ actor: c.actor, action: 'hl7.sendTest', practiceId: conn.practiceId, targetType: 'connection', targetId: conn.id, outcome: result.ok ? 'ok' : 'error', details: { messageType, controlId: result.controlId, ackCode: result.ack?.code ?? null } })
       return result
     },
-    'hl7.tryInterface': ({ messageTypes, filters, message }, c) => {
+    'hl7.tryInterface': ({ messageTypes, filters, unsupportedTypes, message }, c) => {
       // A pasted message is PHI even though nothing is stored: the trail says who looked at one and what came of it (never its content).
       try {
-        const r = tryInterface({ messageTypes, filters }, message)
+        const r = tryInterface({ messageTypes, filters, unsupportedTypes }, message)
         ctx.audit.append({ actor: c.actor, action: 'hl7.tryInterface', targetType: 'message', outcome: 'ok', details: { messageType: r.messageType, outcome: r.outcome, rule: r.rule, bytes: message.length } })
         return r
       } catch (e) {

@@ -19,6 +19,7 @@ import type { Hl7Interfaces, OutboundDestination } from './interfaces'
 import type { Hl7ListenerService } from './listener-service'
 import { createSender, senderTls } from './outbound/destinations'
 import { buildSiu, zoneOffsetMinutes } from './outbound/siu-builder'
+import { tlsFolders } from '../../core/tls-files'
 
 async function step(steps: ConnectivityStep[], clock: Clock, name: string, fn: () => Promise<string | undefined> | string | undefined): Promise<boolean> {
   const t0 = clock.monotonic()
@@ -59,10 +60,10 @@ export function inboundTester(ctx: EngineContext, listeners: () => Hl7ListenerSe
 }
 
 /** Opens (and closes) a TCP or TLS connection to a destination. */
-export function probe(dest: OutboundDestination, clock: Clock): Promise<string> {
+export function probe(dest: OutboundDestination, clock: Clock, folders: readonly string[]): Promise<string> {
   const c = dest.config
   const peer = `${c.host}:${c.port}`
-  const t = senderTls(dest)
+  const t = senderTls(dest, folders)
   return new Promise<string>((resolve, reject) => {
     const ac = new AbortController()
     const socket: net.Socket = t
@@ -131,7 +132,7 @@ export async function sendTest(ctx: EngineContext, dest: OutboundDestination, ty
   const t0 = ctx.clock.monotonic()
   let sender
   try {
-    sender = createSender(dest, ctx.clock, logger)
+    sender = createSender(dest, ctx.clock, logger, tlsFolders(ctx.dataDir, ctx.settings))
   } catch (e) {
     return { ok: false, controlId, durationMs: 0, ack: null, error: { ...pickError(e) } }
   }
@@ -164,7 +165,7 @@ export function outboundTester(ctx: EngineContext, interfaces: Hl7Interfaces, lo
       return undefined
     })
     const d = dest as OutboundDestination | null
-    if (ok && d) ok = await step(steps, clock, d.config.tls.enabled ? 'tls-connect' : 'tcp-connect', () => probe(d, clock))
+    if (ok && d) ok = await step(steps, clock, d.config.tls.enabled ? 'tls-connect' : 'tcp-connect', () => probe(d, clock, tlsFolders(ctx.dataDir, ctx.settings)))
     if (ok && d && d.config.testRoundTrip) {
       ok = await step(steps, clock, 'round-trip', async () => {
         const r = await sendTest(ctx, d, 'NMD^N02', logger)

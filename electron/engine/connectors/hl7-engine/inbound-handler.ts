@@ -31,12 +31,14 @@ import { evaluateFilters } from './filters'
 import type { Hl7Interfaces, InboundInterface } from './interfaces'
 import { childOccurrences, collectMisses, evaluateWithRepeats, mappingFailure, scopedAccessor, segmentCount, type Evaluation } from './mapping-run'
 import { evaluateMapping } from '../../mapping'
-import { MAPPING_KEYS, SUPPORTED_SUMMARY, supportedType, type SupportedType } from './message-types'
-import { findPatient, hl7Date, matchPatient, patientGroups, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
+import { patientMatching } from '../../matching'
+import { MAPPING_KEYS, processedType, SUPPORTED_SUMMARY, TYPE_NOT_PROCESSED, type SupportedType } from './message-types'
+import { findPatient, matchPatient, mergedIds, patientGroups, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
 
 export interface ParsedInbound {
   msg: Hl7Message
-  type: SupportedType
+  /** null: a type this interface does not process (filtered, see `unsupportedTypes`). */
+  type: SupportedType | null
   iface: InboundInterface | null
   policy: AckPolicy
 }
@@ -62,6 +64,8 @@ export interface MappedInbound {
   morePatients?: { patient: PatientPlan; observations: IdentifiedRecord[] }[]
   financials?: IdentifiedRecord[]
   document?: IdentifiedRecord
+  /** A merge (A40/A34/A18): each PID (survivor) with the ids its MRG-1 retires; the first is `patient`. */
+  merges?: { patient: PatientPlan; priorIds: ExternalId[] }[]
 }
 
 function facilityOf(msg: Hl7Message): string {
@@ -75,7 +79,7 @@ function str(v: unknown): string | undefined {
 }
 
 /** The inspector's view of a message: header, the patient, and what the route reads. */
-function summary(msg: Hl7Message, type: SupportedType, policy: AckPolicy): Record<string, unknown> {
+function summary(msg: Hl7Message, type: SupportedType | null, policy: AckPolicy): Record<string, unknown> {
   const seg = (id: string) => msg.segment(id)
   const out: Record<string, unknown> = {
     messageType: msg.messageType,
@@ -89,8 +93,8 @@ function summary(msg: Hl7Message, type: SupportedType, policy: AckPolicy): Recor
     receivingFacility: msg.get('MSH-6') ?? null,
     charset: msg.charsetName ?? null,
     acknowledgment: policy,
-    route: type.route,
-    action: type.action,
+    route: type?.route ?? null,
+    action: type?.action ?? null,
     segments: msg.segments.map((s) => s.id),
   }
   const pid = seg('PID')
@@ -99,13 +103,14 @@ function summary(msg: Hl7Message, type: SupportedType, policy: AckPolicy): Recor
   if (pids.length > 1) out.patients = pids.map(readPid)
   const pv1 = seg('PV1')
   if (pv1) out.visit = readPv1(pv1)
-  if (type.route === 'siu' && seg('SCH')) out.schedule = readSch(seg('SCH')!)
-  if (type.route === 'oru') {
+  if (type?.route === 'siu' && seg('SCH')) out.schedule = readSch(seg('SCH')!)
+  if (type?.route === 'adt' && type.action === 'merge') out.priorPatients = msg.segmentsNamed('MRG').map((m) => ({ identifiers: m.rawAt(1) ?? null, accountNumber: m.rawAt(3) ?? null }))
+  if (type?.route === 'oru') {
     out.orders = msg.segmentsNamed('OBR').map(readObr)
     out.observations = msg.segmentsNamed('OBX').map(readObx)
   }
-  if (type.route === 'dft') out.charges = msg.segmentsNamed('FT1').map(readFt1)
-  if (type.route === 'mdm') {
+  if (type?.route === 'dft') out.charges = msg.segmentsNamed('FT1').map(readFt1)
+  if (type?.route === 'mdm') {
     if (seg('TXA')) out.document = readTxa(seg('TXA')!)
     out.contentSegments = segmentCount(msg, 'OBX')
   }
@@ -115,7 +120,8 @@ function summary(msg: Hl7Message, type: SupportedType, policy: AckPolicy): Recor
 export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfaces): ConnectorHandler<ParsedInbound, MappedInbound> {
   const mappingContext = (practiceId: string): MappingContext => {
     const p = ctx.practices.find(practiceId)
-    return { practiceId, defaultTimeZone: p?.timeZone ?? 'America/New_York', now: () => ctx.clock.now() }
+    // A set that reads a department's zone gets athena's (cached reference data), as in the studio.
+    return { practiceId, defaultTimeZone: p?.timeZone ?? 'America/New_York', now: () => ctx.clock.now(), lookupDepartmentTimeZone: (id) => ctx.mappings.departmentTimeZone(practiceId, id) }
   }
   const ruleOf = (practiceId: string): UnknownPatientRule => ctx.practices.find(practiceId)?.settings.unknownPatientRule ?? 'create'
 
@@ -192,7 +198,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
       // A registration (A01/A04) creates the patient whatever the rule; with `match` it first
       // looks for the same person under other ids so a second record is not created.
       if (rule === 'match') {
-        const m = matchPatient(pctx.records, practiceId, { mrn: str(data.mrn), lastName: str(data.last_name), dob: str(data.date_of_birth) })
+        const m = matchPatient(pctx.records, patientMatching(ctx).matcher, practiceId, data)
         if (m) return { action: 'match', recordId: m.id, ids, data }
         if (!registration) throw unknownPatient(practiceId, rule)
       } else if (rule === 'hold' && !registration) {
@@ -204,10 +210,19 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     if (ids.length === 0) throw new AppError('validation_error', 'PID-3 (patient identifier list) is empty: the message cannot be linked to a patient.', { retryable: false })
     if (rule === 'create') return { action: 'create', ids, data: mapPatient(practiceId, msg, pctx.tx.id, mctx) }
     if (rule === 'match') {
-      const m = matchPatient(pctx.records, practiceId, { mrn: msg.get('PID-3.1')?.trim(), lastName: msg.get('PID-5.1'), dob: hl7Date(msg.get('PID-7')) })
+      const m = matchPatient(pctx.records, patientMatching(ctx).matcher, practiceId, mapPatient(practiceId, msg, pctx.tx.id, mctx))
       if (m) return { action: 'match', recordId: m.id, ids, data: null }
     }
     throw unknownPatient(practiceId, rule)
+  }
+
+  /** A merge's surviving patient: updated when known, else created from its PID whatever the rule (the sender vouches for it). */
+  const planSurvivor = (pctx: ProcessContext, msg: Hl7Message, mctx: MappingContext): PatientPlan => {
+    const practiceId = pctx.tx.practice_id
+    const ids = patientIds(msg)
+    if (ids.length === 0) throw new AppError('validation_error', 'PID-3 (patient identifier list) is empty: the surviving patient cannot be identified.', { retryable: false })
+    const data = mapPatient(practiceId, msg, pctx.tx.id, mctx)
+    return findPatient(pctx.records, practiceId, ids) ? { action: 'update', ids, data } : { action: 'create', ids, data }
   }
 
   /**
@@ -252,28 +267,33 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
         throw e
       }
       const policy = ackPolicy(msg)
-      const type = supportedType(msg.code, msg.trigger)
+      const type = processedType(iface?.config.messageTypes ?? [], msg.code, msg.trigger)
       pctx.setKeys({ controlId: msg.controlId || null, messageType: msg.messageType, mrn: msg.get('PID-3.1')?.trim() ?? null })
-      if (!type) {
-        const e = new AppError('unsupported_message', `Message type ${msg.messageType || '(empty)'} is not processed by this engine (supported: ${SUPPORTED_SUMMARY}).`, { retryable: false })
-        answer(pctx, { msg, policy, iface, type: undefined as unknown as SupportedType }, { error: e })
+      if (!type && msg.code.trim() === '') {
+        const e = new AppError('unsupported_message', `MSH-9 (message type) is empty: the message cannot be routed (processed: ${SUPPORTED_SUMMARY}).`, { retryable: false })
+        answer(pctx, { msg, policy, iface, type: null }, { error: e })
         throw e
       }
       const parsed: ParsedInbound = { msg, type, iface, policy }
       pctx.setParsed(summary(msg, type, policy))
-      if (type.route === 'siu') pctx.setKeys({ appointmentId: msg.get('SCH-2.1') ?? msg.get('SCH-1.1') ?? null })
+      if (type?.route === 'siu') pctx.setKeys({ appointmentId: msg.get('SCH-2.1') ?? msg.get('SCH-1.1') ?? null })
       return parsed
     },
 
     filter(parsed, pctx): FilterDecision {
-      const d = evaluateFilters(parsed.iface?.config.filters ?? [], parsed.msg)
+      // The interface's rules first (they may name any type), then the types it processes: a type
+      // it does not process reached here only because its policy is to acknowledge and ignore it.
+      let d = evaluateFilters(parsed.iface?.config.filters ?? [], parsed.msg)
+      if (d.accept && !parsed.type) d = { accept: false, rule: TYPE_NOT_PROCESSED, reason: `${parsed.msg.messageType} is acknowledged and kept, not processed (processed: ${SUPPORTED_SUMMARY})` }
       if (!d.accept) answer(pctx, parsed, { filtered: d.rule })
       return d
     },
 
     map(parsed, pctx) {
       try {
-        const { msg, type } = parsed
+        const { msg } = parsed
+        const type = parsed.type
+        if (!type) throw new AppError('unsupported_message', `Message type ${msg.messageType} is not processed by this interface.`, { retryable: false })
         const practiceId = pctx.tx.practice_id
         const txId = pctx.tx.id
         const mctx = mappingContext(practiceId)
@@ -281,6 +301,14 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
         const out: MappedInbound = { route: type.route, patient: { action: 'link', recordId: 0, ids: [] } }
         switch (type.route) {
           case 'adt':
+            if (type.action === 'merge') {
+              out.merges = patientGroups(msg).map((group) => {
+                const priorIds = mergedIds(group)
+                if (priorIds.length === 0) throw new AppError('validation_error', 'MRG-1 (prior patient identifier list) is empty: which patient to merge is unknown.', { retryable: false })
+                return { patient: planSurvivor(pctx, group, mctx), priorIds }
+              })
+              out.patient = (out.merges[0] as { patient: PatientPlan }).patient
+            }
             break
           case 'siu': {
             const ev = single(practiceId, MAPPING_KEYS.appointment, msg, txId, mctx)
@@ -331,7 +359,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
             break
           }
         }
-        if (!out.morePatients) out.patient = planPatient(pctx, msg, type.route, mctx)
+        if (!out.morePatients && !out.merges) out.patient = planPatient(pctx, msg, type.route, mctx)
         const shown = (plan: PatientPlan): unknown => (plan.action === 'link' ? { action: 'link', recordId: plan.recordId } : plan)
         pctx.setMapped({
           patient: shown(out.patient),
@@ -340,6 +368,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
           ...(out.morePatients ? { morePatients: out.morePatients.map((m) => ({ patient: shown(m.patient), observations: m.observations.map((o) => o.data) })) } : {}),
           ...(out.financials ? { financialTransactions: out.financials.map((o) => o.data) } : {}),
           ...(out.document ? { document: out.document.data } : {}),
+          ...(out.merges ? { merges: out.merges.map((m) => ({ survivor: shown(m.patient), priorIds: m.priorIds, action: parsed.iface?.config.mergeAction ?? 'merge' })) } : {}),
         })
         return out
       } catch (e) {
@@ -397,6 +426,15 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     }
     for (const f of mapped.financials ?? []) upsert('financial_transaction', f)
     if (mapped.document) upsert('document', mapped.document)
+    if (mapped.merges) {
+      const iface = interfaces.inbound(practiceId, pctx.tx.channel)
+      const action = iface?.config.mergeAction ?? 'merge'
+      mapped.merges.forEach((m, i) => {
+        const survivorId = i === 0 ? patientRef : resolve(m.patient)
+        const prior = findPatient(records, practiceId, m.priorIds)
+        ctx.patientLinks.record({ practiceId, survivorId, priorId: prior?.id ?? null, priorIds: m.priorIds, source: `hl7 ${pctx.tx.message_type ?? 'ADT'}`, txId, action })
+      })
+    }
   }
 
   // apply has no parsed message in scope; re-read it from the payload only when an application ACK is wanted.
@@ -409,7 +447,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     } catch {
       return
     }
-    answer(pctx, { msg, iface, policy: ackPolicy(msg), type: supportedType(msg.code, msg.trigger) as SupportedType }, error === undefined ? {} : { error })
+    answer(pctx, { msg, iface, policy: ackPolicy(msg), type: processedType(iface.config.messageTypes, msg.code, msg.trigger) }, error === undefined ? {} : { error })
   }
 
   return handler

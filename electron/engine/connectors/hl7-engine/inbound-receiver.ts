@@ -9,14 +9,16 @@
  *   nothing.
  * - application mode (original-mode messages): the ACK waits for processing and reflects it
  *   (AA done or filtered, AE with the error text); enhanced-mode messages still get CA on commit.
- * - malformed or refused input (no MSH, bad MSH-2, unparseable, unsupported or not accepted
- *   type, unsupported charset) is stored in the error queue with its raw bytes and answered
- *   AR/CR (or AE) with a specific text.
+ * - malformed or refused input (no MSH, bad MSH-2, unparseable, unsupported charset) is stored in
+ *   the error queue with its raw bytes and answered AR/CR (or AE) with a specific text.
+ * - a well-formed message of a type the interface does not process follows its `unsupportedTypes`
+ *   policy: `ignore` takes it like any other (AA, stored; processing files it as `filtered`),
+ *   `reject` answers AR/CR and stores it in the error queue.
  * - if the commit fails (disk full, locked, I/O error) the answer is AE/CE: never AA/CA.
  */
 import { AppError, isAppError, toErrorData } from '../../../../shared/errors'
 import type { Clock } from '../../core/clock'
-import type { Logger } from '../../core/logger'
+import { rateLimitedLog, type Logger, type RateLimitedLog } from '../../core/logger'
 import type { Pipeline } from '../../pipeline/pipeline'
 import {
   ackErrorFor,
@@ -42,7 +44,17 @@ export interface ReceiverCounters {
   duplicates: number
   rejected: number
   storeFailures: number
+  /** Refused frames answered but not stored: their address had spent its refused-input budget. */
+  refusedNotStored: number
   lastReceivedAt: number | null
+}
+
+/** What the listener knows about the sending address (peer-guard.ts). */
+export interface PeerPolicy {
+  /** Charges one refused frame of `bytes`; false when the address's budget is spent (do not store). */
+  mayStoreRefused(address: string, bytes: number): boolean
+  /** The address delivered an accepted message. */
+  accepted(address: string): void
 }
 
 export interface ReceiverDeps {
@@ -55,20 +67,26 @@ export interface ReceiverDeps {
   applicationAckTimeoutMs?: number
   /** Groups frames of several connections into one commit (see ingest-gate.ts). */
   gate?: IngestGate
+  peers?: PeerPolicy
 }
 
 const CONNECTOR = 'hl7'
 
 export class InboundReceiver {
-  readonly counters: ReceiverCounters = { received: 0, accepted: 0, duplicates: 0, rejected: 0, storeFailures: 0, lastReceivedAt: null }
+  readonly counters: ReceiverCounters = { received: 0, accepted: 0, duplicates: 0, rejected: 0, storeFailures: 0, refusedNotStored: 0, lastReceivedAt: null }
   private readonly defaultCharset: string
   private readonly types: readonly string[]
   private readonly alwaysAccept: boolean
+  /** Lines a sender causes frame by frame (duplicates, refusals) are rate-limited. */
+  private readonly note: RateLimitedLog
+  private readonly ignoreUnprocessed: boolean
 
   constructor(private readonly d: ReceiverDeps) {
     this.defaultCharset = d.iface.config.defaultCharset
     this.types = d.iface.config.messageTypes
     this.alwaysAccept = d.iface.config.acceptAcks === 'always'
+    this.note = rateLimitedLog(d.logger, () => d.clock.monotonic(), { duplicate: 20, refused: 20, unparseable: 20 })
+    this.ignoreUnprocessed = d.iface.config.unsupportedTypes !== 'reject'
   }
 
   /** Whether an enhanced-mode accept ACK goes out for this outcome (MSH-15, unless configured to always answer). */
@@ -76,8 +94,8 @@ export class InboundReceiver {
     return this.alwaysAccept || ackRequired(policy.accept, success)
   }
 
-  /** The reply to one frame (unframed, encoded), or null when the sender asked for none. */
-  async handle(payload: Buffer, peer: string): Promise<Buffer | null> {
+  /** The reply to one frame (unframed, encoded), or null when the sender asked for none. `address`: the peer's IP, without the port. */
+  async handle(payload: Buffer, peer: string, address: string = peer): Promise<Buffer | null> {
     this.counters.received++
     this.counters.lastReceivedAt = this.d.clock.now()
     let text: string
@@ -89,11 +107,14 @@ export class InboundReceiver {
       text = decodeWith(payload, charset)
       msg = parseHl7(text)
     } catch (e) {
-      return this.rejectUnparsed(payload, e, peer)
+      return this.rejectUnparsed(payload, e, peer, address)
     }
     const policy = ackPolicy(msg)
     const type = supportedType(msg.code, msg.trigger)
-    if (!type || !interfaceAccepts(this.types, msg.code, msg.trigger)) return this.rejectType(payload, text, msg, policy, peer, Boolean(type))
+    // An ignored type is taken like any other: acknowledged once stored, then filtered by processing.
+    // An empty MSH-9 is not well formed: always refused.
+    const ignore = this.ignoreUnprocessed && msg.code.trim() !== ''
+    if (!ignore && (!type || !interfaceAccepts(this.types, msg.code, msg.trigger))) return this.rejectType(payload, text, msg, policy, peer, address, Boolean(type))
 
     const controlId = msg.controlId
     const h = msg.header
@@ -133,11 +154,13 @@ export class InboundReceiver {
     }
     if (r.duplicate) {
       this.counters.duplicates++
-      this.d.logger.info('duplicate message; answering with the original acknowledgment', { controlId, messageType: msg.messageType, peer, ...('table' in r && r.table === 'inbox' ? { inbox: r.id } : { tx: r.id }) })
+      if (dedupKey) this.d.pipeline.noteResent(this.d.practiceId, this.d.iface.name, dedupKey)
+      this.note('info', 'duplicate', 'duplicate message; answering with the original acknowledgment', { controlId, messageType: msg.messageType, peer, ...('table' in r && r.table === 'inbox' ? { inbox: r.id } : { tx: r.id }) })
       if (r.response !== null && !application) return encodeHl7Text(r.response, msg.charsetName)
     } else {
       this.counters.accepted++
     }
+    this.d.peers?.accepted(address)
     if (application) return this.applicationAck(msg, r.id, peer)
     return ack === null ? null : encodeHl7Text(ack, msg.charsetName)
   }
@@ -182,7 +205,7 @@ export class InboundReceiver {
   }
 
   /** Parseable but not something this interface takes: AR (CR in enhanced mode), stored as an error. */
-  private async rejectType(payload: Buffer, text: string, msg: Hl7Message, policy: AckPolicy, peer: string, supported: boolean): Promise<Buffer | null> {
+  private async rejectType(payload: Buffer, text: string, msg: Hl7Message, policy: AckPolicy, peer: string, address: string, supported: boolean): Promise<Buffer | null> {
     const type = msg.messageType || '(empty MSH-9)'
     const reason = supported
       ? `Message type ${type} is not accepted by interface "${this.d.iface.name}" (accepted: ${this.types.join(', ')}).`
@@ -196,30 +219,44 @@ export class InboundReceiver {
       text: reason,
       clock: this.d.clock,
     })
-    const stored = await this.storeRejected(payload, text, error, ack, { controlId: msg.controlId || null, messageType: msg.messageType || null, peer })
-    if (!stored) return this.storeFailed(msg, policy, new AppError('storage_full', 'not stored'), peer)
-    this.d.logger.info('message type refused', { controlId: msg.controlId, messageType: msg.messageType, peer, ack: ackCode })
+    const stored = await this.storeRejected(payload, text, error, ack, { controlId: msg.controlId || null, messageType: msg.messageType || null, peer, address })
+    if (stored === 'failed') return this.storeFailed(msg, policy, new AppError('storage_full', 'not stored'), peer)
+    this.note('info', 'refused', 'message type refused', { controlId: msg.controlId, messageType: msg.messageType, peer, ack: ackCode })
     if (policy.mode === 'enhanced' && !this.acceptWanted(policy, false)) return null
     return this.encode(msg, ack)
   }
 
   /** Could not be decoded or parsed: answered from a best-effort read of the header. */
-  private async rejectUnparsed(payload: Buffer, e: unknown, peer: string): Promise<Buffer> {
+  private async rejectUnparsed(payload: Buffer, e: unknown, peer: string, address: string): Promise<Buffer> {
     const error = isAppError(e) ? e : new AppError('parse_error', 'The message could not be parsed', { retryable: false })
     const ack = buildRejectAck(payload, { error, clock: this.d.clock })
     const sniffed = safeSniff(payload)
-    const stored = await this.storeRejected(payload, null, error, ack, { controlId: sniffed.controlId, messageType: sniffed.messageType, peer })
+    const stored = await this.storeRejected(payload, null, error, ack, { controlId: sniffed.controlId, messageType: sniffed.messageType, peer, address })
     const charset = safeCharset(payload)
-    if (!stored) {
+    if (stored === 'failed') {
       const text = 'The message could not be stored; it was not accepted. Send it again later.'
       return encodeHl7Text(buildRejectAck(payload, { error: new AppError('storage_full', text), code: 'AE', clock: this.d.clock }), charset)
     }
-    this.d.logger.info('unparseable message rejected', { peer, code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason, controlId: sniffed.controlId })
+    this.note('info', 'unparseable', 'unparseable message rejected', { peer, code: error.code, reason: (error.details as { reason?: string } | undefined)?.reason, controlId: sniffed.controlId })
     return encodeHl7Text(ack, charset)
   }
 
-  private async storeRejected(payload: Buffer, text: string | null, error: AppError, ack: string, k: { controlId: string | null; messageType: string | null; peer: string }): Promise<boolean> {
+  /**
+   * Stores a refused frame in the error queue, unless its address spent its refused-input budget
+   * ('over': answered the same, not stored, counted; the listener then closes the connection).
+   */
+  private async storeRejected(
+    payload: Buffer,
+    text: string | null,
+    error: AppError,
+    ack: string,
+    k: { controlId: string | null; messageType: string | null; peer: string; address: string },
+  ): Promise<'stored' | 'over' | 'failed'> {
     this.counters.rejected++
+    if (this.d.peers && !this.d.peers.mayStoreRefused(k.address, payload.length)) {
+      this.counters.refusedNotStored++
+      return 'over'
+    }
     try {
       await this.d.pipeline.receive({
         practiceId: this.d.practiceId,
@@ -237,11 +274,11 @@ export class InboundReceiver {
         error: toErrorData(error),
         ...(text !== null ? { searchText: text } : { searchText: payload.toString('latin1') }),
       })
-      return true
+      return 'stored'
     } catch (e) {
       this.counters.storeFailures++
       this.d.logger.error('rejected message could not be stored', { peer: k.peer, code: isAppError(e) ? e.code : 'internal' })
-      return false
+      return 'failed'
     }
   }
 }

@@ -13,6 +13,8 @@ import { loadHl7MappingSets } from './mappings'
 import { createOutboundHandler } from './outbound/outbound-handler'
 import { Hl7OutboundService } from './outbound/outbound-service'
 import { setHl7Runtime } from './runtime'
+import { registerHl7AlertKinds } from './alert-kinds'
+import { alertKinds } from '../../console/alert-kinds'
 
 export { LISTENER_SERVICE, Hl7ListenerService } from './listener-service'
 export { OUTBOUND_SERVICE, Hl7OutboundService } from './outbound/outbound-service'
@@ -37,6 +39,7 @@ export function hl7EngineModule(opts: Hl7EngineOptions = {}): ConnectorModule {
     ctx.connectivity.set('hl7-inbound', inboundTester(ctx, () => listeners))
     ctx.connectivity.set('hl7-outbound', outboundTester(ctx, interfaces, ctx.logger.child({ component: 'hl7-connectivity' })))
     setHl7Runtime(ctx, { interfaces, listeners, outbound })
+    registerHl7AlertKinds(alertKinds(ctx), interfaces, listeners, () => ctx.clock.now())
   }
 }
 

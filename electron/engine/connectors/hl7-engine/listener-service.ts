@@ -5,9 +5,8 @@
  * restart, unchanged ones keep their sockets. Reports each listener for `listening:` lines and
  * system.status, and richer details (peers, counters) for the console.
  */
-import { readFileSync } from 'node:fs'
 import { AppError, isAppError } from '../../../../shared/errors'
-import { plaintextListenerProblems } from '../../../../shared/config'
+import { listenerExposureProblems, reservedSlots } from '../../../../shared/config'
 import type { ListenerStatus } from '../../../../shared/api/system'
 import type { Hl7ListenerDetails } from '../../../../shared/api/hl7'
 import type { EngineContext } from '../../core/engine-context'
@@ -17,6 +16,8 @@ import { buildRejectAck, encodeHl7Text, peekHl7Charset } from '../hl7'
 import { InboundReceiver } from './inbound-receiver'
 import { IngestGate } from './ingest-gate'
 import type { Hl7Interfaces, InboundInterface } from './interfaces'
+import { loadTlsCredentials, tlsFolders } from '../../core/tls-files'
+import { BufferBudget } from './buffer-budget'
 import { MllpListener, normaliseFingerprint, type MllpTlsServerOptions } from './mllp-listener'
 
 interface Running {
@@ -31,23 +32,16 @@ interface Running {
 
 export const LISTENER_SERVICE = 'hl7-listeners'
 
-function readPem(path: string | null, what: string): Buffer {
-  if (!path) throw new AppError('config_invalid', `TLS is enabled but no ${what} file is configured.`)
-  try {
-    return readFileSync(path)
-  } catch (e) {
-    throw new AppError('config_invalid', `Cannot read the TLS ${what} file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`)
-  }
-}
-
-export function tlsServerOptions(iface: InboundInterface): MllpTlsServerOptions | undefined {
+/** `folders`: where TLS files may be read from (core/tls-files.ts tlsFolders). */
+export function tlsServerOptions(iface: InboundInterface, folders: readonly string[]): MllpTlsServerOptions | undefined {
   const t = iface.config.tls
   if (!t.enabled) return undefined
   if (t.requestClientCert && !t.caFile) throw new AppError('config_invalid', 'Mutual TLS (requestClientCert) needs a caFile to verify client certificates against.')
+  const { cert, key, ca } = loadTlsCredentials(t, folders)
   return {
-    cert: readPem(t.certFile, 'certificate'),
-    key: readPem(t.keyFile, 'private key'),
-    ...(t.caFile ? { ca: readPem(t.caFile, 'CA') } : {}),
+    cert: cert as Buffer,
+    key: key as Buffer,
+    ...(ca ? { ca } : {}),
     requestClientCert: t.requestClientCert || t.clientCertFingerprints.length > 0,
     clientCertFingerprints: t.clientCertFingerprints.map(normaliseFingerprint),
   }
@@ -59,12 +53,15 @@ export class Hl7ListenerService implements Service {
   private started = false
   private reconciling: Promise<void> = Promise.resolve()
   private readonly log: Logger
+  /** Bytes of inbound HL7 in memory across every listener (engine setting hl7MaxBufferedBytes). */
+  readonly budget: BufferBudget
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly interfaces: Hl7Interfaces,
   ) {
     this.log = ctx.logger.child({ component: 'hl7-listener' })
+    this.budget = new BufferBudget(ctx.settings.hl7MaxBufferedBytes)
   }
 
   async start(): Promise<void> {
@@ -120,15 +117,29 @@ export class Hl7ListenerService implements Service {
         error: r.error ?? null,
         startedAt: r.startedAt,
         peers: (r.listener?.connections() ?? []).map((c) => ({ peer: c.peer, since: c.since, frames: c.frames })),
-        counters: { ...(r.receiver?.counters ?? { received: 0, accepted: 0, duplicates: 0, rejected: 0, storeFailures: 0, lastReceivedAt: null }), ...(r.listener?.counters ?? {}) },
+        counters: {
+          ...(r.receiver?.counters ?? { received: 0, accepted: 0, duplicates: 0, rejected: 0, storeFailures: 0, refusedNotStored: 0, lastReceivedAt: null }),
+          ...(r.listener?.counters ?? {}),
+          // Engine-wide: the same on every listener.
+          bufferedBytes: this.budget.used,
+          bufferedBytesLimit: this.budget.maxBytes,
+        },
       }))
   }
 
   /** The running listener of an interface (tests, connectivity checks). */
-  find(practiceId: string, name: string): { host: string; port: number; state: Running['state']; connections: number; error?: string } | null {
+  find(practiceId: string, name: string): { host: string; port: number; state: Running['state']; connections: number; slots: number; error?: string } | null {
     for (const r of this.running.values()) {
       if (r.iface.practiceId === practiceId && r.iface.name === name) {
-        return { host: r.listener?.address?.host ?? r.iface.config.host, port: r.listener?.address?.port ?? r.iface.config.port, state: r.state, connections: r.listener?.connectionCount ?? 0, ...(r.error ? { error: r.error } : {}) }
+        return {
+          host: r.listener?.address?.host ?? r.iface.config.host,
+          port: r.listener?.address?.port ?? r.iface.config.port,
+          state: r.state,
+          connections: r.listener?.connectionCount ?? 0,
+          // Sockets holding a slot, TLS handshakes in progress included.
+          slots: r.listener?.slotsInUse ?? 0,
+          ...(r.error ? { error: r.error } : {}),
+        }
       }
     }
     return null
@@ -171,13 +182,17 @@ export class Hl7ListenerService implements Service {
     const log = this.log.child({ practiceId: iface.practiceId, interface: iface.name })
     const r: Running = { iface, key, listener: null, receiver: null, state: 'stopped', startedAt: null }
     try {
-      const clear = plaintextListenerProblems(iface.config)
+      const clear = listenerExposureProblems(iface.config)
       if (clear.length) throw new AppError('config_invalid', `Not listening: ${clear.map((p) => p.message).join('; ')}.`, { retryable: false })
       let listener: MllpListener | null = null
       const gate = new IngestGate(() => listener?.connectionCount ?? 1)
-      const receiver = new InboundReceiver({ pipeline: this.ctx.pipeline, clock: this.ctx.clock, logger: log, practiceId: iface.practiceId, iface, gate })
+      const peers = {
+        mayStoreRefused: (address: string, bytes: number) => listener?.guard.chargeRefused(address, 1, bytes) ?? true,
+        accepted: (address: string) => listener?.guard.markKnown(address),
+      }
+      const receiver = new InboundReceiver({ pipeline: this.ctx.pipeline, clock: this.ctx.clock, logger: log, practiceId: iface.practiceId, iface, gate, peers })
       const c = iface.config
-      const tlsOpts = tlsServerOptions(iface)
+      const tlsOpts = tlsServerOptions(iface, this.tlsFolders())
       listener = new MllpListener({
         host: c.host,
         port: c.port,
@@ -186,7 +201,14 @@ export class Hl7ListenerService implements Service {
         maxFrameBytes: c.maxFrameBytes,
         idleTimeoutMs: c.idleTimeoutSeconds * 1000,
         maxConnections: c.maxConnections,
-        onFrame: (payload, conn) => receiver.handle(payload, conn.peer),
+        maxConnectionsPerPeer: c.maxConnectionsPerPeer,
+        reservedConnections: reservedSlots(c),
+        trustedPeers: c.trustedPeers,
+        frameTimeoutMs: c.frameTimeoutSeconds * 1000,
+        refusedFramesPerMinute: c.refusedFramesPerMinute,
+        refusedBytesPerMinute: c.refusedBytesPerMinute,
+        budget: this.budget,
+        onFrame: (payload, conn) => receiver.handle(payload, conn.peer, conn.remoteAddress),
         onOversize: (head, _conn, error) => encodeHl7Text(buildRejectAck(head, { error, clock: this.ctx.clock }), safeCharset(head)),
         clock: this.ctx.clock,
         logger: log,
@@ -199,11 +221,15 @@ export class Hl7ListenerService implements Service {
       log.info('HL7 listener started', { host: at.host, port: at.port, tls: Boolean(tlsOpts), ackMode: c.ackMode })
     } catch (e) {
       r.state = 'error'
-      r.error = isAppError(e) ? e.message : 'The listener could not start.'
+      r.error = isAppError(e) ? e.message : `The listener could not start: ${String((e as Error)?.message ?? e).slice(0, 200)}`
       r.listener = null
       log.error('HL7 listener failed to start', { code: isAppError(e) ? e.code : 'internal', error: r.error })
     }
     return r
+  }
+
+  private tlsFolders(): string[] {
+    return tlsFolders(this.ctx.dataDir, this.ctx.settings)
   }
 
   private async stopOne(r: Running): Promise<void> {

@@ -113,17 +113,30 @@ export function evaluateWithRepeats(
 
 const MAX_LISTED = 3
 
-function describe(set: MappingSet, issue: FieldIssue): string {
-  const row = set.fields.find((f) => f.id === issue.fieldId)
+function describe(ev: Evaluation, issue: FieldIssue): string {
+  const row = ev.set.fields.find((f) => f.id === issue.fieldId)
   const src = row?.source === undefined ? undefined : Array.isArray(row.source) ? row.source[0] : row.source
   const where = src ? `${src} → ${issue.target}` : issue.target
-  return `${where}: ${issue.message}`
+  return `${where}: ${issue.code === 'code_map_miss' ? missText(ev, issue) ?? issue.message : issue.message}`
+}
+
+/**
+ * `code '2' not in code map hl7_sex`: the operator needs the code that missed to fix it. A code is
+ * a short token from a code table, never free text; anything longer or unprintable is described
+ * by its length instead, so a value put in the wrong field cannot carry PHI into the error queue.
+ */
+function missText(ev: Evaluation, issue: FieldIssue): string | null {
+  const miss = ev.result.codeMisses.find((m) => m.fieldId === issue.fieldId)
+  if (!miss) return null
+  const shown = miss.value.length <= 24 && /^[\x21-\x7e ]*$/.test(miss.value) ? `'${miss.value.replace(/'/g, "\\'")}'` : `of ${miss.value.length} characters`
+  return `code ${shown} not in code map ${miss.map}`
 }
 
 /**
  * The transaction error for failed evaluations: `code_map_miss` when a code map refused a code
  * (fixable in the studio's worklist), `validation_error` for values that break a rule, else
- * `mapping_error`. The message names fields and rules only (issue messages never hold values).
+ * `mapping_error`. The message names fields and rules, and the code of a code-map miss (a short
+ * code-table token, see missText); never any other value.
  */
 export function mappingFailure(failed: Evaluation[]): AppError | null {
   const issues: { ev: Evaluation; issue: FieldIssue }[] = []
@@ -131,7 +144,7 @@ export function mappingFailure(failed: Evaluation[]): AppError | null {
   if (issues.length === 0) return null
   const codes = new Set(issues.map((i) => i.issue.code))
   const code = codes.has('code_map_miss') ? 'code_map_miss' : [...codes].every((c) => VALIDATION_CODES.has(c)) ? 'validation_error' : 'mapping_error'
-  const listed = issues.slice(0, MAX_LISTED).map(({ ev, issue }) => (ev.scopeLabel ? `${ev.scopeLabel} ` : '') + describe(ev.set, issue))
+  const listed = issues.slice(0, MAX_LISTED).map(({ ev, issue }) => (ev.scopeLabel ? `${ev.scopeLabel} ` : '') + describe(ev, issue))
   const more = issues.length > MAX_LISTED ? ` (+${issues.length - MAX_LISTED} more)` : ''
   const first = issues[0] as { ev: Evaluation }
   return new AppError(code, `Mapping ${first.ev.key} failed: ${listed.join('; ')}${more}`, {

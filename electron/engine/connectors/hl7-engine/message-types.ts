@@ -1,7 +1,8 @@
 /**
  * The inbound message types the engine processes, what each does and which shipped mapping set
  * maps it. Routing is on MSH-9 (code and trigger), never on anything else. An interface may narrow
- * this list (`messageTypes` in its configuration); anything outside it is answered AR at the door.
+ * this list (`messageTypes` in its configuration). What happens to a well-formed message outside
+ * it is the interface's `unsupportedTypes` policy: AA and `filtered` (ignore) or AR (reject).
  */
 import type { RecordKind } from '../../../../shared/records'
 
@@ -12,7 +13,7 @@ export interface SupportedType {
   trigger: string
   route: Hl7Route
   /** What the handler does with it, for the console and docs. */
-  action: 'register' | 'update' | 'create' | 'modify' | 'cancel' | 'results' | 'charges' | 'document'
+  action: 'register' | 'update' | 'merge' | 'create' | 'modify' | 'reschedule' | 'cancel' | 'delete' | 'no_show' | 'results' | 'charges' | 'document'
   record: RecordKind
 }
 
@@ -30,9 +31,18 @@ export const SUPPORTED_TYPES: readonly SupportedType[] = [
   { code: 'ADT', trigger: 'A01', route: 'adt', action: 'register', record: 'patient' },
   { code: 'ADT', trigger: 'A04', route: 'adt', action: 'register', record: 'patient' },
   { code: 'ADT', trigger: 'A08', route: 'adt', action: 'update', record: 'patient' },
+  // A31 "update person information": the same PID as A08, from a master patient index.
+  { code: 'ADT', trigger: 'A31', route: 'adt', action: 'update', record: 'patient' },
+  // Merges: PID names the surviving patient, MRG-1 the prior (retired) identifiers.
+  { code: 'ADT', trigger: 'A40', route: 'adt', action: 'merge', record: 'patient' },
+  { code: 'ADT', trigger: 'A34', route: 'adt', action: 'merge', record: 'patient' },
+  { code: 'ADT', trigger: 'A18', route: 'adt', action: 'merge', record: 'patient' },
   { code: 'SIU', trigger: 'S12', route: 'siu', action: 'create', record: 'appointment' },
+  { code: 'SIU', trigger: 'S13', route: 'siu', action: 'reschedule', record: 'appointment' },
   { code: 'SIU', trigger: 'S14', route: 'siu', action: 'modify', record: 'appointment' },
   { code: 'SIU', trigger: 'S15', route: 'siu', action: 'cancel', record: 'appointment' },
+  { code: 'SIU', trigger: 'S17', route: 'siu', action: 'delete', record: 'appointment' },
+  { code: 'SIU', trigger: 'S26', route: 'siu', action: 'no_show', record: 'appointment' },
   { code: 'ORU', trigger: 'R01', route: 'oru', action: 'results', record: 'observation' },
   { code: 'DFT', trigger: 'P03', route: 'dft', action: 'charges', record: 'financial_transaction' },
   { code: 'MDM', trigger: 'T02', route: 'mdm', action: 'document', record: 'document' },
@@ -69,3 +79,12 @@ export function interfaceAccepts(list: readonly string[], code: string, trigger:
     return x === c || x === t
   })
 }
+
+/** The type this interface processes, or null when it does not (the engine does not, or `messageTypes` leaves it out). */
+export function processedType(list: readonly string[], code: string, trigger: string): SupportedType | null {
+  const t = supportedType(code, trigger)
+  return t && interfaceAccepts(list, code, trigger) ? t : null
+}
+
+/** What a filtered row of an ignored type says (its `filtered_by`). */
+export const TYPE_NOT_PROCESSED = 'type not processed by this interface'

@@ -3,15 +3,24 @@
  * Per connection: a framer (partial frames, several frames per chunk, garbage between frames,
  * hard size cap), frames handled strictly in order with one in flight (MLLP is synchronous; later
  * frames of the same socket queue, and the socket is paused when the queue grows), half-close
- * (the ACKs of frames already received are still written), an idle timeout plus TCP keepalive,
- * an allow-list of peer addresses and a connection cap. Logs peers, counts and codes, never bytes.
+ * (the ACKs of frames already received are still written), TCP keepalive, and the defences of
+ * peer-guard.ts (allow-list, connection cap, per-peer cap, slots reserved for known senders,
+ * refused-input budget) and buffer-budget.ts (bytes held across all connections).
+ *
+ * Time limits are measured by a sweep, not by socket inactivity: a byte does not reset them.
+ * - idle: since the last complete frame (or the connection, or our last reply), `idleTimeoutMs`;
+ * - slow frame: once a frame's start byte arrived, it must end within `frameTimeoutMs`
+ *   (slowloris). Time spent paused by us (back-pressure) does not count against the peer.
+ * Logs peers, counts and codes, never bytes; lines a peer can trigger at will are rate-limited.
  */
 import net from 'node:net'
 import tls from 'node:tls'
 import { AppError, isAppError } from '../../../../shared/errors'
 import type { Clock } from '../../core/clock'
-import type { Logger } from '../../core/logger'
+import { rateLimitedLog, type Logger, type RateLimitedLog } from '../../core/logger'
 import { frameMessage, MllpFramer } from '../hl7'
+import type { BudgetReader, BufferBudget } from './buffer-budget'
+import { PeerGuard, type Refusal } from './peer-guard'
 
 export interface MllpTlsServerOptions {
   key: string | Buffer
@@ -38,9 +47,22 @@ export interface MllpListenerOptions {
   /** IPs or CIDR ranges allowed to connect; empty = any. */
   allowedPeers: readonly string[]
   maxFrameBytes: number
-  /** 0 = never. */
+  /** Since the last complete frame; 0 = never. */
   idleTimeoutMs: number
   maxConnections: number
+  /** Sockets one source address may hold; default maxConnections. */
+  maxConnectionsPerPeer?: number
+  /** Slots only known senders (trustedPeers, or that delivered an accepted message) may take; default 0. */
+  reservedConnections?: number
+  /** IPs or CIDR ranges of the expected senders (always known). */
+  trustedPeers?: readonly string[]
+  /** Longest a frame may take from its start byte to its end; 0 = no limit. */
+  frameTimeoutMs?: number
+  /** Refused input one address may send per minute before its connections are refused; 0 = no limit. */
+  refusedFramesPerMinute?: number
+  refusedBytesPerMinute?: number
+  /** Bytes held across all listeners' connections (shared); none = unbounded. */
+  budget?: BufferBudget
   keepAliveMs?: number
   /** Handles one complete frame; resolves with the reply payload (unframed) or null for none. */
   onFrame(payload: Buffer, conn: ConnectionInfo): Promise<Buffer | null>
@@ -52,13 +74,25 @@ export interface MllpListenerOptions {
 
 export interface ListenerCounters {
   connectionsAccepted: number
+  /** Every refusal; the reasons follow. */
   connectionsRefused: number
+  refusedNotAllowed: number
+  refusedPerPeerCap: number
+  refusedFull: number
+  refusedReserved: number
+  refusedInputBudget: number
   tlsFailures: number
   frames: number
   oversizedFrames: number
   discardedBytes: number
   idleTimeouts: number
+  /** Connections closed because a frame did not end within frameTimeoutMs. */
+  frameTimeouts: number
+  /** Connections closed because their address spent its refused-input budget. */
+  refusedInputClosed: number
   incompleteFrames: number
+  /** Times reading paused because the engine's buffered-bytes budget was spent. */
+  backPressurePauses: number
 }
 
 type Item = { kind: 'frame'; payload: Buffer } | { kind: 'oversize'; head: Buffer; error: AppError }
@@ -71,10 +105,37 @@ interface Conn {
   busy: boolean
   ended: boolean
   closing: boolean
+  /** Monotonic ms: connection, last complete frame or last reply, whichever is latest. */
+  lastFrameAt: number
+  /** Monotonic ms when the frame being received started; null between frames. */
+  frameStartedAt: number | null
+  /** Payload bytes of frames queued or being handled. */
+  queuedBytes: number
+  /** What this connection has charged to the buffer budget. */
+  accounted: number
+  queuePaused: boolean
+  budgetPausedAt: number | null
+  failed: boolean
+  reader: BudgetReader
 }
 
 const PAUSE_AT = 32
 const RESUME_AT = 8
+
+const REFUSAL_TEXT: Record<Refusal, string> = {
+  not_allowed: 'connection refused: peer not in allowedPeers',
+  per_peer_cap: 'connection refused: maxConnectionsPerPeer reached for this address',
+  full: 'connection refused: maxConnections reached',
+  reserved: 'connection refused: the remaining slots are reserved for known senders',
+  refused_input_budget: 'connection refused: this address sent more refused input than allowed; waiting for its budget to refill',
+}
+const REFUSAL_COUNTER: Record<Refusal, keyof ListenerCounters> = {
+  not_allowed: 'refusedNotAllowed',
+  per_peer_cap: 'refusedPerPeerCap',
+  full: 'refusedFull',
+  reserved: 'refusedReserved',
+  refused_input_budget: 'refusedInputBudget',
+}
 
 function normaliseAddress(a: string | undefined): string {
   if (!a) return ''
@@ -86,18 +147,18 @@ export function normaliseFingerprint(f: string): string {
 }
 
 /** An allow-list of IPs and CIDR ranges (IPv4 and IPv6); throws on an entry that is neither. */
-export function buildAllowList(entries: readonly string[]): net.BlockList | null {
+export function buildAllowList(entries: readonly string[], key = 'allowedPeers'): net.BlockList | null {
   if (entries.length === 0) return null
   const list = new net.BlockList()
   for (const raw of entries) {
     const e = raw.trim()
     const [addr, bits] = e.split('/')
     const type = net.isIPv4(addr ?? '') ? 'ipv4' : net.isIPv6(addr ?? '') ? 'ipv6' : null
-    if (!type || !addr) throw new AppError('config_invalid', `allowedPeers: "${e.slice(0, 60)}" is not an IP address or CIDR range`)
+    if (!type || !addr) throw new AppError('config_invalid', `${key}: "${e.slice(0, 60)}" is not an IP address or CIDR range`)
     if (bits === undefined) list.addAddress(addr, type)
     else {
       const n = Number(bits)
-      if (!Number.isInteger(n) || n < 0 || n > (type === 'ipv4' ? 32 : 128)) throw new AppError('config_invalid', `allowedPeers: "${e.slice(0, 60)}" has an invalid prefix length`)
+      if (!Number.isInteger(n) || n < 0 || n > (type === 'ipv4' ? 32 : 128)) throw new AppError('config_invalid', `${key}: "${e.slice(0, 60)}" has an invalid prefix length`)
       list.addSubnet(addr, n, type)
     }
   }
@@ -110,14 +171,46 @@ export class MllpListener {
   /** Every TCP socket the server accepted, including TLS handshakes still in progress. */
   private readonly raw = new Set<net.Socket>()
   private nextId = 1
-  private readonly allow: net.BlockList | null
+  readonly guard: PeerGuard
   private readonly log: Logger
   private bound: { host: string; port: number } | null = null
-  readonly counters: ListenerCounters = { connectionsAccepted: 0, connectionsRefused: 0, tlsFailures: 0, frames: 0, oversizedFrames: 0, discardedBytes: 0, idleTimeouts: 0, incompleteFrames: 0 }
+  private sweeper: NodeJS.Timeout | null = null
+  /** Lines a peer can cause at will are rate-limited, so a flood of connections cannot flood the log. */
+  private readonly note: RateLimitedLog
+  readonly counters: ListenerCounters = {
+    connectionsAccepted: 0,
+    connectionsRefused: 0,
+    refusedNotAllowed: 0,
+    refusedPerPeerCap: 0,
+    refusedFull: 0,
+    refusedReserved: 0,
+    refusedInputBudget: 0,
+    tlsFailures: 0,
+    frames: 0,
+    oversizedFrames: 0,
+    discardedBytes: 0,
+    idleTimeouts: 0,
+    frameTimeouts: 0,
+    refusedInputClosed: 0,
+    incompleteFrames: 0,
+    backPressurePauses: 0,
+  }
 
   constructor(private readonly o: MllpListenerOptions) {
-    this.allow = buildAllowList(o.allowedPeers)
+    const reserved = o.reservedConnections ?? 0
+    if (reserved >= o.maxConnections && reserved > 0) throw new AppError('config_invalid', `reservedConnections (${reserved}) must be less than maxConnections (${o.maxConnections})`)
+    this.guard = new PeerGuard({
+      allow: buildAllowList(o.allowedPeers),
+      trusted: buildAllowList(o.trustedPeers ?? [], 'trustedPeers'),
+      maxConnections: o.maxConnections,
+      maxConnectionsPerPeer: o.maxConnectionsPerPeer ?? o.maxConnections,
+      reservedConnections: reserved,
+      refusedFramesPerMinute: o.refusedFramesPerMinute ?? 0,
+      refusedBytesPerMinute: o.refusedBytesPerMinute ?? 0,
+      clock: o.clock,
+    })
     this.log = o.logger
+    this.note = rateLimitedLog(o.logger, () => o.clock.monotonic(), { connected: 50, disconnected: 50, discard: 20, incomplete: 20, idle: 20, slow: 20 })
   }
 
   get address(): { host: string; port: number } | null {
@@ -126,6 +219,11 @@ export class MllpListener {
 
   get connectionCount(): number {
     return this.conns.size
+  }
+
+  /** Sockets holding a slot (connections and TLS handshakes in progress). */
+  get slotsInUse(): number {
+    return this.guard.connections
   }
 
   connections(): ConnectionInfo[] {
@@ -149,26 +247,18 @@ export class MllpListener {
     if (t) {
       // The raw socket first: refuse peers outside the allow-list before any handshake work.
       server.on('connection', (raw: net.Socket) => {
-        if (!this.admit(raw)) {
-          raw.destroy()
-          return
-        }
-        this.track(raw)
+        if (!this.admit(raw)) raw.destroy()
       })
       server.on('secureConnection', (s: tls.TLSSocket) => this.onSecure(s))
       server.on('tlsClientError', (e: Error & { code?: string }, s: tls.TLSSocket) => {
         this.counters.tlsFailures++
-        this.log.warn('TLS handshake refused', { peer: `${normaliseAddress(s.remoteAddress)}:${s.remotePort ?? ''}`, code: e.code ?? 'tls_error' })
+        this.note('warn', 'tls', 'TLS handshake refused', { peer: `${normaliseAddress(s.remoteAddress)}:${s.remotePort ?? ''}`, code: e.code ?? 'tls_error' })
         s.destroy()
       })
     } else {
       server.on('connection', (s: net.Socket) => {
-        if (!this.admit(s)) {
-          s.destroy()
-          return
-        }
-        this.track(s)
-        this.attach(s)
+        if (!this.admit(s)) s.destroy()
+        else this.attach(s)
       })
     }
     server.on('error', (e) => this.log.error('listener error', { code: (e as NodeJS.ErrnoException).code ?? 'error' }))
@@ -188,6 +278,11 @@ export class MllpListener {
     this.server = server
     const a = server.address() as net.AddressInfo
     this.bound = { host: this.o.host, port: a.port }
+    const limits = [this.o.idleTimeoutMs, this.o.frameTimeoutMs ?? 0].filter((x) => x > 0)
+    if (limits.length) {
+      this.sweeper = setInterval(() => this.sweep(), Math.min(1000, Math.max(50, Math.min(...limits) / 4)))
+      this.sweeper.unref()
+    }
     return this.bound
   }
 
@@ -195,6 +290,8 @@ export class MllpListener {
   async stop(graceMs = 1000): Promise<void> {
     const server = this.server
     this.server = null
+    if (this.sweeper) clearInterval(this.sweeper)
+    this.sweeper = null
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve()
     for (const c of this.conns) {
       c.closing = true
@@ -209,27 +306,70 @@ export class MllpListener {
     this.bound = null
   }
 
-  private track(s: net.Socket): void {
-    this.raw.add(s)
-    s.once('close', () => this.raw.delete(s))
-  }
-
+  /** Takes a slot for a new TCP socket (TLS handshakes included), or counts why not. */
   private admit(s: net.Socket): boolean {
     const addr = normaliseAddress(s.remoteAddress)
-    if (this.allow) {
-      const type = net.isIPv6(addr) ? 'ipv6' : 'ipv4'
-      if (!this.allow.check(addr, type)) {
-        this.counters.connectionsRefused++
-        this.log.warn('connection refused: peer not in allowedPeers', { peer: addr })
-        return false
-      }
-    }
-    if (this.conns.size >= this.o.maxConnections) {
+    const why = this.guard.refusal(addr)
+    if (why) {
       this.counters.connectionsRefused++
-      this.log.warn('connection refused: maxConnections reached', { peer: addr, maxConnections: this.o.maxConnections })
+      this.counters[REFUSAL_COUNTER[why]]++
+      this.note('warn', why, REFUSAL_TEXT[why], { peer: addr, maxConnections: this.o.maxConnections })
       return false
     }
+    const release = this.guard.opened(addr)
+    this.raw.add(s)
+    s.once('close', () => {
+      this.raw.delete(s)
+      release()
+    })
     return true
+  }
+
+  /** Closes connections past their idle limit or too slow to finish a frame (see the header). */
+  private sweep(): void {
+    const now = this.o.clock.monotonic()
+    const idle = this.o.idleTimeoutMs
+    const slow = this.o.frameTimeoutMs ?? 0
+    for (const c of this.conns) {
+      if (c.closing || c.budgetPausedAt !== null) continue
+      if (slow > 0 && c.frameStartedAt !== null && now - c.frameStartedAt > slow) {
+        this.counters.frameTimeouts++
+        this.note('info', 'slow', 'frame not completed within frameTimeoutSeconds; closing the connection', { peer: c.info.peer, pendingBytes: c.framer.pendingBytes })
+        c.socket.destroy()
+      } else if (idle > 0 && !c.busy && c.queue.length === 0 && now - c.lastFrameAt > idle) {
+        this.counters.idleTimeouts++
+        this.note('info', 'idle', 'idle timeout; closing the connection', { peer: c.info.peer, pendingBytes: c.framer.pendingBytes })
+        c.socket.destroy()
+      }
+    }
+  }
+
+  /** Re-charges what this connection holds to the shared budget. */
+  private account(c: Conn): void {
+    const held = c.framer.pendingBytes + c.queuedBytes
+    const delta = held - c.accounted
+    c.accounted = held
+    this.o.budget?.change(delta)
+  }
+
+  /** Reads or not, from the queue's length, the budget and the connection's state. */
+  private flow(c: Conn): void {
+    if (c.closing || c.socket.destroyed) return
+    const hold = c.failed || c.queuePaused || c.budgetPausedAt !== null
+    if (hold && !c.socket.isPaused()) c.socket.pause()
+    else if (!hold && c.socket.isPaused()) c.socket.resume()
+  }
+
+  /** Closes a connection whose address spent its refused-input budget (after the reply written). */
+  private closeOverBudget(c: Conn): void {
+    if (c.closing) return
+    c.closing = true
+    c.queue.length = 0
+    this.counters.refusedInputClosed++
+    this.note('warn', 'budget', 'too much refused input from this address; closing the connection', { peer: c.info.peer })
+    c.socket.end()
+    const t = setTimeout(() => c.socket.destroy(), 2000)
+    t.unref()
   }
 
   private onSecure(s: tls.TLSSocket): void {
@@ -238,17 +378,10 @@ export class MllpListener {
       const fp = normaliseFingerprint(s.getPeerCertificate()?.fingerprint256 ?? '')
       if (!fp || !t.clientCertFingerprints.includes(fp)) {
         this.counters.tlsFailures++
-        this.log.warn('TLS client certificate not pinned; connection closed', { peer: normaliseAddress(s.remoteAddress) })
+        this.note('warn', 'tls', 'TLS client certificate not pinned; connection closed', { peer: normaliseAddress(s.remoteAddress) })
         s.destroy()
         return
       }
-    }
-    // The cap is checked again: handshakes may have been in flight together.
-    if (this.conns.size >= this.o.maxConnections) {
-      this.counters.connectionsRefused++
-      this.log.warn('connection refused: maxConnections reached', { peer: normaliseAddress(s.remoteAddress), maxConnections: this.o.maxConnections })
-      s.destroy()
-      return
     }
     this.attach(s)
   }
@@ -256,6 +389,8 @@ export class MllpListener {
   private attach(socket: net.Socket): void {
     const remoteAddress = normaliseAddress(socket.remoteAddress)
     const info: ConnectionInfo = { id: this.nextId++, peer: `${remoteAddress}:${socket.remotePort ?? ''}`, remoteAddress, since: this.o.clock.now(), frames: 0 }
+    const budget = this.o.budget
+    let overBudget = false
     const conn: Conn = {
       info,
       socket,
@@ -263,61 +398,101 @@ export class MllpListener {
       busy: false,
       ended: false,
       closing: false,
+      lastFrameAt: this.o.clock.monotonic(),
+      frameStartedAt: null,
+      queuedBytes: 0,
+      accounted: 0,
+      queuePaused: false,
+      budgetPausedAt: null,
+      failed: false,
+      reader: {
+        get partialBytes() {
+          return conn.framer.pendingBytes
+        },
+        get queuedBytes() {
+          return conn.queuedBytes
+        },
+        pauseReading: () => {
+          if (conn.budgetPausedAt === null) {
+            conn.budgetPausedAt = this.o.clock.monotonic()
+            this.counters.backPressurePauses++
+          }
+          this.flow(conn)
+        },
+        resumeReading: () => {
+          if (conn.budgetPausedAt === null) return
+          // Time we kept the peer waiting is not the peer's slowness.
+          const waited = this.o.clock.monotonic() - conn.budgetPausedAt
+          conn.budgetPausedAt = null
+          conn.lastFrameAt += waited
+          if (conn.frameStartedAt !== null) conn.frameStartedAt += waited
+          this.flow(conn)
+        },
+      },
       framer: new MllpFramer({
         maxFrameBytes: this.o.maxFrameBytes,
-        onFrame: (payload) => this.enqueue(conn, { kind: 'frame', payload }),
+        onFrame: (payload) => {
+          conn.frameStartedAt = null
+          conn.lastFrameAt = this.o.clock.monotonic()
+          this.enqueue(conn, { kind: 'frame', payload })
+        },
         onDiscard: (n, why) => {
           this.counters.discardedBytes += n
-          this.log.info('bytes outside MLLP frames discarded', { peer: info.peer, bytes: n, why })
+          this.note('info', 'discard', 'bytes outside MLLP frames discarded', { peer: info.peer, bytes: n, why })
+          if (!this.guard.chargeRefused(remoteAddress, 0, n)) overBudget = true
         },
         onError: (error, head) => {
           this.counters.oversizedFrames++
-          this.log.warn('MLLP frame too large; rejecting and closing the connection', { peer: info.peer, maxFrameBytes: this.o.maxFrameBytes })
+          this.note('warn', 'oversize', 'MLLP frame too large; rejecting and closing the connection', { peer: info.peer, maxFrameBytes: this.o.maxFrameBytes })
+          conn.failed = true
+          conn.frameStartedAt = null
           socket.pause()
           this.enqueue(conn, { kind: 'oversize', head, error })
         },
       }),
     }
     this.conns.add(conn)
+    budget?.add(conn.reader)
     this.counters.connectionsAccepted++
-    this.log.info('peer connected', { peer: info.peer, connections: this.conns.size })
+    this.note('info', 'connected', 'peer connected', { peer: info.peer, connections: this.conns.size })
     socket.setNoDelay(true)
     socket.setKeepAlive(true, this.o.keepAliveMs ?? 60_000)
-    if (this.o.idleTimeoutMs > 0) socket.setTimeout(this.o.idleTimeoutMs)
     socket.on('data', (chunk: Buffer) => {
-      if (!conn.closing) conn.framer.push(chunk)
+      if (conn.closing) return
+      conn.framer.push(chunk)
+      if (conn.framer.inFrame && conn.frameStartedAt === null) conn.frameStartedAt = this.o.clock.monotonic()
+      this.account(conn)
+      if (overBudget) this.closeOverBudget(conn)
     })
     socket.on('end', () => {
       conn.ended = true
       if (conn.framer.pendingBytes > 0) {
         this.counters.incompleteFrames++
-        this.log.info('peer closed in the middle of a frame; the partial frame is dropped', { peer: info.peer, bytes: conn.framer.pendingBytes })
+        this.note('info', 'incomplete', 'peer closed in the middle of a frame; the partial frame is dropped', { peer: info.peer, bytes: conn.framer.pendingBytes })
       }
       if (!conn.busy && conn.queue.length === 0) socket.end()
-    })
-    socket.on('timeout', () => {
-      if (conn.busy) {
-        // Waiting on our own processing is not the peer being idle.
-        socket.setTimeout(this.o.idleTimeoutMs)
-        return
-      }
-      this.counters.idleTimeouts++
-      this.log.info('idle timeout; closing the connection', { peer: info.peer, pendingBytes: conn.framer.pendingBytes })
-      socket.destroy()
     })
     socket.on('error', (e: NodeJS.ErrnoException) => this.log.debug('connection error', { peer: info.peer, code: e.code ?? 'error' }))
     socket.on('close', () => {
       conn.closing = true
-      conn.queue.length = 0
+      for (const item of conn.queue.splice(0)) if (item.kind === 'frame') conn.queuedBytes -= item.payload.length
+      conn.framer.reset()
+      conn.frameStartedAt = null
       this.conns.delete(conn)
-      this.log.info('peer disconnected', { peer: info.peer, frames: info.frames, connections: this.conns.size })
+      this.account(conn)
+      budget?.remove(conn.reader)
+      this.note('info', 'disconnected', 'peer disconnected', { peer: info.peer, frames: info.frames, connections: this.conns.size })
     })
   }
 
   private enqueue(conn: Conn, item: Item): void {
     if (conn.closing) return
     conn.queue.push(item)
-    if (conn.queue.length >= PAUSE_AT) conn.socket.pause()
+    if (item.kind === 'frame') conn.queuedBytes += item.payload.length
+    if (conn.queue.length >= PAUSE_AT) {
+      conn.queuePaused = true
+      this.flow(conn)
+    }
     if (!conn.busy) void this.pump(conn)
   }
 
@@ -342,7 +517,10 @@ export class MllpListener {
           t.unref()
           return
         }
-        if (conn.queue.length <= RESUME_AT && socket.isPaused() && !conn.closing) socket.resume()
+        if (conn.queuePaused && conn.queue.length <= RESUME_AT) {
+          conn.queuePaused = false
+          this.flow(conn)
+        }
         conn.info.frames++
         this.counters.frames++
         let reply: Buffer | null
@@ -353,12 +531,18 @@ export class MllpListener {
           this.log.error('frame handler failed; closing the connection', { peer: conn.info.peer, code: isAppError(e) ? e.code : 'internal' })
           socket.destroy()
           return
+        } finally {
+          // Released once handled (stored or refused): the payload is no longer ours to hold.
+          conn.queuedBytes -= item.payload.length
+          this.account(conn)
         }
+        conn.lastFrameAt = this.o.clock.monotonic()
         if (reply && !socket.destroyed && socket.writable) socket.write(frameMessage(reply))
+        if (this.guard.overBudget(conn.info.remoteAddress)) this.closeOverBudget(conn)
       }
     } finally {
       conn.busy = false
-      if (!conn.closing && socket.isPaused() && conn.queue.length === 0) socket.resume()
+      this.flow(conn)
       if ((conn.ended || conn.closing) && conn.queue.length === 0 && !socket.destroyed) socket.end()
     }
   }

@@ -8,6 +8,7 @@ import { AppError } from '../../../../shared/errors'
 import type { PracticeSettings } from '../../../../shared/config'
 import type { Hl7Message } from '../hl7'
 import type { ExternalId, RecordStore, StoredRecord } from '../../records/record-store'
+import type { PatientMatcher } from '../../matching'
 
 export type UnknownPatientRule = PracticeSettings['unknownPatientRule']
 
@@ -34,6 +35,26 @@ export function patientIds(msg: Hl7Message): ExternalId[] {
         if (value && ATHENA.test(auth) && !ids.some((i) => i.system === 'athena' && i.value === value)) ids.push({ system: 'athena', value })
       }
     }
+  }
+  return ids
+}
+
+/** The ids a merge message retires (MRG-1, every repetition), scoped like PID-3's. */
+export function mergedIds(msg: Hl7Message): ExternalId[] {
+  const mrg = msg.segment('MRG')
+  if (!mrg) return []
+  const ids: ExternalId[] = []
+  const reps = mrg.repetitions(1).length
+  for (let r = 1; r <= reps; r++) {
+    const value = mrg.value(1, r, 1)?.trim()
+    if (!value) continue
+    const auth = `${mrg.value(1, r, 4, 1) ?? ''} ${mrg.value(1, r, 4, 2) ?? ''}`
+    if (ATHENA.test(auth)) {
+      ids.push({ system: 'athena', value })
+      continue
+    }
+    const authority = (mrg.value(1, r, 4, 1) ?? mrg.value(1, r, 4, 2) ?? '').trim()
+    ids.push({ system: authority ? `mrn:${authority}` : 'mrn', value })
   }
   return ids
 }
@@ -66,22 +87,24 @@ export function findPatient(records: RecordStore, practiceId: string, ids: reado
   return null
 }
 
-/** A single patient by MRN, else by last name + date of birth; null when none or several match. */
-export function matchPatient(records: RecordStore, practiceId: string, q: { mrn?: string | null; lastName?: string | null; dob?: string | null }): StoredRecord | null {
-  if (q.mrn) {
-    const byMrn = records.findPatientsByMrn(practiceId, q.mrn)
+/**
+ * A single patient by MRN, else the product's patient matcher on the PID's demographics: only a
+ * `certain` match that is no known trap (twins, Jr/Sr, newborn placeholder, shared phone) links;
+ * anything less is not guessed (the message is held, or a registration creates the patient).
+ */
+export function matchPatient(records: RecordStore, matcher: PatientMatcher, practiceId: string, data: Record<string, unknown>): StoredRecord | null {
+  const mrn = typeof data.mrn === 'string' ? data.mrn.trim() : ''
+  if (mrn) {
+    const byMrn = records.findPatientsByMrn(practiceId, mrn)
     if (byMrn.length === 1) return byMrn[0] as StoredRecord
     if (byMrn.length > 1) return null
   }
-  if (q.lastName && q.dob) {
-    const byName = records.findPatientsByNameDob(practiceId, q.lastName.trim(), q.dob)
-    if (byName.length === 1) return byName[0] as StoredRecord
-  }
-  return null
+  const best = matcher.match(practiceId, data).best
+  return best && best.grade === 'certain' && !best.trap ? records.get(best.recordId) : null
 }
 
 export function unknownPatient(practiceId: string, rule: UnknownPatientRule): AppError {
-  const how = rule === 'match' ? 'no single patient matched its MRN or name and date of birth' : 'the practice holds messages for unknown patients'
+  const how = rule === 'match' ? 'no single patient matched its MRN, and the patient matcher found no certain match' : 'the practice holds messages for unknown patients'
   return new AppError('unknown_patient', `The patient of this message (PID-3) is not known to practice "${practiceId}" and ${how}; reprocess it once the patient exists.`, {
     retryable: false,
     details: { rule },

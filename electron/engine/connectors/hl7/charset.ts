@@ -84,6 +84,9 @@ export function peekHl7Charset(buf: Uint8Array): string | undefined {
 function readMsh18(buf: Uint8Array, start: number, limit: number): string | undefined {
   const fs = buf[start + 3]
   if (fs === undefined || isLineBreak(fs)) return undefined
+  // MSH-18 is read with MSH-2's separators: when MSH-2 is broken, reading it would report the
+  // fault as MSH-18's; leave the charset to the default and let the parser name MSH-2.
+  if (!plausibleMsh2(buf, start + 4, limit, fs)) return undefined
   const rep = buf[start + 5]
   // MSH-1 is the separator at start+3; MSH-n begins after the (n-1)th separator.
   let seps = 1
@@ -98,6 +101,19 @@ function readMsh18(buf: Uint8Array, start: number, limit: number): string | unde
   while (end < limit && buf[end] !== fs && buf[end] !== rep && !isLineBreak(buf[end])) end++
   const value = Buffer.from(buf.buffer, buf.byteOffset + i, end - i).toString('latin1').trim()
   return value === '' ? undefined : value
+}
+
+/** MSH-2: 4 or 5 distinct printable characters, none the field separator. */
+function plausibleMsh2(buf: Uint8Array, from: number, limit: number, fs: number): boolean {
+  const seen = new Set<number>([fs])
+  let i = from
+  for (; i < limit && buf[i] !== fs; i++) {
+    const b = buf[i] as number
+    if (b < 0x21 || b > 0x7e || seen.has(b)) return false
+    seen.add(b)
+  }
+  const n = i - from
+  return i < limit && (n === 4 || n === 5)
 }
 
 export interface DecodeHl7Options {

@@ -52,6 +52,11 @@ export class MllpFramer {
     return this.state === 'failed'
   }
 
+  /** True between a frame's start byte and its terminator. */
+  get inFrame(): boolean {
+    return this.state === 'in_frame' || this.state === 'after_fs'
+  }
+
   /** Bytes of a frame started but not yet terminated (e.g. to report on close). */
   get pendingBytes(): number {
     return this.state === 'in_frame' || this.state === 'after_fs' ? this.size : 0

@@ -15,7 +15,15 @@ import { migration0030 } from './0030-athena'
 import { migration0040 } from './0040-operator-console'
 import { migration0050 } from './0050-athena-push'
 import { migration0060 } from './0060-inbox'
+import { migration0100 } from './0100-access'
 import { migration0070 } from './0070-audit-retention-backups'
+import { migration0130 } from './0130-fhir'
+import { migration0140 } from './0140-file-jobs'
+import { migration0141 } from './0141-demographics'
+import { migration0142 } from './0142-patient-matching'
+import { migration0110 } from './0110-feeds'
+import { migration0111 } from './0111-alert-delivery'
+import { migration0112 } from './0112-pending-patient-links'
 import { migration0160 } from './0160-transaction-raw'
 
 export interface Migration {
@@ -24,7 +32,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0160]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0100, migration0110, migration0111, migration0112, migration0130, migration0140, migration0141, migration0142, migration0160]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')

@@ -4,6 +4,7 @@
  * formula (starting with = + - @, a tab or a carriage return) gets a leading apostrophe.
  */
 import type { TxSummary } from '../../../../shared/api/transactions'
+import { csvCell } from '../../../../shared/csv'
 
 export const EXPORT_COLUMNS: { key: keyof TxSummary; header: string }[] = [
   { key: 'id', header: 'id' },
@@ -25,15 +26,8 @@ export const EXPORT_COLUMNS: { key: keyof TxSummary; header: string }[] = [
   { key: 'triageState', header: 'triage' },
 ]
 
-const FORMULA_START = /^[=+\-@\t\r]/
-
-/** One CSV cell: formula-looking text neutralised, then quoted if it holds a comma, quote or line break. */
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return ''
-  let s = typeof value === 'string' ? value : String(value)
-  if (typeof value === 'string' && FORMULA_START.test(s)) s = `'${s}`
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
+/** One CSV cell: formula-looking text neutralised, then quoted if it holds a comma, quote or line break (shared/csv.ts, like every CSV we write). */
+export { csvCell }
 
 export function csvHeader(): string {
   return EXPORT_COLUMNS.map((c) => c.header).join(',') + '\r\n'

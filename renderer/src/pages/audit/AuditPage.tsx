@@ -1,9 +1,10 @@
-import { Alert, Autocomplete, Badge, Button, Checkbox, Code, Group, Stack, Table, Text, TextInput } from '@mantine/core'
-import { IconShieldCheck } from '@tabler/icons-react'
+import { Alert, Autocomplete, Badge, Button, Checkbox, Code, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core'
+import { IconDownload, IconShieldCheck } from '@tabler/icons-react'
 import { useEffect, useRef, useState } from 'react'
 import { Link } from 'wouter'
 import type { AuditEntryDto } from '../../../../shared/api/audit'
-import { api, type ApiError, useApiMutation } from '../../api/client'
+import { api, type ApiError, useApi, useApiMutation } from '../../api/client'
+import { useCan } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { useEngineEvent } from '../../components/console/engine-events'
 import { ErrorAlert } from '../../components/ErrorAlert'
@@ -11,6 +12,17 @@ import { PageHeader } from '../../components/PageHeader'
 import { formatTime } from '../../components/time'
 
 const ACTIONS = [
+  'access.denied',
+  'auth.sign_in',
+  'auth.session_end',
+  'auth.step_up',
+  'auth.locked',
+  'person.invite',
+  'person.grants',
+  'person.disable',
+  'breakglass.start',
+  'breakglass.stop',
+  'breakglass.review',
   'phi.reveal',
   'transaction.inspect',
   'transaction.view_payload',
@@ -48,6 +60,11 @@ export function AuditPage() {
   const [targetType, setTargetType] = useState('')
   const [targetId, setTargetId] = useState('')
   const [allPractices, setAllPractices] = useState(false)
+  const [outcome, setOutcome] = useState<string | null>(null)
+  const [personId, setPersonId] = useState<string | null>(null)
+  const managesPeople = useCan('users.manage')
+  const people = useApi('people.list', {}, { enabled: managesPeople })
+  const [exportError, setExportError] = useState<ApiError | null>(null)
   const [rows, setRows] = useState<AuditEntryDto[]>([])
   const [more, setMore] = useState(false)
   const [error, setError] = useState<ApiError | null>(null)
@@ -58,6 +75,8 @@ export function AuditPage() {
     ...(targetType.trim() ? { targetType: targetType.trim() } : {}),
     ...(targetId.trim() ? { targetId: targetId.trim() } : {}),
     ...(!allPractices && practiceId ? { practiceId } : {}),
+    ...(outcome ? { outcome: outcome as 'ok' | 'error' | 'denied' } : {}),
+    ...(personId ? { personId } : {}),
   }
   const key = JSON.stringify(query)
 
@@ -107,6 +126,25 @@ export function AuditPage() {
             <Button variant="light" leftSection={<IconShieldCheck size={16} />} loading={verify.isPending} onClick={() => verify.mutate({})}>
               Verify chain
             </Button>
+            <Button
+              variant="light"
+              leftSection={<IconDownload size={16} />}
+              onClick={async () => {
+                try {
+                  const r = await api('audit.export', query)
+                  const a = document.createElement('a')
+                  a.href = URL.createObjectURL(new Blob([r.csv], { type: 'text/csv' }))
+                  a.download = r.filename
+                  a.click()
+                  URL.revokeObjectURL(a.href)
+                  setExportError(null)
+                } catch (e) {
+                  setExportError(e as ApiError)
+                }
+              }}
+            >
+              Export CSV
+            </Button>
           </>
         }
       />
@@ -115,11 +153,15 @@ export function AuditPage() {
           {verify.data.ok ? `Intact: ${verify.data.checked} entries verified.` : `Broken at entry ${verify.data.firstBrokenSeq} (${verify.data.reason}); ${verify.data.checked} entries before it verify.`}
         </Alert>
       ) : null}
-      <ErrorAlert error={error ?? verify.error} />
+      <ErrorAlert error={error ?? verify.error ?? exportError} />
       <Group align="flex-end" mb="sm">
         <Autocomplete label="Action" placeholder="any" data={ACTIONS} value={action} onChange={setAction} w={240} clearable />
         <TextInput label="Target type" placeholder="transaction, practice…" value={targetType} onChange={(e) => setTargetType(e.currentTarget.value)} w={180} />
         <TextInput label="Target id" placeholder="e.g. 42" value={targetId} onChange={(e) => setTargetId(e.currentTarget.value)} w={160} />
+ <Select label="Outcome" placeholder="any" data={['ok', 'error', 'denied']} value={outcome} onChange={setOutcome} w={120} clearable />
+        {managesPeople ? (
+          <Select label="Person" placeholder="anyone" data={(people.data ?? []).map((p) => ({ value: p.id, label: p.username }))} value={personId} onChange={setPersonId} w={180} clearable searchable />
+        ) : null}
         <Checkbox label="All practices" checked={allPractices} onChange={(e) => setAllPractices(e.currentTarget.checked)} mb={8} />
       </Group>
       <Table striped fz="sm" data-testid="audit-table">
@@ -140,9 +182,21 @@ export function AuditPage() {
             <Table.Tr key={e.seq} data-testid={`audit-row-${e.seq}`} data-action={e.action}>
               <Table.Td>{e.seq}</Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(e.at)}</Table.Td>
-              <Table.Td>{e.actor}</Table.Td>
+              <Table.Td>
+                {e.actor}
+                {e.breakglassId ? (
+                  <Badge size="xs" color="red" ml={4}>
+                    break-glass
+                  </Badge>
+                ) : null}
+              </Table.Td>
               <Table.Td>
                 <Code>{e.action}</Code>
+                {e.permission ? (
+                  <Text size="xs" c="dimmed">
+                    {e.permission}
+                  </Text>
+                ) : null}
               </Table.Td>
               <Table.Td>{e.practiceId ?? '—'}</Table.Td>
               <Table.Td>
@@ -153,7 +207,7 @@ export function AuditPage() {
                 )}
               </Table.Td>
               <Table.Td>
-                <Badge size="sm" color={e.outcome === 'ok' ? 'teal' : 'red'} variant="light">
+                <Badge size="sm" color={e.outcome === 'ok' ? 'teal' : e.outcome === 'denied' ? 'orange' : 'red'} variant="light">
                   {e.outcome}
                 </Badge>
               </Table.Td>

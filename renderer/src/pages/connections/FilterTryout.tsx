@@ -8,7 +8,7 @@ import { ErrorAlert } from '../../components/ErrorAlert'
 const OUTCOME_COLOR = { accepted: 'teal', filtered: 'orange', refused: 'red' } as const
 
 /** Pastes one message and shows what the interface, as edited (not yet saved), would do with it. Nothing is stored. */
-export function FilterTryout({ messageTypes, filters }: { messageTypes: string[]; filters: Hl7FilterRule[] }) {
+export function FilterTryout({ messageTypes, filters, unsupportedTypes = 'ignore' }: { messageTypes: string[]; filters: Hl7FilterRule[]; unsupportedTypes?: 'ignore' | 'reject' }) {
   const [text, setText] = useState('')
   const run = useApiMutation('hl7.tryInterface')
   const r = run.data
@@ -25,7 +25,7 @@ export function FilterTryout({ messageTypes, filters }: { messageTypes: string[]
         onChange={(e) => setText(e.currentTarget.value)}
       />
       <Group mt="xs">
-        <Button size="xs" variant="light" leftSection={<IconFlask size={14} />} disabled={!text.trim()} loading={run.isPending} onClick={() => run.mutate({ messageTypes, filters, message: text })}>
+        <Button size="xs" variant="light" leftSection={<IconFlask size={14} />} disabled={!text.trim()} loading={run.isPending} onClick={() => run.mutate({ messageTypes, filters, unsupportedTypes, message: text })}>
           Try
         </Button>
       </Group>

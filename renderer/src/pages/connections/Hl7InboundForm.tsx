@@ -17,7 +17,14 @@ interface InboundValues {
   maxFrameBytes: number
   idleTimeoutSeconds: number
   maxConnections: number
+  maxConnectionsPerPeer: number
+  trustedPeers: string[]
+  frameTimeoutSeconds: number
+  refusedFramesPerMinute: number
+  refusedBytesPerMinute: number
   plaintextOnPrivateNetwork: boolean
+  unsupportedTypes: 'ignore' | 'reject'
+  mergeAction: 'merge' | 'link'
   tls: TlsValues
 }
 
@@ -33,7 +40,14 @@ const DEFAULTS: InboundValues = {
   maxFrameBytes: 16 * 1024 * 1024,
   idleTimeoutSeconds: 600,
   maxConnections: 32,
+  maxConnectionsPerPeer: 8,
+  trustedPeers: [],
+  frameTimeoutSeconds: 60,
+  refusedFramesPerMinute: 120,
+  refusedBytesPerMinute: 4 * 1024 * 1024,
   plaintextOnPrivateNetwork: false,
+  unsupportedTypes: 'ignore',
+  mergeAction: 'merge',
   tls: NO_TLS,
 }
 
@@ -54,7 +68,7 @@ export function Hl7InboundForm({
   const { name, setName, enabled, setEnabled, v, set, setTls, formProps } = useHl7ConnectionForm<InboundValues>(initial, DEFAULTS, 'adt-in', onSubmit)
   const types = useApi('hl7.supportedTypes', {})
   const typeOptions = [...new Set((types.data ?? []).flatMap((t) => [t.messageType.split('^')[0]!, t.messageType]))]
-  const { fe, err, unplaced } = configErrors(error, ['host', 'port', 'maxFrameBytes', 'idleTimeoutSeconds', 'maxConnections', 'allowedPeers', 'plaintextOnPrivateNetwork'])
+  const { fe, err, unplaced } = configErrors(error, ['host', 'port', 'maxFrameBytes', 'idleTimeoutSeconds', 'maxConnections', 'allowedPeers', 'plaintextOnPrivateNetwork', 'maxConnectionsPerPeer', 'trustedPeers', 'reservedConnections', 'frameTimeoutSeconds', 'refusedFramesPerMinute', 'refusedBytesPerMinute'])
   const inTheClear = !v.tls.enabled && !isLoopbackHost(v.host)
   return (
     <form {...formProps}>
@@ -65,6 +79,7 @@ export function Hl7InboundForm({
           <NumberInput label="Port" description="0 = chosen by the system at start" min={0} max={65535} value={v.port} error={err('port')} onChange={(n) => set('port', Number(n) || 0)} />
         </Group>
         <TagsInput label="Allowed peer addresses" description="IP addresses or CIDR ranges that may connect; empty = any (loopback or TLS only)" value={v.allowedPeers} error={err('allowedPeers')} onChange={(x) => set('allowedPeers', x)} />
+        <TagsInput label="Expected senders" description="IP addresses or CIDR ranges of the senders; some connection slots are kept for them" value={v.trustedPeers} error={err('trustedPeers')} onChange={(x) => set('trustedPeers', x)} />
         {inTheClear ? (
           <Alert color="orange" data-testid="plaintext-warning" title="PHI in the clear">
             <Text size="sm" mb="xs">
@@ -100,14 +115,40 @@ export function Hl7InboundForm({
             ]}
           />
         </Group>
-        <MultiSelect label="Message types" description="Anything else is answered AR at the door; empty = every supported type" data={typeOptions} value={v.messageTypes} onChange={(x) => set('messageTypes', x)} searchable clearable error={err('messageTypes')} />
+        <MultiSelect label="Message types" description="The types this interface processes; empty = every supported type" data={typeOptions} value={v.messageTypes} onChange={(x) => set('messageTypes', x)} searchable clearable error={err('messageTypes')} />
+        <Group grow align="flex-start">
+          <Select
+            label="Types it does not process"
+            description="A well-formed message of any other type"
+            allowDeselect={false}
+            value={v.unsupportedTypes}
+            onChange={(x) => set('unsupportedTypes', (x ?? 'ignore') as InboundValues['unsupportedTypes'])}
+            data={[
+              { value: 'ignore', label: 'Acknowledge and ignore (AA, kept as filtered)' },
+              { value: 'reject', label: 'Reject (AR, error queue)' },
+            ]}
+            error={err('unsupportedTypes')}
+          />
+          <Select
+            label="Patient merges (A40, A34, A18)"
+            description="Both records are always kept"
+            allowDeselect={false}
+            value={v.mergeAction}
+            onChange={(x) => set('mergeAction', (x ?? 'merge') as InboundValues['mergeAction'])}
+            data={[
+              { value: 'merge', label: 'Merge into the survivor (undoable)' },
+              { value: 'link', label: 'Only record the pair for review' },
+            ]}
+            error={err('mergeAction')}
+          />
+        </Group>
         <div>
           <Text fw={500} size="sm" mb={4}>
             Filter rules
           </Text>
           <FilterRulesEditor rules={v.filters} onChange={(r) => set('filters', r)} typeOptions={typeOptions} />
         </div>
-        <FilterTryout messageTypes={v.messageTypes} filters={v.filters} />
+        <FilterTryout messageTypes={v.messageTypes} filters={v.filters} unsupportedTypes={v.unsupportedTypes} />
         <Accordion variant="contained">
           <Accordion.Item value="tls">
             <Accordion.Control>TLS {v.tls.enabled ? '(on)' : '(off)'}</Accordion.Control>
@@ -130,7 +171,11 @@ export function Hl7InboundForm({
               <SimpleGrid cols={2}>
                 <NumberInput label="Largest frame (bytes)" description="Bigger frames are refused and the connection closed" min={1} value={v.maxFrameBytes} error={err('maxFrameBytes')} onChange={(n) => set('maxFrameBytes', Number(n) || 1)} />
                 <NumberInput label="Idle timeout (s, 0 = none)" min={0} value={v.idleTimeoutSeconds} error={err('idleTimeoutSeconds')} onChange={(n) => set('idleTimeoutSeconds', Number(n) || 0)} />
-                <NumberInput label="Connections at once" min={1} value={v.maxConnections} error={err('maxConnections')} onChange={(n) => set('maxConnections', Number(n) || 1)} />
+                <NumberInput label="Connections at once" min={1} value={v.maxConnections} error={err('maxConnections') ?? err('reservedConnections')} onChange={(n) => set('maxConnections', Number(n) || 1)} />
+                <NumberInput label="Connections per address" min={1} value={v.maxConnectionsPerPeer} error={err('maxConnectionsPerPeer')} onChange={(n) => set('maxConnectionsPerPeer', Number(n) || 1)} />
+                <NumberInput label="Time to finish a frame (s, 0 = none)" min={0} value={v.frameTimeoutSeconds} error={err('frameTimeoutSeconds')} onChange={(n) => set('frameTimeoutSeconds', Number(n) || 0)} />
+                <NumberInput label="Refused frames stored per address and minute" min={0} value={v.refusedFramesPerMinute} error={err('refusedFramesPerMinute')} onChange={(n) => set('refusedFramesPerMinute', Number(n) || 0)} />
+                <NumberInput label="Refused bytes per address and minute" min={0} value={v.refusedBytesPerMinute} error={err('refusedBytesPerMinute')} onChange={(n) => set('refusedBytesPerMinute', Number(n) || 0)} />
                 <Select label="Character set when MSH-18 is empty" data={CHARSETS} allowDeselect={false} value={v.defaultCharset} onChange={(x) => set('defaultCharset', x ?? 'UNICODE UTF-8')} />
               </SimpleGrid>
             </Accordion.Panel>

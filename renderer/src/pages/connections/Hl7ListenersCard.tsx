@@ -17,6 +17,12 @@ const TROUBLE: [key: string, label: string][] = [
   ['connectionsRefused', 'connections refused'],
   ['tlsFailures', 'TLS failures'],
   ['discardedBytes', 'bytes outside frames'],
+  ['frameTimeouts', 'too slow to finish a frame'],
+  ['refusedPerPeerCap', 'refused: too many from one address'],
+  ['refusedReserved', 'refused: slots kept for known senders'],
+  ['refusedInputBudget', 'refused: too much refused input'],
+  ['refusedNotStored', 'refused input not stored (over the cap)'],
+  ['backPressurePauses', 'reading paused (memory budget)'],
 ]
 
 function count(l: Hl7ListenerDetails, key: string): number {

@@ -14,6 +14,7 @@ import { PageHeader } from '../../components/PageHeader'
 import { formatTime } from '../../components/time'
 import { AlertRulesCard } from './AlertRulesCard'
 import { StorageUsageCard } from './StorageUsageCard'
+import { AlertChannelsCard } from './AlertChannelsCard'
 
 const RANGES = [
   { value: '1h', label: '1 hour', ms: 3_600_000 },
@@ -94,6 +95,7 @@ export function DashboardPage() {
           </SimpleGrid>
           {practiceId ? <AlertRulesCard practiceId={practiceId} lanes={lanes.data ?? []} /> : null}
           <StorageUsageCard />
+          {practiceId ? <AlertChannelsCard practiceId={practiceId} /> : null}
         </Stack>
       ) : null}
     </>

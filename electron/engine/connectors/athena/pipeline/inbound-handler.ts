@@ -98,7 +98,7 @@ function athenaIdOf(kind: InboundKind, item: Item, output: Record<string, unknow
 }
 
 /** Top-level targets a set writes, so an emptied source clears the record's field. */
-function topTargets(set: MappingSet): string[] {
+export function topTargets(set: MappingSet): string[] {
   return [...new Set(set.fields.map((f) => f.target.split('.')[0]!.split('[')[0]!))].filter((t) => t !== 'custom')
 }
 
@@ -148,7 +148,9 @@ export function applyMapped(ctx: EngineContext, practiceId: string, items: Mappe
   for (const m of items) {
     const ids: ExternalId[] = [{ system: m.kind === 'observation' ? ATHENA_SYSTEM : ATHENA_SYSTEM, value: m.athenaId }]
     const patientRef = m.kind !== 'patient' && m.athenaPatientId ? (ctx.records.findByExternalId(practiceId, 'patient', ATHENA_SYSTEM, m.athenaPatientId)?.id ?? null) : null
-    const r = ctx.records.upsert({ practiceId, kind: m.kind, ids, data: m.data, patientRef, txId })
+    // An appointment (or result) synced before its patient waits for it and is linked when it arrives.
+    const awaitPatient = patientRef === null && m.kind !== 'patient' && m.athenaPatientId ? { system: ATHENA_SYSTEM, value: m.athenaPatientId } : null
+    const r = ctx.records.upsert({ practiceId, kind: m.kind, ids, data: m.data, patientRef, txId, awaitPatient })
     out.push({ id: r.id, op: r.op })
   }
   return out

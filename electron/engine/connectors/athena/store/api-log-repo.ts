@@ -36,6 +36,8 @@ export interface ApiLogRow {
 
 export interface ApiLogFilter {
   practiceId?: string
+  /** Only these practices (the caller's scope, access/principal.ts); absent = all. */
+  practiceIds?: readonly string[] | null
   endpoint?: string
   from?: number
   to?: number
@@ -221,6 +223,10 @@ export class ApiLogRepo {
       params[key] = v
     }
     add('practice_id = @practiceId', 'practiceId', f.practiceId)
+    if (f.practiceIds) {
+      const keys = f.practiceIds.map((p, i) => ((params[`pi${i}`] = p), `@pi${i}`))
+      where.push(keys.length ? `practice_id IN (${keys.join(',')})` : '0')
+    }
     add('endpoint = @endpoint', 'endpoint', f.endpoint)
     add('at >= @from', 'from', f.from)
     add('at < @to', 'to', f.to)
@@ -234,7 +240,8 @@ export class ApiLogRepo {
     return (this.db.prepare(sql).all(params) as Row[]).map(toRow)
   }
 
-  endpoints(practiceId?: string): string[] {
+  endpoints(practiceId?: string, practiceIds?: readonly string[] | null): string[] {
+    if (!practiceId && practiceIds) return [...new Set(practiceIds.flatMap((p) => this.endpoints(p)))].sort()
     const rows = (practiceId ? this.s.endpoints.all(practiceId) : this.s.endpointsAll.all()) as { endpoint: string }[]
     return rows.map((r) => r.endpoint)
   }

@@ -3,36 +3,24 @@
  * per-destination lane feeds it one transaction at a time). A sender is replaced when its
  * destination's connection settings change and closed when the destination goes away.
  */
-import { readFileSync } from 'node:fs'
 import { AppError } from '../../../../../shared/errors'
 import type { Clock } from '../../../core/clock'
 import type { Logger } from '../../../core/logger'
+import { loadTlsCredentials } from '../../../core/tls-files'
 import { MllpSender, type MllpTlsOptions } from '../../hl7'
 import type { OutboundDestination } from '../interfaces'
 
-function readPem(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path)
-  } catch (e) {
-    throw new AppError('config_invalid', `Cannot read the TLS ${what} file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { retryable: false })
-  }
-}
-
-export function senderTls(dest: OutboundDestination): MllpTlsOptions | undefined {
+/** `folders`: where TLS files may be read from (core/tls-files.ts tlsFolders). */
+export function senderTls(dest: OutboundDestination, folders: readonly string[]): MllpTlsOptions | undefined {
   const t = dest.config.tls
   if (!t.enabled) return undefined
   if ((t.certFile === null) !== (t.keyFile === null)) throw new AppError('config_invalid', 'A client certificate needs both certFile and keyFile.', { retryable: false })
-  return {
-    ...(t.caFile ? { ca: readPem(t.caFile, 'CA') } : {}),
-    ...(t.certFile ? { cert: readPem(t.certFile, 'certificate') } : {}),
-    ...(t.keyFile ? { key: readPem(t.keyFile, 'private key') } : {}),
-    rejectUnauthorized: true,
-  }
+  return { ...loadTlsCredentials(t, folders, { optionalPair: true }), rejectUnauthorized: true }
 }
 
-export function createSender(dest: OutboundDestination, clock: Clock, logger: Logger): MllpSender {
+export function createSender(dest: OutboundDestination, clock: Clock, logger: Logger, folders: readonly string[]): MllpSender {
   const c = dest.config
-  const tls = senderTls(dest)
+  const tls = senderTls(dest, folders)
   return new MllpSender({
     host: c.host,
     port: c.port,
@@ -50,6 +38,7 @@ export class DestinationSenders {
   constructor(
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly folders: readonly string[],
   ) {}
 
   private keyOf(dest: OutboundDestination): string {
@@ -62,7 +51,7 @@ export class DestinationSenders {
     const cur = this.senders.get(dest.id)
     if (cur && cur.key === key) return cur.sender
     if (cur) void cur.sender.close()
-    const sender = createSender(dest, this.clock, this.logger)
+    const sender = createSender(dest, this.clock, this.logger, this.folders)
     this.senders.set(dest.id, { key, sender })
     return sender
   }

@@ -19,6 +19,7 @@ import { newControlId } from '../../hl7'
 import type { Hl7Interfaces, OutboundDestination } from '../interfaces'
 import { DestinationSenders } from './destinations'
 import type { SiuEvent } from './siu-builder'
+import { tlsFolders } from '../../../core/tls-files'
 
 export const OUTBOUND_SERVICE = 'hl7-outbound'
 
@@ -63,7 +64,7 @@ export class Hl7OutboundService implements Service {
     pollMs = 1000,
   ) {
     this.log = ctx.logger.child({ component: 'hl7-outbound' })
-    this.senders = new DestinationSenders(ctx.clock, this.log)
+    this.senders = new DestinationSenders(ctx.clock, this.log, tlsFolders(ctx.dataDir, ctx.settings))
     this.follower = new ChangeFollower(ctx, {
       cursorTable: 'hl7_outbound_cursors',
       kind: 'appointment',

@@ -1,0 +1,147 @@
+/**
+ * Provenance and review of patient field changes made or proposed by files, and what each source
+ * last sent. Held changes are decided by an operator (accept applies the value as a new record
+ * version, reject keeps the record), one or in bulk, audited.
+ */
+import { AppError } from '../../../../../../shared/errors'
+import type { Db } from '../../../../store/database'
+import { canonical } from './reconcile'
+
+export interface FieldChange {
+  id: number
+  practiceId: string
+  recordId: number
+  field: string
+  oldValue: unknown
+  newValue: unknown
+  source: string
+  txId: number | null
+  line: number | null
+  policy: string
+  status: 'applied' | 'held' | 'accepted' | 'rejected' | 'superseded'
+  decidedBy: string | null
+  decidedAt: number | null
+  at: number
+}
+
+interface Row {
+  id: number
+  practice_id: string
+  record_id: number
+  field: string
+  old_value: string | null
+  new_value: string | null
+  source: string
+  tx_id: number | null
+  line: number | null
+  policy: string
+  status: FieldChange['status']
+  decided_by: string | null
+  decided_at: number | null
+  at: number
+}
+
+const parse = (s: string | null): unknown => (s === null ? null : (JSON.parse(s) as unknown))
+const toChange = (r: Row): FieldChange => ({
+  id: r.id,
+  practiceId: r.practice_id,
+  recordId: r.record_id,
+  field: r.field,
+  oldValue: parse(r.old_value),
+  newValue: parse(r.new_value),
+  source: r.source,
+  txId: r.tx_id,
+  line: r.line,
+  policy: r.policy,
+  status: r.status,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+  at: r.at,
+})
+
+export class FieldChangesRepo {
+  private readonly s
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      add: db.prepare(`INSERT INTO patient_field_changes (practice_id, record_id, field, old_value, new_value, source, tx_id, line, policy, status, at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      lastSent: db.prepare('SELECT data FROM patient_source_values WHERE record_id = ? AND source = ?'),
+      setSent: db.prepare(`INSERT INTO patient_source_values (practice_id, record_id, source, data, tx_id, line, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (record_id, source) DO UPDATE SET data = excluded.data, tx_id = excluded.tx_id, line = excluded.line, at = excluded.at`),
+      heldFor: db.prepare("SELECT field, new_value FROM patient_field_changes WHERE record_id = ? AND status = 'held'"),
+      get: db.prepare('SELECT * FROM patient_field_changes WHERE id = ?'),
+      decide: db.prepare('UPDATE patient_field_changes SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?'),
+      supersede: db.prepare("UPDATE patient_field_changes SET status = 'superseded', decided_by = 'system', decided_at = ? WHERE record_id = ? AND field = ? AND status = 'held' AND id <> ?"),
+      forRecord: db.prepare('SELECT * FROM patient_field_changes WHERE record_id = ? ORDER BY id DESC LIMIT 500'),
+    }
+  }
+
+  add(c: { practiceId: string; recordId: number; field: string; oldValue: unknown; newValue: unknown; source: string; txId: number | null; line: number | null; policy: string; status: 'applied' | 'held' }, at: number): number {
+    const enc = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v))
+    return Number(this.s.add.run(c.practiceId, c.recordId, c.field, enc(c.oldValue), enc(c.newValue), c.source, c.txId, c.line, c.policy, c.status, at).lastInsertRowid)
+  }
+
+  lastSent(recordId: number, source: string): Record<string, unknown> | null {
+    const r = this.s.lastSent.get(recordId, source) as { data: string } | undefined
+    return r ? (JSON.parse(r.data) as Record<string, unknown>) : null
+  }
+
+  setLastSent(practiceId: string, recordId: number, source: string, data: Record<string, unknown>, txId: number | null, line: number | null, at: number): void {
+    this.s.setSent.run(practiceId, recordId, source, JSON.stringify(data), txId, line, at)
+  }
+
+  /** `field NUL canonical(value)` of the changes held for a record (a re-sent file does not hold them twice). */
+  heldKeys(recordId: number): Set<string> {
+    return new Set((this.s.heldFor.all(recordId) as { field: string; new_value: string | null }[]).map((r) => `${r.field}\u0000${canonical(parse(r.new_value))}`))
+  }
+
+  get(id: number): FieldChange {
+    const r = this.s.get.get(id) as Row | undefined
+    if (!r) throw new AppError('not_found', `There is no field change ${id}.`, { retryable: false })
+    return toChange(r)
+  }
+
+  decide(id: number, status: 'accepted' | 'rejected', actor: string, at: number): void {
+    this.s.decide.run(status, actor, at, id)
+    if (status === 'accepted') {
+      const c = this.get(id)
+      this.s.supersede.run(at, c.recordId, c.field, id)
+    }
+  }
+
+  forRecord(recordId: number): FieldChange[] {
+    return (this.s.forRecord.all(recordId) as Row[]).map(toChange)
+  }
+
+  list(filter: { practiceId?: string; practiceIds?: readonly string[]; status?: FieldChange['status']; txId?: number; recordId?: number; before?: number; limit?: number }): FieldChange[] {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (filter.practiceId) {
+      where.push('practice_id = ?')
+      args.push(filter.practiceId)
+    }
+    if (filter.practiceIds) {
+      where.push(`practice_id IN (${filter.practiceIds.map(() => '?').join(',') || "''"})`)
+      args.push(...filter.practiceIds)
+    }
+    if (filter.status) {
+      where.push('status = ?')
+      args.push(filter.status)
+    }
+    if (filter.txId) {
+      where.push('tx_id = ?')
+      args.push(filter.txId)
+    }
+    if (filter.recordId) {
+      where.push('record_id = ?')
+      args.push(filter.recordId)
+    }
+    if (filter.before) {
+      where.push('id < ?')
+      args.push(filter.before)
+    }
+    const sql = `SELECT * FROM patient_field_changes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
+    return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 1000)) as Row[]).map(toChange)
+  }
+}

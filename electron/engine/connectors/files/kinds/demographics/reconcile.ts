@@ -1,0 +1,85 @@
+/**
+ * Field-level reconciliation of one incoming row with the stored patient, three-way: the file's
+ * value, Practice Studio's value, and what this source sent last time. The practice's policy per
+ * field decides (shared/files.ts FIELD_POLICIES). An empty incoming value never erases anything.
+ */
+import { RECONCILED_FIELDS, type FieldPolicy, type ReconciledField, type ReconciliationPolicy } from '../../../../../../shared/files'
+
+export interface FieldDecision {
+  field: ReconciledField
+  action: 'apply' | 'hold' | 'keep'
+  policy: FieldPolicy
+  before: unknown
+  after: unknown
+  /** Why a differing value was kept (no change). */
+  reason?: string
+}
+
+export function isEmptyValue(v: unknown): boolean {
+  if (v === undefined || v === null || v === '') return true
+  if (Array.isArray(v)) return v.length === 0 || v.every(isEmptyValue)
+  if (typeof v === 'object') return Object.values(v as Record<string, unknown>).every(isEmptyValue)
+  return false
+}
+
+/** Canonical form for comparing: keys sorted, empty members dropped. */
+export function canonical(v: unknown): string {
+  const norm = (x: unknown): unknown => {
+    if (isEmptyValue(x)) return null
+    if (Array.isArray(x)) return x.map(norm)
+    if (x && typeof x === 'object') {
+      const o: Record<string, unknown> = {}
+      for (const k of Object.keys(x as object).sort()) {
+        const n = norm((x as Record<string, unknown>)[k])
+        if (n !== null) o[k] = n
+      }
+      return o
+    }
+    return x
+  }
+  return JSON.stringify(norm(v))
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b)
+}
+
+export function policyFor(p: ReconciliationPolicy, field: ReconciledField): FieldPolicy {
+  return p.fields[field] ?? p.default
+}
+
+export function reconcile(incoming: Record<string, unknown>, stored: Record<string, unknown>, lastSent: Record<string, unknown> | null, policy: ReconciliationPolicy, pendingHeld: ReadonlySet<string> = new Set()): FieldDecision[] {
+  const out: FieldDecision[] = []
+  for (const field of RECONCILED_FIELDS) {
+    const inc = incoming[field]
+    if (isEmptyValue(inc)) continue
+    const cur = stored[field]
+    if (sameValue(inc, cur)) continue
+    const pol = policyFor(policy, field)
+    const base = { field, policy: pol, before: cur ?? null, after: inc }
+    if (isEmptyValue(cur)) {
+      // Nothing to overrule: filling an empty field is never a conflict.
+      out.push({ ...base, action: 'apply' })
+      continue
+    }
+    const sourceUnchanged = lastSent !== null && sameValue(inc, lastSent[field])
+    switch (pol) {
+      case 'source':
+        out.push({ ...base, action: 'apply' })
+        break
+      case 'studio':
+        out.push({ ...base, action: 'keep', reason: 'Practice Studio owns this field' })
+        break
+      case 'newest':
+        if (sourceUnchanged) out.push({ ...base, action: 'keep', reason: 'changed in Practice Studio after the source last sent it' })
+        else out.push({ ...base, action: 'apply' })
+        break
+      case 'review':
+        if (sourceUnchanged) out.push({ ...base, action: 'keep', reason: 'the source sent this value before and it was not taken' })
+        else if (pendingHeld.has(`${field}\u0000${canonical(inc)}`)) out.push({ ...base, action: 'keep', reason: 'already held for review' })
+        else out.push({ ...base, action: 'hold' })
+        break
+    }
+  }
+  return out
+}

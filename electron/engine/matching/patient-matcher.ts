@@ -1,0 +1,133 @@
+/**
+ * The one patient matcher of the product (file imports, the HL7 unknown-patient rule, athenaNet
+ * best match): normalise → block → score (score.ts) → grade. Per practice, an in-memory index of
+ * normalised patients by blocking key, loaded on first use and caught up with changed records by
+ * `updated_at` (index records_updated, migration 0142) before each lookup; an import also tells
+ * it about the patients it writes (`observe`). Records merged into another are left out.
+ */
+import { matcherSettingsSchema, type MatcherSettings } from '../../../shared/files'
+import type { Db } from '../store/database'
+import { normalizePatient, type NormalizedPatient } from './normalize'
+import { blockingKeys, scorePair, type PairScore } from './score'
+import type { DuplicateWorklist } from './worklist'
+
+export interface MatchCandidate extends PairScore {
+  recordId: number
+  grade: NonNullable<PairScore['grade']>
+}
+
+export interface MatchOutcome {
+  best: MatchCandidate | null
+  candidates: MatchCandidate[]
+}
+
+/** Blocks larger than this are skipped as a key (a shared office phone, a default DOB). */
+const MAX_BLOCK = 500
+
+interface PracticeIndex {
+  byKey: Map<string, number[]>
+  people: Map<number, NormalizedPatient>
+  seenUpTo: number
+  lastCheck: number
+}
+
+export interface MatcherDeps {
+  db: Db
+  now: () => number
+  settings: (practiceId: string) => { matcher?: MatcherSettings; phoneCountry?: string } | null
+  worklist: DuplicateWorklist
+}
+
+export class PatientMatcher {
+  private readonly indexes = new Map<string, PracticeIndex>()
+
+  constructor(private readonly d: MatcherDeps) {}
+
+  private settingsOf(practiceId: string): { matcher: MatcherSettings; phoneCountry: string } {
+    const s = this.d.settings(practiceId)
+    return { matcher: s?.matcher ?? matcherSettingsSchema.parse({}), phoneCountry: s?.phoneCountry ?? 'US' }
+  }
+
+  /** Scores `data` against the practice's patients (leaving out `exclude`), best first. */
+  match(practiceId: string, data: Record<string, unknown>, opts: { exclude?: number; limit?: number } = {}): MatchOutcome {
+    const idx = this.index(practiceId)
+    const { matcher, phoneCountry } = this.settingsOf(practiceId)
+    const me = normalizePatient(opts.exclude ?? -1, data, phoneCountry)
+    const seen = new Set<number>()
+    const out: MatchCandidate[] = []
+    for (const k of blockingKeys(me)) {
+      const ids = idx.byKey.get(k)
+      if (!ids || ids.length > MAX_BLOCK) continue
+      for (const id of ids) {
+        if (seen.has(id) || id === opts.exclude) continue
+        seen.add(id)
+        const other = idx.people.get(id)
+        if (!other) continue
+        const s = scorePair(me, other, matcher)
+        if (s.grade) out.push({ ...s, grade: s.grade, recordId: id })
+      }
+    }
+    out.sort((a, b) => b.score - a.score || a.recordId - b.recordId)
+    const candidates = out.slice(0, opts.limit ?? 10)
+    return { best: candidates[0] ?? null, candidates }
+  }
+
+  /** A patient the caller just wrote: indexed at once (the import matches its next rows against it). */
+  observe(practiceId: string, recordId: number, data: Record<string, unknown>): void {
+    const idx = this.indexes.get(practiceId)
+    if (!idx) return
+    this.put(idx, normalizePatient(recordId, data, this.settingsOf(practiceId).phoneCountry))
+  }
+
+  /** Sends a pair below certain (or a trap) to the worklist, unless an operator already decided it. */
+  propose(practiceId: string, recordId: number, c: MatchCandidate, origin: { txId: number | null; line: number | null; origin: string }): number | null {
+    return this.d.worklist.propose({ practiceId, a: recordId, b: c.recordId, score: c.score, grade: c.grade, reasons: c.reasons, trap: c.trap, ...origin })
+  }
+
+  /** Forget a practice's index (e.g. after a merge moved ids). */
+  invalidate(practiceId: string): void {
+    this.indexes.delete(practiceId)
+  }
+
+  private index(practiceId: string): PracticeIndex {
+    let idx = this.indexes.get(practiceId)
+    if (!idx) {
+      idx = { byKey: new Map(), people: new Map(), seenUpTo: 0, lastCheck: 0 }
+      this.indexes.set(practiceId, idx)
+    }
+    const now = this.d.now()
+    // Catch up with records changed since the last look (cheap with records_updated); at most every 200 ms.
+    if (idx.lastCheck === 0 || now - idx.lastCheck > 200) {
+      const rows = this.d.db
+        .prepare(
+          `SELECT r.id, r.data, r.updated_at FROM records r
+           WHERE r.practice_id = ? AND r.kind = 'patient' AND r.updated_at >= ?
+             AND NOT EXISTS (SELECT 1 FROM record_merges m WHERE m.merged_id = r.id AND m.kind = 'merge' AND m.undone_at IS NULL)`,
+        )
+        .all(practiceId, idx.seenUpTo) as { id: number; data: string; updated_at: number }[]
+      const country = this.settingsOf(practiceId).phoneCountry
+      for (const r of rows) {
+        this.put(idx, normalizePatient(r.id, JSON.parse(r.data) as Record<string, unknown>, country))
+        if (r.updated_at > idx.seenUpTo) idx.seenUpTo = r.updated_at
+      }
+      idx.lastCheck = now
+    }
+    return idx
+  }
+
+  private put(idx: PracticeIndex, p: NormalizedPatient): void {
+    const old = idx.people.get(p.id)
+    if (old) {
+      for (const k of blockingKeys(old)) {
+        const ids = idx.byKey.get(k)
+        if (ids) idx.byKey.set(k, ids.filter((x) => x !== p.id))
+      }
+    }
+    idx.people.set(p.id, p)
+    for (const k of blockingKeys(p)) {
+      const ids = idx.byKey.get(k)
+      if (ids) ids.push(p.id)
+      else idx.byKey.set(k, [p.id])
+    }
+  }
+}
