@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications'
 import { IconBell } from '@tabler/icons-react'
 import { useApi, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
-import { formatTime } from '../time'
+import { Time } from '../../app/time-format'
 import { useEngineEvent } from './engine-events'
 
 const COLOR = { info: 'blue', warning: 'orange', error: 'red' } as const
@@ -55,7 +55,7 @@ export function NotificationBell() {
                 </Group>
                 <Text size="xs">{n.message}</Text>
                 <Text size="xs" c="dimmed">
-                  {formatTime(n.at)}
+                  <Time value={n.at} />
                 </Text>
               </div>
             ))}

@@ -3,7 +3,7 @@ import type { Hl7ListenerDetails } from '../../../../shared/api/hl7'
 import { useApi, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time, useTimeFormat } from '../../app/time-format'
 
 const STATE_COLOR: Record<Hl7ListenerDetails['state'], string> = { listening: 'teal', stopped: 'gray', error: 'red' }
 
@@ -29,6 +29,7 @@ function count(l: Hl7ListenerDetails, key: string): number {
  * what each listener has received since it started, so "is the lab's feed reaching us?" is one look.
  */
 export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
+  const fmt = useTimeFormat()
   const q = useApi('hl7.listeners', { practiceId }, { refetchInterval: 2000 })
   const { practice } = usePractice()
   const update = useApiMutation('practices.update', ['practices.list', 'audit.list'])
@@ -90,7 +91,7 @@ export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
                     <Code data-testid="listener-address">{`${l.host}:${l.port}`}</Code>
                   </Table.Td>
                   <Table.Td>
-                    <Tooltip label={l.error ?? `since ${formatTime(l.startedAt)}`} multiline maw={380}>
+                    <Tooltip label={l.error ?? `since ${fmt.format(l.startedAt)}`} multiline maw={380}>
                       <Badge color={STATE_COLOR[l.state]} variant="light" data-testid="listener-state">
                         {l.state}
                       </Badge>
@@ -141,7 +142,7 @@ export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Text size="xs">{formatTime(typeof l.counters.lastReceivedAt === 'number' ? l.counters.lastReceivedAt : null)}</Text>
+                    <Text size="xs"><Time value={typeof l.counters.lastReceivedAt === 'number' ? l.counters.lastReceivedAt : null} /></Text>
                   </Table.Td>
                 </Table.Tr>
               )

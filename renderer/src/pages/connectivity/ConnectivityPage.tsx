@@ -6,7 +6,7 @@ import { useApi, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 /**
  * Runs the connectivity test of every configured connection of the practice (REST token and ping,
@@ -97,7 +97,7 @@ export function ConnectivityPage() {
                   </Group>
                   {r ? (
                     <Text size="xs" c="dimmed">
-                      tested {formatTime(r.at)}
+                      tested <Time value={r.at} />
                     </Text>
                   ) : null}
                 </Stack>

@@ -6,7 +6,7 @@ import { ALERT_KINDS, ALERT_LEVELS, type AlertKind, type AlertRule } from '../..
 import type { Lane } from '../../../../shared/api/dashboard'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 const KIND_LABEL: Record<AlertKind, string> = { error_count: 'Failures in a window', inactivity: 'No traffic on an interface', queue_depth: 'Queue depth' }
 
@@ -101,7 +101,7 @@ export function AlertRulesCard({ practiceId, lanes }: { practiceId: string; lane
                 </Table.Td>
                 <Table.Td>
                   <Text size="xs" c="dimmed">
-                    {r.lastCheckedAt ? `checked ${formatTime(r.lastCheckedAt)} (value ${r.lastValue ?? '—'})` : 'not checked yet'}
+                    {r.lastCheckedAt ? <>checked <Time value={r.lastCheckedAt} /> (value {r.lastValue ?? '—'})</> : 'not checked yet'}
                   </Text>
                 </Table.Td>
                 <Table.Td>

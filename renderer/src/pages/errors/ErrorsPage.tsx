@@ -8,7 +8,7 @@ import { useApi } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from './ActionModals'
 
 const SEP = '\u001f'
@@ -105,8 +105,8 @@ export function ErrorsPage() {
               <Table.Td>
                 <Text size="xs">{g.lanes.map((l) => `${l.connector} / ${l.channel} (${l.count})`).join(', ')}</Text>
               </Table.Td>
-              <Table.Td>{formatTime(g.firstSeen)}</Table.Td>
-              <Table.Td>{formatTime(g.lastSeen)}</Table.Td>
+              <Table.Td><Time value={g.firstSeen} /></Table.Td>
+              <Table.Td><Time value={g.lastSeen} /></Table.Td>
               <Table.Td>
                 <Text size="xs">
                   {g.triage.new} new · {g.triage.investigating} investigating · {g.triage.resolved} resolved
@@ -233,7 +233,7 @@ function GroupDetail({
                 <Table.Td>
                   <Link href={`/transactions/${t.id}`}>#{t.id}</Link>
                 </Table.Td>
-                <Table.Td>{formatTime(t.receivedAt)}</Table.Td>
+                <Table.Td><Time value={t.receivedAt} /></Table.Td>
                 <Table.Td>
                   <Text size="xs">{[t.mrn && `MRN ${t.mrn}`, t.controlId && `ctl ${t.controlId}`, t.appointmentId && `appt ${t.appointmentId}`].filter(Boolean).join(' · ')}</Text>
                 </Table.Td>

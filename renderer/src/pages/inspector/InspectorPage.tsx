@@ -9,7 +9,7 @@ import { InspectorTree } from '../../components/console/InspectorTree'
 import { StatusBadge } from '../../components/console/StatusBadge'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time, useTimeFormat } from '../../app/time-format'
 import type { Selection } from '../../../../shared/api/errors-queue'
 import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from '../errors/ActionModals'
 
@@ -18,6 +18,7 @@ const STAGE_LABEL: Record<string, string> = { raw: 'Raw', current: 'Edited', par
 export function InspectorPage() {
   const params = useParams<{ id: string }>()
   const id = Number(params.id)
+  const fmt = useTimeFormat()
   const tx = useApi('transactions.get', { id }, { enabled: Number.isInteger(id) })
   const view = useApi('inspector.view', { id }, { enabled: Number.isInteger(id) })
   const [reprocess, setReprocess] = useState<Selection | null>(null)
@@ -31,7 +32,7 @@ export function InspectorPage() {
     <>
       <PageHeader
         title={`Transaction #${Number.isInteger(id) ? id : '?'}`}
-        description={t ? `${t.connector} / ${t.channel} · ${t.direction === 'in' ? 'inbound' : 'outbound'} · ${t.messageType ?? 'unknown type'} · received ${formatTime(t.receivedAt)}` : undefined}
+        description={t ? `${t.connector} / ${t.channel} · ${t.direction === 'in' ? 'inbound' : 'outbound'} · ${t.messageType ?? 'unknown type'} · received ${fmt.format(t.receivedAt)}` : undefined}
         actions={
           <>
             <CopyButton value={permalink}>
@@ -225,7 +226,7 @@ function StepsTimeline({ steps, versions }: { steps: TxStep[]; versions: TxDetai
               .map((s, i) => (
                 <Timeline.Item key={i} color={OUTCOME_COLOR[s.outcome]} title={`${s.step}: ${s.outcome}`}>
                   <Text size="xs" c="dimmed">
-                    {formatTime(s.startedAt)} · {Math.round(s.durationMs * 100) / 100} ms
+                    <Time value={s.startedAt} /> · {Math.round(s.durationMs * 100) / 100} ms
                   </Text>
                   {s.detail ? <Text size="sm">{s.detail}</Text> : null}
                 </Timeline.Item>
@@ -240,7 +241,7 @@ function StepsTimeline({ steps, versions }: { steps: TxStep[]; versions: TxDetai
           </Title>
           {versions.map((v) => (
             <Text size="sm" key={v.version}>
-              Version {v.version} by {v.editedBy}, {formatTime(v.createdAt)}: {v.reason}
+              Version {v.version} by {v.editedBy}, <Time value={v.createdAt} />: {v.reason}
             </Text>
           ))}
         </Card>
@@ -264,7 +265,7 @@ function DiffView({ txId, diffs }: { txId: number; diffs: RecordDiff[] }) {
             </Title>
             <Badge variant="light">{d.op}</Badge>
             <Text size="xs" c="dimmed">
-              {formatTime(d.at)}
+              <Time value={d.at} />
             </Text>
           </Group>
           <Table fz="sm" data-testid="record-diff">

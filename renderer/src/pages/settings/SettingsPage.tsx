@@ -3,8 +3,10 @@ import { IconAlertTriangle, IconLock } from '@tabler/icons-react'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatBytes, formatTime } from '../../components/time'
+import { formatBytes } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { ConfigCard } from './ConfigCard'
+import { TimeZoneCard } from './TimeZoneCard'
 
 export function SettingsPage() {
   const status = useApi('system.status', {}, { refetchInterval: 10_000 })
@@ -29,7 +31,7 @@ export function SettingsPage() {
               <Table.Tbody>
                 <Row label="Version" value={<Code>{s.version}</Code>} />
                 <Row label="Mode" value={s.mode === 'desktop' ? 'Desktop app' : 'Headless server (npm run serve)'} />
-                <Row label="Running since" value={formatTime(s.startedAt)} />
+                <Row label="Running since" value={<Time value={s.startedAt} />} />
                 <Row label="Operator" value={s.operator} />
                 <Row label="Data folder" value={<Code data-testid="data-dir">{s.dataDir}</Code>} />
                 <Row
@@ -96,6 +98,7 @@ export function SettingsPage() {
             ) : null}
             <ErrorAlert error={verify.error} />
           </Card>
+          <TimeZoneCard />
           <ConfigCard />
         </Stack>
       ) : null}

@@ -8,7 +8,7 @@ import { usePractice } from '../../app/practice-context'
 import { StatusBadge } from '../../components/console/StatusBadge'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { ExportButton } from './ExportButton'
 import { FilterBar } from './FilterBar'
 import { loadFilter, storeFilter } from './filter-storage'
@@ -118,7 +118,7 @@ function TxTable({ rows, loading, done, onNeedMore }: { rows: TxSummary[]; loadi
                   borderBottom: '1px solid var(--mantine-color-default-border)',
                 }}
               >
-                <div role="cell">{formatTime(t.receivedAt)}</div>
+                <div role="cell"><Time value={t.receivedAt} /></div>
                 <div role="cell">
                   <StatusBadge status={t.status} />
                 </div>
