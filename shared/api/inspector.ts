@@ -13,6 +13,8 @@ export interface InspectorNode {
   name?: string
   value?: string
   masked?: boolean
+  /** The HL7 data type of the field or component when known (TS, DTM, DT, CX, …): the console renders timestamps in words beside the raw value. */
+  dataType?: string
   children?: InspectorNode[]
 }
 
@@ -23,6 +25,7 @@ export const inspectorNodeSchema: z.ZodType<InspectorNode> = z.lazy(() =>
     name: z.string().optional(),
     value: z.string().optional(),
     masked: z.boolean().optional(),
+    dataType: z.string().optional(),
     children: z.array(inspectorNodeSchema).optional(),
   }),
 )
