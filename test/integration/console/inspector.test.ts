@@ -127,6 +127,21 @@ describe('message inspector', () => {
     expect(whole.text).toContain('QUIRINUS^ANNA')
   })
 
+  it('asks for a reason on reveal when the installation says so, and keeps it in the audit entry', async () => {
+    expect(await t.call('inspector.settings', {})).toEqual({ revealReason: 'off' })
+    expect(await t.call('inspector.saveSettings', { revealReason: 'required' })).toEqual({ revealReason: 'required' })
+    const refused = await t.callResult('inspector.reveal', { id, stage: 'raw', path: 'PID-7' })
+    expect(refused.error).toMatchObject({ code: 'invalid_input' })
+    expect((await t.callResult('inspector.reveal', { id, stage: 'raw', path: 'PID-7', reason: '   ' })).error?.code).toBe('invalid_input')
+    await t.call('inspector.reveal', { id, stage: 'raw', path: 'PID-7', reason: 'caller asked to confirm the birth date' })
+    const audit = await t.call<AuditEntryDto[]>('audit.list', { action: 'phi.reveal', targetId: String(id) })
+    expect(audit[0]!.details).toEqual({ stage: 'raw', path: 'PID-7', reason: 'caller asked to confirm the birth date' })
+    const changed = await t.call<AuditEntryDto[]>('audit.list', { action: 'inspector.settings.update' })
+    expect(changed[0]!.details).toEqual({ before: 'off', after: 'required' })
+    await t.call('inspector.saveSettings', { revealReason: 'off' })
+    await t.call('inspector.reveal', { id, stage: 'raw', path: 'PID-7' })
+  })
+
   it('audits opening a transaction once per window, not on every live refresh', async () => {
     await t.call('inspector.view', { id })
     const opened = await t.call<AuditEntryDto[]>('audit.list', { action: 'transaction.inspect', targetId: String(id) })
