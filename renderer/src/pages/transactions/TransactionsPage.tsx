@@ -13,6 +13,7 @@ import { ExportButton } from './ExportButton'
 import { FilterBar } from './FilterBar'
 import { loadFilter, storeFilter } from './filter-storage'
 import { toTxFilter, type LogFilter } from './log-filter'
+import { filterToSearch } from './filter-url'
 import { SavedSearchesMenu } from './SavedSearchesMenu'
 import { useTxLog } from './use-tx-log'
 
@@ -65,12 +66,13 @@ export function TransactionsPage() {
         </Text>
       </Group>
       <ErrorAlert error={log.error} />
-      <TxTable rows={log.rows} loading={log.loading} done={log.done} onNeedMore={log.loadMore} />
+      <TxTable rows={log.rows} loading={log.loading} done={log.done} onNeedMore={log.loadMore} search={filter ? filterToSearch(filter) : ''} />
     </>
   )
 }
 
-function TxTable({ rows, loading, done, onNeedMore }: { rows: TxSummary[]; loading: boolean; done: boolean; onNeedMore(): void }) {
+/** `search`: the filter as URL query, carried to the inspector for previous / next. */
+function TxTable({ rows, loading, done, onNeedMore, search }: { rows: TxSummary[]; loading: boolean; done: boolean; onNeedMore(): void; search: string }) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const [, navigate] = useLocation()
   // eslint-disable-next-line react-hooks/incompatible-library
@@ -101,7 +103,7 @@ function TxTable({ rows, loading, done, onNeedMore }: { rows: TxSummary[]; loadi
                 role="row"
                 key={t.id}
                 data-testid={`tx-row-${t.id}`}
-                onClick={() => navigate(`/transactions/${t.id}`)}
+                onClick={() => navigate(`/transactions/${t.id}?${search}`)}
                 style={{
                   position: 'absolute',
                   top: 0,
@@ -135,7 +137,7 @@ function TxTable({ rows, loading, done, onNeedMore }: { rows: TxSummary[]; loadi
                 <div role="cell">{t.attempts}</div>
                 <div role="cell">{t.durationMs ?? '—'}</div>
                 <div role="cell">
-                  <Link href={`/transactions/${t.id}`} onClick={(e) => e.stopPropagation()} aria-label={`Open transaction ${t.id}`}>
+                  <Link href={`/transactions/${t.id}?${search}`} onClick={(e) => e.stopPropagation()} aria-label={`Open transaction ${t.id}`}>
                     #{t.id}
                   </Link>
                 </div>
