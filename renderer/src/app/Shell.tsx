@@ -18,7 +18,7 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
   const first = useRef(true)
   useEffect(() => {
     // The inspector's search lives in the query; it means nothing on other pages.
-    if (!/^\/transactions\/\d+/.test(location) && window.location.search) history.replaceState(history.state, '', window.location.pathname + window.location.hash)
+    if (!/^\/transactions(\/\d+)?$/.test(location) && window.location.search) history.replaceState(history.state, '', window.location.pathname + window.location.hash)
     if (first.current) {
       first.current = false
       return

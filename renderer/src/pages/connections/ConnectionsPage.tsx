@@ -21,9 +21,11 @@ type Editing = { kind: Kind; conn?: Connection } | null
 
 const KIND_LABEL: Record<Kind, string> = { 'athena-rest': 'athenaNet REST', 'hl7-inbound': 'HL7 inbound', 'hl7-outbound': 'HL7 outbound' }
 
-function target(c: Connection): string {
+/** Where a connection points; a listener configured with port 0 shows the port the OS gave it while it runs. */
+function target(c: Connection, livePort?: number): string {
   const cfg = c.config as Record<string, unknown>
   if (c.kind === 'athena-rest') return typeof cfg.baseUrl === 'string' && cfg.baseUrl ? String(cfg.baseUrl) : String(cfg.environment)
+  if (c.kind === 'hl7-inbound' && cfg.port === 0) return `${String(cfg.host ?? '')}:${livePort ?? 0} (${livePort ? 'OS-assigned' : 'OS-assigned when running'})`
   return `${String(cfg.host ?? '')}:${String(cfg.port ?? '')}`
 }
 
@@ -43,6 +45,8 @@ export function ConnectionsPage() {
   const [results, setResults] = useState<Record<string, ConnectivityResult>>({})
   const [testing, setTesting] = useState<string | null>(null)
   const conns = list.data ?? []
+  const listeners = useApi('hl7.listeners', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) && conns.some((c) => c.kind === 'hl7-inbound'), refetchInterval: 5000 })
+  const livePort = (id: string) => listeners.data?.find((l) => l.connectionId === id && l.state === 'listening')?.port
   const hasAthena = conns.some((c) => c.kind === 'athena-rest' && c.enabled)
   const hasInbound = conns.some((c) => c.kind === 'hl7-inbound')
   const hasOutbound = conns.some((c) => c.kind === 'hl7-outbound')
@@ -133,7 +137,7 @@ export function ConnectionsPage() {
                     <Badge variant="light">{KIND_LABEL[c.kind]}</Badge>
                   </Table.Td>
                   <Table.Td>
-                    <Code>{target(c)}</Code>
+                    <Code data-testid="connection-target">{target(c, livePort(c.id))}</Code>
                   </Table.Td>
                   <Table.Td>
                     {c.kind === 'athena-rest' ? (

@@ -1,4 +1,5 @@
-import { Alert, Badge, Card, Code, Group, Stack, Switch, Table, Text, Title, Tooltip } from '@mantine/core'
+import { Alert, Anchor, Badge, Card, Code, Group, Stack, Switch, Table, Text, Title, Tooltip } from '@mantine/core'
+import { Link } from 'wouter'
 import type { Hl7ListenerDetails } from '../../../../shared/api/hl7'
 import { useApi, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
@@ -124,16 +125,28 @@ export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
                     {count(l, 'accepted')}
                   </Table.Td>
                   <Table.Td ta="right" data-testid="listener-duplicates">
-                    {count(l, 'duplicates')}
+                    {count(l, 'duplicates') > 0 ? (
+                      <Anchor component={Link} href={`/transactions?connector=hl7&channel=${encodeURIComponent(l.name)}`} aria-label={`${count(l, 'duplicates')} duplicates on ${l.name}: open its transactions (a duplicate is answered with its original)`}>
+                        {count(l, 'duplicates')}
+                      </Anchor>
+                    ) : (
+                      0
+                    )}
                   </Table.Td>
                   <Table.Td data-testid="listener-problems">
                     {trouble.length ? (
                       <Group gap={4}>
-                        {trouble.map(([k, label]) => (
-                          <Badge key={k} size="sm" color="orange" variant="light">
-                            {count(l, k)} {label}
-                          </Badge>
-                        ))}
+                        {trouble.map(([k, label]) =>
+                          k === 'rejected' ? (
+                            <Badge key={k} size="sm" color="orange" variant="light" component={Link} href={`/transactions?connector=hl7&channel=${encodeURIComponent(l.name)}&status=error`} style={{ cursor: 'pointer' }} data-testid="listener-refused">
+                              {count(l, k)} {label}
+                            </Badge>
+                          ) : (
+                            <Badge key={k} size="sm" color="orange" variant="light">
+                              {count(l, k)} {label}
+                            </Badge>
+                          ),
+                        )}
                       </Group>
                     ) : (
                       <Text size="xs" c="dimmed">

@@ -13,7 +13,7 @@ import { ExportButton } from './ExportButton'
 import { FilterBar } from './FilterBar'
 import { loadFilter, storeFilter } from './filter-storage'
 import { toTxFilter, type LogFilter } from './log-filter'
-import { filterToSearch } from './filter-url'
+import { filterToSearch, searchToFilter } from './filter-url'
 import { SavedSearchesMenu } from './SavedSearchesMenu'
 import { useTxLog } from './use-tx-log'
 
@@ -27,7 +27,14 @@ export function TransactionsPage() {
   const [now, setNow] = useState(() => Date.now())
 
   useEffect(() => {
-    if (practiceId) setFilterState(loadFilter(practiceId))
+    if (!practiceId) return
+    // A link from elsewhere (a listener's counters) carries its search in the query: it wins once.
+    const linked = searchToFilter(window.location.search)
+    if (linked) {
+      storeFilter(practiceId, linked)
+      history.replaceState(history.state, '', window.location.pathname + window.location.hash)
+    }
+    setFilterState(linked ?? loadFilter(practiceId))
   }, [practiceId])
   const setFilter = (f: LogFilter) => {
     if (!practiceId) return
