@@ -8,7 +8,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 import { startServe, type ServeProcess } from '../support/serve-process'
-import { keepScreenshot, openConsole } from './support/console'
+import { keepScreenshot, openConsole, openHash } from './support/console'
 import { sendRawFrame } from './support/mllp'
 
 test.describe.configure({ mode: 'serial' })
@@ -91,7 +91,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await setScheme(page, scheme)
     const report: string[] = []
     for (const p of PAGES) {
-      await page.evaluate((h) => (location.hash = h), p.hash())
+      await openHash(page, p.hash())
       await p.ready(page)
       await page.waitForLoadState('networkidle')
       if (p.name === 'error-queue') await page.getByTestId('error-group').first().click()
@@ -136,6 +136,6 @@ test('a skip link leads past the navigation, focus is kept after navigating, a f
   await page.getByRole('navigation').getByRole('link', { name: 'Transactions', exact: true }).click()
   await page.getByTestId(`tx-row-${badId}`).locator('[role="cell"]').first().click()
   await expect(page.getByRole('heading', { name: `Transaction #${badId}` })).toBeVisible()
-  await expect.poll(() => page.evaluate(() => document.activeElement?.id ?? document.activeElement?.tagName)).toBe('main-content')
+  await expect.poll(() => page.evaluate('document.activeElement?.id || document.activeElement?.tagName')).toBe('main-content')
   await keepScreenshot(page, 'a11y-focus-after-navigation')
 })

@@ -8,7 +8,7 @@
  */
 import { expect, test, type Page } from '@playwright/test'
 import { startServe, type ServeProcess } from '../support/serve-process'
-import { go, keepScreenshot, openConsole } from './support/console'
+import { go, keepScreenshot, openConsole, openHash } from './support/console'
 import { sendRawFrame } from './support/mllp'
 
 test.describe.configure({ mode: 'serial' })
@@ -84,7 +84,7 @@ test('error queue: a group opens in a drawer from the keyboard, each row can be 
   await expect(drawer.getByTestId('group-detail')).toBeVisible()
   await expect(drawer.getByTestId(`error-row-${bad[0]}`)).toBeVisible()
   // Focus moved into the drawer, where the eye is.
-  await expect.poll(() => drawer.evaluate((d) => d.contains(document.activeElement))).toBe(true)
+  await expect.poll(() => drawer.evaluate('d => d.contains(document.activeElement)')).toBe(true)
   await keepScreenshot(page, 'feeds-error-drawer')
   await drawer.getByRole('button', { name: `Discard ${bad[1]}` }).click()
   const confirm = page.getByRole('dialog', { name: /Discard/ })
@@ -119,7 +119,7 @@ test('connections: the live port of a port-0 listener; refused and duplicate cou
 test('a deep link into another practice names it and asks to switch before anything can be changed', async ({ page }) => {
   await openConsole(page, serve.url)
   await choose(page, OTHER.id)
-  await page.evaluate((id) => (location.hash = `/transactions/${id}`), bad[0])
+  await openHash(page, `/transactions/${bad[0]}`)
   const banner = page.getByTestId('practice-mismatch')
   await expect(banner).toContainText('This transaction belongs to Sandbox Practice')
   await expect(banner).toContainText(`The console is set to ${OTHER.name}`)
@@ -162,7 +162,7 @@ test('previous and next walk the search the message was opened from, kept in the
 test('raw and mapped side by side: each mapped field highlights the source that fed it; HL7 times in words', async ({ page }) => {
   await openConsole(page, serve.url)
   await choose(page, practice)
-  await page.evaluate((id) => (location.hash = `/transactions/${id}`), good[0])
+  await openHash(page, `/transactions/${good[0]}`)
   const side = page.getByTestId('side-by-side')
   await expect(side).toBeVisible()
   await side.getByRole('button', { name: 'Show the source of last_name' }).click()
@@ -181,7 +181,7 @@ test('reveal asks for a reason when the installation says so, is audited with it
   expect((await serve.call('inspector.saveSettings', { revealReason: 'required' })).ok).toBe(true)
   await openConsole(page, serve.url)
   await choose(page, practice)
-  await page.evaluate((id) => (location.hash = `/transactions/${id}`), good[1])
+  await openHash(page, `/transactions/${good[1]}`)
   await page.getByRole('tab', { name: 'Raw' }).click()
   const raw = page.getByTestId('stage-raw')
   await expect(raw.getByTestId('masked-PID-3')).toBeVisible()
@@ -203,7 +203,7 @@ test('reveal asks for a reason when the installation says so, is audited with it
 test('every time in one format and zone, named; each person chooses practice zone, this computer or UTC', async ({ page }) => {
   await openConsole(page, serve.url)
   await choose(page, practice)
-  await page.evaluate((id) => (location.hash = `/transactions/${id}`), good[0])
+  await openHash(page, `/transactions/${good[0]}`)
   await page.getByRole('tab', { name: /Timeline/ }).click()
   const stamp = page.getByTestId('attempt-1').locator('time').first()
   await expect(stamp).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} E[SD]T$/)
@@ -225,13 +225,13 @@ test('every time in one format and zone, named; each person chooses practice zon
 test('the edit dialog does not wrap segments and shows what the edit changes against the original', async ({ page }) => {
   await openConsole(page, serve.url)
   await choose(page, practice)
-  await page.evaluate((id) => (location.hash = `/transactions/${id}`), bad[0])
+  await openHash(page, `/transactions/${bad[0]}`)
   await page.getByRole('button', { name: 'Edit & reprocess' }).click()
   const dialog = page.getByRole('dialog', { name: new RegExp(`Edit and reprocess #${bad[0]}`) })
   const editor = dialog.getByTestId('edit-payload')
   await expect(editor).toHaveValue(/19841304/)
   await expect(editor).toHaveAttribute('wrap', 'off')
-  expect(await editor.evaluate((e) => getComputedStyle(e).whiteSpace)).toBe('pre')
+  expect(await editor.evaluate('e => getComputedStyle(e).whiteSpace')).toBe('pre')
   await editor.fill((await editor.inputValue()).replace('19841304', '19840413'))
   const diff = dialog.getByTestId('payload-diff')
   await expect(diff.locator('[data-path="PID-7"]')).toContainText('19841304')
