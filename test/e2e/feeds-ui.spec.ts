@@ -98,11 +98,17 @@ test('error queue: a group opens in a drawer from the keyboard, each row can be 
   await expect(opener).toBeFocused()
 })
 
-test('connections: the live port of a port-0 listener; refused and duplicate counters open their transactions', async ({ page }) => {
+test('connections: the live port of a port-0 listener; the last test shows wherever it was run; refused and duplicate counters open their transactions', async ({ page }) => {
   await openConsole(page, serve.url)
   await choose(page, practice)
   await go(page, 'Connections')
   await expect(page.getByTestId('connection-row-adt-in').getByTestId('connection-target')).toHaveText(`127.0.0.1:${port} (OS-assigned)`)
+  // A test run here is the last result on the Connectivity page too.
+  await page.getByRole('button', { name: 'Test adt-in' }).click()
+  await expect(page.getByTestId('test-result-adt-in')).toBeVisible()
+  await go(page, 'Connectivity')
+  await expect(page.getByTestId('connection-adt-in').getByTestId('connection-result')).toBeVisible()
+  await go(page, 'Connections')
   const listener = page.getByTestId('listener-adt-in')
   await expect(listener.getByTestId('listener-duplicates')).toHaveText('1')
   await keepScreenshot(page, 'feeds-connections-counters')

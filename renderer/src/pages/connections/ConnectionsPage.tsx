@@ -38,11 +38,13 @@ export function ConnectionsPage() {
   const update = useApiMutation('connections.update', [...invalidates])
   const remove = useApiMutation('connections.delete', [...invalidates])
   const clearSecret = useApiMutation('connections.clearSecret', ['connections.list'])
-  const test = useApiMutation('connections.test', ['audit.list'])
+  const test = useApiMutation('connections.test', ['audit.list', 'connections.lastTests'])
   const [editing, setEditing] = useState<Editing>(null)
   const [busy, setBusy] = useState(false)
   const [saveError, setSaveError] = useState<ApiError | null>(null)
-  const [results, setResults] = useState<Record<string, ConnectivityResult>>({})
+  // The last result of each connection, wherever it was run (here, the Connectivity page, the API).
+  const last = useApi('connections.lastTests', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) })
+  const results: Record<string, ConnectivityResult> = Object.fromEntries((last.data ?? []).map((r) => [r.connectionId, r]))
   const [testing, setTesting] = useState<string | null>(null)
   const conns = list.data ?? []
   const listeners = useApi('hl7.listeners', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) && conns.some((c) => c.kind === 'hl7-inbound'), refetchInterval: 5000 })
@@ -83,7 +85,7 @@ export function ConnectionsPage() {
 
   const runTest = (c: Connection) => {
     setTesting(c.id)
-    test.mutate({ id: c.id }, { onSuccess: (r) => setResults((m) => ({ ...m, [c.id]: r })), onSettled: () => setTesting(null) })
+    test.mutate({ id: c.id }, { onSettled: () => setTesting(null) })
   }
 
   return (
