@@ -184,9 +184,14 @@ test('raw and mapped side by side: each mapped field highlights the source that 
 })
 
 test('reveal asks for a reason when the installation says so, is audited with it, and can be hidden again', async ({ page }) => {
-  expect((await serve.call('inspector.saveSettings', { revealReason: 'required' })).ok).toBe(true)
   await openConsole(page, serve.url)
   await choose(page, practice)
+  await go(page, 'Settings')
+  await page.getByTestId('privacy-card').getByRole('radio', { name: 'Requires a reason' }).check()
+  await expect.poll(async () => {
+    const r = await serve.call<{ revealReason: string }>('inspector.settings', {})
+    return r.ok ? r.value.revealReason : null
+  }).toBe('required')
   await openHash(page, `/transactions/${good[1]}`)
   await page.getByRole('tab', { name: 'Raw' }).click()
   const raw = page.getByTestId('stage-raw')

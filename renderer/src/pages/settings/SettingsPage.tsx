@@ -7,6 +7,7 @@ import { formatBytes } from '../../components/time'
 import { Time } from '../../app/time-format'
 import { ConfigCard } from './ConfigCard'
 import { TimeZoneCard } from './TimeZoneCard'
+import { PrivacyCard } from './PrivacyCard'
 
 export function SettingsPage() {
   const status = useApi('system.status', {}, { refetchInterval: 10_000 })
@@ -99,6 +100,7 @@ export function SettingsPage() {
             <ErrorAlert error={verify.error} />
           </Card>
           <TimeZoneCard />
+          <PrivacyCard />
           <ConfigCard />
         </Stack>
       ) : null}
