@@ -137,6 +137,7 @@ export function ErrorsPage() {
         size="min(1100px, 80vw)"
         title={group ? `${group.code}: ${group.pattern}` : ''}
         data-testid="group-drawer"
+        closeButtonProps={{ 'aria-label': 'Close group' }}
         // Modals opened from the drawer (reprocess, discard, edit) sit above it.
         zIndex={190}
       >
