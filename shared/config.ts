@@ -28,6 +28,47 @@ export const timeZoneSchema = z
 
 export const UNKNOWN_PATIENT_RULES = ['create', 'hold', 'match'] as const
 
+const retentionDaysSchema = z.number().int().min(1).max(36_500).nullable()
+
+/** How long one connector's data is kept, overriding the practice's values (absent = the practice's). */
+export const retentionOverrideSchema = z.object({
+  transactionsDays: retentionDaysSchema.optional(),
+  rawPayloadDays: retentionDaysSchema.optional(),
+  logsDays: retentionDaysSchema.optional(),
+})
+
+export const MIN_AUDIT_RETENTION_YEARS = 6
+
+/**
+ * Retention (docs/CONFIG.md, "Retention"): days after receipt; null keeps forever. Raw payloads
+ * go first (their metadata and hash stay), whole transactions later; only finished ones
+ * (done, filtered, discarded) are ever pruned. The audit trail is never pruned: `auditYears` is
+ * the period it must be kept, refused below six (HIPAA's documentation retention).
+ */
+export const retentionSchema = z
+  .object({
+    transactionsDays: retentionDaysSchema.default(null),
+    rawPayloadDays: retentionDaysSchema.default(null),
+    logsDays: retentionDaysSchema.default(null),
+    auditYears: z
+      .number()
+      .int()
+      .min(MIN_AUDIT_RETENTION_YEARS, `the audit trail is kept at least ${MIN_AUDIT_RETENTION_YEARS} years`)
+      .max(100)
+      .default(MIN_AUDIT_RETENTION_YEARS),
+    connectors: z.record(z.string().min(1), retentionOverrideSchema).default({}),
+  })
+  .superRefine((r, ctx) => {
+    const check = (raw: number | null | undefined, tx: number | null | undefined, path: (string | number)[]): void => {
+      if (raw != null && tx != null && raw > tx) ctx.addIssue({ code: 'custom', path, message: 'raw payloads cannot be kept longer than their transactions' })
+    }
+    check(r.rawPayloadDays, r.transactionsDays, ['rawPayloadDays'])
+    for (const [c, o] of Object.entries(r.connectors)) {
+      check(o.rawPayloadDays === undefined ? r.rawPayloadDays : o.rawPayloadDays, o.transactionsDays === undefined ? r.transactionsDays : o.transactionsDays, ['connectors', c, 'rawPayloadDays'])
+    }
+  })
+export type Retention = z.output<typeof retentionSchema>
+
 export const practiceSettingsSchema = z.object({
   /** What an inbound message for a patient we do not know does: create it, hold it in the error queue, or match by MRN / name + DOB (and hold when no match). */
   unknownPatientRule: z.enum(UNKNOWN_PATIENT_RULES).default('create'),
@@ -38,6 +79,8 @@ export const practiceSettingsSchema = z.object({
    * they wait in order until this is off again (e.g. while a mapping is being fixed). Absent = off.
    */
   hl7ProcessingPaused: z.boolean().optional(),
+  /** How long transactions, raw payloads and logs are kept; absent = everything kept. */
+  retention: retentionSchema.optional(),
 })
 export type PracticeSettings = z.infer<typeof practiceSettingsSchema>
 
@@ -256,7 +299,96 @@ export const hl7OutboundConfigSchema = z.object({
 })
 export type Hl7OutboundConfig = z.infer<typeof hl7OutboundConfigSchema>
 
-export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound'] as const
+// ---- FHIR R4 (athena's FHIR API or any R4 server) ------------------------------------------------
+
+/** Where a FHIR connection points: athena's platform bases (H), the local sandbox, or any R4 server. */
+export const FHIR_PRESETS = ['sandbox', 'preview', 'production', 'custom'] as const
+export const FHIR_JWT_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const
+
+export const DEFAULT_FHIR_SCOPES = [
+  'athena/service/Athenanet.MDP.*',
+  'system/Patient.read',
+  'system/Encounter.read',
+  'system/Observation.read',
+  'system/DocumentReference.read',
+  'system/Binary.read',
+  'system/Appointment.read',
+  'system/Practitioner.read',
+  'system/Location.read',
+  'system/Organization.read',
+  'system/SubscriptionTopic.read',
+  'system/Subscription.read',
+  'system/Subscription.write',
+]
+
+export const fhirWebhookConfigSchema = z.object({
+  /** Receive athena's event notifications on this practice's own listener. */
+  enabled: z.boolean().default(false),
+  host: z.string().default('127.0.0.1'),
+  /** 0 = OS-assigned. */
+  port: z.number().int().min(0).max(65535).default(0),
+  /** HTTPS with an operator-supplied certificate; plain HTTP is allowed only on loopback (behind the practice's reverse proxy). */
+  tls: tlsConfigSchema.default({ enabled: false, certFile: null, keyFile: null, caFile: null, requestClientCert: false, clientCertFingerprints: [] }),
+  /** The public HTTPS URL athena posts to (H: public internet, port 443, CA-issued certificate); null = this listener's own URL (sandbox only). */
+  publicUrl: z.url().nullable().default(null),
+  /** Notifications larger than this are refused (413) before they are read further. */
+  maxBodyBytes: z.number().int().positive().max(16 * 1024 * 1024).default(1024 * 1024),
+  /** Topics to subscribe to (ids from GET {base}/SubscriptionTopic, e.g. "Patient.update"). */
+  topics: z.array(z.string().regex(/^[A-Za-z]+\.[A-Za-z-]+$/, 'a topic id such as "Patient.update"')).default([]),
+  /** U: athena's behaviour at `end` is not documented. Each subscription asks for this lifetime; 0 = no end. */
+  lifetimeHours: z.number().min(0).max(24 * 365).default(24 * 7),
+  /** Replace a subscription this long before its end (create the new one, overlap, delete the old). */
+  renewBeforeMinutes: z.number().positive().default(60),
+  /** Both subscriptions (and both secrets) stay live this long during a renewal. */
+  overlapSeconds: z.number().int().min(0).default(60),
+  /** How often the desired-state job compares the server's subscriptions with the wanted ones. */
+  checkIntervalSeconds: z.number().int().min(1).default(300),
+  /** H: the method prefix of X-Hub-Signature "may change"; only this one is accepted. */
+  signaturePrefix: z.string().min(1).default('sha256='),
+})
+export type FhirWebhookConfig = z.infer<typeof fhirWebhookConfigSchema>
+
+export const fhirConnectionConfigSchema = athenaConnectionConfigSchema
+  .pick({
+    clientId: true, qps: true, burst: true, dailyQuota: true, tokenRequestsPerMinute: true, timeoutMs: true, maxRetries: true, backoffBaseMs: true, backoffCapMs: true,
+    maxCallMs: true, maxRetryAfterMs: true, retryBudgetRatio: true, retryBudgetMin: true, circuitFailureThreshold: true, circuitOpenMs: true,
+    tokenRefreshMarginSeconds: true, requestIdHeader: true, apiLogRetentionDays: true, apiLogMaxRows: true,
+  })
+  .extend({
+    preset: z.enum(FHIR_PRESETS).default('sandbox'),
+    /** The FHIR base for `custom`, or an override of a preset's (tests, proxies). athena: `{host}/fhir/r4` (H). */
+    baseUrl: z.url().nullable().default(null),
+    /** null = `{host of the base}/oauth2/v1/token` (athena's, shared with athenaNet, H). */
+    tokenUrl: z.url().nullable().default(null),
+    /** client_secret_basic (HTTP Basic, the athenaNet way) or private_key_jwt (key in the keychain as `private_key`). */
+    auth: z.enum(['client_secret_basic', 'private_key_jwt']).default('client_secret_basic'),
+    /** U: which algorithm athena accepts for private_key_jwt is not published (Okta takes RS/ES 256–512). */
+    jwtAlg: z.enum(FHIR_JWT_ALGS).default('RS384'),
+    /** `kid` header of the client assertion (the key's id in the JWKS registered with the server). */
+    jwtKid: z.string().max(200).nullable().default(null),
+    /** One token can carry both scope sets (H); the MDP scope is needed for writes routed to /v1. */
+    scopes: z.array(z.string().min(1)).default(DEFAULT_FHIR_SCOPES),
+    /** Send `ah-practice` on every search (M: required by athena); off for other FHIR servers. */
+    practiceContext: z.boolean().default(true),
+    /** U: `Organization/a-1.Practice-N` (the official example) or `a-1.Practice-N` (a production client's form). */
+    practiceParamForm: z.enum(['reference', 'id']).default('reference'),
+    /** POST {Type}/_search with a form body keeps PHI out of URLs and logs (M); GET for servers without it. */
+    searchVia: z.enum(['post', 'get']).default('post'),
+    /** `_count` per page (U: athena's maximum; a production client uses 1000). */
+    pageSize: z.number().int().positive().max(1000).default(100),
+    /** Pause between pages of one search (a production athena client waits 1 s, M). */
+    pageDelayMs: z.number().int().min(0).max(60_000).default(0),
+    /** Inbound resources that fail validation: 'lenient' maps them and shows the issues (athena data is never rejected), 'strict' stops them. */
+    inboundValidation: z.enum(['lenient', 'strict']).default('lenient'),
+    webhook: fhirWebhookConfigSchema.default(fhirWebhookConfigSchema.parse({})),
+    /** Reconciliation: targeted re-reads of the practice's known patients every N minutes (0 = only after a gap or when asked). */
+    reconcileIntervalMinutes: z.number().int().min(0).default(60),
+    /** H: athena retries a failed delivery for 1 h, so a receiver gap longer than this triggers a reconciliation. */
+    reconcileAfterGapMinutes: z.number().int().min(1).default(60),
+  })
+export type FhirConnectionConfig = z.infer<typeof fhirConnectionConfigSchema>
+
+export const CONNECTION_KINDS = ['athena-rest', 'hl7-inbound', 'hl7-outbound', 'fhir-r4'] as const
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number]
 
 /** Which secrets each kind of connection can hold (values never leave the keychain). */
@@ -264,6 +396,7 @@ export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret
   'athena-rest': ['client_secret'],
   'hl7-inbound': [],
   'hl7-outbound': [],
+  'fhir-r4': ['client_secret', 'private_key'],
 }
 
 export const connectionConfigSchema = z.discriminatedUnion('kind', [
@@ -281,5 +414,70 @@ export const connectionConfigSchema = z.discriminatedUnion('kind', [
     }),
   }),
   z.object({ kind: z.literal('hl7-outbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7OutboundConfigSchema }),
+  z.object({
+    kind: z.literal('fhir-r4'),
+    name: slugSchema,
+    enabled: z.boolean().default(true),
+    config: fhirConnectionConfigSchema.superRefine((c, ctx) => {
+      if (c.preset === 'custom' && !c.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'a custom FHIR server needs its base URL' })
+      const w = c.webhook
+      if (w.enabled && !w.tls.enabled && !isLoopbackHost(w.host)) ctx.addIssue({ code: 'custom', path: ['webhook', 'host'], message: `the webhook listener on ${w.host} needs TLS (plain HTTP only on loopback, behind the practice's reverse proxy)` })
+      if (w.enabled && w.tls.enabled && (!w.tls.certFile || !w.tls.keyFile)) ctx.addIssue({ code: 'custom', path: ['webhook', 'tls'], message: 'HTTPS needs a certificate file and a key file' })
+    }),
+  }),
 ])
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>
+
+// ---- engine-wide settings ---------------------------------------------------------------------
+
+const absolutePathSchema = z.string().regex(/^(\/|[A-Za-z]:[\\/])/, 'an absolute path')
+const hhmmSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM')
+
+/**
+ * Settings of the installation rather than of one practice (docs/CONFIG.md, "system"): where the
+ * audit checkpoint is also exported, backups, and the pruner's off-peak window.
+ */
+export const systemSettingsSchema = z.object({
+  auditExport: z
+    .object({
+      /** RFC 5424 syslog receiver that gets every new audit checkpoint and every failed verification. */
+      syslog: z
+        .object({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(514),
+          protocol: z.enum(['udp', 'tcp']).default('udp'),
+          /** 13 = log audit (RFC 5424 table 1). */
+          facility: z.number().int().min(0).max(23).default(13),
+          appName: z.string().regex(/^[!-~]{1,48}$/, 'printable ASCII, no spaces, at most 48').default('practice-studio'),
+        })
+        .nullable()
+        .default(null),
+      /** A file (absolute path) that gets one JSON line per checkpoint and per failed verification. */
+      file: absolutePathSchema.nullable().default(null),
+    })
+    .default({ syslog: null, file: null }),
+  backups: z
+    .object({
+      /** Absolute folder; null = "backups" in the data folder (copy them elsewhere). */
+      dir: absolutePathSchema.nullable().default(null),
+      /** Cron expression (5 or 6 fields, local time), e.g. "0 2 * * *"; null = only on demand. */
+      schedule: z.string().min(1).max(100).nullable().default(null),
+      /** Backup files kept; older ones are deleted after a successful backup. */
+      keep: z.number().int().min(1).max(1000).default(7),
+    })
+    .default({ dir: null, schedule: null, keep: 7 }),
+  pruner: z
+    .object({
+      /** Off-peak window (local time of this machine) in which retention runs; start > end spans midnight. */
+      windowStart: hhmmSchema.default('01:00'),
+      windowEnd: hhmmSchema.default('05:00'),
+      /** Most rows per batch (one short transaction each); batches are sized to take about `maxBatchMs`. */
+      batchSize: z.number().int().min(10).max(10_000).default(500),
+      /** Rest between batches (at least as long as the batch took), so acknowledgments and the inbox move run in between. */
+      pauseMs: z.number().int().min(0).max(10_000).default(20),
+      /** Target time of one batch (the next batch's size follows the last one's time), so the thread answering peers is held briefly. */
+      maxBatchMs: z.number().int().min(1).max(1000).default(10),
+    })
+    .default({ windowStart: '01:00', windowEnd: '05:00', batchSize: 500, pauseMs: 20, maxBatchMs: 10 }),
+})
+export type SystemSettings = z.output<typeof systemSettingsSchema>

@@ -15,11 +15,13 @@ import { errorsQueueApi } from './errors-queue'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
 import { logsApi } from './logs'
+import { maintenanceApi } from './maintenance'
 import { mappingsApi } from './mappings'
 import { practicesApi } from './practices'
 import { savedSearchesApi } from './saved-searches'
 import { systemApi } from './system'
 import { transactionsApi } from './transactions'
+import { fhirApi } from './fhir'
 
 export const contract = {
   ...systemApi,
@@ -37,6 +39,8 @@ export const contract = {
   ...athenaApi,
   ...hl7Api,
   ...logsApi,
+  ...maintenanceApi,
+  ...fhirApi,
 } as const
 
 export type Contract = typeof contract

@@ -19,9 +19,10 @@ export interface EngineChild {
   exited: Promise<void>
 }
 
-export function startEngineChild(dataDir: string, keyHex: string): Promise<EngineChild> {
+/** `child`/`args`: another fixture (e.g. the FHIR webhook engine) and what it takes after the key. */
+export function startEngineChild(dataDir: string, keyHex: string, opts: { child?: string; args?: string[] } = {}): Promise<EngineChild> {
   return new Promise((res, rej) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, keyHex], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(process.execPath, ['--import', 'tsx', opts.child ?? CHILD, dataDir, keyHex, ...(opts.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] })
     const stderr: string[] = []
     const exited = new Promise<void>((r) => proc.once('exit', () => r()))
     let buf = ''

@@ -13,7 +13,9 @@ import { logsHandlers } from './logs-handlers'
 import { mappingsHandlers } from './mappings-handlers'
 import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
+import { fhirHandlers } from '../connectors/fhir/api-handlers'
 import { transactionsHandlers } from './transactions-handlers'
+import { maintenanceHandlers } from '../maintenance/maintenance-module'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
   return {
@@ -27,5 +29,7 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...athenaHandlers(ctx),
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
+    ...maintenanceHandlers(ctx),
+    ...fhirHandlers(ctx),
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { ConnectorModule } from '../core/engine'
 import { athenaModule } from './athena'
+import { fhirModule } from './fhir'
 import { hl7Engine } from './hl7-engine'
 
-export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine]
+export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, fhirModule]

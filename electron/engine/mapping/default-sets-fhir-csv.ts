@@ -10,8 +10,13 @@ import csvPatientIn from './defaults/csv-patient-in.json'
 import csvPatientOut from './defaults/csv-patient-out.json'
 import fhirAppointmentIn from './defaults/fhir-appointment-in.json'
 import fhirPatientIn from './defaults/fhir-patient-in.json'
+import fhirObservationIn from './defaults/fhir-observation-in.json'
+import fhirEncounterIn from './defaults/fhir-encounter-in.json'
+import fhirDocumentReferenceIn from './defaults/fhir-documentreference-in.json'
+import fhirPractitionerIn from './defaults/fhir-practitioner-in.json'
+import fhirLocationIn from './defaults/fhir-location-in.json'
 
-const SHIPPED: readonly unknown[] = [fhirPatientIn, fhirAppointmentIn, csvPatientIn, csvPatientOut]
+const SHIPPED: readonly unknown[] = [fhirPatientIn, fhirAppointmentIn, fhirObservationIn, fhirEncounterIn, fhirDocumentReferenceIn, fhirPractitionerIn, fhirLocationIn, csvPatientIn, csvPatientOut]
 
 let cache: readonly MappingSet[] | undefined
 

@@ -6,11 +6,17 @@
 export type SecretName =
   | 'db-key'
   | 'audit-key'
+  /** The latest verified audit checkpoint, kept outside the database (audit/audit-integrity.ts). */
+  | 'audit-anchor'
+  /** Seals what a backup needs besides the database files (maintenance/backup-archive.ts); exported by the operator as the recovery key. */
+  | 'backup-key'
   | `connection:${string}:client_secret`
   | `connection:${string}:client_id`
   | `connection:${string}:password`
   | `connection:${string}:private_key`
   | `connection:${string}:tls_key`
+  /** The X-Hub-Secret of one FHIR subscription (fhir_subscriptions.id); rotated with each renewal. */
+  | `fhir-subscription:${number}:secret`
 
 export type SecretStoreKind = 'keychain' | 'file'
 

@@ -7,7 +7,7 @@
  * them meet realistic values; validity is decided by server-side state, which is what lets a
  * fault expire every issued token at once.
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import { createHmac, createPublicKey, randomBytes, randomUUID, timingSafeEqual, verify, type JsonWebKey } from 'node:crypto'
 import type { SandboxConfig } from './config'
 import { ApiError } from './errors'
 import type { Params } from './params'
@@ -30,6 +30,7 @@ export class TokenService {
   /** clientId → [minute index, requests in that minute]. */
   private readonly minuteCounts = new Map<string, [number, number]>()
   private readonly signingKey = randomBytes(32)
+  private readonly usedJtis = new Set<string>()
   lifetimeOverrideSeconds: number | undefined
   issued = 0
   throttled = 0
@@ -39,8 +40,9 @@ export class TokenService {
 
   /** Handles POST /oauth2/v1/token; returns the JSON body or throws an OAuth-style ApiError. */
   issue(authorization: string | undefined, form: Params): { body: Record<string, unknown>; headers: Record<string, string> } {
-    const creds = this.credentials(authorization, form)
-    const client = creds && this.cfg.clients.find((c) => safeEqual(c.clientId, creds.id) && safeEqual(c.clientSecret, creds.secret))
+    const asserted = this.assertedClient(form)
+    const creds = asserted ? null : this.credentials(authorization, form)
+    const client = asserted ?? (creds && this.cfg.clients.find((c) => safeEqual(c.clientId, creds.id) && safeEqual(c.clientSecret, creds.secret)))
     if (!client) {
       this.rejected++
       throw new ApiError(401, { error: 'invalid_client', error_description: 'The client secret supplied for a confidential client is invalid.' }, undefined, {
@@ -173,9 +175,48 @@ export class TokenService {
     return id && secret ? { id, secret } : null
   }
 
+  /**
+   * private_key_jwt (SMART Backend Services, H for the method): a JWT signed with a key from the
+   * client's registered JWKS, `iss` = `sub` = client id, `aud` = the token URL, `exp` at most
+   * 5 minutes ahead, a `jti` never seen before. Anything wrong is null (→ invalid_client).
+   */
+  private assertedClient(form: Params): { clientId: string } | null {
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return null
+    const parts = (form.get('client_assertion') ?? '').split('.')
+    if (parts.length !== 3) return null
+    try {
+      const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { alg?: string; kid?: string }
+      const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { iss?: string; sub?: string; aud?: string | string[]; exp?: number; jti?: string }
+      const client = this.cfg.jwtClients.find((c) => c.clientId === claims.iss)
+      if (!client || claims.sub !== claims.iss || typeof claims.jti !== 'string' || this.usedJtis.has(claims.jti)) return null
+      const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
+      if (!aud.some((a) => typeof a === 'string' && a.endsWith('/oauth2/v1/token'))) return null
+      const now = this.cfg.clock.now() / 1000
+      if (typeof claims.exp !== 'number' || claims.exp < now || claims.exp > now + 300 + 30) return null
+      const jwk = client.jwks.keys.find((k) => header.kid === undefined || k.kid === header.kid)
+      const alg = /^(RS|ES|PS)(256|384|512)$/.exec(header.alg ?? '')
+      if (!jwk || !alg) return null
+      const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
+      const data = Buffer.from(`${parts[0]}.${parts[1]}`)
+      const sig = Buffer.from(parts[2]!, 'base64url')
+      const hash = `sha${alg[2]}`
+      const ok =
+        alg[1] === 'ES'
+          ? verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, sig)
+          : alg[1] === 'PS'
+            ? verify(hash, data, { key, padding: 6 /* RSA_PKCS1_PSS_PADDING */ }, sig)
+            : verify(hash, data, key, sig)
+      if (!ok) return null
+      this.usedJtis.add(claims.jti)
+      return { clientId: client.clientId }
+    } catch {
+      return null
+    }
+  }
+
   private scopeKnown(scope: string): boolean {
     if (scope === MDP_SCOPE) return true
-    if (/^system\/(\*|[A-Z][A-Za-z]+)\.read$/.test(scope)) return true
+    if (/^system\/(\*|[A-Z][A-Za-z]+)\.(read|write)$/.test(scope)) return true
     return this.cfg.acceptFhirV2Scopes && /^system\/(\*|[A-Z][A-Za-z]+)\.[cruds]+$/.test(scope)
   }
 

@@ -112,6 +112,27 @@ export interface AthenaSandboxOptions {
   apiUsername?: string
   /** Request bodies above this are refused with 413 (athena's own limit is U). */
   maxBodyBytes?: number
+  /** FHIR: accept create/update of clinical resources like a generic R4 server (athena refuses them, H). */
+  fhirWrites?: boolean
+  /** FHIR: page size without `_count` (U) and the largest `_count` honoured (U; a production client uses 1000). */
+  fhirDefaultCount?: number
+  fhirMaxCount?: number
+  /** FHIR: unsupported search parameters are ignored (default) or answered with 400 (U). */
+  fhirUnknownParams?: 'error' | 'ignore'
+  /** FHIR: `ah-practice` required on every search (M; default true). */
+  fhirRequirePracticeParam?: boolean
+  /** FHIR push: a delivery must be answered 2xx within this (H: 2 s). */
+  fhirPushTimeoutMs?: number
+  /** FHIR push: failed deliveries are retried for this long, then dead-lettered (H: 1 h; tests compress it). */
+  fhirRetryWindowMs?: number
+  /** FHIR push: first retry gap, doubling (U). */
+  fhirRetryBaseMs?: number
+  /** FHIR push: only public HTTPS on 443 as endpoint (H for athena; off for local use). */
+  fhirPushRequireHttps?: boolean
+  /** U: a second subscription to the same topic is allowed (overlapping renewal) or refused with 409. */
+  fhirOneSubscriptionPerTopic?: 'allow-overlap' | 'reject'
+  /** private_key_jwt clients: client id and public JWKS (keys registered with athena, H for the method). */
+  jwtClients?: Array<{ clientId: string; jwks: { keys: Array<Record<string, unknown>> } }>
   clock?: Clock
   logger?: Logger
 }
@@ -150,6 +171,17 @@ export interface SandboxConfig {
   cancelResponse: 'status' | 'success' | 'appointment'
   apiUsername: string | undefined
   maxBodyBytes: number
+  fhirWrites: boolean
+  fhirDefaultCount: number
+  fhirMaxCount: number
+  fhirUnknownParams: 'error' | 'ignore'
+  fhirRequirePracticeParam: boolean
+  fhirPushTimeoutMs: number
+  fhirRetryWindowMs: number
+  fhirRetryBaseMs: number
+  fhirPushRequireHttps: boolean
+  fhirOneSubscriptionPerTopic: 'allow-overlap' | 'reject'
+  jwtClients: Array<{ clientId: string; jwks: { keys: Array<Record<string, unknown>> } }>
   clock: Clock
   logger: Logger
 }
@@ -206,6 +238,17 @@ export function resolveConfig(o: AthenaSandboxOptions = {}): SandboxConfig {
     cancelResponse: o.cancelResponse ?? 'status',
     apiUsername: o.apiUsername,
     maxBodyBytes: o.maxBodyBytes ?? 25 * 1024 * 1024,
+    fhirWrites: o.fhirWrites ?? false,
+    fhirDefaultCount: o.fhirDefaultCount ?? 100,
+    fhirMaxCount: o.fhirMaxCount ?? 1000,
+    fhirUnknownParams: o.fhirUnknownParams ?? 'ignore',
+    fhirRequirePracticeParam: o.fhirRequirePracticeParam ?? true,
+    fhirPushTimeoutMs: o.fhirPushTimeoutMs ?? 2000,
+    fhirRetryWindowMs: o.fhirRetryWindowMs ?? 3_600_000,
+    fhirRetryBaseMs: o.fhirRetryBaseMs ?? 30_000,
+    fhirPushRequireHttps: o.fhirPushRequireHttps ?? false,
+    fhirOneSubscriptionPerTopic: o.fhirOneSubscriptionPerTopic ?? 'allow-overlap',
+    jwtClients: o.jwtClients ?? [],
     clock: o.clock ?? systemClock,
     logger: o.logger ?? silentLogger,
   }

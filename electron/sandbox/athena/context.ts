@@ -14,6 +14,8 @@ export interface World {
   feeds: FeedHub
   /** Lazily generated charts, keyed by patient id. */
   charts: Map<number, Chart>
+  /** Bodies of documents uploaded through `/v1` (seeded documents have none); the FHIR side serves them as Binary. */
+  documentBodies: Map<number, Buffer>
 }
 
 export interface RequestContext {

@@ -134,7 +134,11 @@ export class FeedHub {
   }
 
   /** Queues a change for every subscriber whose events and departments cover it. */
+  /** Told of every change recorded (the FHIR side turns them into subscription notifications). */
+  onRecord: ((kind: FeedKind, event: string, entityId: number, departmentId: number) => void) | null = null
+
   record(kind: FeedKind, event: string, entityId: number, departmentId: number): void {
+    this.onRecord?.(kind, event, entityId, departmentId)
     const now = this.clock.now()
     for (const [key, sub] of this.subs) {
       if (!key.endsWith(`|${kind}`)) continue

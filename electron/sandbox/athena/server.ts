@@ -16,6 +16,9 @@ import type { RequestContext, World } from './context'
 import { ApiError, developerInactive, incorrectPermissions, invalidPractice, unknownPath } from './errors'
 import { FaultInjector, type FaultState, type Faults } from './faults'
 import { FeedHub } from './feeds'
+import { FHIR_PREFIX, FhirSandbox, operationOutcome } from './fhir/handler'
+import { fhirId, PATIENT_IDENTIFIER_SYSTEM } from './fhir/ids'
+import type { PushEmulator, PushFaults } from './fhir/push'
 import { injectedError, quotaHeaders, throttleError } from './gateway'
 import { changedRoutes } from './handlers/changed'
 import { appointmentActionRoutes } from './handlers/appointment-actions'
@@ -59,6 +62,15 @@ export interface AthenaSandbox {
   stats(): SandboxStats
   /** Applies `n` random staff edits (patients and appointments) and queues them on the feeds. */
   simulateChanges(n: number): SimulatedChanges
+  /** `{url}/fhir/r4`. */
+  fhirBase: string
+  fhir: {
+    push: PushEmulator
+    setWrites(on: boolean): void
+    setPushFaults(f: PushFaults): PushFaults
+    /** An event as athena would emit it (e.g. `Encounter.signoff` for appointment 1100123); returns the event ids. */
+    trigger(topic: string, entityId: number): string[]
+  }
   close(): Promise<void>
 }
 
@@ -71,6 +83,7 @@ export class SandboxServer {
   readonly limiter: RateLimiter
   readonly faults: FaultInjector
   readonly requests = new StatsRecorder()
+  readonly fhir: FhirSandbox
   private readonly router = new Router()
   private simRng: Rng
   private readonly server: Server
@@ -78,6 +91,7 @@ export class SandboxServer {
   constructor(options: AthenaSandboxOptions = {}) {
     this.cfg = resolveConfig(options)
     this.world = this.newWorld()
+    this.fhir = new FhirSandbox(this.cfg, () => this.world)
     this.tokens = new TokenService(this.cfg)
     this.limiter = new RateLimiter(this.cfg)
     this.faults = new FaultInjector(this.cfg.clock, this.cfg.seed, () => this.tokens.expireAll())
@@ -94,7 +108,30 @@ export class SandboxServer {
 
   private newWorld(): World {
     const store = buildStore({ seed: this.cfg.seed, practiceId: this.cfg.practiceId, patientCount: this.cfg.patientCount, now: this.cfg.clock.now() })
-    return { store, feeds: new FeedHub(this.cfg, this.cfg.clock), charts: new Map() }
+    const feeds = new FeedHub(this.cfg, this.cfg.clock)
+    // Every change the feeds see is also an event on athena's subscription platform.
+    feeds.onRecord = (kind, event, id, departmentId) => {
+      const patientId = kind === 'appointments' ? store.appointments.get(id)?.patientid : undefined
+      this.fhir?.push.emitFeed(event, kind, id, departmentId, patientId)
+    }
+    return { store, feeds, charts: new Map(), documentBodies: new Map() }
+  }
+
+  /** An admin-triggered event (topics without a `/v1` action here, such as Encounter.signoff). */
+  trigger(topic: string, entityId: number): string[] {
+    const p = this.cfg.practiceId
+    const { store } = this.world
+    if (topic.startsWith('Patient.')) {
+      const pt = store.patients.get(entityId)
+      const ref = `Patient/${fhirId(p, 'E', entityId)}`
+      return this.fhir.push.emit(topic, { reference: ref, identifier: { system: PATIENT_IDENTIFIER_SYSTEM(p), value: String(entityId) } }, { patientRef: ref, departmentId: pt?.departmentid })
+    }
+    const a = store.appointments.get(entityId)
+    const patientRef = a?.patientid !== undefined ? `Patient/${fhirId(p, 'E', a.patientid)}` : undefined
+    if (topic.startsWith('Encounter.')) {
+      return this.fhir.push.emit(topic, { reference: `Encounter/${fhirId(p, 'encounter', entityId)}`, identifier: { system: `urn:athenahealth:athenanet:encounter:${p}`, value: String(entityId) } }, { patientRef, departmentId: a?.departmentid })
+    }
+    return this.fhir.push.emit(topic, { identifier: { system: `urn:athenahealth:athenanet:appointment:${p}`, value: String(entityId) } }, { patientRef, departmentId: a?.departmentid })
   }
 
   listen(): Promise<AddressInfo> {
@@ -108,6 +145,7 @@ export class SandboxServer {
   }
 
   close(): Promise<void> {
+    this.fhir.push.close()
     return new Promise((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
@@ -136,6 +174,7 @@ export class SandboxServer {
     this.limiter.reset()
     this.tokens.resetCounters()
     this.requests.reset()
+    this.fhir.reset()
     if (data) {
       this.world = this.newWorld()
       this.simRng = createRng(this.cfg.seed, 'simulate')
@@ -191,6 +230,9 @@ export class SandboxServer {
       } else if (path === '/v1' || path.startsWith('/v1/')) {
         endpoint = this.routeKey(method, path)
         await this.api(req, method, url, body, reply)
+      } else if (path === FHIR_PREFIX || path.startsWith(`${FHIR_PREFIX}/`)) {
+        endpoint = `${method} ${FHIR_PREFIX}/${path.slice(FHIR_PREFIX.length + 1).split('/')[0] ?? ''}`
+        await this.fhirApi(req, method, url, body, reply)
       } else {
         const e = unknownPath()
         reply(e.status, e.body)
@@ -226,6 +268,45 @@ export class SandboxServer {
     return match ? match.key : `${method} /v1/(unknown path)`
   }
 
+  /** The gateway's part of every API call (`/v1` and FHIR): throttling, daily quota, injected latency and errors. */
+  private async gate(clientId: string): Promise<{ headers: Record<string, string>; injected: ApiError | null }> {
+    if (this.faults.stormHit()) throw throttleError(this.cfg, 'qps', clientId, 1, this.limiter.peekDaily(clientId))
+    const qps = this.limiter.takeQps(clientId)
+    if (!qps.ok) throw throttleError(this.cfg, 'qps', clientId, qps.retryAfterSeconds, this.limiter.peekDaily(clientId))
+    const daily = this.limiter.takeDaily(clientId)
+    if (!daily.ok) throw throttleError(this.cfg, 'quota', clientId, daily.state.reset - this.cfg.clock.now() / 1000, daily.state)
+    const headers = quotaHeaders(this.cfg, daily.state)
+    const delay = this.faults.delayMs()
+    if (delay > 0) await this.cfg.clock.sleep(delay)
+    const injected = this.faults.randomError()
+    return { headers, injected: injected !== null ? injectedError(injected) : null }
+  }
+
+  private async fhirApi(req: IncomingMessage, method: string, url: URL, body: Buffer, reply: (s: number, b: unknown, ct?: string, h?: Record<string, string>) => void): Promise<void> {
+    const base = `http://${req.headers.host ?? 'sandbox.local'}${FHIR_PREFIX}`
+    const sub = url.pathname.slice(FHIR_PREFIX.length) || '/'
+    const send = (r: { status: number; body: unknown; headers?: Record<string, string> }, extra: Record<string, string> = {}): void =>
+      r.body === null ? reply(r.status, '', 'application/fhir+json', { ...extra, ...r.headers }) : reply(r.status, JSON.stringify(r.body), 'application/fhir+json', { ...extra, ...r.headers })
+    const anonymous = this.fhir.anonymous(method, sub, base)
+    if (anonymous) return send(anonymous)
+    const auth = this.tokens.verify(req.headers.authorization)
+    if (!auth.ok) {
+      throw developerInactive(auth.reason === 'expired' ? { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The access token expired"' } : {})
+    }
+    const gate = await this.gate(auth.clientId)
+    if (gate.injected) throw new ApiError(gate.injected.status, gate.injected.body, gate.injected.contentType, { ...gate.headers, ...gate.injected.headers })
+    try {
+      const r = this.fhir.handle(req, method, url, body, auth.scopes, base)
+      if (method !== 'GET' && r.status < 300 && this.faults.takeCommitThenFail()) {
+        throw operationOutcome(500, 'exception', 'There was an error processing your request.')
+      }
+      send(r, gate.headers)
+    } catch (e) {
+      if (e instanceof ApiError) throw new ApiError(e.status, e.body, e.contentType, { ...gate.headers, ...e.headers })
+      throw e
+    }
+  }
+
   private async api(
     req: IncomingMessage,
     method: string,
@@ -238,18 +319,10 @@ export class SandboxServer {
       throw developerInactive(auth.reason === 'expired' ? { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The access token expired"' } : {})
     }
     const { clientId } = auth
-    if (this.faults.stormHit()) throw throttleError(this.cfg, 'qps', clientId, 1, this.limiter.peekDaily(clientId))
-    const qps = this.limiter.takeQps(clientId)
-    if (!qps.ok) throw throttleError(this.cfg, 'qps', clientId, qps.retryAfterSeconds, this.limiter.peekDaily(clientId))
-    const daily = this.limiter.takeDaily(clientId)
-    if (!daily.ok) throw throttleError(this.cfg, 'quota', clientId, daily.state.reset - this.cfg.clock.now() / 1000, daily.state)
-    const headers = quotaHeaders(this.cfg, daily.state)
+    const gate = await this.gate(clientId)
+    const headers = gate.headers
     const fail = (e: ApiError): void => reply(e.status, e.body, e.contentType, { ...headers, ...e.headers })
-
-    const delay = this.faults.delayMs()
-    if (delay > 0) await this.cfg.clock.sleep(delay)
-    const injected = this.faults.randomError()
-    if (injected !== null) return fail(injectedError(injected))
+    if (gate.injected) return fail(gate.injected)
 
     const m = /^\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname)
     if (!m || !/^\d+$/.test(m[1]!)) return fail(unknownPath())
@@ -307,6 +380,13 @@ export async function startAthenaSandbox(options: AthenaSandboxOptions = {}): Pr
     resetFaults: () => s.faults.reset(),
     stats: () => s.stats(),
     simulateChanges: (n) => s.simulate(n),
+    fhirBase: `http://${host}:${addr.port}${FHIR_PREFIX}`,
+    fhir: {
+      push: s.fhir.push,
+      setWrites: (on) => s.fhir.setWrites(on),
+      setPushFaults: (f) => s.fhir.setPushFaults(f),
+      trigger: (topic, id) => s.trigger(topic, id),
+    },
     close: () => s.close(),
   }
 }

@@ -5,6 +5,7 @@ import { useEffect, useRef, type ReactNode } from 'react'
 import { Link, useLocation } from 'wouter'
 import { NotificationBell } from '../components/console/NotificationCenter'
 import { StorageBanner } from '../components/console/StorageBanner'
+import { SecurityBanner } from '../components/console/SecurityBanner'
 import { NAV } from './nav'
 import { usePractice } from './practice-context'
 
@@ -94,6 +95,7 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
       </AppShell.Navbar>
       <AppShell.Main id="main-content" ref={main} tabIndex={-1} style={{ outline: 'none' }}>
         <StorageBanner />
+        <SecurityBanner />
         {children}
       </AppShell.Main>
     </AppShell>

@@ -35,6 +35,19 @@ describe('docs/examples', () => {
     expect(r.doc).not.toBeNull()
   })
 
+  it('practice-fhir.json: an athenaNet connection and a FHIR connection with its webhook behind a public HTTPS URL', () => {
+    const r = validateConfig(readFileSync(join(EXAMPLES, 'practice-fhir.json'), 'utf8'))
+    expect(r.issues).toEqual([])
+    const p = r.doc!.practices[0]
+    expect(p.connections).toMatchObject([{ kind: 'athena-rest' }, { kind: 'fhir-r4', config: { preset: 'preview', webhook: { enabled: true, host: '127.0.0.1' } } }])
+  })
+
+  it('refuses a FHIR webhook listening on a network address without TLS', () => {
+    const text = readFileSync(join(EXAMPLES, 'practice-fhir.json'), 'utf8').replace('"host": "127.0.0.1"', '"host": "0.0.0.0"')
+    const r = validateConfig(text)
+    expect(r.issues.map((i) => i.path)).toContain('practices[0].connections[1].config.webhook.host')
+  })
+
   it('practice-basic.json: one preview practice with an athena-rest connection and a loopback hl7-inbound interface on port 0', () => {
     const r = validateConfig(readFileSync(join(EXAMPLES, 'practice-basic.json'), 'utf8'))
     expect(r.doc!.practices).toHaveLength(1)

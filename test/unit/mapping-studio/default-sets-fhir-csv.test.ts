@@ -12,8 +12,8 @@ const sets = loadFhirCsvMappingSets()
 const byKey = (k: string): MappingSet => sets.find((s) => s.key === k)!
 
 describe('shipped FHIR and CSV mapping sets', () => {
-  it('ships FHIR patient and appointment, and CSV patient in both directions', () => {
-    expect(sets.map((s) => s.key).sort()).toEqual(['csv.patient.in', 'csv.patient.out', 'fhir.appointment.in', 'fhir.patient.in'])
+  it('ships FHIR patient, appointment, observation, encounter, document reference, practitioner and location, and CSV patient in both directions', () => {
+    expect(sets.map((s) => s.key).sort()).toEqual(['csv.patient.in', 'csv.patient.out', 'fhir.appointment.in', 'fhir.documentreference.in', 'fhir.encounter.in', 'fhir.location.in', 'fhir.observation.in', 'fhir.patient.in', 'fhir.practitioner.in'])
   })
 
   it.each(sets.map((s) => [s.key, s] as const))('%s has no lint issues', (_k, set) => {

@@ -21,7 +21,11 @@ import { ApiLogRepo, type UsageCounts } from './store/api-log-repo'
 import { ReferenceRepo } from './store/reference-repo'
 import { SyncStateRepo } from './store/sync-state-repo'
 
-interface Scope {
+/** The limit settings a rate-limit scope is built from (athenaNet and FHIR connections both have them). */
+export type LimitSettings = Pick<AthenaConnectionConfig, 'clientId' | 'qps' | 'burst' | 'dailyQuota' | 'retryBudgetRatio' | 'retryBudgetMin' | 'tokenRequestsPerMinute'>
+export type BreakerSettings = Pick<AthenaConnectionConfig, 'circuitFailureThreshold' | 'circuitOpenMs'>
+
+export interface Scope {
   key: string
   limits: SharedLimits
   gate: TokenRateGate
@@ -189,7 +193,11 @@ export class AthenaRuntime {
     return { fingerprint, client, tokens, scope, config: cfg, connection: conn }
   }
 
-  private scope(baseUrl: string, cfg: AthenaConnectionConfig): Scope {
+  /**
+   * The limits shared per API host + client id (athena's limits are per key): the FHIR connector
+   * takes its bucket, quota, retry budget and token-request gate from here too.
+   */
+  scope(baseUrl: string, cfg: LimitSettings): Scope {
     const key = `${new URL(baseUrl).host}|${cfg.clientId ?? ''}`
     let s = this.scopes.get(key)
     if (!s) {
@@ -213,7 +221,7 @@ export class AthenaRuntime {
     return s
   }
 
-  breaker(practiceId: string, cfg?: AthenaConnectionConfig): CircuitBreaker {
+  breaker(practiceId: string, cfg?: BreakerSettings): CircuitBreaker {
     let b = this.breakers.get(practiceId)
     if (!b) {
       b = new CircuitBreaker(this.ctx.clock, cfg?.circuitFailureThreshold ?? 5, cfg?.circuitOpenMs ?? 30_000, (from, to, why) => {

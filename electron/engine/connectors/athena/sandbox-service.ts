@@ -64,7 +64,13 @@ export class AthenaSandboxService implements Service {
   private users(): { practiceId: string; id: string }[] {
     return this.ctx.connections
       .list()
-      .filter((c) => c.kind === 'athena-rest' && c.enabled && c.config.environment === 'sandbox' && !c.config.baseUrl)
+      .filter(
+        (c) =>
+          c.enabled &&
+          ((c.kind === 'athena-rest' && c.config.environment === 'sandbox' && !c.config.baseUrl) ||
+            // A FHIR connection on the sandbox preset talks to the same sandbox's /fhir/r4.
+            (c.kind === 'fhir-r4' && (c.config.preset ?? 'sandbox') === 'sandbox' && !c.config.baseUrl)),
+      )
       .map((c) => ({ practiceId: c.practiceId, id: c.id }))
   }
 

@@ -4,8 +4,9 @@
  * Shapes follow captured responses (M): medications are an array of arrays, lab results sit under
  * `results` with `analytes`, clinical audit stamps are ISO-8601 with offset.
  */
-import type { RequestContext, RouteDef } from '../context'
-import { badRequest } from '../errors'
+import type { RequestContext, RouteDef, World } from '../context'
+import type { Patient } from '../store'
+import { badRequest, invalidData } from '../errors'
 import { envelope, LARGE_LIMITS } from '../pagination'
 import { emptyChart, generateChart, VITAL_KEYS, type Chart } from '../seed/chart'
 import { EASTERN, formatDay, formatIsoOffset, formatStamp, todayIn } from '../time'
@@ -17,11 +18,15 @@ function chartFor(ctx: RequestContext): Chart {
   ctx.params.require('departmentid')
   const deptid = ctx.params.int('departmentid')!
   if (!ctx.world.store.departments.has(deptid)) throw badRequest('Invalid department ID.', `Department ${deptid} does not exist.`)
-  const p = requirePatient(ctx, ctx.pathParams.patientid)
-  let chart = ctx.world.charts.get(p.patientid)
+  return chartOf(ctx.world, requirePatient(ctx, ctx.pathParams.patientid))
+}
+
+/** A patient's chart, generated on first read (the FHIR side reads the same charts). */
+export function chartOf(world: World, p: Patient): Chart {
+  let chart = world.charts.get(p.patientid)
   if (!chart) {
-    chart = p.seeded ? generateChart(ctx.world.store.seed, p, ctx.world.store.seedEpoch) : emptyChart(p.lastModifiedAt)
-    ctx.world.charts.set(p.patientid, chart)
+    chart = p.seeded ? generateChart(world.store.seed, p, world.store.seedEpoch) : emptyChart(p.lastModifiedAt)
+    world.charts.set(p.patientid, chart)
   }
   return chart
 }
@@ -191,7 +196,43 @@ function labResults(ctx: RequestContext) {
   }
 }
 
+/**
+ * POST /chart/{patientid}/vitals (M, a production client's createVitals): `departmentid`,
+ * `source`, and `vitals` = a JSON array of reading groups, each reading `{clinicalelementid, value,
+ * readingtaken?}`. Unknown clinical elements are "The data provided is invalid." (U).
+ */
+function createVitals(ctx: RequestContext) {
+  ctx.params.require('departmentid', 'vitals')
+  const chart = chartFor(ctx)
+  let groups: unknown
+  try {
+    groups = JSON.parse(ctx.params.get('vitals')!)
+  } catch {
+    throw invalidData('vitals is not JSON.')
+  }
+  if (!Array.isArray(groups) || groups.some((g) => !Array.isArray(g))) throw invalidData('vitals must be an array of arrays of readings.')
+  const elements = new Map(VITAL_KEYS.flatMap((k) => k.elements.map((e) => [e.id, { key: k.key, ...e }] as const)))
+  const set = { takenAt: ctx.now, readings: Object.fromEntries(VITAL_KEYS.map((k) => [k.key, [] as Chart['vitals'][number]['readings'][string]])) }
+  const vitalids: number[] = []
+  let next = 900_000_000 + chart.vitals.length * 100
+  for (const g of groups as unknown[][]) {
+    for (const r of g) {
+      const rd = r as { clinicalelementid?: unknown; value?: unknown }
+      const el = typeof rd.clinicalelementid === 'string' ? elements.get(rd.clinicalelementid) : undefined
+      if (!el) throw invalidData(`Unknown clinicalelementid ${String(rd.clinicalelementid)}.`)
+      if (rd.value === undefined || rd.value === null || String(rd.value).trim() === '') throw invalidData(`A value is required for ${el.id}.`)
+      const id = next++
+      set.readings[el.key]!.push({ clinicalelementid: el.id, value: String(rd.value), unit: el.unit, code: el.code, readingid: id, vitalid: id })
+      vitalids.push(id)
+    }
+  }
+  chart.vitals.push(set)
+  chart.sectionLastUpdated = ctx.now
+  return { body: { success: true, vitalids } }
+}
+
 export const chartRoutes: RouteDef[] = [
+  { method: 'POST', path: '/chart/:patientid/vitals', handler: createVitals },
   { method: 'GET', path: '/chart/:patientid/allergies', handler: allergies },
   { method: 'GET', path: '/chart/:patientid/medications', handler: medications },
   { method: 'GET', path: '/chart/:patientid/problems', handler: problems },

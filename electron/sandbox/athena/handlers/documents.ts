@@ -116,6 +116,7 @@ function uploadDocument(ctx: RequestContext) {
     createdAt: ctx.now,
     createdby: ctx.apiUser,
   })
+  ctx.world.documentBodies.set(doc.documentid, data)
   return { body: { documentid: String(doc.documentid) } }
 }
 

@@ -19,12 +19,13 @@ import { Hl7ListenersCard } from './Hl7ListenersCard'
 type Kind = Connection['kind']
 type Editing = { kind: Kind; conn?: Connection } | null
 
-const KIND_LABEL: Record<Kind, string> = { 'athena-rest': 'athenaNet REST', 'hl7-inbound': 'HL7 inbound', 'hl7-outbound': 'HL7 outbound' }
+const KIND_LABEL: Record<Kind, string> = { 'athena-rest': 'athenaNet REST', 'hl7-inbound': 'HL7 inbound', 'hl7-outbound': 'HL7 outbound', 'fhir-r4': 'FHIR R4' }
 
 /** Where a connection points; a listener configured with port 0 shows the port the OS gave it while it runs. */
 function target(c: Connection, livePort?: number): string {
   const cfg = c.config as Record<string, unknown>
   if (c.kind === 'athena-rest') return typeof cfg.baseUrl === 'string' && cfg.baseUrl ? String(cfg.baseUrl) : String(cfg.environment)
+  if (c.kind === 'fhir-r4') return typeof cfg.baseUrl === 'string' && cfg.baseUrl ? String(cfg.baseUrl) : `FHIR ${String(cfg.preset ?? 'sandbox')}`
   if (c.kind === 'hl7-inbound' && cfg.port === 0) return `${String(cfg.host ?? '')}:${livePort ?? 0} (${livePort ? 'OS-assigned' : 'OS-assigned when running'})`
   return `${String(cfg.host ?? '')}:${String(cfg.port ?? '')}`
 }
@@ -142,7 +143,7 @@ export function ConnectionsPage() {
                     <Code data-testid="connection-target">{target(c, livePort(c.id))}</Code>
                   </Table.Td>
                   <Table.Td>
-                    {c.kind === 'athena-rest' ? (
+                    {c.kind === 'athena-rest' || c.kind === 'fhir-r4' ? (
                       <Group gap={6}>
                         <Text size="sm">{String((c.config as Record<string, unknown>).clientId ?? '—')}</Text>
                         <Badge size="sm" variant="light" color={c.secrets.client_secret ? 'teal' : 'orange'} data-testid="secret-badge">

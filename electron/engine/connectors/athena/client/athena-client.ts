@@ -440,7 +440,8 @@ function toPage<T>(res: AthenaResponse, key: string | undefined, offset: number)
   return { ...page, offset, nextOffset, requestId: res.requestId }
 }
 
-function withDetails(e: AppError, extra: Record<string, unknown>): AppError {
+/** The same error with more details (attempts, why a retry stopped); shared with the FHIR client. */
+export function withDetails(e: AppError, extra: Record<string, unknown>): AppError {
   const base = typeof e.details === 'object' && e.details !== null ? (e.details as Record<string, unknown>) : {}
   return new AppError(e.code, e.message, { retryable: e.retryable, details: { ...base, ...extra }, cause: e })
 }

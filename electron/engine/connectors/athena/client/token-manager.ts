@@ -74,6 +74,11 @@ export interface TokenManagerOptions {
   newRequestId(): string
   random?: () => number
   onCall?(rec: TokenCallRecord): void
+  /**
+   * private_key_jwt instead of HTTP Basic (SMART Backend Services): a fresh signed assertion per
+   * request; `getSecret` then returns the private key (its hash tells a key change).
+   */
+  clientAssertion?(secret: string): Promise<string>
 }
 
 interface Token {
@@ -190,14 +195,21 @@ export class TokenManager {
       const at = clock.now()
       const t0 = clock.monotonic()
       const body = new URLSearchParams({ grant_type: 'client_credentials', scope: this.o.scopes.join(' ') })
-      // RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded.
-      const basic = Buffer.from(`${formEncode(this.o.clientId)}:${formEncode(secret)}`).toString('base64')
+      const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', [this.o.requestIdHeader]: requestId }
+      if (this.o.clientAssertion) {
+        body.set('client_id', this.o.clientId)
+        body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+        body.set('client_assertion', await this.o.clientAssertion(secret))
+      } else {
+        // RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded.
+        headers.Authorization = `Basic ${Buffer.from(`${formEncode(this.o.clientId)}:${formEncode(secret)}`).toString('base64')}`
+      }
       let res: Response
       let text: string
       try {
         res = await this.o.fetch(this.o.tokenUrl, {
           method: 'POST',
-          headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', [this.o.requestIdHeader]: requestId },
+          headers,
           body,
           signal: AbortSignal.timeout(this.o.timeoutMs),
         })

@@ -98,7 +98,7 @@ function athenaIdOf(kind: InboundKind, item: Item, output: Record<string, unknow
 }
 
 /** Top-level targets a set writes, so an emptied source clears the record's field. */
-function topTargets(set: MappingSet): string[] {
+export function topTargets(set: MappingSet): string[] {
   return [...new Set(set.fields.map((f) => f.target.split('.')[0]!.split('[')[0]!))].filter((t) => t !== 'custom')
 }
 

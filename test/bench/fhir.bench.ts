@@ -1,0 +1,231 @@
+/**
+ * FHIR connector benchmarks, each next to a baseline measured in the same run:
+ *
+ * 1. Panel sync (patients + their Encounters / Observations / DocumentReferences) through the real
+ *    FHIR client and pipeline against the sandbox's /fhir/r4 over HTTP, the same QPS limit on both
+ *    sides, with 5 % of calls failing (429/500/503) — next to the same sync without faults.
+ *    Goal: ≥ 95 % of the allowed rate used; 0 resources lost or duplicated.
+ * 2. Webhook receipt at 200 notifications/s: signed id-only bundles POSTed to the receiver; time
+ *    to 2xx (p50 / p99) with every notification durable — next to a bare node:http server that
+ *    reads the body and answers 200. Goal: p99 ≤ 50 ms.
+ * 3. Local mapping: validation (R4 + US Core) and mapping of Observations and Patients into
+ *    records — next to JSON parse/serialise of the same resources. Goal: ≥ 2,000 resources/s.
+ *
+ *   npx tsx test/bench/fhir.bench.ts [patients] [qps]
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createAthenaModule, athenaState } from '../../electron/engine/connectors/athena'
+import { createFhirModule, fhirState } from '../../electron/engine/connectors/fhir'
+import { mapResource } from '../../electron/engine/connectors/fhir/pipeline/map-resource'
+import { sign } from '../../electron/engine/connectors/fhir/subscriptions/signature'
+import { validateResource } from '../../electron/engine/connectors/fhir/validation'
+import { openEngine, type Engine } from '../../electron/engine/core/engine'
+import { createLogger } from '../../electron/engine/core/logger'
+import { createFileStore } from '../../electron/engine/secrets/file-store'
+import { startAthenaSandbox, type AthenaSandbox } from '../../electron/sandbox/athena'
+
+const PATIENTS = Number(process.argv[2] ?? 60)
+const QPS = Number(process.argv[3] ?? 20)
+const AH = 'Organization/a-1.Practice-195900'
+
+async function engineWith(sb: AthenaSandbox, qps: number): Promise<{ engine: Engine; dataDir: string; call<T>(m: string, i: unknown): Promise<T> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ps-fhir-bench-'))
+  const secrets = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: Buffer.alloc(32, 7), location: 'bench' })
+  const engine = await openEngine({ dataDir, secrets, logger: createLogger({ level: 'error', sinks: [] }), mode: 'headless', version: 'bench', operator: 'bench' }, [createAthenaModule({ pushPollMs: 600_000 }), createFhirModule({ seedSandbox: false, tickMs: 3_600_000 })])
+  await engine.start()
+  const call = async <T>(method: string, input: unknown): Promise<T> => {
+    const r = await engine.dispatch(method, input, { actor: 'bench', transport: 'internal' })
+    if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`)
+    return r.value as T
+  }
+  engine.ctx.practices.create({ id: 'bench', name: 'Bench', athenaPracticeId: '195900', environment: 'preview', timeZone: 'America/New_York', settings: { unknownPatientRule: 'create', phoneCountry: 'US' } }, 'bench')
+  const f = await call<{ id: string }>('connections.create', {
+    practiceId: 'bench',
+    kind: 'fhir-r4',
+    name: 'fhir',
+    config: { preset: 'custom', baseUrl: sb.fhirBase, clientId: sb.clientId, qps, burst: 1, pageSize: 20, maxRetries: 6, backoffBaseMs: 250, backoffCapMs: 5000, retryBudgetMin: 200, reconcileIntervalMinutes: 0, webhook: { enabled: true, host: '127.0.0.1', port: 0, topics: [], maxBodyBytes: 65536 } },
+  })
+  await call('connections.setSecret', { id: f.id, field: 'client_secret', value: sb.clientSecret })
+  return { engine, dataDir, call }
+}
+
+async function panel(faults: boolean): Promise<string> {
+  const sb = await startAthenaSandbox({ patientCount: PATIENTS, qps: QPS, tokenRequestsPerMinute: 50, retryAfter: true, seed: 2026 })
+  const e = await engineWith(sb, QPS)
+  try {
+    const ids = [...Array(PATIENTS).keys()].map((i) => `a-195900.E-${1001 + i}`)
+    if (faults) sb.setFaults({ errorRate: 0.05, errorStatuses: [429, 500, 503], seed: 11 })
+    await fetch(`${sb.url}/__sandbox/reset`, { method: 'POST' })
+    if (faults) sb.setFaults({ errorRate: 0.05, errorStatuses: [429, 500, 503], seed: 11 })
+    const st = fhirState(e.engine.ctx)
+    const t0 = performance.now()
+    const r = await (await import('../../electron/engine/connectors/fhir/workflows/pull')).panelSync(e.engine.ctx, st.runtime, st.repo, 'bench', { patients: ids, full: true, concurrency: 4 })
+    const seconds = (performance.now() - t0) / 1000
+    const stats = sb.stats()
+    const injected = stats.faults.errors
+    sb.resetFaults()
+    const calls = stats.requests.total - (stats.requests.byEndpoint['POST /oauth2/v1/token'] ?? 0)
+    // What the server has: every resource of the panel, counted with plain searches.
+    const tok = await st.runtime.entry('bench').tokens.getToken()
+    let remote = 0
+    for (const id of ids) {
+      for (const type of ['Encounter', 'Observation', 'DocumentReference']) {
+        for (;;) {
+          const res = await fetch(`${sb.fhirBase}/${type}?patient=${id}&_count=0&ah-practice=${AH}`, { headers: { Authorization: `Bearer ${tok}` } })
+          // The sandbox's QPS limit applies to these counting calls too.
+          if (res.status === 429) {
+            await new Promise((r) => setTimeout(r, 200))
+            continue
+          }
+          remote += ((await res.json()) as { total: number }).total
+          break
+        }
+      }
+    }
+    remote += PATIENTS
+    const distinct = (e.engine.ctx.db.prepare(`SELECT count(DISTINCT dedup_key) AS n FROM transactions WHERE practice_id = 'bench' AND connector = 'fhir'`).get() as { n: number }).n
+    const txs = (e.engine.ctx.db.prepare(`SELECT count(*) AS n FROM transactions WHERE practice_id = 'bench' AND connector = 'fhir'`).get() as { n: number }).n
+    const achieved = calls / seconds
+    return `${faults ? 'with 5 % 429/5xx' : 'no faults (baseline)'}: ${PATIENTS} patients, ${r.resources} resources in ${r.pages} pages, ${calls} calls in ${seconds.toFixed(1)} s → ${achieved.toFixed(2)} / ${QPS} QPS = ${(achieved / QPS).toFixed(3)} (goal ≥ 0.95); injected ${injected}; server has ${remote}, stored ${distinct} distinct, lost ${remote - distinct}, duplicated ${txs - distinct}`
+  } finally {
+    await e.engine.stop()
+    await sb.close()
+    rmSync(e.dataDir, { recursive: true, force: true })
+  }
+}
+
+function pctl(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
+}
+
+async function paced(url: string, n: number, rate: number, body: (i: number) => { raw: Buffer; sig: string }): Promise<{ times: number[]; statuses: Map<number, number> }> {
+  const times: number[] = []
+  const statuses = new Map<number, number>()
+  const start = performance.now()
+  const inflight: Promise<void>[] = []
+  for (let i = 0; i < n; i++) {
+    const due = start + (i * 1000) / rate
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const { raw, sig } = body(i)
+    const t0 = performance.now()
+    inflight.push(
+      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'X-Hub-Signature': sig }, body: new Uint8Array(raw) }).then(
+        async (res) => {
+          await res.arrayBuffer()
+          times.push(performance.now() - t0)
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
+        },
+        // A reset keep-alive socket is a client-side failure: counted, not timed.
+        () => void statuses.set(-1, (statuses.get(-1) ?? 0) + 1),
+      ),
+    )
+  }
+  await Promise.all(inflight)
+  return { times, statuses }
+}
+
+async function webhook(): Promise<string[]> {
+  const N = 2000
+  const RATE = 200
+  const sb = await startAthenaSandbox({ patientCount: 5, qps: 0 })
+  const e = await engineWith(sb, 1000)
+  const bare = createServer((req, res) => {
+    req.on('data', () => undefined)
+    req.on('end', () => res.writeHead(200).end('{}'))
+  })
+  try {
+    const ctx = e.engine.ctx
+    const { repo, subscriptions, webhooks } = fhirState(ctx)
+    const id = repo.createSubscription('bench', ctx.connections.list('bench')[0]!.id, 'Patient.update', 'https://example.org', null, Date.now())
+    repo.updateSubscription(id, { remoteId: 'bench-sub', state: 'active' }, Date.now())
+    await ctx.secrets.set(subscriptions.secretName(id), 'bench-secret')
+    subscriptions.hooks!.secretsChanged('bench')
+    // Processing (the re-read) is not part of receipt: hold the lanes' network calls by pointing them at nothing.
+    const make = (): { raw: Buffer; sig: string } => {
+      const raw = Buffer.from(
+        JSON.stringify({
+          resourceType: 'Bundle',
+          type: 'history',
+          entry: [{ resource: { resourceType: 'SubscriptionStatus', type: 'event-notification', status: 'active', subscription: { reference: 'Subscription/bench-sub' }, topic: 'x/SubscriptionTopic/Patient.update', notificationEvent: [{ id: randomUUID(), timestamp: new Date().toISOString(), focus: { reference: `Patient/a-195900.E-${1001 + Math.floor(Math.random() * 5)}` } }] } }],
+        }),
+      )
+      return { raw, sig: sign('bench-secret', raw) }
+    }
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()))
+    const base = await paced(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`, N, RATE, make)
+    const url = webhooks.listenerOf('bench')!.url
+    const run = await paced(url, N, RATE, make)
+    ctx.pipeline.drainInbox()
+    const stored = (ctx.db.prepare(`SELECT count(*) AS n FROM transactions WHERE practice_id = 'bench' AND connector = 'fhir'`).get() as { n: number }).n
+    const ok = run.statuses.get(200) ?? 0
+    return [
+      `baseline (bare node:http, read + 200): ${N} at ${RATE}/s → p50 ${pctl(base.times, 50).toFixed(1)} ms, p99 ${pctl(base.times, 99).toFixed(1)} ms; connection resets ${base.statuses.get(-1) ?? 0}`,
+      `receiver (verify + parse + durable store + 2xx): ${N} at ${RATE}/s → p50 ${pctl(run.times, 50).toFixed(1)} ms, p99 ${pctl(run.times, 99).toFixed(1)} ms (goal ≤ 50 ms); ${ok} × 2xx, ${stored} stored (every 2xx durable: ${stored >= ok ? 'yes' : 'NO'}); connection resets ${run.statuses.get(-1) ?? 0}`,
+    ]
+  } finally {
+    bare.close()
+    await e.engine.stop()
+    await sb.close()
+    rmSync(e.dataDir, { recursive: true, force: true })
+  }
+}
+
+async function mapping(): Promise<string[]> {
+  const sb = await startAthenaSandbox({ patientCount: 80, qps: 0 })
+  const e = await engineWith(sb, 1000)
+  try {
+    const ctx = e.engine.ctx
+    const st = fhirState(ctx)
+    const tok = await st.runtime.entry('bench').tokens.getToken()
+    const resources: Array<Record<string, unknown> & { resourceType: string }> = []
+    for (let i = 0; i < 80; i++) {
+      const id = `a-195900.E-${1001 + i}`
+      const p = (await (await fetch(`${sb.fhirBase}/Patient/${id}`, { headers: { Authorization: `Bearer ${tok}` } })).json()) as Record<string, unknown> & { resourceType: string }
+      const b = (await (await fetch(`${sb.fhirBase}/Observation?patient=${id}&_count=1000&ah-practice=${AH}`, { headers: { Authorization: `Bearer ${tok}` } })).json()) as { entry?: Array<{ resource: Record<string, unknown> & { resourceType: string } }> }
+      resources.push(p, ...(b.entry ?? []).map((x) => x.resource))
+    }
+    const N = resources.length
+    const t0 = performance.now()
+    let bytes = 0
+    for (const r of resources) bytes += JSON.stringify(JSON.parse(JSON.stringify(r))).length
+    const baseSec = (performance.now() - t0) / 1000
+    const athena = athenaState(ctx).runtime
+    const t1 = performance.now()
+    let mapped = 0
+    for (const r of resources) {
+      validateResource(r)
+      mapped += mapResource(ctx, athena, st.repo, 'bench', '195900', r, null).items.length
+    }
+    const sec = (performance.now() - t1) / 1000
+    return [
+      `baseline (JSON parse + serialise): ${N} resources (${(bytes / 1024).toFixed(0)} KB) → ${(N / baseSec).toFixed(0)} resources/s`,
+      `validate (R4 + US Core) + map: ${N} resources (${mapped} records) → ${(N / sec).toFixed(0)} resources/s (goal ≥ 2,000)`,
+    ]
+  } finally {
+    await e.engine.stop()
+    await sb.close()
+    rmSync(e.dataDir, { recursive: true, force: true })
+  }
+}
+
+async function main(): Promise<void> {
+  console.log('FHIR panel sync')
+  console.log(`  ${await panel(false)}`)
+  console.log(`  ${await panel(true)}`)
+  console.log('webhook receipt')
+  for (const l of await webhook()) console.log(`  ${l}`)
+  console.log('local mapping')
+  for (const l of await mapping()) console.log(`  ${l}`)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
