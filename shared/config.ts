@@ -4,6 +4,8 @@
  * configuration: a connection only says which secrets it needs; the values live in the keychain.
  */
 import { z } from 'zod'
+import { appointmentBatchSettingsSchema } from './appointment-batch'
+import { claimSettingsSchema } from './billing'
 
 export const slugSchema = z
   .string()
@@ -38,6 +40,10 @@ export const practiceSettingsSchema = z.object({
    * they wait in order until this is off again (e.g. while a mapping is being fixed). Absent = off.
    */
   hl7ProcessingPaused: z.boolean().optional(),
+  /** 837P claim files: submitter/receiver ids, billing provider NPI/TIN, payer ids (docs/CONFIG.md "Claim settings"). Absent = claims are refused until set. */
+  claims: claimSettingsSchema.optional(),
+  /** Nightly appointment batches: id system, field owners, double-booking (docs/CONFIG.md "Appointment batches"). Absent = defaults. */
+  appointmentBatch: appointmentBatchSettingsSchema.optional(),
 })
 export type PracticeSettings = z.infer<typeof practiceSettingsSchema>
 

@@ -8,6 +8,7 @@ import type { Result } from '../errors'
 import { alertsApi } from './alerts'
 import { athenaApi } from './athena'
 import { auditApi } from './audit'
+import { billingApi } from './billing'
 import { configApi } from './config'
 import { connectionsApi } from './connections'
 import { dashboardApi } from './dashboard'
@@ -37,6 +38,7 @@ export const contract = {
   ...athenaApi,
   ...hl7Api,
   ...logsApi,
+  ...billingApi,
 } as const
 
 export type Contract = typeof contract

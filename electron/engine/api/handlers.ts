@@ -14,6 +14,7 @@ import { mappingsHandlers } from './mappings-handlers'
 import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
 import { transactionsHandlers } from './transactions-handlers'
+import { billingHandlers } from '../connectors/files/billing/api-handlers'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
   return {
@@ -27,5 +28,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...athenaHandlers(ctx),
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
+    ...billingHandlers(ctx),
   }
 }

@@ -5,5 +5,6 @@
 import type { ConnectorModule } from '../core/engine'
 import { athenaModule } from './athena'
 import { hl7Engine } from './hl7-engine'
+import { billingModule } from './files/billing'
 
-export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine]
+export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, billingModule]
