@@ -264,19 +264,16 @@ export class BillingService {
         patient_resp_cents: c.patientRespCents, payer_icn: c.icn, claim_id: claim?.id ?? null, matched_by: claim ? (byPcn ? 'pcn' : 'icn') : null, paired_with: null,
         adjustments: JSON.stringify(adjustments), lines: JSON.stringify(c.lines),
       })
-      // A reversal (CLP02 22) and its correction carry the same patient control number; whichever comes second pairs them.
-      const other = this.d.db
-        .prepare(`SELECT id FROM remittance_claims WHERE practice_id = ? AND pcn = ? AND id <> ? AND paired_with IS NULL AND (classification = 'reversed') <> (? = 'reversed') ORDER BY id LIMIT 1`)
-        .get(practiceId, c.pcn, id, cls) as { id: number } | undefined
-      if (other && (cls === 'reversed' || this.isReversal(other.id))) this.store.pair(id, other.id)
+      // A reversal (CLP02 22) pairs with its correction: the next non-reversal of the same patient
+      // control number (in this or a later remittance), or one listed before it in the same remittance.
+      const other =
+        cls === 'reversed'
+          ? (this.d.db.prepare("SELECT id FROM remittance_claims WHERE remittance_id = ? AND pcn = ? AND id <> ? AND paired_with IS NULL AND classification <> 'reversed' ORDER BY id LIMIT 1").get(rid, c.pcn, id) as { id: number } | undefined)
+          : (this.d.db.prepare("SELECT id FROM remittance_claims WHERE practice_id = ? AND pcn = ? AND id <> ? AND paired_with IS NULL AND classification = 'reversed' ORDER BY id LIMIT 1").get(practiceId, c.pcn, id) as { id: number } | undefined)
+      if (other) this.store.pair(id, other.id)
       if (claim && claim.status !== 'void') this.store.settleClaim(claim.id, c.icn, c.paidCents, cls, now)
     }
     for (const p of t.plb) this.store.insertPlb(rid, p)
-  }
-
-  private isReversal(remitClaimId: number): boolean {
-    const r = this.d.db.prepare('SELECT classification FROM remittance_claims WHERE id = ?').get(remitClaimId) as { classification: string } | undefined
-    return r?.classification === 'reversed'
   }
 
   /** Bank deposits (CSV: date, amount, trace/check number); rows keep their line numbers; duplicates are skipped. */
