@@ -9,6 +9,7 @@ import { alertsApi } from './alerts'
 import { athenaApi } from './athena'
 import { auditApi } from './audit'
 import { billingApi } from './billing'
+import { appointmentBatchesApi } from './appointment-batches'
 import { configApi } from './config'
 import { connectionsApi } from './connections'
 import { dashboardApi } from './dashboard'
@@ -39,6 +40,7 @@ export const contract = {
   ...hl7Api,
   ...logsApi,
   ...billingApi,
+  ...appointmentBatchesApi,
 } as const
 
 export type Contract = typeof contract

@@ -15,6 +15,7 @@ import { practicesHandlers } from './practices-handlers'
 import { systemHandlers } from './system-handlers'
 import { transactionsHandlers } from './transactions-handlers'
 import { billingHandlers } from '../connectors/files/billing/api-handlers'
+import { appointmentBatchHandlers } from '../connectors/files/appointments-batch/api-handlers'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
   return {
@@ -29,5 +30,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...hl7Handlers(ctx),
     ...logsHandlers(ctx),
     ...billingHandlers(ctx),
+    ...appointmentBatchHandlers(ctx),
   }
 }

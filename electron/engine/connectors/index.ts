@@ -6,5 +6,6 @@ import type { ConnectorModule } from '../core/engine'
 import { athenaModule } from './athena'
 import { hl7Engine } from './hl7-engine'
 import { billingModule } from './files/billing'
+import { appointmentBatchModule } from './files/appointments-batch'
 
-export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, billingModule]
+export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, billingModule, appointmentBatchModule]
