@@ -119,6 +119,8 @@ CREATE TABLE remittance_claims (
 ) STRICT;
 CREATE INDEX remittance_claims_remit ON remittance_claims (remittance_id, id);
 CREATE INDEX remittance_claims_claim ON remittance_claims (claim_id) WHERE claim_id IS NOT NULL;
+-- Pairing a reversal with its correction looks claims up by patient control number.
+CREATE INDEX remittance_claims_pcn ON remittance_claims (practice_id, pcn);
 
 CREATE TABLE remittance_plb (
   id            INTEGER PRIMARY KEY,

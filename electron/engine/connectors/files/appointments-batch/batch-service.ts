@@ -30,7 +30,7 @@ import { BatchStore } from './batch-store'
 import { detectFormat, readRows, type FileRow } from './batch-rows'
 import { BookingIndex, type Slot } from './double-booking'
 import { APPOINTMENT_IN_SET, APPOINTMENT_OUT_SET } from './mappings'
-import { reconcile, type Fields } from './reconcile'
+import { reconcile, same, type Fields } from './reconcile'
 
 export const BATCH_CONNECTOR = 'appointment-batch'
 export const BATCH_CHANNEL = 'schedule-in'
@@ -287,7 +287,7 @@ export class AppointmentBatches {
     if (Object.keys(changes).length > 0) {
       this.ctx.records.upsert({ practiceId, kind: 'appointment', ids: [{ system: sys, value: apptId }, { system: sys, value: str(rec.data.external_id) || apptId }], data: changes, patientRef: moved ? patientRef : null, txId: env.txId })
     }
-    this.store.setBase(practiceId, sys, rec.id, theirs, env.runId)
+    if (!base || !APPT_SYNC_FIELDS.every((f) => same(base[f], theirs[f]))) this.store.setBase(practiceId, sys, rec.id, theirs, env.runId)
     const review = d.fired.find((f) => f.rule === 'both_changed' || f.rule === 'final_status')
     if (review) this.store.addConflict({ practiceId, runId: env.runId, line: row.line, recordId: rec.id, appointmentId: apptId, rule: review.rule, fields: d.review, ours, theirs, at: now })
     const fields = Object.keys(d.changes)

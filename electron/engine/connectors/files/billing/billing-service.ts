@@ -268,8 +268,8 @@ export class BillingService {
       // control number (in this or a later remittance), or one listed before it in the same remittance.
       const other =
         cls === 'reversed'
-          ? (this.d.db.prepare("SELECT id FROM remittance_claims WHERE remittance_id = ? AND pcn = ? AND id <> ? AND paired_with IS NULL AND classification <> 'reversed' ORDER BY id LIMIT 1").get(rid, c.pcn, id) as { id: number } | undefined)
-          : (this.d.db.prepare("SELECT id FROM remittance_claims WHERE practice_id = ? AND pcn = ? AND id <> ? AND paired_with IS NULL AND classification = 'reversed' ORDER BY id LIMIT 1").get(practiceId, c.pcn, id) as { id: number } | undefined)
+          ? (this.store.prepared("SELECT id FROM remittance_claims WHERE remittance_id = ? AND pcn = ? AND id <> ? AND paired_with IS NULL AND classification <> 'reversed' ORDER BY id LIMIT 1").get(rid, c.pcn, id) as { id: number } | undefined)
+          : (this.store.prepared("SELECT id FROM remittance_claims WHERE practice_id = ? AND pcn = ? AND id <> ? AND paired_with IS NULL AND classification = 'reversed' ORDER BY id LIMIT 1").get(practiceId, c.pcn, id) as { id: number } | undefined)
       if (other) this.store.pair(id, other.id)
       if (claim && claim.status !== 'void') this.store.settleClaim(claim.id, c.icn, c.paidCents, cls, now)
     }
