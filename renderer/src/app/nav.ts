@@ -1,6 +1,8 @@
 import {
   IconActivity,
   IconAlertTriangle,
+  IconCalendarEvent,
+  IconReceipt,
   IconBuildingHospital,
   IconHeartRateMonitor,
   IconLayoutDashboard,
@@ -31,4 +33,6 @@ export const NAV: NavItem[] = [
   { path: '/practices', label: 'Practices', icon: IconBuildingHospital },
   { path: '/audit', label: 'Audit', icon: IconShieldCheck },
   { path: '/settings', label: 'Settings', icon: IconSettings },
+  { path: '/appointment-batches', label: 'Appointment batches', icon: IconCalendarEvent },
+  { path: '/billing', label: 'Billing files', icon: IconReceipt },
 ]

@@ -13,6 +13,8 @@ import { MappingsRoutes } from '../pages/mappings/MappingsRoutes'
 import { PracticesPage } from '../pages/practices/PracticesPage'
 import { SettingsPage } from '../pages/settings/SettingsPage'
 import { TransactionsPage } from '../pages/transactions/TransactionsPage'
+import { AppointmentBatchesPage } from '../pages/appointment-batches/AppointmentBatchesPage'
+import { BillingPage } from '../pages/billing/BillingPage'
 
 export function Routes() {
   return (
@@ -31,6 +33,8 @@ export function Routes() {
         <Route path="/audit" component={AuditPage} />
         <Route path="/practices" component={PracticesPage} />
         <Route path="/settings" component={SettingsPage} />
+        <Route path="/appointment-batches" component={AppointmentBatchesPage} />
+        <Route path="/billing" component={BillingPage} />
         <Route>{() => <ComingSoon title="Not found" issue="no issue: this address does not exist" />}</Route>
       </Switch>
     </>
