@@ -30,6 +30,47 @@ export const timeZoneSchema = z
 
 export const UNKNOWN_PATIENT_RULES = ['create', 'hold', 'match'] as const
 
+const retentionDaysSchema = z.number().int().min(1).max(36_500).nullable()
+
+/** How long one connector's data is kept, overriding the practice's values (absent = the practice's). */
+export const retentionOverrideSchema = z.object({
+  transactionsDays: retentionDaysSchema.optional(),
+  rawPayloadDays: retentionDaysSchema.optional(),
+  logsDays: retentionDaysSchema.optional(),
+})
+
+export const MIN_AUDIT_RETENTION_YEARS = 6
+
+/**
+ * Retention (docs/CONFIG.md, "Retention"): days after receipt; null keeps forever. Raw payloads
+ * go first (their metadata and hash stay), whole transactions later; only finished ones
+ * (done, filtered, discarded) are ever pruned. The audit trail is never pruned: `auditYears` is
+ * the period it must be kept, refused below six (HIPAA's documentation retention).
+ */
+export const retentionSchema = z
+  .object({
+    transactionsDays: retentionDaysSchema.default(null),
+    rawPayloadDays: retentionDaysSchema.default(null),
+    logsDays: retentionDaysSchema.default(null),
+    auditYears: z
+      .number()
+      .int()
+      .min(MIN_AUDIT_RETENTION_YEARS, `the audit trail is kept at least ${MIN_AUDIT_RETENTION_YEARS} years`)
+      .max(100)
+      .default(MIN_AUDIT_RETENTION_YEARS),
+    connectors: z.record(z.string().min(1), retentionOverrideSchema).default({}),
+  })
+  .superRefine((r, ctx) => {
+    const check = (raw: number | null | undefined, tx: number | null | undefined, path: (string | number)[]): void => {
+      if (raw != null && tx != null && raw > tx) ctx.addIssue({ code: 'custom', path, message: 'raw payloads cannot be kept longer than their transactions' })
+    }
+    check(r.rawPayloadDays, r.transactionsDays, ['rawPayloadDays'])
+    for (const [c, o] of Object.entries(r.connectors)) {
+      check(o.rawPayloadDays === undefined ? r.rawPayloadDays : o.rawPayloadDays, o.transactionsDays === undefined ? r.transactionsDays : o.transactionsDays, ['connectors', c, 'rawPayloadDays'])
+    }
+  })
+export type Retention = z.output<typeof retentionSchema>
+
 export const practiceSettingsSchema = z.object({
   /** What an inbound message for a patient we do not know does: create it, hold it in the error queue, or match by MRN / name + DOB (and hold when no match). */
   unknownPatientRule: z.enum(UNKNOWN_PATIENT_RULES).default('create'),
@@ -44,6 +85,8 @@ export const practiceSettingsSchema = z.object({
   claims: claimSettingsSchema.optional(),
   /** Nightly appointment batches: id system, field owners, double-booking (docs/CONFIG.md "Appointment batches"). Absent = defaults. */
   appointmentBatch: appointmentBatchSettingsSchema.optional(),
+  /** How long transactions, raw payloads and logs are kept; absent = everything kept. */
+  retention: retentionSchema.optional(),
 })
 export type PracticeSettings = z.infer<typeof practiceSettingsSchema>
 
@@ -289,3 +332,57 @@ export const connectionConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('hl7-outbound'), name: slugSchema, enabled: z.boolean().default(true), config: hl7OutboundConfigSchema }),
 ])
 export type ConnectionConfig = z.infer<typeof connectionConfigSchema>
+
+// ---- engine-wide settings ---------------------------------------------------------------------
+
+const absolutePathSchema = z.string().regex(/^(\/|[A-Za-z]:[\\/])/, 'an absolute path')
+const hhmmSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM')
+
+/**
+ * Settings of the installation rather than of one practice (docs/CONFIG.md, "system"): where the
+ * audit checkpoint is also exported, backups, and the pruner's off-peak window.
+ */
+export const systemSettingsSchema = z.object({
+  auditExport: z
+    .object({
+      /** RFC 5424 syslog receiver that gets every new audit checkpoint and every failed verification. */
+      syslog: z
+        .object({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(514),
+          protocol: z.enum(['udp', 'tcp']).default('udp'),
+          /** 13 = log audit (RFC 5424 table 1). */
+          facility: z.number().int().min(0).max(23).default(13),
+          appName: z.string().regex(/^[!-~]{1,48}$/, 'printable ASCII, no spaces, at most 48').default('practice-studio'),
+        })
+        .nullable()
+        .default(null),
+      /** A file (absolute path) that gets one JSON line per checkpoint and per failed verification. */
+      file: absolutePathSchema.nullable().default(null),
+    })
+    .default({ syslog: null, file: null }),
+  backups: z
+    .object({
+      /** Absolute folder; null = "backups" in the data folder (copy them elsewhere). */
+      dir: absolutePathSchema.nullable().default(null),
+      /** Cron expression (5 or 6 fields, local time), e.g. "0 2 * * *"; null = only on demand. */
+      schedule: z.string().min(1).max(100).nullable().default(null),
+      /** Backup files kept; older ones are deleted after a successful backup. */
+      keep: z.number().int().min(1).max(1000).default(7),
+    })
+    .default({ dir: null, schedule: null, keep: 7 }),
+  pruner: z
+    .object({
+      /** Off-peak window (local time of this machine) in which retention runs; start > end spans midnight. */
+      windowStart: hhmmSchema.default('01:00'),
+      windowEnd: hhmmSchema.default('05:00'),
+      /** Most rows per batch (one short transaction each); batches are sized to take about `maxBatchMs`. */
+      batchSize: z.number().int().min(10).max(10_000).default(500),
+      /** Rest between batches (at least as long as the batch took), so acknowledgments and the inbox move run in between. */
+      pauseMs: z.number().int().min(0).max(10_000).default(20),
+      /** Target time of one batch (the next batch's size follows the last one's time), so the thread answering peers is held briefly. */
+      maxBatchMs: z.number().int().min(1).max(1000).default(10),
+    })
+    .default({ windowStart: '01:00', windowEnd: '05:00', batchSize: 500, pauseMs: 20, maxBatchMs: 10 }),
+})
+export type SystemSettings = z.output<typeof systemSettingsSchema>

@@ -3,7 +3,7 @@
  * session token. Prints the console URL and one line per network listener it opens.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -15,6 +15,9 @@ import { openEngine } from '../engine/core/engine'
 import { createLogger, fileSink, stderrSink, type LogLevel } from '../engine/core/logger'
 import { engineLogFile } from '../engine/core/log-reader'
 import { importConfig } from '../engine/config/config-io'
+import { checkSchedule, loadBackupKey } from '../engine/maintenance/backup'
+import { restoreBackup } from '../engine/maintenance/restore'
+import { parseMasterKey } from '../engine/secrets/file-store'
 import { startHttpTransport } from './http-transport'
 
 const USAGE = `Usage: npm run serve -- [options]
@@ -25,6 +28,9 @@ const USAGE = `Usage: npm run serve -- [options]
   --master-key-file FILE  master key for the encrypted secrets file (headless, no keychain)
   --secret-store MODE     auto | keychain | file (default auto)
   --log-level LEVEL       debug | info | warn | error (default info)
+  --restore FILE          restore a backup into --data-dir (which must hold no database), then start
+  --backup-key-file FILE  the backup (recovery) key for --restore
+  --export-backup-key FILE  write this installation's backup key to FILE (0600) and exit
   --help`
 
 function staticDir(): string | null {
@@ -42,6 +48,9 @@ async function main(): Promise<void> {
       'master-key-file': { type: 'string' },
       'secret-store': { type: 'string', default: 'auto' },
       'log-level': { type: 'string', default: 'info' },
+      restore: { type: 'string' },
+      'backup-key-file': { type: 'string' },
+      'export-backup-key': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -63,12 +72,32 @@ async function main(): Promise<void> {
   if (store.warning) process.stderr.write(`\nWARNING: ${store.warning}\n\n`)
 
   const operator = `${safeUser()}@${hostname()}`
+  if (values.restore) {
+    if (!values['backup-key-file']) throw new AppError('invalid_input', '--restore needs --backup-key-file (the recovery key exported with --export-backup-key).')
+    let backupKey: Buffer
+    try {
+      backupKey = parseMasterKey(readFileSync(resolve(values['backup-key-file']), 'utf8'))
+    } catch {
+      throw new AppError('invalid_input', `${values['backup-key-file']} is not a backup key: it must hold the 64 hex characters written by --export-backup-key.`)
+    }
+    const r = await restoreBackup({ file: resolve(values.restore), dataDir, backupKey, secrets: store, actor: `${operator} (serve --restore)` })
+    process.stdout.write(`restored: backup of ${new Date(r.createdAt).toISOString()} (version ${r.version}); integrity ${r.integrity.database}/${r.integrity.inbox}; audit trail ${r.audit.ok ? `verifies (${r.audit.checked} entries)` : `DOES NOT VERIFY: ${r.audit.reason}`}\n`)
+  }
   const engine = await openEngine({ dataDir, secrets: store, logger, mode: 'headless', version, operator }, CONNECTOR_MODULES)
+
+  if (values['export-backup-key']) {
+    const target = resolve(values['export-backup-key'])
+    writeFileSync(target, (await loadBackupKey(store)).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+    engine.ctx.audit.append({ actor: `${operator} (serve --export-backup-key)`, action: 'backup.key_export', targetType: 'backup_key', details: { file: target } })
+    await engine.stop()
+    process.stdout.write(`The backup key was written to ${target}. Keep it away from this machine: a backup cannot be restored without it.\n`)
+    return
+  }
 
   if (values.config) {
     const text = readFileSync(resolve(values.config), 'utf8')
     const r = importConfig(
-      { db: engine.ctx.db, practices: engine.ctx.practices, connections: engine.ctx.connections, audit: engine.ctx.audit, mappings: engine.ctx.mappings },
+      { db: engine.ctx.db, practices: engine.ctx.practices, connections: engine.ctx.connections, audit: engine.ctx.audit, mappings: engine.ctx.mappings, systemSettings: engine.ctx.systemSettings, checkSystem: (s) => checkSchedule(s.backups.schedule) },
       text,
       `${operator} (serve --config)`,
     )

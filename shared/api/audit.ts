@@ -15,6 +15,29 @@ export const auditEntrySchema = z.object({
 })
 export type AuditEntryDto = z.infer<typeof auditEntrySchema>
 
+export const securityAlertSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  message: z.string(),
+  raisedAt: z.number(),
+  acknowledgedAt: z.number().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  note: z.string().nullable(),
+})
+export type SecurityAlertDto = z.infer<typeof securityAlertSchema>
+
+/** The audit trail's state as system.status reports it (electron/engine/audit/audit-integrity.ts). */
+export const auditIntegritySchema = z.object({
+  state: z.enum(['ok', 'broken', 'unverified']),
+  detail: z.string(),
+  lastCheckedAt: z.number().nullable(),
+  anchor: z.object({ seq: z.number().int(), at: z.number() }).nullable(),
+  failure: z.object({ firstBrokenSeq: z.number().int().nullable(), reason: z.string() }).nullable(),
+  openAlerts: z.number().int(),
+  exportError: z.string().nullable(),
+})
+
 export const auditApi = {
   'audit.list': method('audit.view',
     z.object({
@@ -27,5 +50,16 @@ export const auditApi = {
     }),
     z.array(auditEntrySchema),
   ),
-  'audit.verify': method('audit.view', empty, z.object({ ok: z.boolean(), checked: z.number().int(), firstBrokenSeq: z.number().int().nullable(), reason: z.string().optional() })),
+  /** Walks the whole chain and checks it against the checkpoint kept outside the database; a failure raises a security alert. */
+  'audit.verify': method('audit.view', empty, z.object({
+    ok: z.boolean(),
+    checked: z.number().int(),
+    firstBrokenSeq: z.number().int().nullable(),
+    reason: z.string().optional(),
+    /** The latest checkpoint kept in the secret store (after this verification). */
+    anchor: z.object({ seq: z.number().int(), at: z.number() }).nullable().optional(),
+  })),
+  /** Security alerts (a failed audit verification): they stay until a person acknowledges them. */
+  'audit.alerts': method('audit.view', z.object({ openOnly: z.boolean().default(false), limit: z.number().int().min(1).max(1000).default(100) }), z.array(securityAlertSchema)),
+  'audit.acknowledgeAlert': method('audit.view', z.object({ id: z.string().min(1), note: z.string().trim().max(2000).optional() }), securityAlertSchema),
 }

@@ -17,6 +17,7 @@ import { errorsQueueApi } from './errors-queue'
 import { hl7Api } from './hl7'
 import { inspectorApi } from './inspector'
 import { logsApi } from './logs'
+import { maintenanceApi } from './maintenance'
 import { mappingsApi } from './mappings'
 import { practicesApi } from './practices'
 import { savedSearchesApi } from './saved-searches'
@@ -41,6 +42,7 @@ export const contract = {
   ...logsApi,
   ...billingApi,
   ...appointmentBatchesApi,
+  ...maintenanceApi,
 } as const
 
 export type Contract = typeof contract

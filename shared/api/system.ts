@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { empty, method } from './define'
+import { auditIntegritySchema } from './audit'
 
 export const listenerStatusSchema = z.object({
   kind: z.string(), // 'hl7-mllp'
@@ -32,6 +33,21 @@ export const storageStatusSchema = z.object({
 })
 export type StorageStatus = z.infer<typeof storageStatusSchema>
 
+export const dataFolderSizeSchema = z.object({
+  database: z.number(),
+  databaseWal: z.number(),
+  inbox: z.number(),
+  inboxWal: z.number(),
+  logs: z.number(),
+  backups: z.number(),
+  /** Everything else in the folder (secrets file, install record, …). */
+  other: z.number(),
+  total: z.number(),
+  /** The backup folder when it is outside the data folder (its size is in `backups`, not in `total`). */
+  backupsDir: z.string(),
+})
+export type DataFolderSize = z.infer<typeof dataFolderSizeSchema>
+
 export const systemStatusSchema = z.object({
   version: z.string(),
   mode: z.enum(['desktop', 'headless']),
@@ -43,6 +59,10 @@ export const systemStatusSchema = z.object({
   engines: z.array(engineStatusSchema),
   listeners: z.array(listenerStatusSchema),
   operator: z.string(),
+  /** Whether the audit trail verifies against its checkpoint, and open security alerts. */
+  audit: auditIntegritySchema,
+  /** What the data folder holds, in bytes. */
+  dataFolder: dataFolderSizeSchema,
 })
 export type SystemStatus = z.infer<typeof systemStatusSchema>
 

@@ -16,6 +16,7 @@ import { systemHandlers } from './system-handlers'
 import { transactionsHandlers } from './transactions-handlers'
 import { billingHandlers } from '../connectors/files/billing/api-handlers'
 import { appointmentBatchHandlers } from '../connectors/files/appointments-batch/api-handlers'
+import { maintenanceHandlers } from '../maintenance/maintenance-module'
 
 export function buildHandlers(ctx: EngineContext): Handlers {
   return {
@@ -31,5 +32,6 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...logsHandlers(ctx),
     ...billingHandlers(ctx),
     ...appointmentBatchHandlers(ctx),
+    ...maintenanceHandlers(ctx),
   }
 }

@@ -3,6 +3,7 @@ import { databaseSize } from '../core/engine'
 import type { Handlers } from './dispatcher'
 import type { SystemStatus } from '../../../shared/api/system'
 import { MIGRATIONS } from '../store/migrations'
+import { dataFolder } from '../maintenance/maintenance-module'
 
 /** The acknowledgment path's threads, and how many accepted messages are not yet visible as transactions. */
 function ingestStatus(ctx: EngineContext): SystemStatus['engines'][number] {
@@ -26,6 +27,8 @@ export function systemHandlers(ctx: EngineContext): Pick<Handlers, 'system.statu
       engines: [{ name: 'pipeline', state: 'running' as const }, ingestStatus(ctx), ...[...ctx.services.values()].map((s) => s.status())],
       listeners: ctx.listeners(),
       operator: ctx.operator,
+      audit: ctx.integrity.integrity(),
+      dataFolder: dataFolder(ctx),
     }),
     'system.ping': () => ({ pong: true as const, at: ctx.clock.now() }),
   }

@@ -34,7 +34,8 @@ export interface AuditEntry {
   hash: string
 }
 
-interface AuditRow {
+/** A row of audit_log as stored. */
+export interface AuditRow {
   seq: number
   at: number
   actor: string
@@ -48,7 +49,8 @@ interface AuditRow {
   hash: string
 }
 
-function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+/** The chain's hash of one row: SHA-256 of the previous hash and the row's canonical content. */
+export function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
   const canonical = JSON.stringify([r.seq, r.at, r.actor, r.action, r.practice_id, r.target_type, r.target_id, r.outcome, r.details])
   return createHash('sha256').update(prev).update('\n').update(canonical).digest('hex')
 }
@@ -126,62 +128,153 @@ export class AuditLog {
     return (this.db.prepare(sql).all(...params) as AuditRow[]).map(toEntry)
   }
 
+  /** The newest entry's sequence number and hash (null: the trail is empty). */
+  head(): ChainHead | null {
+    return (this.last.get() as ChainHead | undefined) ?? null
+  }
+
   /**
-   * Signs the current head (seq, hash) with a key that lives outside the database. The chain alone
-   * cannot show that its newest rows were deleted, or that the whole chain was recomputed; a
-   * checkpoint can, because forging one needs the key from the OS keychain.
+   * A checkpoint of `head`, HMAC'd with the key from the secret store. Callers sign only a head
+   * they have just verified from the previous checkpoint forward (audit-integrity.ts): signing
+   * whatever is in the table would bless tampering.
    */
-  checkpoint(): void {
-    if (!this.checkpointKey) return
-    const head = this.last.get() as { seq: number; hash: string } | undefined
-    if (!head) return
-    const cur = this.readCheckpoint()
-    if (cur && cur.seq === head.seq && cur.hash === head.hash) return
+  sign(head: ChainHead): Checkpoint {
+    if (!this.checkpointKey) throw new Error('no audit checkpoint key')
     const body = { seq: head.seq, hash: head.hash, at: this.clock.now() }
-    const value = JSON.stringify({ ...body, mac: this.mac(body) })
-    this.db.prepare("INSERT INTO settings (key, value) VALUES ('audit.checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(value)
+    return { ...body, mac: this.mac(body) }
+  }
+
+  /** Whether `cp` was signed with this trail's key. */
+  signatureValid(cp: Checkpoint): boolean {
+    if (!this.checkpointKey) return false
+    const expected = Buffer.from(this.mac(cp), 'hex')
+    const given = Buffer.from(String(cp.mac), 'hex')
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
+
+  /** The copy of the latest checkpoint kept in the database (the one outside it, in the secret store, is what is trusted). */
+  storedCheckpoint(): Checkpoint | null {
+    const r = this.db.prepare("SELECT value FROM settings WHERE key = 'audit.checkpoint'").get() as { value: string } | undefined
+    return r ? parseCheckpoint(r.value) : null
+  }
+
+  storeCheckpoint(cp: Checkpoint): void {
+    this.db.prepare("INSERT INTO settings (key, value) VALUES ('audit.checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(cp))
   }
 
   private mac(body: { seq: number; hash: string; at: number }): string {
     return createHmac('sha256', this.checkpointKey!).update(`${body.seq}\n${body.hash}\n${body.at}`).digest('hex')
   }
 
-  private readCheckpoint(): { seq: number; hash: string; at: number; mac: string } | null {
-    const r = this.db.prepare("SELECT value FROM settings WHERE key = 'audit.checkpoint'").get() as { value: string } | undefined
-    return r ? (JSON.parse(r.value) as { seq: number; hash: string; at: number; mac: string }) : null
-  }
-
-  /** Walks the whole chain, then checks it against the signed checkpoint. Reports the first sequence number that does not verify. */
-  verify(): { ok: boolean; checked: number; firstBrokenSeq: number | null; reason?: string } {
-    const chain = this.verifyChain()
-    if (!chain.ok || !this.checkpointKey) return chain
-    const cp = this.readCheckpoint()
-    if (!cp) return chain
-    const expected = Buffer.from(this.mac(cp), 'hex')
-    const given = Buffer.from(String(cp.mac), 'hex')
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return { ok: false, checked: chain.checked, firstBrokenSeq: cp.seq, reason: 'checkpoint signature does not verify' }
+  /**
+   * Walks the whole chain, then checks it against `anchor` (the checkpoint kept outside the
+   * database; without one, the copy in the database). Reports the first sequence number that
+   * does not verify.
+   */
+  verify(anchor?: Checkpoint | null): VerifyResult {
+    const walk = this.walker()
+    while (!walk.step(Infinity)) {
+      /* one step walks everything */
     }
-    if (cp.seq > chain.checked) return { ok: false, checked: chain.checked, firstBrokenSeq: chain.checked + 1, reason: `entries ${chain.checked + 1}..${cp.seq} were removed` }
-    const row = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').get(cp.seq) as { hash: string } | undefined
-    if (!row || row.hash !== cp.hash) return { ok: false, checked: chain.checked, firstBrokenSeq: 1, reason: `the chain was rewritten (entry ${cp.seq} does not match its signed checkpoint)` }
-    return chain
+    return this.against(walk.result(), anchor)
   }
 
-  private verifyChain(): { ok: boolean; checked: number; firstBrokenSeq: number | null; reason?: string } {
+  /**
+   * The same walk in slices of `slice` rows on the thread that answers peers, resting after each
+   * slice at least as long as it took, so a long trail takes at most half of the thread
+   * (~35 µs an entry: 200,000 entries ≈ 7 s of walking, spread over ~14 s).
+   */
+  async verifyAsync(anchor?: Checkpoint | null, slice = 500): Promise<VerifyResult> {
+    const walk = this.walker()
+    for (;;) {
+      const t = performance.now()
+      if (walk.step(slice)) break
+      await new Promise<void>((r) => setTimeout(r, Math.max(1, performance.now() - t)))
+    }
+    return this.against(walk.result(), anchor)
+  }
+
+  private against(chain: ChainWalk, given: Checkpoint | null | undefined): VerifyResult {
+    const head = chain.head
+    const out = (r: Omit<VerifyResult, 'head'>): VerifyResult => ({ ...r, head })
+    if (!chain.ok) return out({ ok: false, checked: chain.checked, firstBrokenSeq: chain.firstBrokenSeq, reason: chain.reason })
+    const cp = given === undefined ? this.storedCheckpoint() : given
+    const ok = out({ ok: true, checked: chain.checked, firstBrokenSeq: null })
+    if (!cp || !this.checkpointKey) return ok
+    if (!this.signatureValid(cp)) return out({ ok: false, checked: chain.checked, firstBrokenSeq: cp.seq, reason: 'checkpoint signature does not verify' })
+    const headSeq = head?.seq ?? 0
+    if (cp.seq > headSeq) return out({ ok: false, checked: chain.checked, firstBrokenSeq: headSeq + 1, reason: `entries ${headSeq + 1}..${cp.seq} were removed` })
+    const row = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').get(cp.seq) as { hash: string } | undefined
+    if (!row || row.hash !== cp.hash) {
+      return out({ ok: false, checked: chain.checked, firstBrokenSeq: cp.seq, reason: `the chain was rewritten (entry ${cp.seq} does not match its signed checkpoint)` })
+    }
+    return ok
+  }
+
+  /** A resumable walk from the first entry: rows are read in keyset pages, so no statement stays open between steps. */
+  private walker(): { step(n: number): boolean; result(): ChainWalk } {
+    const page = this.db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?')
     let prev = GENESIS_HASH
     let expectedSeq = 1
     let checked = 0
-    for (const r of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
-      if (r.seq !== expectedSeq) return { ok: false, checked, firstBrokenSeq: expectedSeq, reason: 'missing row' }
-      if (r.prev_hash !== prev) return { ok: false, checked, firstBrokenSeq: r.seq, reason: 'chain link broken' }
-      const { prev_hash: _p, hash: _h, ...content } = r
-      if (rowHash(prev, content) !== r.hash) return { ok: false, checked, firstBrokenSeq: r.seq, reason: 'row content changed' }
-      prev = r.hash
-      expectedSeq++
-      checked++
+    let lastSeq = 0
+    let head: ChainHead | null = null
+    let broken: { seq: number; reason: string } | null = null
+    let done = false
+    return {
+      step(n) {
+        if (done) return true
+        const rows = page.all(lastSeq, Number.isFinite(n) ? n : -1) as AuditRow[]
+        for (const r of rows) {
+          if (r.seq !== expectedSeq) broken = { seq: expectedSeq, reason: 'missing row' }
+          else if (r.prev_hash !== prev) broken = { seq: r.seq, reason: 'chain link broken' }
+          else {
+            const { prev_hash: _p, hash: _h, ...content } = r
+            if (rowHash(prev, content) !== r.hash) broken = { seq: r.seq, reason: 'row content changed' }
+          }
+          if (broken) break
+          prev = r.hash
+          head = { seq: r.seq, hash: r.hash }
+          lastSeq = r.seq
+          expectedSeq++
+          checked++
+        }
+        done = broken !== null || !Number.isFinite(n) || rows.length < n
+        return done
+      },
+      result: () => (broken ? { ok: false, checked, firstBrokenSeq: broken.seq, reason: broken.reason, head } : { ok: true, checked, firstBrokenSeq: null, head }),
     }
-    return { ok: true, checked, firstBrokenSeq: null }
+  }
+}
+
+export interface ChainHead {
+  seq: number
+  hash: string
+}
+
+export interface Checkpoint extends ChainHead {
+  at: number
+  mac: string
+}
+
+export interface VerifyResult {
+  ok: boolean
+  checked: number
+  firstBrokenSeq: number | null
+  reason?: string
+  /** The last entry that verified (the head of an intact chain). */
+  head: ChainHead | null
+}
+
+type ChainWalk = { ok: true; checked: number; firstBrokenSeq: null; head: ChainHead | null } | { ok: false; checked: number; firstBrokenSeq: number; reason: string; head: ChainHead | null }
+
+export function parseCheckpoint(text: string): Checkpoint | null {
+  try {
+    const v = JSON.parse(text) as Partial<Checkpoint>
+    if (typeof v.seq !== 'number' || typeof v.hash !== 'string' || typeof v.at !== 'number' || typeof v.mac !== 'string') return null
+    return { seq: v.seq, hash: v.hash, at: v.at, mac: v.mac }
+  } catch {
+    return null
   }
 }
 

@@ -4,7 +4,7 @@
  * differ between installs). See docs/CONFIG.md.
  */
 import { z } from 'zod'
-import { connectionConfigSchema, practiceConfigSchema } from '../../../shared/config'
+import { connectionConfigSchema, practiceConfigSchema, systemSettingsSchema } from '../../../shared/config'
 
 export const CONFIG_FORMAT = 'practice-studio-config'
 export const CONFIG_VERSION = 1
@@ -22,6 +22,8 @@ export const configDocumentSchema = z
     format: z.literal(CONFIG_FORMAT),
     version: z.literal(CONFIG_VERSION),
     practices: z.array(configPracticeSchema),
+    /** The installation's settings (audit export, backups, pruner window); absent = left as they are. */
+    system: systemSettingsSchema.optional(),
   })
   .superRefine((doc, ctx) => {
     const seen = new Set<string>()

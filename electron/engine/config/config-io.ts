@@ -11,6 +11,7 @@ import type { PracticesRepo } from '../practices/practices-repo'
 import type { Db } from '../store/database'
 import { CONFIG_FORMAT, CONFIG_VERSION, configDocumentSchema, type ConfigDocument, type ConfigPractice } from './config-document'
 import { JsonSyntaxError, parseJsonWithPositions, positionOf } from './json-locate'
+import type { SystemSettingsRepo } from './system-settings'
 
 export interface MappingSetsPort {
   exportOverrides(practiceId: string): Record<string, unknown>[]
@@ -19,11 +20,15 @@ export interface MappingSetsPort {
 }
 
 export interface ConfigIoDeps {
+  /** The installation's settings: exported with the whole configuration, applied when a file has them. */
+  systemSettings?: SystemSettingsRepo
   db: Db
   practices: PracticesRepo
   connections: ConnectionsRepo
   audit: AuditLog
   mappings?: MappingSetsPort
+  /** Checks the schema cannot make (the backup schedule is a cron expression). */
+  checkSystem?: (s: NonNullable<ConfigDocument['system']>) => void
 }
 
 export function exportConfig(d: ConfigIoDeps, practiceIds?: string[]): string {
@@ -46,6 +51,8 @@ export function exportConfig(d: ConfigIoDeps, practiceIds?: string[]): string {
         mappingSets: d.mappings?.exportOverrides(p.id) ?? [],
       }
     }),
+    // Install-wide, so only in a whole export.
+    ...(d.systemSettings && !practiceIds ? { system: sortKeys(d.systemSettings.get()) } : {}),
   }
   return JSON.stringify(doc, null, 2) + '\n'
 }
@@ -89,11 +96,20 @@ export function importConfig(d: ConfigIoDeps, text: string, actor: string, dryRu
   const { doc, issues } = validateConfig(text, d.mappings)
   const applied = { practices: 0, connections: 0, mappingSets: 0 }
   if (!doc) return { ok: false, issues, applied }
+  if (doc.system && d.checkSystem) {
+    try {
+      d.checkSystem(doc.system)
+    } catch (e) {
+      const at = positionOf(parseJsonWithPositions(text).positions, ['system', 'backups', 'schedule'])
+      return { ok: false, issues: [{ line: at?.line ?? null, column: at?.column ?? null, path: 'system.backups.schedule', message: (e as Error).message }], applied }
+    }
+  }
   if (dryRun) return { ok: true, issues: [], applied }
   d.db.transaction(() => {
     for (const p of doc.practices) {
       applyPractice(d, p, actor, applied)
     }
+    if (doc.system && d.systemSettings) d.systemSettings.save(doc.system, actor, d.checkSystem)
     d.audit.append({ actor, action: 'config.import', targetType: 'config', details: { ...applied, practiceIds: doc.practices.map((p) => p.id) } })
   })()
   return { ok: true, issues: [], applied }

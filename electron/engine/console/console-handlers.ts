@@ -69,6 +69,8 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
   }
   slot.set(ctx, m)
   raiseStorageNotifications({ storage: ctx.storage, alerts, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }) })
+  // A security alert (failed audit verification) also rings the bell; it stays open in its own list until acknowledged.
+  ctx.securityAlerts.onRaise((a) => void alerts.raise(null, null, 'error', a.title, a.message))
   if (!ctx.services.has(alertService.name)) ctx.services.set(alertService.name, alertService)
   return m
 }

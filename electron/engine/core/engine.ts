@@ -10,6 +10,10 @@ import { AppError } from '../../../shared/errors'
 import type { ListenerStatus } from '../../../shared/api/system'
 import type { ConnectivityResult } from '../../../shared/api/connections'
 import { AuditLog } from '../audit/audit-log'
+import { AnchorExporter } from '../audit/anchor-export'
+import { AuditIntegrity } from '../audit/audit-integrity'
+import { SecurityAlerts } from '../audit/security-alerts'
+import { SystemSettingsRepo } from '../config/system-settings'
 import { ConnectionsRepo, type StoredConnection } from '../practices/connections-repo'
 import { PracticesRepo, SANDBOX_ATHENA_PRACTICE, SANDBOX_PRACTICE_ID } from '../practices/practices-repo'
 import { Pipeline } from '../pipeline/pipeline'
@@ -27,7 +31,7 @@ import { InboxMoveWorker } from '../pipeline/inbox-move-worker'
 import { INBOX_FILE, openInboxDb, reconcileInboxCursor } from '../store/inbox-db'
 import type { Clock } from './clock'
 import { systemClock } from './clock'
-import { DB_FILE, ensureDataDir, loadDatabaseKey } from './data-dir'
+import { DB_FILE, ensureDataDir, loadDatabaseKey, readInstall } from './data-dir'
 import { EventBus } from './event-bus'
 import type { Logger } from './logger'
 import type { Service } from './service'
@@ -85,6 +89,14 @@ export interface EngineContext {
   readonly services: Map<string, Service>
   readonly connectivity: Map<string, ConnectivityTester>
   readonly mappings: MappingStore
+  /** The inbox file beside the database (store/inbox-db.ts). */
+  readonly inboxFile: string
+  /** Alerts that stay until a person acknowledges them (a failed audit verification). */
+  readonly securityAlerts: SecurityAlerts
+  /** The audit trail's checks and checkpoints (kept in the secret store too). */
+  readonly integrity: AuditIntegrity
+  /** Settings of the installation (audit export, backups, pruner window). */
+  readonly systemSettings: SystemSettingsRepo
   /** Tells every service that configuration changed (listeners start/stop accordingly). */
   reloadServices(): Promise<void>
   listeners(): ListenerStatus[]
@@ -144,6 +156,19 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   storage.listen((state) => events.emit('storage.changed', { state }))
   const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage })
   const services = new Map<string, Service>()
+  const securityAlerts = new SecurityAlerts(db, audit, clock)
+  const systemSettings = new SystemSettingsRepo(db, audit)
+  const integrity = new AuditIntegrity({
+    audit,
+    alerts: securityAlerts,
+    secrets: opts.secrets,
+    clock,
+    logger: logger.child({ component: 'audit' }),
+    exporter: new AnchorExporter(() => systemSettings.get().auditExport),
+    install: readInstall(opts.dataDir)?.installId ?? opts.operator,
+  })
+  // First to start (the trail is checked before anything else runs) and last to stop.
+  services.set(integrity.name, integrity)
   const mappings = new MappingStore(db, audit, clock)
   mappings.registerDefaults(loadDefaultMappingSets())
   mappings.registerDefaults(loadFhirCsvMappingSets())
@@ -173,6 +198,10 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     services,
     connectivity: new Map(),
     mappings,
+    inboxFile,
+    securityAlerts,
+    integrity,
+    systemSettings,
     async reloadServices() {
       for (const s of services.values()) {
         try {
@@ -192,7 +221,6 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
 
   let started = false
   let stopped = false
-  let checkpointTimer: NodeJS.Timeout | null = null
   const engine: Engine = {
     ctx,
     dispatch: null as unknown as Dispatch,
@@ -204,9 +232,6 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       if (started) return
       started = true
       pipeline.start()
-      audit.checkpoint()
-      checkpointTimer = setInterval(() => audit.checkpoint(), 60_000)
-      checkpointTimer.unref()
       for (const s of services.values()) {
         try {
           await s.start()
@@ -230,8 +255,6 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       await inboxWriter?.close()
       await inboxMover?.close()
       await pipeline.stop()
-      if (checkpointTimer) clearInterval(checkpointTimer)
-      audit.checkpoint()
       batcher.close()
       storage.stop()
       await checkpointer?.close()

@@ -89,7 +89,11 @@ export class PracticesRepo {
       }
       const changed: Record<string, { from: unknown; to: unknown }> = {}
       for (const k of ['name', 'athenaPracticeId', 'environment', 'timeZone'] as const) if (next[k] !== cur[k]) changed[k] = { from: cur[k], to: next[k] }
-      if (JSON.stringify(next.settings) !== JSON.stringify(cur.settings)) changed.settings = { from: cur.settings, to: next.settings }
+      // Retention is reported on its own (what is kept, and for how long, is what an auditor looks for).
+      const { retention: curRetention, ...curRest } = cur.settings
+      const { retention: nextRetention, ...nextRest } = next.settings
+      if (JSON.stringify(nextRest) !== JSON.stringify(curRest)) changed.settings = { from: curRest, to: nextRest }
+      if (JSON.stringify(nextRetention ?? null) !== JSON.stringify(curRetention ?? null)) changed.retention = { from: curRetention ?? null, to: nextRetention ?? null }
       this.db
         .prepare('UPDATE practices SET name = ?, athena_practice_id = ?, environment = ?, time_zone = ?, settings = ?, updated_at = ? WHERE id = ?')
         .run(next.name, next.athenaPracticeId, next.environment, next.timeZone, JSON.stringify(next.settings), this.now(), patch.id)

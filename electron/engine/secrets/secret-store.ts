@@ -6,6 +6,10 @@
 export type SecretName =
   | 'db-key'
   | 'audit-key'
+  /** The latest verified audit checkpoint, kept outside the database (audit/audit-integrity.ts). */
+  | 'audit-anchor'
+  /** Seals what a backup needs besides the database files (maintenance/backup-archive.ts); exported by the operator as the recovery key. */
+  | 'backup-key'
   | `connection:${string}:client_secret`
   | `connection:${string}:client_id`
   | `connection:${string}:password`

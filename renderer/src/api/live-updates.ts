@@ -11,7 +11,7 @@ const INVALIDATES: Record<string, string[]> = {
   'storage.changed': ['system.status', 'alerts.'],
   'transactions.changed': ['transactions.', 'errors.', 'dashboard.', 'inspector.'],
   'audit.appended': ['audit.'],
-  'notifications.raised': ['alerts.'],
+  'notifications.raised': ['alerts.', 'system.status'],
 }
 
 export function applyEvent(qc: QueryClient, name: string): void {

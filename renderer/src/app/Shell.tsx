@@ -5,6 +5,7 @@ import type { ReactNode } from 'react'
 import { Link, useLocation } from 'wouter'
 import { NotificationBell } from '../components/console/NotificationCenter'
 import { StorageBanner } from '../components/console/StorageBanner'
+import { SecurityBanner } from '../components/console/SecurityBanner'
 import { NAV } from './nav'
 import { usePractice } from './practice-context'
 
@@ -67,6 +68,7 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
       </AppShell.Navbar>
       <AppShell.Main>
         <StorageBanner />
+        <SecurityBanner />
         {children}
       </AppShell.Main>
     </AppShell>

@@ -61,7 +61,7 @@ describe('configuration round trip', () => {
     expect(text.endsWith('}\n')).toBe(true)
     expect(text.split('\n').length).toBeGreaterThan(40) // one value per line, not one long line
     const doc = JSON.parse(text) as { practices: Record<string, unknown>[] }
-    expect(Object.keys(doc)).toEqual(['format', 'version', 'practices'])
+    expect(Object.keys(doc)).toEqual(['format', 'version', 'practices', 'system'])
     const p = doc.practices.find((x) => x.id === 'example-family-clinic')!
     expect(Object.keys(p)).toEqual(['id', 'name', 'athenaPracticeId', 'environment', 'timeZone', 'settings', 'connections', 'interfaces', 'mappingSets'])
     for (const list of ['connections', 'interfaces'] as const) {

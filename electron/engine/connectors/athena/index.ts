@@ -17,6 +17,7 @@ import { AthenaSandboxService } from './sandbox-service'
 import { setAthenaState } from './state'
 import { AthenaSyncService } from './sync-service'
 import { SyncManager } from './workflows/sync'
+import { maintenanceModule } from '../../maintenance/maintenance-module'
 
 export interface AthenaModuleOptions extends RuntimeOptions {
   /** Options of the in-process sandbox (tests shrink or grow it). */
@@ -40,6 +41,7 @@ export function createAthenaModule(opts: AthenaModuleOptions = {}): ConnectorMod
     ctx.connectivity.set('athena-rest', athenaConnectivityTester(ctx, runtime))
     registerSampleSources(ctx, runtime)
     setAthenaState(ctx, { runtime, sync, sandbox })
+    maintenanceModule(ctx).pruner.registerLogPruner({ connector: 'athena', prune: (practiceId, before, limit) => runtime.apiLog.prunePractice(practiceId, before, limit) })
   }
 }
 

@@ -15,6 +15,7 @@ import { migration0030 } from './0030-athena'
 import { migration0040 } from './0040-operator-console'
 import { migration0050 } from './0050-athena-push'
 import { migration0060 } from './0060-inbox'
+import { migration0070 } from './0070-audit-retention-backups'
 import { migration0150 } from './0150-billing-files'
 import { migration0151 } from './0151-appointment-batches'
 
@@ -24,7 +25,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0150, migration0151]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0150, migration0151]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')

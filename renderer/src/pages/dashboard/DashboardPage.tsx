@@ -13,6 +13,7 @@ import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { formatTime } from '../../components/time'
 import { AlertRulesCard } from './AlertRulesCard'
+import { StorageUsageCard } from './StorageUsageCard'
 
 const RANGES = [
   { value: '1h', label: '1 hour', ms: 3_600_000 },
@@ -92,6 +93,7 @@ export function DashboardPage() {
             </Stack>
           </SimpleGrid>
           {practiceId ? <AlertRulesCard practiceId={practiceId} lanes={lanes.data ?? []} /> : null}
+          <StorageUsageCard />
         </Stack>
       ) : null}
     </>

@@ -1,6 +1,7 @@
-import { Button, Group, Select, Stack, TextInput } from '@mantine/core'
+import { Button, Fieldset, Group, NumberInput, Select, Stack, Table, Text, TextInput } from '@mantine/core'
 import { useState } from 'react'
 import type { Practice } from '../../../../shared/api/practices'
+import type { Retention } from '../../../../shared/config'
 import { ApiError } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
 
@@ -11,6 +12,57 @@ export interface PracticeFormValues {
   environment: 'sandbox' | 'preview' | 'production'
   timeZone: string
   unknownPatientRule: 'create' | 'hold' | 'match'
+  retention: RetentionForm
+}
+
+type Days = number | ''
+interface RetentionRow {
+  transactionsDays: Days
+  rawPayloadDays: Days
+  logsDays: Days
+}
+export interface RetentionForm {
+  /** '' = keep forever (practice row) or the practice's value (connector rows). */
+  rows: Record<string, RetentionRow>
+  auditYears: number
+  touched: boolean
+}
+
+/** The rows of the retention table: the practice's values, then each connector's overrides. */
+const RETENTION_ROWS = [
+  { key: '*', label: 'All connectors' },
+  { key: 'hl7', label: 'HL7 v2 interfaces' },
+  { key: 'athena', label: 'athenaNet' },
+]
+const FIELDS: { key: keyof RetentionRow; label: string }[] = [
+  { key: 'rawPayloadDays', label: 'Raw payloads (days)' },
+  { key: 'transactionsDays', label: 'Transactions (days)' },
+  { key: 'logsDays', label: 'Logs (days)' },
+]
+
+function retentionForm(r: Retention | undefined): RetentionForm {
+  const d = (v: number | null | undefined): Days => (v === null || v === undefined ? '' : v)
+  const rows: Record<string, RetentionRow> = { '*': { transactionsDays: d(r?.transactionsDays), rawPayloadDays: d(r?.rawPayloadDays), logsDays: d(r?.logsDays) } }
+  for (const { key } of RETENTION_ROWS.slice(1)) {
+    const o = r?.connectors[key]
+    rows[key] = { transactionsDays: d(o?.transactionsDays), rawPayloadDays: d(o?.rawPayloadDays), logsDays: d(o?.logsDays) }
+  }
+  return { rows, auditYears: r?.auditYears ?? 6, touched: false }
+}
+
+/** The retention settings to send, or undefined when the form left them alone (nothing to change). */
+export function retentionInput(f: RetentionForm, initial: Retention | undefined): Record<string, unknown> | undefined {
+  if (!f.touched) return undefined
+  const v = (x: Days): number | null => (x === '' ? null : x)
+  const connectors: Record<string, Record<string, number | null>> = { ...(initial?.connectors ?? {}) }
+  for (const { key } of RETENTION_ROWS.slice(1)) {
+    const row = f.rows[key]
+    const o = Object.fromEntries(FIELDS.filter((x) => row[x.key] !== '').map((x) => [x.key, v(row[x.key])]))
+    if (Object.keys(o).length) connectors[key] = o
+    else delete connectors[key]
+  }
+  const base = f.rows['*']
+  return { transactionsDays: v(base.transactionsDays), rawPayloadDays: v(base.rawPayloadDays), logsDays: v(base.logsDays), auditYears: f.auditYears, connectors }
 }
 
 const ZONES = (() => {
@@ -52,6 +104,7 @@ export function PracticeForm({
     environment: initial?.environment ?? 'preview',
     timeZone: initial?.timeZone ?? 'America/New_York',
     unknownPatientRule: initial?.settings.unknownPatientRule ?? 'create',
+    retention: retentionForm(initial?.settings.retention),
   })
   const [idTouched, setIdTouched] = useState(Boolean(initial))
   const fe = error instanceof ApiError ? error.fieldErrors() : {}
@@ -119,6 +172,58 @@ export function PracticeForm({
           allowDeselect={false}
           onChange={(val) => val && set('unknownPatientRule', val as PracticeFormValues['unknownPatientRule'])}
         />
+        <Fieldset legend="Retention" data-testid="retention-fields">
+          <Text size="xs" c="dimmed" mb="xs">
+            How long after receipt data is kept; empty keeps it (connector rows: empty = the practice&apos;s value). Raw payloads go first (the transaction and its hash stay); only finished
+            transactions are pruned, off-peak. The audit trail is never pruned.
+          </Text>
+          <Table withRowBorders={false} verticalSpacing={4}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th />
+                {FIELDS.map((x) => (
+                  <Table.Th key={x.key}>{x.label}</Table.Th>
+                ))}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {RETENTION_ROWS.map((r) => (
+                <Table.Tr key={r.key}>
+                  <Table.Td>
+                    <Text size="sm">{r.label}</Text>
+                  </Table.Td>
+                  {FIELDS.map((x) => (
+                    <Table.Td key={x.key}>
+                      <NumberInput
+                        aria-label={`${r.label}: ${x.label}`}
+                        min={1}
+                        max={36500}
+                        allowDecimal={false}
+                        placeholder={r.key === '*' ? 'keep' : 'practice'}
+                        value={v.retention.rows[r.key][x.key]}
+                        error={fe[`settings.retention.${r.key === '*' ? '' : `connectors.${r.key}.`}${x.key}`]}
+                        onChange={(val) =>
+                          set('retention', { ...v.retention, touched: true, rows: { ...v.retention.rows, [r.key]: { ...v.retention.rows[r.key], [x.key]: typeof val === 'number' ? val : '' } } })
+                        }
+                      />
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <NumberInput
+            mt="xs"
+            w={260}
+            label="Audit trail kept (years)"
+            description="At least 6; never pruned"
+            min={6}
+            max={100}
+            value={v.retention.auditYears}
+            error={fe['settings.retention.auditYears']}
+            onChange={(val) => set('retention', { ...v.retention, touched: true, auditYears: typeof val === 'number' ? val : 6 })}
+          />
+        </Fieldset>
         <ErrorAlert error={error && Object.keys(fe).length === 0 ? error : null} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onCancel}>

@@ -8,7 +8,7 @@ import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { formatTime } from '../../components/time'
 import { DeletePracticeModal } from './DeletePracticeModal'
-import { PracticeForm, type PracticeFormValues } from './PracticeForm'
+import { PracticeForm, retentionInput, type PracticeFormValues } from './PracticeForm'
 
 export function PracticesPage() {
   const list = useApi('practices.list', {})
@@ -26,7 +26,7 @@ export function PracticesPage() {
     }
     if (editing === 'new') {
       create.mutate(
-        { id: v.id, ...common, settings: { unknownPatientRule: v.unknownPatientRule, phoneCountry: 'US' } },
+        { id: v.id, ...common, settings: { unknownPatientRule: v.unknownPatientRule, phoneCountry: 'US', ...(retentionInput(v.retention, undefined) ? { retention: retentionInput(v.retention, undefined) } : {}) } },
         {
           onSuccess: (p) => {
             notifications.show({ color: 'teal', title: 'Practice created', message: `${p.name} (${p.id})` })
@@ -36,7 +36,7 @@ export function PracticesPage() {
       )
     } else if (editing) {
       update.mutate(
-        { id: editing.id, ...common, settings: { unknownPatientRule: v.unknownPatientRule } },
+        { id: editing.id, ...common, settings: { unknownPatientRule: v.unknownPatientRule, ...(retentionInput(v.retention, editing.settings.retention) ? { retention: retentionInput(v.retention, editing.settings.retention) } : {}) } },
         {
           onSuccess: (p) => {
             notifications.show({ color: 'teal', title: 'Practice saved', message: `${p.name} (${p.id})` })

@@ -5,6 +5,9 @@ import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { formatBytes, formatTime } from '../../components/time'
 import { ConfigCard } from './ConfigCard'
+import { BackupsCard } from './BackupsCard'
+import { DataFolderCard } from './DataFolderCard'
+import { SystemSettingsCard } from './SystemSettingsCard'
 
 export function SettingsPage() {
   const status = useApi('system.status', {}, { refetchInterval: 10_000 })
@@ -80,12 +83,22 @@ export function SettingsPage() {
               <div>
                 <Title order={4}>Audit trail integrity</Title>
                 <Text size="sm" c="dimmed">
-                  Every entry is hash-chained to the previous one; verification walks the whole chain.
+                  Every entry is hash-chained to the previous one; every minute the whole chain is checked against a signed checkpoint kept in the secret store, outside the database.
                 </Text>
               </div>
               <Button variant="light" loading={verify.isPending} onClick={() => verify.mutate({})}>
                 Verify audit chain
               </Button>
+            </Group>
+            <Group gap="xs" mt="sm" data-testid="audit-state">
+              <Badge color={s.audit.state === 'ok' ? 'teal' : s.audit.state === 'broken' ? 'red' : 'gray'} variant="light">
+                {s.audit.state === 'ok' ? 'verifies' : s.audit.state === 'broken' ? 'BROKEN' : 'not checked yet'}
+              </Badge>
+              <Text size="sm">
+                {s.audit.detail}
+                {s.audit.lastCheckedAt ? ` · checked ${formatTime(s.audit.lastCheckedAt)}` : ''}
+                {s.audit.exportError ? ` · export failing: ${s.audit.exportError}` : ''}
+              </Text>
             </Group>
             {verify.data ? (
               <Alert mt="sm" color={verify.data.ok ? 'teal' : 'red'} data-testid="audit-verify-result">
@@ -96,6 +109,9 @@ export function SettingsPage() {
             ) : null}
             <ErrorAlert error={verify.error} />
           </Card>
+          <DataFolderCard size={s.dataFolder} />
+          <BackupsCard />
+          <SystemSettingsCard />
           <ConfigCard />
         </Stack>
       ) : null}

@@ -129,3 +129,27 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
     await new Promise((r) => setTimeout(r, 10))
   }
 }
+
+/**
+ * A clock whose time moves only when the test says so, and whose `sleep` resolves when that time
+ * passes: a service's "every minute" tick happens at `advance(60_000)`, without waiting a minute.
+ */
+export function steppedClock(start = Date.parse('2026-01-15T09:30:00Z')): Clock & { advance(ms: number): void } {
+  let t = start
+  const sleepers = new Set<{ at: number; resolve(): void }>()
+  return {
+    now: () => t,
+    monotonic: () => performance.now(),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason)
+        const s = { at: t + ms, resolve: () => (sleepers.delete(s), resolve()) }
+        sleepers.add(s)
+        signal?.addEventListener('abort', () => (sleepers.delete(s), reject(signal.reason)), { once: true })
+      }),
+    advance(ms: number) {
+      t += ms
+      for (const s of [...sleepers]) if (s.at <= t) s.resolve()
+    },
+  }
+}

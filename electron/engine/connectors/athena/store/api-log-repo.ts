@@ -249,6 +249,13 @@ export class ApiLogRepo {
     })
   }
 
+  /** Retention of one practice's log (maintenance/pruner.ts): up to `limit` entries older than `before`. */
+  prunePractice(practiceId: string, before: number, limit: number): Promise<number> {
+    return this.batcher.run(
+      () => this.db.prepare('DELETE FROM athena_api_calls WHERE id IN (SELECT id FROM athena_api_calls INDEXED BY athena_api_calls_practice WHERE practice_id = ? AND at < ? ORDER BY id LIMIT ?)').run(practiceId, before, limit).changes,
+    )
+  }
+
   close(): Promise<void> {
     return this.flush()
   }
