@@ -61,16 +61,7 @@ export class BatchStore {
   }
 
   runs(q: { practiceId?: string; practiceIds?: string[]; limit: number }): BatchRun[] {
-    const where: string[] = ['1']
-    const args: unknown[] = []
-    if (q.practiceId) {
-      where.push('practice_id = ?')
-      args.push(q.practiceId)
-    }
-    if (q.practiceIds) {
-      where.push(`practice_id IN (${q.practiceIds.map(() => '?').join(',') || "''"})`)
-      args.push(...q.practiceIds)
-    }
+    const { where, args } = scoped(q)
     return (this.db.prepare(`SELECT * FROM appt_batch_runs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args, q.limit) as RunRow[]).map(toRun)
   }
 
@@ -120,16 +111,7 @@ export class BatchStore {
   }
 
   conflicts(q: { practiceId?: string; practiceIds?: string[]; status?: 'open' | 'resolved'; limit: number }): ApptConflict[] {
-    const where: string[] = ['1']
-    const args: unknown[] = []
-    if (q.practiceId) {
-      where.push('practice_id = ?')
-      args.push(q.practiceId)
-    }
-    if (q.practiceIds) {
-      where.push(`practice_id IN (${q.practiceIds.map(() => '?').join(',') || "''"})`)
-      args.push(...q.practiceIds)
-    }
+    const { where, args } = scoped(q)
     if (q.status) {
       where.push('status = ?')
       args.push(q.status)
@@ -181,6 +163,21 @@ export class BatchStore {
   release(id: number): void {
     this.db.prepare("UPDATE appt_held SET status = 'released' WHERE id = ?").run(id)
   }
+}
+
+/** A list scoped to one practice or a set of them (the access work passes the caller's practices). */
+function scoped(q: { practiceId?: string; practiceIds?: string[] }): { where: string[]; args: unknown[] } {
+  const where: string[] = ['1']
+  const args: unknown[] = []
+  if (q.practiceId) {
+    where.push('practice_id = ?')
+    args.push(q.practiceId)
+  }
+  if (q.practiceIds) {
+    where.push(`practice_id IN (${q.practiceIds.map(() => '?').join(',') || "''"})`)
+    args.push(...q.practiceIds)
+  }
+  return { where, args }
 }
 
 function toConflict(r: Record<string, unknown>): ApptConflict {
