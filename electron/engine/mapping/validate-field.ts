@@ -23,19 +23,20 @@ export function isCalendarDate(s: string): boolean {
 
 /** Today's date in the practice zone, so a baby born this evening in Honolulu is not "in the future". */
 function today(ctx: MappingContext): string {
-  const now = (ctx.now ?? Date.now)()
-  // Asked for every date field of every message: the zone's date is worked out once a minute.
-  const key = `${ctx.defaultTimeZone}|${Math.floor(now / 60_000)}`
-  if (lastToday?.key === key) return lastToday.date
   const zone = zoneFromName(ctx.defaultTimeZone) ?? 'UTC'
-  const at = DateTime.fromMillis(now, { zone })
+  const ms = (ctx.now ?? Date.now)()
+  // Once per day and zone, not once per row (luxon's zone arithmetic is the costly part).
+  const key = ctx.defaultTimeZone
+  const hit = lastToday
+  if (hit && hit.zone === key && ms >= hit.from && ms < hit.until) return hit.day
+  const at = DateTime.fromMillis(ms, { zone })
   // A broken injected clock must not make every date "in the future".
-  const date = (at.isValid ? at : DateTime.now().setZone(zone)).toFormat('yyyy-MM-dd')
-  if (at.isValid) lastToday = { key, date }
-  return date
+  const day = (at.isValid ? at : DateTime.now().setZone(zone)).toFormat('yyyy-MM-dd')
+  lastToday = at.isValid ? { zone: key, from: at.startOf('day').toMillis(), until: at.endOf('day').toMillis() + 1, day } : null
+  return day
 }
 
-let lastToday: { key: string; date: string } | null = null
+let lastToday: { zone: string; from: number; until: number; day: string } | null = null
 
 function check(v: Validation, value: unknown, ctx: MappingContext): ValidationFailure | undefined {
   if (v.rule === 'required') return isEmpty(value) ? { code: 'required', message: v.message ?? 'a value is required' } : undefined
