@@ -156,11 +156,29 @@ export class AccessService {
     return { status: 'signed_in', session: this.openSession(person.id, origin, person.totp_secret ? 'password+totp' : 'password') }
   }
 
+  /** The person a provider identity (issuer + subject) is linked to (oidc.ts). */
+  personByIdentity(issuer: string, subject: string): PersonRow | undefined {
+    return this.d.store.personBySubject(issuer, subject)
+  }
+
+  personByUsername(username: string): PersonRow | undefined {
+    return this.d.store.personByUsername(username)
+  }
+
+  /** Links a provider identity to an invited person (their first SSO sign-in; oidc.ts audits it). */
+  linkIdentity(personId: string, issuer: string, subject: string): void {
+    this.d.store.updatePerson(personId, { oidc_issuer: issuer, oidc_subject: subject }, this.d.clock.now())
+  }
+
   /** A person signed in by the identity provider (oidc.ts has checked state, nonce and the token). */
   signInVerified(personId: string, origin: SessionOrigin, method: string): IssuedSession {
     const now = this.d.clock.now()
     const person = this.d.store.person(personId)
-    if (!person || person.status === 'disabled') throw new AppError('forbidden', 'This account is disabled. Ask an administrator.')
+    if (!person) throw new AppError('forbidden', 'There is no account for this identity here.', { details: { reason: 'no_account' } })
+    if (person.status === 'disabled') {
+      this.d.audit.append({ actor: this.nameOf(person.username, person.display_name), personId, action: 'auth.sign_in', targetType: 'person', targetId: personId, outcome: 'denied', details: { method, client: origin.client, reason: 'account disabled' } })
+      throw new AppError('forbidden', 'This account is disabled. Ask an administrator.', { details: { reason: 'disabled' } })
+    }
     this.d.store.updatePerson(personId, { last_sign_in_at: now, failed_attempts: 0, locked_until: null }, now)
     this.d.audit.append({ actor: this.nameOf(person.username, person.display_name), personId, action: 'auth.sign_in', targetType: 'person', targetId: personId, details: { method, client: origin.client } })
     return this.openSession(personId, origin, method)

@@ -113,27 +113,52 @@ function createOidc(ctx: EngineContext, s: OidcSettings): Oidc {
         throw new AppError('auth_failed', `The identity provider refused the sign-in (${url.searchParams.get('error')}).`, { retryable: false })
       }
       let claims: Record<string, unknown>
+      let cfg: import('openid-client').Configuration
+      let tokens: Awaited<ReturnType<Client['authorizationCodeGrant']>>
       try {
-        const tokens = await c.authorizationCodeGrant(await config(), url, { pkceCodeVerifier: p.verifier, expectedState: state, expectedNonce: p.nonce, idTokenExpected: true })
+        cfg = await config()
+        tokens = await c.authorizationCodeGrant(cfg, url, { pkceCodeVerifier: p.verifier, expectedState: state, expectedNonce: p.nonce, idTokenExpected: true })
         claims = (tokens.claims() ?? {}) as Record<string, unknown>
       } catch (e) {
-        const reason = (e as Error).message.slice(0, 200)
-        audit('denied', 'token rejected', { error: (e as { code?: string }).code ?? (e as Error).name, message: reason })
-        throw new AppError('auth_failed', `The identity provider's answer was not accepted: ${reason}`, { retryable: false })
+        if (e instanceof AppError) throw e
+        const { message, claim } = rootCause(e)
+        audit('denied', 'token rejected', { error: (e as { code?: string }).code ?? (e as Error).name, message, ...(claim ? { claim } : {}) })
+        throw new AppError('auth_failed', `The identity provider's answer was not accepted: ${message}`, { retryable: false, details: { reason: 'token_rejected', ...(claim ? { claim } : {}) } })
       }
-      const issuer = String(claims.iss ?? s.issuer)
-      const subject = String(claims.sub ?? '')
-      const linked = (ctx.db.prepare('SELECT id FROM people WHERE oidc_issuer = ? AND oidc_subject = ?').get(issuer, subject) as { id: string } | undefined)?.id
-      if (linked) return linked
-      const username = claims[s.usernameClaim]
-      const byName = typeof username === 'string' ? (ctx.db.prepare('SELECT id, oidc_subject FROM people WHERE username = ?').get(username) as { id: string; oidc_subject: string | null } | undefined) : undefined
+      const issuer = String(claims.iss)
+      const subject = String(claims.sub)
+      const linked = ctx.access.personByIdentity(issuer, subject)
+      if (linked) return linked.id
+      // In the code flow a provider may put profile claims only in UserInfo (OIDC Core 5.4).
+      let username = claims[s.usernameClaim]
+      if (username === undefined && tokens.access_token) {
+        try {
+          username = (await c.fetchUserInfo(cfg, tokens.access_token, subject))[s.usernameClaim]
+        } catch (e) {
+          const { message } = rootCause(e)
+          audit('denied', 'userinfo failed', { subject, message })
+          throw new AppError('remote_error', `The identity provider did not answer the UserInfo request: ${message}`, { retryable: true })
+        }
+      }
+      const byName = typeof username === 'string' ? ctx.access.personByUsername(username) : undefined
       if (!byName || byName.oidc_subject) {
         audit('denied', 'no account for this identity', { subject })
-        throw new AppError('forbidden', 'There is no account for this identity here. Ask an administrator to invite you (with the same username).', { retryable: false })
+        throw new AppError('forbidden', 'There is no account for this identity here. Ask an administrator to invite you (with the same username).', { retryable: false, details: { reason: 'no_account' } })
       }
-      ctx.db.prepare('UPDATE people SET oidc_issuer = ?, oidc_subject = ?, updated_at = ? WHERE id = ?').run(issuer, subject, ctx.clock.now(), byName.id)
-      audit('ok', 'identity linked', { personId: byName.id, subject })
+      // A disabled account is refused before it is linked (signInVerified says so, audited).
+      if (byName.status !== 'disabled') {
+        ctx.access.linkIdentity(byName.id, issuer, subject)
+        audit('ok', 'identity linked', { personId: byName.id, subject })
+      }
       return byName.id
     },
   }
+}
+
+/** openid-client wraps the check that failed (oauth4webapi) in `cause`: its message names the claim. */
+function rootCause(e: unknown): { message: string; claim: string | null } {
+  let err = e as Error & { cause?: unknown }
+  while (err.cause instanceof Error) err = err.cause as Error & { cause?: unknown }
+  const claim = (err.cause as { claim?: unknown } | undefined)?.claim
+  return { message: err.message.slice(0, 200), claim: typeof claim === 'string' ? claim : null }
 }
