@@ -23,6 +23,10 @@ export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods
     if (r.kind !== 'session') throw new AppError('internal', 'The new session could not be read back.')
     return a.me(r.principal)
   }
+  /** The session's new token goes to the transport (cookie / the window), never into the answer. */
+  const rotated = (c: CallContext, s: IssuedSession | null): void => {
+    if (s) c.origin.onSession?.({ token: s.token, expiresAt: s.expiresAt })
+  }
   const personId = (c: CallContext): string => {
     if (!c.principal.personId) throw new AppError('unauthorized', 'Sign in first.')
     return c.principal.personId
@@ -45,7 +49,11 @@ export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods
       c.origin.onSession?.(null)
       return { signedOut: true as const }
     },
-    'auth.reauthenticate': async ({ password, code }, c) => ({ authAt: await a.reauthenticate(c.principal, password, code) }),
+    'auth.reauthenticate': async ({ password, code }, c) => {
+      const r = await a.reauthenticate(c.principal, password, code)
+      rotated(c, r.session)
+      return { authAt: r.authAt }
+    },
     'auth.oidcBegin': async ({ redirectUri }) => ({ url: await oidcFor(ctx).begin(redirectUri) }),
     'auth.oidcFinish': async ({ callbackUrl }, c) => {
       const id = await oidcFor(ctx).finish(callbackUrl)
@@ -82,7 +90,11 @@ export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods
       return { deleted: true as const }
     },
 
-    'breakglass.start': (input, c) => a.startBreakGlass(c.principal, input),
+    'breakglass.start': async (input, c) => {
+      const r = await a.startBreakGlass(c.principal, input)
+      rotated(c, r.session)
+      return r.breakGlass
+    },
     'breakglass.stop': ({ id }, c) => a.stopBreakGlass(c.principal, id),
     'breakglass.list': ({ practiceId, unreviewedOnly }, c) => a.listBreakGlass(practiceId ? [practiceId] : c.scope, unreviewedOnly),
     'breakglass.review': ({ id, note }, c) => a.reviewBreakGlass(c.principal, id, note),

@@ -204,6 +204,11 @@ export class AccessStore {
     this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(now, id, now)
   }
 
+  /** A new token for the same session (step-up, break-glass): the old one no longer finds it. */
+  rotateSessionToken(id: string, tokenHash: string): boolean {
+    return this.db.prepare('UPDATE sessions SET token_hash = ? WHERE id = ? AND ended_at IS NULL').run(tokenHash, id).changes > 0
+  }
+
   setSessionAuth(id: string, authAt: number): void {
     this.db.prepare('UPDATE sessions SET auth_at = ?, last_seen_at = max(last_seen_at, ?) WHERE id = ?').run(authAt, authAt, id)
   }

@@ -79,7 +79,13 @@ describe('break-glass', () => {
   it('stopping it ends the access at once', async () => {
     await t.internal('roles.save', { id: 'oncall', name: 'On-call', permissions: ['msg.view_meta', 'breakglass.invoke'] })
     const nick = await t.person('nick', [{ practiceId: 'north', roleId: 'oncall' }])
+    const before = nick.cookie!
     const bg = await nick.ok<{ id: string }>('breakglass.start', { practiceId: 'north', reasonCategory: 'system_outage', reason: 'the EHR is down, need the last ADT', password: PASSWORD })
+    // The session got a new token with the emergency access: the old token opens nothing.
+    expect(nick.cookie).not.toBe(before)
+    const thief = t.client()
+    thief.cookie = before
+    expect(await thief.call('transactions.payload', { id: txId, stage: 'raw' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
     expect(await nick.call('transactions.payload', { id: txId, stage: 'raw' })).toMatchObject({ ok: true })
     await nick.ok('breakglass.stop', { id: bg.id })
     expect(await nick.call('transactions.payload', { id: txId, stage: 'raw' })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
