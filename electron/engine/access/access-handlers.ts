@@ -5,14 +5,22 @@ import { consoleModule } from '../console/console-handlers'
 import type { EngineContext } from '../core/engine'
 import type { CallContext, Handlers } from '../api/dispatcher'
 import type { IssuedSession, SessionOrigin } from './access-service'
+import { ensureBreakGlassReviewRule, registerBreakGlassReviewKind } from './breakglass-review'
 import { oidcFor } from './oidc'
 
 type AccessMethods = Extract<keyof Handlers, `auth.${string}` | `account.${string}` | `people.${string}` | `roles.${string}` | `breakglass.${string}`>
 
 export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods> {
   const a = ctx.access
+  registerBreakGlassReviewKind(ctx)
   a.setNotifier((practiceId, title, message) => {
     consoleModule(ctx).alerts.raise(practiceId, null, 'error', title, message)
+    // The emergency access is open already: a rule that cannot be added is logged, not thrown.
+    try {
+      ensureBreakGlassReviewRule(ctx, practiceId)
+    } catch (e) {
+      ctx.logger.error('break-glass review rule could not be added', { practiceId, code: (e as { code?: unknown }).code })
+    }
   })
   const origin = (c: CallContext): SessionOrigin => ({ transport: c.transport, client: c.origin.client ?? c.transport })
   /** Hands the new session to the transport (cookie / the window) and answers with who signed in. */

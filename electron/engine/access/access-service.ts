@@ -648,6 +648,11 @@ export class AccessService {
     return this.d.store.listBreakGlass({ practiceIds: scope, unreviewedOnly }).map((b) => this.breakGlassDto(b))
   }
 
+  /** Break-glass sessions of a practice that ended `days` or more ago and nobody has signed off (the review alert). */
+  overdueReviews(practiceId: string, days: number): { n: number; oldest: number | null } {
+    return this.d.store.overdueBreakGlass(practiceId, this.d.clock.now() - days * 86_400_000)
+  }
+
   breakGlassPractice(id: string): string | null {
     return this.d.store.breakGlass(id)?.practice_id ?? null
   }

@@ -260,6 +260,11 @@ export class AccessStore {
     return this.db.prepare(`SELECT * FROM breakglass_sessions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC LIMIT 500`).all(...params) as BreakGlassRow[]
   }
 
+  /** Ended break-glass sessions of a practice still unreviewed that ended at or before `endedBy`. */
+  overdueBreakGlass(practiceId: string, endedBy: number): { n: number; oldest: number | null } {
+    return this.db.prepare('SELECT count(*) AS n, min(ended_at) AS oldest FROM breakglass_sessions WHERE practice_id = ? AND reviewed_at IS NULL AND ended_at IS NOT NULL AND ended_at <= ?').get(practiceId, endedBy) as { n: number; oldest: number | null }
+  }
+
   reviewBreakGlass(id: string, by: string, note: string, at: number): void {
     this.db.prepare('UPDATE breakglass_sessions SET reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?').run(by, at, note, id)
   }
