@@ -35,6 +35,10 @@ export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods
   const rotated = (c: CallContext, s: IssuedSession | null): void => {
     if (s) c.origin.onSession?.({ token: s.token, expiresAt: s.expiresAt })
   }
+  /** The loopback redirect listens on this machine: it serves the desktop app, not a browser elsewhere. */
+  const desktopOnly = (c: CallContext): void => {
+    if (c.transport === 'http') throw new AppError('invalid_input', 'The loopback redirect is for the desktop app; the web console uses its own /auth/callback.')
+  }
   const personId = (c: CallContext): string => {
     if (!c.principal.personId) throw new AppError('unauthorized', 'Sign in first.')
     return c.principal.personId
@@ -62,9 +66,18 @@ export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods
       rotated(c, r.session)
       return { authAt: r.authAt }
     },
-    'auth.oidcBegin': async ({ redirectUri }) => ({ url: await oidcFor(ctx).begin(redirectUri) }),
+    'auth.oidcBegin': async ({ redirectUri, loopback }, c) => {
+      if (!loopback) return { url: await oidcFor(ctx).begin(redirectUri) }
+      desktopOnly(c)
+      return { url: await oidcFor(ctx).beginLoopback() }
+    },
     'auth.oidcFinish': async ({ callbackUrl }, c) => {
       const id = await oidcFor(ctx).finish(callbackUrl)
+      return { me: issued(c, a.signInVerified(id, origin(c), 'oidc')) }
+    },
+    'auth.oidcLoopbackFinish': async ({ state }, c) => {
+      desktopOnly(c)
+      const id = await oidcFor(ctx).finish(await oidcFor(ctx).awaitLoopback(state))
       return { me: issued(c, a.signInVerified(id, origin(c), 'oidc')) }
     },
 

@@ -11,6 +11,8 @@ import { openAccessEngine, type AccessEngine, type HttpClient } from './support'
 
 const CLIENT = 'practice-studio'
 const REDIRECT = 'http://127.0.0.1/auth/callback'
+/** The desktop app's redirect as registered: a native client on loopback, any port (RFC 8252 §7.3). */
+const LOOPBACK = 'http://127.0.0.1/callback'
 
 let jwks: Jwks
 let idp: Idp
@@ -19,7 +21,7 @@ let redirectUri: string
 
 async function open(o: { idTokenTtlS?: number; usernameClaim?: string } = {}): Promise<void> {
   jwks ??= await newSigningKeys()
-  idp = await startIdp({ jwks, idTokenTtlS: o.idTokenTtlS, clients: [{ clientId: CLIENT, redirectUris: [REDIRECT], native: true }, { clientId: 'another-app', redirectUris: [REDIRECT], native: true }] })
+  idp = await startIdp({ jwks, idTokenTtlS: o.idTokenTtlS, clients: [{ clientId: CLIENT, redirectUris: [REDIRECT, LOOPBACK], native: true }, { clientId: 'another-app', redirectUris: [REDIRECT], native: true }] })
   idp.accounts.set('sub-dana', { sub: 'sub-dana', claims: { preferred_username: 'dana', name: 'Dana Idp', email: 'dana@example.org' } })
   idp.accounts.set('sub-eve', { sub: 'sub-eve', claims: { preferred_username: 'eve', name: 'Eve Nobody' } })
   t = await openAccessEngine({ now: Date.now(), access: { oidc: { issuer: idp.issuer, clientId: CLIENT, label: 'Sign in with Test IdP', scopes: ['openid', 'profile', 'email'], usernameClaim: o.usernameClaim ?? 'preferred_username', allowInsecure: true } } })
@@ -169,6 +171,60 @@ describe('OpenID Connect sign-in', () => {
     } finally {
       await plain.close()
     }
+  })
+})
+
+describe('desktop single sign-on through a loopback redirect (RFC 8252)', () => {
+  beforeEach(() => open())
+
+  /** The desktop app's calls go through the same dispatcher as the IPC transport's, keeping the session it is handed. */
+  function desktop() {
+    let token: string | null = null
+    const call = async <T,>(method: string, input: unknown = {}) => (await t.engine.dispatch(method, input, { transport: 'ipc', sessionToken: token, client: 'desktop', onSession: (s) => (token = s?.token ?? null) })) as { ok: boolean; value: T; error: { code: string; message: string } }
+    return { call, token: () => token }
+  }
+
+  it('the browser comes back to a one-shot listener on an ephemeral 127.0.0.1 port; the app is signed in', async () => {
+    const app = desktop()
+    const begun = await app.call<{ url: string }>('auth.oidcBegin', { loopback: true })
+    expect(begun.ok).toBe(true)
+    const auth = new URL(begun.value.url)
+    const redirect = new URL(auth.searchParams.get('redirect_uri')!)
+    expect(redirect.hostname).toBe('127.0.0.1')
+    expect(redirect.pathname).toBe('/callback')
+    expect(Number(redirect.port)).toBeGreaterThan(0)
+    expect(auth.searchParams.get('code_challenge_method')).toBe('S256')
+
+    // The app waits while the system browser signs in at the provider.
+    const finished = app.call<{ me: { username: string } }>('auth.oidcLoopbackFinish', { state: auth.searchParams.get('state')! })
+    // Something else knocking on the port learns nothing and does not end the wait.
+    expect((await fetch(`${redirect.origin}/callback?code=x&state=guess`)).status).toBe(404)
+    idp.signInAs = 'sub-dana'
+    const back = await idp.authorize(auth.href)
+    expect(back.startsWith(`${redirect.href}?`)).toBe(true)
+    const page = await fetch(back)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('return to Practice Studio')
+    expect(await finished).toMatchObject({ ok: true, value: { me: { username: 'dana' } } })
+    expect(app.token()).toBeTruthy()
+    expect(await app.call('auth.state')).toMatchObject({ ok: true, value: { me: { username: 'dana' } } })
+    // One shot: the listener is gone.
+    await expect(fetch(back)).rejects.toThrow()
+    // The token reached the app, not the browser: the page carried no cookie.
+    expect(page.headers.get('set-cookie')).toBeNull()
+  })
+
+  it('an unknown state is refused; the web console cannot open loopback listeners; a new sign-in closes the last listener', async () => {
+    const app = desktop()
+    expect(await app.call('auth.oidcLoopbackFinish', { state: 'never-started' })).toMatchObject({ ok: false, error: { code: 'auth_failed' } })
+    expect(await t.client().call('auth.oidcBegin', { loopback: true })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await t.client().call('auth.oidcLoopbackFinish', { state: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    // Starting again closes the previous listener and fails its wait.
+    const first = new URL((await app.call<{ url: string }>('auth.oidcBegin', { loopback: true })).value.url)
+    const waiting = app.call('auth.oidcLoopbackFinish', { state: first.searchParams.get('state')! })
+    await app.call('auth.oidcBegin', { loopback: true })
+    expect(await waiting).toMatchObject({ ok: false, error: { code: 'auth_failed' } })
+    await expect(fetch(`${new URL(first.searchParams.get('redirect_uri')!).origin}/callback`)).rejects.toThrow()
   })
 })
 
