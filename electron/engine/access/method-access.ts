@@ -90,6 +90,7 @@ export function methodRules(l: PracticeLookups): MethodRules {
     'connections.setSecret': { scope: 'practice', practice: conn },
     'connections.clearSecret': { scope: 'practice', practice: conn },
     'connections.test': { scope: 'practice', practice: conn },
+    'connections.lastTests': practice,
     'connections.testAll': practice,
 
     'transactions.list': { scope: 'list' },
@@ -159,6 +160,9 @@ export function methodRules(l: PracticeLookups): MethodRules {
 
     'inspector.view': { scope: 'practice', practice: tx },
     'inspector.reveal': { scope: 'practice', practice: tx, stepUp: true },
+    'inspector.settings': { scope: 'none' },
+    // The reveal policy holds for every practice: only someone who manages people everywhere.
+    'inspector.saveSettings': { scope: 'global' },
 
     'savedSearches.list': practice,
     'savedSearches.save': practice,
@@ -278,6 +282,35 @@ export function methodRules(l: PracticeLookups): MethodRules {
 
     'patients.links': { scope: 'list' },
     'patients.undoLink': practice,
+
+    'billing.settings': practice,
+    'billing.saveSettings': practice,
+    'billing.previewClaims': practice,
+    'billing.generateClaims': practice,
+    'billing.resubmitClaim': practice,
+    'billing.claims': { scope: 'list' },
+    'billing.claimFiles': practice,
+    'billing.claimFileContent': { scope: 'practice', stepUp: true },
+    'billing.importRemittance': practice,
+    'billing.importDeposits': practice,
+    'billing.remittances': practice,
+    'billing.remittanceClaims': practice,
+    'billing.deposits': practice,
+    'billing.reconciliation': practice,
+    'billing.exportReconciliation': { scope: 'practice', stepUp: true },
+
+    'appointments.batchSettings': practice,
+    'appointments.saveBatchSettings': practice,
+    'appointments.importFile': practice,
+    'appointments.runs': { scope: 'list' },
+    'appointments.runRows': practice,
+    'appointments.runReportCsv': { scope: 'practice', stepUp: true },
+    'appointments.conflicts': { scope: 'list' },
+    'appointments.conflict': practice,
+    'appointments.resolveConflict': practice,
+    'appointments.held': practice,
+    'appointments.retryHeld': practice,
+    'appointments.export': { scope: 'practice', stepUp: true },
 
     'alerts.kinds': { scope: 'none' },
     'errors.advice': { scope: 'none' },
