@@ -4,6 +4,7 @@ import { IconArrowUp } from '@tabler/icons-react'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useLocation } from 'wouter'
 import type { TxSummary } from '../../../../shared/api/transactions'
+import { useCan } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { StatusBadge } from '../../components/console/StatusBadge'
 import { ErrorAlert } from '../../components/ErrorAlert'
@@ -21,6 +22,7 @@ const ROW_HEIGHT = 40
 
 export function TransactionsPage() {
   const { practiceId } = usePractice()
+  const mayExport = useCan('msg.export', practiceId)
   const [filter, setFilterState] = useState<LogFilter | null>(null)
   const [live, setLive] = useState(true)
   const [now, setNow] = useState(() => Date.now())
@@ -45,7 +47,7 @@ export function TransactionsPage() {
         actions={
           <>
             {practiceId && filter ? <SavedSearchesMenu practiceId={practiceId} current={filter} onApply={setFilter} /> : null}
-            {txFilter ? <ExportButton filter={txFilter} /> : null}
+            {txFilter && mayExport ? <ExportButton filter={txFilter} /> : null}
           </>
         }
       />
