@@ -7,7 +7,7 @@ import type { Lane } from '../../../../shared/api/dashboard'
 import { useApi, useApiMutation } from '../../api/client'
 import { useCan } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 type KindInfo = { kind: string; label: string; uses: string[]; thresholdLabel: string | null }
 
@@ -153,7 +153,7 @@ export function AlertRulesCard({ practiceId, lanes }: { practiceId: string; lane
                 </Table.Td>
                 <Table.Td>
                   <Text size="xs" c="dimmed">
-                    {r.lastCheckedAt ? `checked ${formatTime(r.lastCheckedAt)} (value ${r.lastValue ?? '—'})` : 'not checked yet'}
+                    {r.lastCheckedAt ? <>checked <Time value={r.lastCheckedAt} /> (value {r.lastValue ?? '—'})</> : 'not checked yet'}
                   </Text>
                 </Table.Td>
                 <Table.Td>

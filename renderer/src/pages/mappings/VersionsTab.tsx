@@ -6,7 +6,7 @@ import type { MappingSetDiff } from '../../../../shared/mapping'
 import { api, useApi, useApiMutation, type ApiError } from '../../api/client'
 import { useAuth } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { download, showValue } from './bits'
 import { chainSummary } from './TransformEditor'
 
@@ -108,7 +108,7 @@ export function VersionsTab({ practiceId, setKey, hasDraft, onChanged }: { pract
                   {v.rolledBackFrom !== null ? <Badge variant="outline">restores {v.rolledBackFrom === 0 ? 'shipped' : `v${v.rolledBackFrom}`}</Badge> : null}
                 </Group>
               </Table.Td>
-              <Table.Td>{formatTime(v.createdAt)}</Table.Td>
+              <Table.Td><Time value={v.createdAt} /></Table.Td>
               <Table.Td>
                 <Text size="sm">{v.author}</Text>
               </Table.Td>
