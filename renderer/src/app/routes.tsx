@@ -18,6 +18,8 @@ import {
   TransactionsPage,
   AccountPage,
   PeoplePage,
+  AppointmentBatchesPage,
+  BillingPage,
 } from './lazy-pages'
 
 export function Routes() {
@@ -40,6 +42,8 @@ export function Routes() {
         <Route path="/settings" component={SettingsPage} />
         <Route path="/people" component={PeoplePage} />
         <Route path="/account" component={AccountPage} />
+        <Route path="/appointment-batches" component={AppointmentBatchesPage} />
+        <Route path="/billing" component={BillingPage} />
         <Route>{() => <ComingSoon title="Not found" issue="no issue: this address does not exist" />}</Route>
       </Switch>
       </Suspense>
