@@ -15,6 +15,7 @@ import { SettingsPage } from '../pages/settings/SettingsPage'
 import { TransactionsPage } from '../pages/transactions/TransactionsPage'
 import { AccountPage } from '../pages/account/AccountPage'
 import { PeoplePage } from '../pages/people/PeoplePage'
+import { SubscriptionsPage } from '../pages/subscriptions/SubscriptionsPage'
 
 export function Routes() {
   return (
@@ -30,6 +31,7 @@ export function Routes() {
         <Route path="/api-logs" component={ApiLogsPage} />
         <Route path="/engine-log" component={EngineLogPage} />
         <Route path="/connectivity" component={ConnectivityPage} />
+        <Route path="/subscriptions" component={SubscriptionsPage} />
         <Route path="/audit" component={AuditPage} />
         <Route path="/practices" component={PracticesPage} />
         <Route path="/settings" component={SettingsPage} />

@@ -12,6 +12,7 @@ import { PageHeader } from '../../components/PageHeader'
 import { formatTime } from '../../components/time'
 import type { Selection } from '../../../../shared/api/errors-queue'
 import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from '../errors/ActionModals'
+import { FhirFactsCard } from './FhirFactsCard'
 
 const STAGE_LABEL: Record<string, string> = { raw: 'Raw', current: 'Edited', parsed: 'Parsed', mapped: 'Mapped', outbound: 'Outbound', response: 'ACK / response' }
 
@@ -85,6 +86,7 @@ export function InspectorPage() {
             </Group>
           </Card>
           <ErrorAlert error={view.error} />
+          {view.data && t.connector === 'fhir' ? <FhirFactsCard stages={view.data.stages} /> : null}
           {view.data ? <InspectorTabs tx={t} stages={view.data.stages} diffs={view.data.diffs} /> : null}
         </Stack>
       ) : null}
