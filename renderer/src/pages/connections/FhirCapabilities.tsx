@@ -43,7 +43,7 @@ export function FhirCapabilities({ practiceId, connectionId }: { practiceId: str
         </Text>
       ) : null}
       {s ? (
-        <ScrollArea.Autosize mah={420}>
+        <ScrollArea.Autosize mah={420} viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Server capabilities by resource type' }}>
           <Table fz="sm" striped stickyHeader data-testid="capability-table">
             <Table.Thead>
               <Table.Tr>

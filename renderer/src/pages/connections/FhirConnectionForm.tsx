@@ -123,7 +123,7 @@ export function FhirConnectionForm({
         <Group grow align="flex-start">
           <TextInput
             label="FHIR base URL"
-            required={v.preset === 'custom'}
+            withAsterisk={v.preset === 'custom'}
             description={v.preset === 'custom' ? 'The R4 server base, e.g. https://fhir.example.org/r4' : "Optional: overrides the preset's base (a proxy, a standalone sandbox)"}
             placeholder="https://…/fhir/r4"
             value={v.baseUrl ?? ''}
