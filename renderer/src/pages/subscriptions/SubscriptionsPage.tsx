@@ -104,7 +104,7 @@ export function SubscriptionsPage() {
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th>Topic</Table.Th>
-                      <Table.Th>State</Table.Th>
+                      <Table.Th miw={96}>State</Table.Th>
                       <Table.Th>Expires in</Table.Th>
                       <Table.Th>Last event</Table.Th>
                       <Table.Th ta="right">Deliveries</Table.Th>
