@@ -1,6 +1,7 @@
 import './zod-jitless'
 import '@mantine/core/styles.css'
 import '@mantine/notifications/styles.css'
+import './app/a11y.css'
 import { MantineProvider } from '@mantine/core'
 import { Notifications } from '@mantine/notifications'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'

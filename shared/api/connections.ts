@@ -52,4 +52,6 @@ export const connectionsApi = {
   'connections.test': method('conn.start_stop', z.object({ id: z.string() }), connectivityResultSchema),
   /** Runs the connectivity test of every connection of a practice. */
   'connections.testAll': method('conn.start_stop', z.object({ practiceId: z.string() }), z.array(connectivityResultSchema)),
+  /** The last test result of each connection of a practice, wherever it was run. */
+  'connections.lastTests': method('msg.view_meta', z.object({ practiceId: z.string() }), z.array(connectivityResultSchema)),
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { method } from './define'
+import { empty, method } from './define'
 import { TX_STAGES } from './transactions'
 
 /**
@@ -13,6 +13,8 @@ export interface InspectorNode {
   name?: string
   value?: string
   masked?: boolean
+  /** The HL7 data type of the field or component when known (TS, DTM, DT, CX, …): the console renders timestamps in words beside the raw value. */
+  dataType?: string
   children?: InspectorNode[]
 }
 
@@ -23,11 +25,25 @@ export const inspectorNodeSchema: z.ZodType<InspectorNode> = z.lazy(() =>
     name: z.string().optional(),
     value: z.string().optional(),
     masked: z.boolean().optional(),
+    dataType: z.string().optional(),
     children: z.array(inspectorNodeSchema).optional(),
   }),
 )
 
 export const STAGE_FORMATS = ['hl7', 'json', 'csv', 'text'] as const
+
+/** Which source path(s) fed one field of the mapped stage (the mapping set's row: target ← source). */
+export const lineageEntrySchema = z.object({
+  /** JSON Pointer of the field in the mapped stage (its tree path). */
+  path: z.string(),
+  target: z.string(),
+  /** Source paths as the mapping row names them (`PID-5.1`, `SCH-11.4`). */
+  sources: z.array(z.string()),
+  mappingSet: z.string(),
+  /** Published override version the lineage was read from; null = the shipped set. */
+  version: z.number().int().nullable(),
+})
+export type LineageEntry = z.infer<typeof lineageEntrySchema>
 
 export const inspectorStageSchema = z.object({
   stage: z.enum(TX_STAGES),
@@ -38,6 +54,8 @@ export const inspectorStageSchema = z.object({
   maskedCount: z.number().int(),
   /** Why the stage could not be laid out as a tree (shown with the masked text). */
   parseError: z.string().nullable(),
+  /** Mapped stage of an HL7 message: where each field came from. */
+  lineage: z.array(lineageEntrySchema).optional(),
 })
 export type InspectorStage = z.infer<typeof inspectorStageSchema>
 
@@ -71,7 +89,14 @@ export const revealTargetSchema = z.object({
   id: z.number().int(),
   stage: z.union([z.enum(TX_STAGES), z.literal('diff')]),
   path: z.string().min(1).max(300),
+  /** Why (kept in the audit entry); asked for, or required, by the deployment's reveal policy. */
+  reason: z.string().trim().max(500).optional(),
 })
+
+/** Whether revealing PHI asks for a reason: not at all, optionally, or always (one setting per installation). */
+export const REVEAL_REASON_POLICIES = ['off', 'optional', 'required'] as const
+export const inspectorSettingsSchema = z.object({ revealReason: z.enum(REVEAL_REASON_POLICIES) })
+export type InspectorSettings = z.infer<typeof inspectorSettingsSchema>
 
 export const inspectorApi = {
   /** A transaction's stages as trees and masked text, and its field-level record diff. PHI masked. */
@@ -86,4 +111,8 @@ export const inspectorApi = {
       diff: z.object({ before: z.string().nullable(), after: z.string().nullable() }).nullable(),
     }),
   ),
+  /** The installation's reveal policy, so the console knows whether to ask for a reason. */
+  'inspector.settings': method('session', empty, inspectorSettingsSchema),
+  /** Changes the reveal policy. Audited. */
+  'inspector.saveSettings': method('users.manage', inspectorSettingsSchema, inspectorSettingsSchema),
 }

@@ -90,6 +90,7 @@ export function methodRules(l: PracticeLookups): MethodRules {
     'connections.setSecret': { scope: 'practice', practice: conn },
     'connections.clearSecret': { scope: 'practice', practice: conn },
     'connections.test': { scope: 'practice', practice: conn },
+    'connections.lastTests': practice,
     'connections.testAll': practice,
 
     'transactions.list': { scope: 'list' },
@@ -159,6 +160,9 @@ export function methodRules(l: PracticeLookups): MethodRules {
 
     'inspector.view': { scope: 'practice', practice: tx },
     'inspector.reveal': { scope: 'practice', practice: tx, stepUp: true },
+    'inspector.settings': { scope: 'none' },
+    // The reveal policy holds for every practice: only someone who manages people everywhere.
+    'inspector.saveSettings': { scope: 'global' },
 
     'savedSearches.list': practice,
     'savedSearches.save': practice,

@@ -3,6 +3,7 @@ import type { ConnectivityResult } from '../../../shared/api/connections'
 import type { EngineContext } from '../core/engine'
 import type { StoredConnection } from '../practices/connections-repo'
 import type { Handlers } from './dispatcher'
+import { LastTests } from '../practices/last-tests'
 
 type ConnectionMethods =
   | 'connections.list'
@@ -13,8 +14,10 @@ type ConnectionMethods =
   | 'connections.clearSecret'
   | 'connections.test'
   | 'connections.testAll'
+  | 'connections.lastTests'
 
 export function connectionsHandlers(ctx: EngineContext): Pick<Handlers, ConnectionMethods> {
+  const lastTests = new LastTests(ctx.db)
   const changed = async (practiceId: string, id: string): Promise<void> => {
     ctx.events.emit('connections.changed', { practiceId, id })
     await ctx.reloadServices()
@@ -24,6 +27,7 @@ export function connectionsHandlers(ctx: EngineContext): Pick<Handlers, Connecti
     const result: ConnectivityResult = tester
       ? await tester(conn)
       : { connectionId: conn.id, name: conn.name, kind: conn.kind, ok: false, at: ctx.clock.now(), steps: [{ step: 'test', ok: false, durationMs: 0, error: { code: 'unsupported_message', message: `No connectivity test for ${conn.kind}.`, retryable: false } }] }
+    lastTests.record(result)
     ctx.audit.append({ actor, action: 'connection.test', practiceId: conn.practiceId, targetType: 'connection', targetId: conn.id, outcome: result.ok ? 'ok' : 'error', details: { steps: result.steps.map((s) => ({ step: s.step, ok: s.ok })) } })
     return result
   }
@@ -46,6 +50,7 @@ export function connectionsHandlers(ctx: EngineContext): Pick<Handlers, Connecti
     },
     'connections.delete': async ({ id }, c) => {
       const conn = await ctx.connections.delete(id, c.actor)
+      lastTests.forget(id)
       await changed(conn.practiceId, id)
       return { deleted: true as const }
     },
@@ -71,6 +76,10 @@ export function connectionsHandlers(ctx: EngineContext): Pick<Handlers, Connecti
       }
       if (out.length === 0) throw new AppError('not_found', `Practice "${practiceId}" has no enabled connections to test.`)
       return out
+    },
+    'connections.lastTests': ({ practiceId }) => {
+      ctx.practices.get(practiceId)
+      return lastTests.forConnections(ctx.connections.list(practiceId).map((c) => c.id))
     },
   }
 }

@@ -36,6 +36,8 @@ type ConsoleMethods =
   | 'errors.preview'
   | 'inspector.view'
   | 'inspector.reveal'
+  | 'inspector.settings'
+  | 'inspector.saveSettings'
   | 'savedSearches.list'
   | 'savedSearches.save'
   | 'savedSearches.delete'
@@ -76,7 +78,7 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
   const delivery = new AlertDelivery({ db: ctx.db, alerts, channels, practices: ctx.practices, secrets: ctx.secrets, clock: ctx.clock, logger: ctx.logger.child({ component: 'alert-delivery' }) })
   m = {
     queries,
-    inspector: new Inspector({ txRepo: ctx.txRepo, records: ctx.records, audit: ctx.audit, clock: ctx.clock }),
+    inspector: new Inspector({ db: ctx.db, mappings: ctx.mappings, txRepo: ctx.txRepo, records: ctx.records, audit: ctx.audit, clock: ctx.clock }),
     bulk: new BulkActions({ db: ctx.db, txRepo: ctx.txRepo, pipeline: ctx.pipeline, batcher: ctx.batcher, audit: ctx.audit, events: ctx.events, connections: ctx.connections, clock: ctx.clock }),
     savedSearches: new SavedSearches(ctx.db, ctx.audit, () => ctx.clock.now()),
     alerts,
@@ -170,6 +172,8 @@ export function consoleHandlers(ctx: EngineContext): Pick<Handlers, ConsoleMetho
     },
     'inspector.view': ({ id }, c) => m.inspector.view(id, c.actor),
     'inspector.reveal': (target, c) => m.inspector.reveal(target, c.actor),
+    'inspector.settings': () => m.inspector.settings(),
+    'inspector.saveSettings': (s, c) => m.inspector.saveSettings(s, c.actor),
     'savedSearches.list': ({ practiceId }) => m.savedSearches.list(practiceId),
     'savedSearches.save': ({ practiceId, name, filter }, c) => {
       practice(practiceId)

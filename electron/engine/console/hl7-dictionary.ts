@@ -86,6 +86,22 @@ export function fieldInfo(segment: string, field: number): FieldInfo {
   return typeof def === 'string' ? { name: def } : { name: def[0], type: def[1] }
 }
 
+/** Data types of the components that hold dates and times (the console renders those in words). */
+const COMPONENT_TYPES: Readonly<Record<string, Readonly<Record<number, string>>>> = {
+  TS: { 1: 'DTM' },
+  TQ: { 4: 'TS', 5: 'TS' },
+  DR: { 1: 'TS', 2: 'TS' },
+  FC: { 2: 'TS' },
+  DLN: { 3: 'DT' },
+  CX: { 7: 'DT', 8: 'DT' },
+  XPN: { 12: 'TS', 13: 'TS' },
+  XAD: { 13: 'TS', 14: 'TS' },
+}
+
+export function componentType(type: string | undefined, component: number): string | undefined {
+  return type ? COMPONENT_TYPES[type]?.[component] : undefined
+}
+
 export function componentName(type: string | undefined, component: number): string | undefined {
   if (!type) return undefined
   return COMPONENTS[type]?.[component - 1]

@@ -3,7 +3,9 @@
  * subcomponents, each with its path (`PID-5.1`, `OBX[2]-5`) and name, values with escape sequences
  * decoded. PHI fields come masked unless revealed. Built on the HL7 library's segment model; a
  * message that does not parse is still laid out (default delimiters, no validation), because the
- * messages operators most need to read are the ones that failed.
+ * messages operators most need to read are the ones that failed — but with every value masked:
+ * when the parser could not segment it, nothing says a name sits where PID-5 would be (a missing
+ * segment separator puts PID inside MSH), so such a message is masked as a whole until revealed.
  */
 import type { InspectorNode } from '../../../shared/api/inspector'
 import { DEFAULT_DELIMITERS, readDelimiters, type Hl7Delimiters } from '../connectors/hl7/delimiters'
@@ -11,7 +13,7 @@ import { utf8HexDecoder } from '../connectors/hl7/escape'
 import { parseHl7, splitSegmentLines } from '../connectors/hl7/parser'
 import { parseHl7Path } from '../connectors/hl7/path'
 import { HL7_NULL, Hl7Segment, type Hl7Context } from '../connectors/hl7/segment'
-import { componentName, fieldInfo, segmentName } from './hl7-dictionary'
+import { componentName, componentType, fieldInfo, segmentName } from './hl7-dictionary'
 import { isHl7PhiField, MASK } from './phi'
 
 export interface Hl7Layout {
@@ -66,13 +68,13 @@ function segmentPaths(segments: Hl7Segment[]): string[] {
   })
 }
 
-export function fieldNode(seg: Hl7Segment, segPath: string, n: number, reveal: boolean): InspectorNode | null {
+export function fieldNode(seg: Hl7Segment, segPath: string, n: number, reveal: boolean, maskAll = false): InspectorNode | null {
   const raw = seg.field(n)
   if (raw === '') return null
   const info = fieldInfo(seg.id, n)
   const path = `${segPath}-${n}`
-  const base: InspectorNode = { path, label: `${seg.id}-${n}`, ...(info.name ? { name: info.name } : {}) }
-  if (!reveal && isPhi(seg, n)) return { ...base, masked: true }
+  const base: InspectorNode = { path, label: `${seg.id}-${n}`, ...(info.name ? { name: info.name } : {}), ...(info.type ? { dataType: info.type } : {}) }
+  if (!reveal && (maskAll || isPhi(seg, n))) return { ...base, masked: true }
   if (seg.isHeader && n <= 2) return { ...base, value: raw }
   const d = seg.delimiters
   const reps = seg.repetitions(n)
@@ -86,7 +88,8 @@ export function fieldNode(seg: Hl7Segment, segPath: string, n: number, reveal: b
       if (comps.length > 1 && comp !== '') {
         const cpath = `${reps.length > 1 ? `${path}(${ri + 1})` : path}.${ci + 1}`
         const cname = componentName(info.type, ci + 1)
-        const node: InspectorNode = { path: cpath, label: `${seg.id}-${n}.${ci + 1}`, ...(cname ? { name: cname } : {}), value: text }
+        const ctype = componentType(info.type, ci + 1)
+        const node: InspectorNode = { path: cpath, label: `${seg.id}-${n}.${ci + 1}`, ...(cname ? { name: cname } : {}), ...(ctype ? { dataType: ctype } : {}), value: text }
         if (subs.length > 1) {
           node.children = []
           subs.forEach((sub, si) => {
@@ -129,7 +132,7 @@ export function hl7Tree(layout: Hl7Layout): Hl7Tree {
     const segPath = paths[i] as string
     const children: InspectorNode[] = []
     for (let n = 1; n <= seg.fieldCount; n++) {
-      const node = fieldNode(seg, segPath, n, false)
+      const node = fieldNode(seg, segPath, n, false, layout.parseError !== null)
       if (!node) continue
       if (node.masked) maskedCount++
       children.push(node)
@@ -140,8 +143,15 @@ export function hl7Tree(layout: Hl7Layout): Hl7Tree {
   return { tree, maskedCount }
 }
 
-/** The message as text, one segment a line, with the PHI fields' contents replaced. */
+/**
+ * The message as text, one segment a line, with the PHI fields' contents replaced; a message that
+ * did not parse is masked whole (only its size is told).
+ */
 export function maskedHl7Text(layout: Hl7Layout): string {
+  if (layout.parseError !== null) {
+    const size = layout.segments.reduce((a, s) => a + s.raw.length + 1, -1)
+    return `${MASK} (${Math.max(size, 0)} characters, masked as a whole because the message did not parse; reveal to read)`
+  }
   return layout.segments
     .map((seg) => {
       if (seg.isHeader) return seg.raw

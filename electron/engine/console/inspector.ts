@@ -5,7 +5,8 @@
  * clear and appends an audit entry naming who, which transaction and which path, never the value.
  */
 import { AppError } from '../../../shared/errors'
-import type { InspectorNode, InspectorStage, InspectorView, RecordDiff } from '../../../shared/api/inspector'
+import type { InspectorNode, InspectorSettings, InspectorStage, InspectorView, RecordDiff } from '../../../shared/api/inspector'
+import { REVEAL_REASON_POLICIES } from '../../../shared/api/inspector'
 import type { TX_STAGES } from '../../../shared/api/transactions'
 import { decodeHl7Bytes } from '../connectors/hl7/charset'
 import type { AuditLog } from '../audit/audit-log'
@@ -13,6 +14,9 @@ import type { Clock } from '../core/clock'
 import type { TransactionsRepo } from '../pipeline/transactions-repo'
 import type { TxRow } from '../pipeline/types'
 import type { RecordStore } from '../records/record-store'
+import type { Db } from '../store/database'
+import type { MappingStore } from '../mapping-store/mapping-store'
+import { hl7Lineage } from './lineage'
 import { hl7Tree, layoutHl7, looksLikeHl7, maskedHl7Text, plainHl7Text, revealHl7Field } from './hl7-tree'
 import { csvTree, jsonTree, maskJson, revealCsvCell, revealJson } from './json-tree'
 import { MASK } from './phi'
@@ -37,12 +41,30 @@ export interface RevealResult {
 /** Opening the same transaction again within this window is not audited again (live refreshes). */
 const VIEW_AUDIT_WINDOW_MS = 10 * 60_000
 
+/** Where the installation's reveal policy is kept (the settings table; absent = off). */
+const REVEAL_REASON_KEY = 'inspector.revealReason'
+
 export class Inspector {
   private readonly viewed = new Map<string, number>()
 
   constructor(
-    private readonly d: { txRepo: TransactionsRepo; records: RecordStore; audit: AuditLog; clock: Clock },
+    private readonly d: { db: Db; mappings: MappingStore; txRepo: TransactionsRepo; records: RecordStore; audit: AuditLog; clock: Clock },
   ) {}
+
+  settings(): InspectorSettings {
+    const r = this.d.db.prepare('SELECT value FROM settings WHERE key = ?').get(REVEAL_REASON_KEY) as { value: string } | undefined
+    const v = (REVEAL_REASON_POLICIES as readonly string[]).includes(r?.value ?? '') ? (r!.value as InspectorSettings['revealReason']) : 'off'
+    return { revealReason: v }
+  }
+
+  saveSettings(s: InspectorSettings, actor: string): InspectorSettings {
+    const before = this.settings()
+    this.d.db.transaction(() => {
+      this.d.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(REVEAL_REASON_KEY, s.revealReason)
+      this.d.audit.append({ actor, action: 'inspector.settings.update', targetType: 'settings', targetId: REVEAL_REASON_KEY, details: { before: before.revealReason, after: s.revealReason } })
+    })()
+    return this.settings()
+  }
 
   private row(id: number): TxRow {
     const r = this.d.txRepo.get(id)
@@ -89,6 +111,14 @@ export class Inspector {
   view(id: number, actor: string): InspectorView {
     const r = this.row(id)
     const stages = this.stages(r).map(renderStage)
+    const mapped = stages.find((s) => s.stage === 'mapped')
+    if (mapped && (r.content_type === 'hl7v2' || r.connector === 'hl7') && r.mapped !== null) {
+      try {
+        mapped.lineage = hl7Lineage(r.message_type, JSON.parse(r.mapped), (key) => this.d.mappings.effective(r.practice_id, key))
+      } catch {
+        /* no lineage for a mapped stage that is not JSON */
+      }
+    }
     const diffs: RecordDiff[] = this.d.records.changesForTx(id).map((c) => ({
       recordId: c.recordId,
       kind: c.kind,
@@ -106,7 +136,11 @@ export class Inspector {
     return { id, stages, diffs }
   }
 
-  reveal(target: { id: number; stage: Stage | 'diff'; path: string }, actor: string): RevealResult {
+  reveal(target: { id: number; stage: Stage | 'diff'; path: string; reason?: string }, actor: string): RevealResult {
+    const reason = target.reason?.trim() || undefined
+    if (!reason && this.settings().revealReason === 'required') {
+      throw new AppError('invalid_input', 'This installation asks for a reason before patient data is shown.', { details: { issues: [{ path: 'reason', message: 'say why you need to see it' }] } })
+    }
     const r = this.row(target.id)
     const result = this.resolve(r, target)
     this.d.audit.append({
@@ -115,7 +149,7 @@ export class Inspector {
       practiceId: r.practice_id,
       targetType: 'transaction',
       targetId: String(r.id),
-      details: { stage: target.stage, path: target.path },
+      details: { stage: target.stage, path: target.path, ...(reason ? { reason } : {}) },
     })
     return result
   }

@@ -4,22 +4,20 @@
  * wrongly shown cannot be taken back.
  */
 import { PHI_FIELDS } from '../../../shared/records'
+import { HL7_PHI } from '../mapping-store/phi'
 
-/** HL7 fields (by segment) holding names, birth dates, addresses, phones and national ids. */
+/**
+ * HL7 fields (by segment) holding names, birth dates, addresses, phones, national ids and the
+ * identifiers that point at a person (PID-2/3/4 patient ids, PID-18 account, MRG prior ids, PV1-19
+ * visit number): the mapping studio's list, so a value is masked the same way wherever it is shown.
+ * The inspector adds what the studio's list leaves to its targets (NK1-16 birth date, NK1-26, GT1
+ * spouse and employer) and keeps clinical text readable (OBX-5 except documents, NTE-3).
+ */
 export const HL7_PHI_FIELDS: Readonly<Record<string, ReadonlySet<number>>> = {
-  // 5 name, 6 mother's maiden name, 7 birth date, 9 alias, 11 address, 13/14 phones, 19 SSN,
-  // 20 driver's license, 23 birth place, 29 death date
-  PID: new Set([5, 6, 7, 9, 11, 13, 14, 19, 20, 23, 29]),
-  // 2 name, 4 address, 5/6 phones, 16 birth date, 26 mother's maiden name, 30-32 contact person, 37 SSN
-  NK1: new Set([2, 4, 5, 6, 16, 26, 30, 31, 32, 37]),
-  // 16 name of insured, 18 insured's birth date, 19 insured's address, 36 policy number, 49 insured's id
-  IN1: new Set([16, 18, 19, 36, 49]),
-  // 1 insured's employee id, 2 insured's SSN
-  IN2: new Set([1, 2]),
-  // 3/4 names, 5 address, 6/7 phones, 8 birth date, 12 SSN
-  GT1: new Set([3, 4, 5, 6, 7, 8, 12]),
-  // 7 prior patient name
-  MRG: new Set([7]),
+  ...HL7_PHI,
+  NK1: new Set([...(HL7_PHI.NK1 ?? []), 16, 26]),
+  NTE: new Set(),
+  OBX: new Set(),
 }
 
 /** OBX-5 holding an encapsulated document (value type ED) is a whole clinical document. */

@@ -10,8 +10,8 @@ import { PHI_FIELDS } from '../../../shared/records'
 
 export const MASK = '•••••'
 
-/** Fields that identify a person (HL7 v2.5.1 numbering). */
-const HL7_PHI: Readonly<Record<string, ReadonlySet<number>>> = {
+/** Fields that identify a person (HL7 v2.5.1 numbering). The message inspector masks the same ones (console/phi.ts). */
+export const HL7_PHI: Readonly<Record<string, ReadonlySet<number>>> = {
   PID: new Set([2, 3, 4, 5, 6, 7, 9, 11, 12, 13, 14, 18, 19, 20, 21, 23, 29]),
   PD1: new Set([4]),
   NK1: new Set([2, 4, 5, 6, 30, 31, 32, 33, 37]),

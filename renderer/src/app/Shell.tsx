@@ -1,7 +1,7 @@
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, Menu, NavLink, Select, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core'
 import { useDisclosure } from '@mantine/hooks'
 import { IconMoon, IconSun, IconUserCircle } from '@tabler/icons-react'
-import { useState, type ReactNode } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import { Link, useLocation } from 'wouter'
 import { BreakGlassBanner, BreakGlassModal } from '../components/BreakGlass'
 import { NotificationBell } from '../components/console/NotificationCenter'
@@ -21,10 +21,37 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
   const [, navigate] = useLocation()
   const [breakGlass, setBreakGlass] = useState(false)
   const emergency = practiceId !== null && can('breakglass.invoke', practiceId) && !can('msg.view_phi', practiceId)
+  const main = useRef<HTMLElement>(null)
+  const first = useRef(true)
+  useEffect(() => {
+    // The inspector's search lives in the query; it means nothing on other pages.
+    if (!/^\/transactions(\/\d+)?$/.test(location) && window.location.search) history.replaceState(history.state, '', window.location.pathname + window.location.hash)
+    if (first.current) {
+      first.current = false
+      return
+    }
+    // Focus is kept after navigation: on the control used when it is still there, else on the new page.
+    const id = requestAnimationFrame(() => {
+      const a = document.activeElement
+      if (!a || a === document.body || !a.isConnected) main.current?.focus()
+    })
+    return () => cancelAnimationFrame(id)
+  }, [location])
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
+        <a
+          href="#main-content"
+          className="ps-skip-link"
+          onClick={(e) => {
+            // Not a hash navigation: the console routes on the hash.
+            e.preventDefault()
+            main.current?.focus()
+          }}
+        >
+          Skip to content
+        </a>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
@@ -89,7 +116,7 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
           )
         })}
       </AppShell.Navbar>
-      <AppShell.Main>
+      <AppShell.Main id="main-content" ref={main} tabIndex={-1} style={{ outline: 'none' }}>
         <BreakGlassBanner />
         <StorageBanner />
         <SecurityBanner />

@@ -1,26 +1,31 @@
+import { Center, Loader } from '@mantine/core'
+import { Suspense } from 'react'
 import { Route, Switch } from 'wouter'
 import { ComingSoon } from '../components/ComingSoon'
 import { NotificationToasts } from '../components/console/NotificationCenter'
-import { ApiLogsPage } from '../pages/api-logs/ApiLogsPage'
-import { AuditPage } from '../pages/audit/AuditPage'
-import { ConnectionsPage } from '../pages/connections/ConnectionsPage'
-import { ConnectivityPage } from '../pages/connectivity/ConnectivityPage'
-import { DashboardPage } from '../pages/dashboard/DashboardPage'
-import { EngineLogPage } from '../pages/engine-log/EngineLogPage'
-import { ErrorsPage } from '../pages/errors/ErrorsPage'
-import { InspectorPage } from '../pages/inspector/InspectorPage'
-import { MappingsRoutes } from '../pages/mappings/MappingsRoutes'
-import { PracticesPage } from '../pages/practices/PracticesPage'
-import { SettingsPage } from '../pages/settings/SettingsPage'
-import { TransactionsPage } from '../pages/transactions/TransactionsPage'
-import { AccountPage } from '../pages/account/AccountPage'
-import { PeoplePage } from '../pages/people/PeoplePage'
-import { SubscriptionsPage } from '../pages/subscriptions/SubscriptionsPage'
+import {
+  ApiLogsPage,
+  AuditPage,
+  ConnectionsPage,
+  ConnectivityPage,
+  DashboardPage,
+  EngineLogPage,
+  ErrorsPage,
+  InspectorPage,
+  MappingsRoutes,
+  PracticesPage,
+  SettingsPage,
+  TransactionsPage,
+  AccountPage,
+  PeoplePage,
+  SubscriptionsPage,
+} from './lazy-pages'
 
 export function Routes() {
   return (
     <>
       <NotificationToasts />
+      <Suspense fallback={<Center p="xl"><Loader size="sm" aria-label="Loading the page" /></Center>}>
       <Switch>
         <Route path="/" component={DashboardPage} />
         <Route path="/transactions" component={TransactionsPage} />
@@ -39,6 +44,7 @@ export function Routes() {
         <Route path="/account" component={AccountPage} />
         <Route>{() => <ComingSoon title="Not found" issue="no issue: this address does not exist" />}</Route>
       </Switch>
+      </Suspense>
     </>
   )
 }

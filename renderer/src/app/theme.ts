@@ -2,6 +2,11 @@ import { createTheme, Notification } from '@mantine/core'
 
 export const theme = createTheme({
   primaryColor: 'indigo',
+  // WCAG AA for text on filled buttons and badges: shade 7 takes white text at 4.5:1, and
+  // autoContrast picks black or white for every other colour at the luminance where both reach 4.5:1.
+  primaryShade: { light: 7, dark: 8 },
+  autoContrast: true,
+  luminanceThreshold: 0.179,
   defaultRadius: 'sm',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
   fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',

@@ -35,3 +35,8 @@ export async function keepScreenshot(page: Page, name: string): Promise<void> {
 export async function go(page: Page, label: string): Promise<void> {
   await page.getByRole('navigation').getByRole('link', { name: label, exact: true }).click()
 }
+
+/** Opens a console address (the part after `#`) in the page as a person following a link would. */
+export async function openHash(page: Page, hash: string): Promise<void> {
+  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`)
+}

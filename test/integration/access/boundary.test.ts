@@ -65,6 +65,7 @@ const INPUTS: Record<Method, Entry> = {
   'practices.delete': { read: false, input: (p) => ({ id: p, confirm: p }) },
 
   'connections.list': practice(true),
+  'connections.lastTests': practice(true),
   'connections.create': practice(false, { kind: 'hl7-inbound', name: 'x-in', config: { host: '127.0.0.1', port: 0 } }),
   'connections.update': { read: false, input: (p, f) => ({ id: pick(p, f.connA, f.connB), kind: 'hl7-inbound', name: 'adt-in', config: { host: '127.0.0.1', port: 0 } }) },
   'connections.delete': { read: false, input: (p, f) => ({ id: pick(p, f.connA, f.connB) }) },
@@ -137,6 +138,8 @@ const INPUTS: Record<Method, Entry> = {
 
   'inspector.view': { read: true, input: (p, f) => ({ id: pick(p, f.txA, f.txB) }) },
   'inspector.reveal': { read: true, input: (p, f) => ({ id: pick(p, f.txA, f.txB), stage: 'raw', path: 'PID-5' }) },
+  'inspector.settings': noPractice(true),
+  'inspector.saveSettings': noPractice(false, { revealReason: 'optional' }),
 
   'savedSearches.list': practice(true),
   'savedSearches.save': practice(false, { name: 'n', filter: {} }),

@@ -34,20 +34,21 @@ describe('message inspector', () => {
     const msh9 = find(raw.tree, 'MSH-9')!
     expect(msh9).toMatchObject({ label: 'MSH-9', name: 'Message Type', value: 'ADT^A08' })
     expect(find(raw.tree, 'MSH-9.2')).toMatchObject({ name: 'Trigger Event', value: 'A08' })
-    expect(find(raw.tree, 'PID-3.1')).toMatchObject({ name: 'ID Number', value: 'MRN100' })
+    expect(find(raw.tree, 'MSH-7')).toMatchObject({ name: 'Date/Time Of Message', dataType: 'TS' })
     expect(find(raw.tree, 'PID')).toMatchObject({ label: 'PID', name: 'Patient Identification' })
   })
 
   it('masks PHI fields by default, in the tree and in the text', () => {
     const raw = view.stages.find((s) => s.stage === 'raw')!
-    for (const p of ['PID-5', 'PID-7', 'PID-11', 'PID-13', 'PID-19']) expect(find(raw.tree, p)).toMatchObject({ masked: true })
+    for (const p of ['PID-3', 'PID-5', 'PID-7', 'PID-11', 'PID-13', 'PID-19']) expect(find(raw.tree, p)).toMatchObject({ masked: true })
     expect(find(raw.tree, 'PID-5')!.value).toBeUndefined()
     expect(find(raw.tree, 'PID-5')!.children).toBeUndefined()
-    expect(raw.maskedCount).toBe(5)
+    expect(raw.maskedCount).toBe(6)
     expect(raw.text).not.toContain('SMITH')
     expect(raw.text).not.toContain('123-45-6789')
     expect(raw.text).not.toContain('19800101')
-    expect(raw.text).toContain('MRN100')
+    // The MRN is masked in the raw tab as it is in the parsed and mapped tabs (consistent across tabs).
+    expect(JSON.stringify(view.stages.map((s) => [s.text, s.tree]))).not.toContain('MRN100')
     expect(JSON.stringify(view)).not.toMatch(/JANE|SMITH|123-45-6789|5550100|MAIN ST/)
   })
 
@@ -109,6 +110,36 @@ describe('message inspector', () => {
     expect(raw.parseError).toBeTruthy()
     expect(find(raw.tree, 'PID-5')).toMatchObject({ masked: true })
     expect(raw.text).not.toContain('RICHARD')
+    expect(JSON.stringify(raw)).not.toMatch(/RICHARD|M1/)
+  })
+
+  it('masks a message the parser could not segment as a whole, and the audit of opening it says masked truthfully', async () => {
+    // No segment separator: PID runs on inside MSH (the trial showed name and birth date in clear here).
+    const raw = 'MSH|^~\\&|X|Y|||20261125||ADT^A04|J1|P|2.5.1PID|1||MRNJ1^^^MRN||QUIRINUS^ANNA||19840412|F'
+    const bad = await t.engine.ctx.pipeline.receive({ practiceId: 'sandbox', connector: 'hl7', channel: 'adt-in', direction: 'in', contentType: 'hl7v2', raw: Buffer.from(raw), error: { code: 'parse_error', message: 'rejected at the door', retryable: false } })
+    const v = await t.call<InspectorView>('inspector.view', { id: bad.id })
+    expect(v.stages[0]!.parseError).toBeTruthy()
+    expect(JSON.stringify(v)).not.toMatch(/QUIRINUS|ANNA|19840412|MRNJ1/)
+    expect(v.stages[0]!.text).toMatch(/masked as a whole/)
+    const opened = await t.call<AuditEntryDto[]>('audit.list', { action: 'transaction.inspect', targetId: String(bad.id) })
+    expect(opened[0]!.details).toEqual({ masked: true })
+    const whole = await t.call<{ text: string }>('inspector.reveal', { id: bad.id, stage: 'raw', path: '*' })
+    expect(whole.text).toContain('QUIRINUS^ANNA')
+  })
+
+  it('asks for a reason on reveal when the installation says so, and keeps it in the audit entry', async () => {
+    expect(await t.call('inspector.settings', {})).toEqual({ revealReason: 'off' })
+    expect(await t.call('inspector.saveSettings', { revealReason: 'required' })).toEqual({ revealReason: 'required' })
+    const refused = await t.callResult('inspector.reveal', { id, stage: 'raw', path: 'PID-7' })
+    expect(refused.error).toMatchObject({ code: 'invalid_input' })
+    expect((await t.callResult('inspector.reveal', { id, stage: 'raw', path: 'PID-7', reason: '   ' })).error?.code).toBe('invalid_input')
+    await t.call('inspector.reveal', { id, stage: 'raw', path: 'PID-7', reason: 'caller asked to confirm the birth date' })
+    const audit = await t.call<AuditEntryDto[]>('audit.list', { action: 'phi.reveal', targetId: String(id) })
+    expect(audit[0]!.details).toEqual({ stage: 'raw', path: 'PID-7', reason: 'caller asked to confirm the birth date' })
+    const changed = await t.call<AuditEntryDto[]>('audit.list', { action: 'inspector.settings.update' })
+    expect(changed[0]!.details).toEqual({ before: 'off', after: 'required' })
+    await t.call('inspector.saveSettings', { revealReason: 'off' })
+    await t.call('inspector.reveal', { id, stage: 'raw', path: 'PID-7' })
   })
 
   it('audits opening a transaction once per window, not on every live refresh', async () => {

@@ -27,7 +27,9 @@ describe('PHI rules', () => {
     for (const [s, f] of [['PID', 5], ['PID', 7], ['PID', 11], ['PID', 13], ['PID', 14], ['PID', 19], ['NK1', 2], ['NK1', 5], ['IN1', 16], ['IN1', 49], ['GT1', 3], ['GT1', 12]] as const) {
       expect(isHl7PhiField(s, f), `${s}-${f}`).toBe(true)
     }
-    for (const [s, f] of [['PID', 3], ['PID', 8], ['MSH', 9], ['PV1', 3], ['OBX', 3]] as const) expect(isHl7PhiField(s, f), `${s}-${f}`).toBe(false)
+    // Identifiers that point at a person, as the mapping studio masks them.
+    for (const [s, f] of [['PID', 2], ['PID', 3], ['PID', 4], ['PID', 18], ['MRG', 1], ['MRG', 2], ['PV1', 19], ['GT1', 2]] as const) expect(isHl7PhiField(s, f), `${s}-${f}`).toBe(true)
+    for (const [s, f] of [['PID', 8], ['MSH', 9], ['PV1', 3], ['OBX', 3], ['NTE', 3]] as const) expect(isHl7PhiField(s, f), `${s}-${f}`).toBe(false)
     expect(isHl7PhiField('OBX', 5, 'ED')).toBe(true)
     expect(isHl7PhiField('OBX', 5, 'NM')).toBe(false)
   })
@@ -47,22 +49,25 @@ describe('HL7 tree', () => {
   it('names segments, fields and components and gives each node its path', () => {
     expect(find(tree, 'PID')).toMatchObject({ label: 'PID', name: 'Patient Identification' })
     expect(find(tree, 'MSH-9.1')).toMatchObject({ label: 'MSH-9.1', name: 'Message Code', value: 'ADT' })
-    expect(find(tree, 'PID-3(2).1')).toMatchObject({ label: 'PID-3.1', name: 'ID Number', value: '991' })
+    expect(find(tree, 'PID-3')).toMatchObject({ label: 'PID-3', name: 'Patient Identifier List', masked: true })
+    expect(revealHl7Field(layout, 'PID-3')!.children!.map((c) => c.path)).toContain('PID-3(2)')
+    expect(find(revealHl7Field(layout, 'PID-3')!.children!, 'PID-3(2).1')).toMatchObject({ label: 'PID-3.1', name: 'ID Number', value: '991' })
+    expect(find(tree, 'MSH-7')).toMatchObject({ dataType: 'TS', value: '20261125080000' })
     expect(find(tree, 'OBX[2]-5')).toMatchObject({ label: 'OBX-5', name: 'Observation Value', value: '72' })
     expect(find(tree, 'ZPI-2')).toMatchObject({ label: 'ZPI-2', value: 'custom|value' })
     expect(find(tree, 'ZPI-2')!.name).toBeUndefined()
   })
 
   it('masks PHI fields whole (no value, no children) and counts them', () => {
-    for (const p of ['PID-5', 'PID-7', 'PID-11', 'PID-13', 'PID-19', 'NK1-2', 'NK1-4', 'NK1-5', 'OBX-5']) expect(find(tree, p), p).toEqual(expect.objectContaining({ masked: true }))
+    for (const p of ['PID-3', 'PID-5', 'PID-7', 'PID-11', 'PID-13', 'PID-19', 'NK1-2', 'NK1-4', 'NK1-5', 'OBX-5']) expect(find(tree, p), p).toEqual(expect.objectContaining({ masked: true }))
     expect(find(tree, 'PID-5')!.children).toBeUndefined()
-    expect(maskedCount).toBe(9)
-    expect(JSON.stringify(tree)).not.toMatch(/RICHARD|ROE|19700412|ELM|5550199|111-22-3333|JVBERi0x/)
+    expect(maskedCount).toBe(10)
+    expect(JSON.stringify(tree)).not.toMatch(/RICHARD|ROE|19700412|ELM|5550199|111-22-3333|JVBERi0x|MRN7|991/)
   })
 
   it('masks the same fields in the text and keeps every other byte', () => {
     const text = maskedHl7Text(layout)
-    expect(text.split('\n')[1]).toBe(`PID|1||MRN7^^^MRN^MR~991^^^SSA||${MASK}||${MASK}|M|||${MASK}||${MASK}||||||${MASK}`)
+    expect(text.split('\n')[1]).toBe(`PID|1||${MASK}||${MASK}||${MASK}|M|||${MASK}||${MASK}||||||${MASK}`)
     expect(text).toContain('OBX|2|NM|8867-4^Heart rate^LN||72|/min')
   })
 
@@ -75,10 +80,28 @@ describe('HL7 tree', () => {
     expect(revealHl7Field(layout, 'OBX[3]-5')).toBeNull()
   })
 
-  it('lays out what does not parse and reports why', () => {
+  it('lays out what does not parse and reports why, every value masked', () => {
     const bad = layoutHl7('MSH|^~\\&|A|B|||20261125||ADT^A01||P|9.9\nPID|1||X||DOE^JOHN\nxx')
     expect(bad.parseError).toBeTruthy()
-    expect(find(hl7Tree(bad).tree, 'PID-5')).toMatchObject({ masked: true })
+    const { tree, maskedCount } = hl7Tree(bad)
+    expect(find(tree, 'PID-5')).toMatchObject({ masked: true })
+    expect(find(tree, 'MSH-9')).toMatchObject({ label: 'MSH-9', name: 'Message Type', masked: true })
+    expect(maskedCount).toBe(11) // every non-empty field: MSH 1-4, 7, 9, 11, 12 and PID 1, 3, 5
+    expect(maskedHl7Text(bad)).toMatch(/^••• \(\d+ characters, masked as a whole/)
+  })
+
+  it('masks a message the parser could not segment as a whole: PID run into MSH shows no name or birth date', () => {
+    // The segment separator is missing: PID's fields land in MSH-12 onwards, where no PHI rule looks.
+    const joined = 'MSH|^~\\&|EPIC|DOWNTOWN|PS|PS|20261125080000||ADT^A04|C9|P|2.5.1PID|1||MRN9^^^MRN||QUIRINUS^ANNA||19840412|F'
+    const layout = layoutHl7(joined)
+    expect(layout.parseError).toBeTruthy()
+    const { tree, maskedCount } = hl7Tree(layout)
+    const text = maskedHl7Text(layout)
+    expect(JSON.stringify(tree) + text).not.toMatch(/QUIRINUS|ANNA|19840412|MRN9/)
+    expect(maskedCount).toBeGreaterThan(10)
+    expect(text).not.toContain('MSH|')
+    // Revealing is still possible (an audited call in the inspector).
+    expect(revealHl7Field(layout, 'MSH-17')!.value).toBe('QUIRINUS^ANNA')
   })
 })
 

@@ -1,9 +1,10 @@
-import { ActionIcon, Badge, Button, Group, Indicator, Popover, ScrollArea, Stack, Text, Tooltip } from '@mantine/core'
+import { ActionIcon, Badge, Button, Group, Indicator, Popover, ScrollArea, SegmentedControl, Stack, Text } from '@mantine/core'
+import { useState } from 'react'
 import { notifications } from '@mantine/notifications'
 import { IconBell } from '@tabler/icons-react'
 import { useApi, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
-import { formatTime } from '../time'
+import { Time } from '../../app/time-format'
 import { useEngineEvent } from './engine-events'
 
 const COLOR = { info: 'blue', warning: 'orange', error: 'red' } as const
@@ -16,30 +17,44 @@ export function NotificationToasts() {
   return null
 }
 
-/** The bell: unread alert notifications of the current practice, newest first. */
+/** The bell: unread alert notifications of the current practice, or of all practices, newest first. */
 export function NotificationBell() {
-  const { practiceId } = usePractice()
-  const list = useApi('alerts.notifications', { practiceId: practiceId ?? undefined, limit: 30 }, { enabled: Boolean(practiceId) })
+  const { practiceId, practices } = usePractice()
+  const [scope, setScope] = useState<'practice' | 'all'>('practice')
+  const scoped = scope === 'practice' ? (practiceId ?? undefined) : undefined
+  const list = useApi('alerts.notifications', { ...(scoped ? { practiceId: scoped } : {}), limit: 30 }, { enabled: Boolean(practiceId) || scope === 'all' })
   const markRead = useApiMutation('alerts.markRead', ['alerts.notifications'])
   const unread = list.data?.unread ?? 0
+  const nameOf = (id: string | null) => (id === null ? 'all practices' : (practices.find((p) => p.id === id)?.name ?? id))
   return (
-    <Popover width={420} position="bottom-end" shadow="md">
-      <Popover.Target>
-        <Indicator label={unread} size={16} disabled={unread === 0} color="red">
-          <Tooltip label="Alert notifications">
-            <ActionIcon variant="default" size="lg" aria-label={`Notifications (${unread} unread)`} data-testid="notification-bell">
-              <IconBell size={18} />
-            </ActionIcon>
-          </Tooltip>
-        </Indicator>
-      </Popover.Target>
+    <Popover width={440} position="bottom-end" shadow="md">
+      <Indicator label={unread} size={16} disabled={unread === 0} color="red">
+        <Popover.Target>
+          <ActionIcon variant="default" size="lg" aria-label={`Notifications (${unread} unread)`} data-testid="notification-bell">
+            <IconBell size={18} />
+          </ActionIcon>
+        </Popover.Target>
+      </Indicator>
       <Popover.Dropdown>
         <Group justify="space-between" mb="xs">
           <Text fw={600}>Notifications</Text>
-          <Button size="xs" variant="subtle" disabled={unread === 0} onClick={() => markRead.mutate({ practiceId: practiceId ?? undefined })}>
+          <Button size="xs" variant="subtle" disabled={unread === 0} onClick={() => markRead.mutate(scoped ? { practiceId: scoped } : {})}>
             Mark all read
           </Button>
         </Group>
+        <SegmentedControl
+          size="xs"
+          fullWidth
+          mb="xs"
+          value={scope}
+          onChange={(v) => setScope(v as 'practice' | 'all')}
+          aria-label="Whose notifications"
+          data={[
+            { value: 'practice', label: 'This practice' },
+            { value: 'all', label: 'All practices' },
+          ]}
+          data-testid="notification-scope"
+        />
         <ScrollArea.Autosize mah={400}>
           <Stack gap="xs" data-testid="notification-list">
             {(list.data?.items ?? []).length === 0 ? <Text size="sm" c="dimmed">No notifications.</Text> : null}
@@ -55,7 +70,8 @@ export function NotificationBell() {
                 </Group>
                 <Text size="xs">{n.message}</Text>
                 <Text size="xs" c="dimmed">
-                  {formatTime(n.at)}
+                  <Time value={n.at} />
+                  {scope === 'all' ? <span data-testid="notification-practice"> · {nameOf(n.practiceId)}</span> : null}
                 </Text>
               </div>
             ))}

@@ -3,7 +3,7 @@ import { IconShieldX } from '@tabler/icons-react'
 import { useState } from 'react'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../ErrorAlert'
-import { formatTime } from '../time'
+import { Time } from '../../app/time-format'
 
 /**
  * On every page while a security alert (the audit trail failed verification) is open. It stays
@@ -25,7 +25,7 @@ export function SecurityBanner() {
           <Stack gap={6}>
             <Text size="sm">{a.message}</Text>
             <Group justify="space-between">
-              <Text size="xs">Raised {formatTime(a.raisedAt)}</Text>
+              <Text size="xs">Raised <Time value={a.raisedAt} /></Text>
               <Button size="xs" variant="white" color="red" onClick={() => setTarget(a.id)} data-testid="security-acknowledge">
                 Acknowledge…
               </Button>

@@ -1,7 +1,7 @@
 import { Alert } from '@mantine/core'
 import { IconDatabaseOff } from '@tabler/icons-react'
 import { useApi } from '../../api/client'
-import { formatTime } from '../time'
+import { Time } from '../../app/time-format'
 
 /**
  * On every page while the disk under the data folder is full (senders are being refused) or
@@ -22,7 +22,7 @@ export function StorageBanner() {
       data-testid="storage-banner"
       data-state={storage.state}
     >
-      {full && storage.since ? `Full since ${formatTime(storage.since)}. ` : ''}
+      {full && storage.since ? <>Full since <Time value={storage.since} />. </> : ''}
       {storage.detail} Data folder: {status.data?.dataDir}
     </Alert>
   )

@@ -1,5 +1,6 @@
 import { Box, Group, Text } from '@mantine/core'
 import type { Dashboard } from '../../../../shared/api/dashboard'
+import { useTimeFormat } from '../../app/time-format'
 
 const SERIES = [
   { key: 'done', label: 'done', color: 'var(--mantine-color-teal-6)' },
@@ -12,16 +13,14 @@ const W = 900
 const H = 220
 const PAD = { l: 44, r: 8, t: 8, b: 26 }
 
-function tick(ms: number, spanMs: number): string {
-  const d = new Date(ms)
-  return spanMs > 2 * 86_400_000 ? d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-}
 
 /**
  * Throughput over time as stacked bars (received per bucket, split by how it ended), drawn as
  * plain SVG. Each bar's title lists its numbers, so the chart is readable without a pointer too.
  */
 export function ThroughputChart({ data }: { data: Dashboard }) {
+  const fmt = useTimeFormat()
+  const tick = (ms: number, spanMs: number) => (spanMs > 2 * 86_400_000 ? fmt.day(ms) : fmt.clock(ms))
   const buckets = data.buckets
   // An even top keeps the middle grid line on a whole number.
   const max = Math.max(2, Math.ceil(Math.max(...buckets.map((b) => b.received), 0) / 2) * 2)
@@ -49,7 +48,7 @@ export function ThroughputChart({ data }: { data: Dashboard }) {
           const x = PAD.l + i * bw
           return (
             <g key={b.start}>
-              <title>{`${new Date(b.start).toLocaleString()}: ${b.received} received, ${b.done} done, ${b.filtered} filtered, ${b.error} errored`}</title>
+              <title>{`${fmt.format(b.start)}: ${b.received} received, ${b.done} done, ${b.filtered} filtered, ${b.error} errored`}</title>
               {parts.map((v, k) => {
                 if (v === 0) return null
                 const h = y(v)

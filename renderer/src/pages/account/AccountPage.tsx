@@ -5,7 +5,7 @@ import { api, type ApiError, useApi, useApiMutation } from '../../api/client'
 import { useAuth } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 export function AccountPage() {
   const { me, refresh } = useAuth()
@@ -199,13 +199,13 @@ export function SessionsTable({ personId }: { personId?: string }) {
         <Table.Tbody>
           {rows.map((s) => (
             <Table.Tr key={s.id}>
-              <Table.Td>{formatTime(s.createdAt)}</Table.Td>
+              <Table.Td><Time value={s.createdAt} /></Table.Td>
               <Table.Td>{s.method}</Table.Td>
               <Table.Td>
                 <Text size="xs">{s.client}</Text>
               </Table.Td>
-              <Table.Td>{formatTime(s.lastSeenAt)}</Table.Td>
-              <Table.Td>{formatTime(s.expiresAt)}</Table.Td>
+              <Table.Td><Time value={s.lastSeenAt} /></Table.Td>
+              <Table.Td><Time value={s.expiresAt} /></Table.Td>
               <Table.Td>
                 {s.current ? (
                   <Badge variant="light">this session</Badge>

@@ -6,7 +6,7 @@ import { api, useApi } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { UsagePanel } from './UsagePanel'
 
 const RANGES: Record<string, number | null> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, all: null }
@@ -139,7 +139,7 @@ export function ApiLogsPage() {
         <Table.Tbody>
           {rows.map((e) => (
             <Table.Tr key={e.id} data-testid="api-log-row">
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(e.at)}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}><Time value={e.at} /></Table.Td>
               {scope === 'all' ? <Table.Td>{e.practiceId}</Table.Td> : null}
               <Table.Td>{e.method}</Table.Td>
               <Table.Td>

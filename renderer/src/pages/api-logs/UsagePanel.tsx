@@ -1,7 +1,7 @@
 import { Badge, Button, Card, Group, Progress, SimpleGrid, Stack, Text } from '@mantine/core'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { useTimeFormat } from '../../app/time-format'
 
 function Stat({ label, value, hint, testId }: { label: string; value: string | number; hint?: string; testId?: string }) {
   return (
@@ -23,6 +23,7 @@ function Stat({ label, value, hint, testId }: { label: string; value: string | n
 
 /** Today's athenaNet usage of one practice against its quota, the circuit breaker and the token. */
 export function UsagePanel({ practiceId }: { practiceId: string }) {
+  const fmt = useTimeFormat()
   const usage = useApi('athena.usage', { practiceId }, { refetchInterval: 5000 })
   const circuit = useApiMutation('athena.circuit', ['athena.usage'])
   const u = usage.data
@@ -40,7 +41,7 @@ export function UsagePanel({ practiceId }: { practiceId: string }) {
     <Stack gap="xs" mb="md" data-testid="usage-panel">
       <SimpleGrid cols={{ base: 2, md: 6 }}>
         <Stat label="Calls today (UTC)" value={u.today.calls} hint={`${u.today.tokenRequests} token requests`} testId="usage-calls" />
-        <Stat label="Quota left" value={u.remainingQuota ?? '—'} hint={`of ${u.dailyQuota ?? '—'}, resets ${u.quotaResetsAt ? formatTime(u.quotaResetsAt) : '—'}`} testId="usage-remaining" />
+        <Stat label="Quota left" value={u.remainingQuota ?? '—'} hint={`of ${u.dailyQuota ?? '—'}, resets ${u.quotaResetsAt ? fmt.format(u.quotaResetsAt) : '—'}`} testId="usage-remaining" />
         <Stat label="Throttled" value={u.today.throttled} hint="429 / Over QPS answers" />
         <Stat label="Retried" value={u.today.retried} hint={`retry budget ${u.retryBudget ?? '—'}`} />
         <Stat label="Errors" value={u.today.errors} hint={`limit ${u.qps ?? '—'} req/s`} />

@@ -9,7 +9,7 @@ import { usePractice } from '../../app/practice-context'
 import { useEngineEvent } from '../../components/console/engine-events'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 const ACTIONS = [
   'access.denied',
@@ -181,7 +181,7 @@ export function AuditPage() {
           {rows.map((e) => (
             <Table.Tr key={e.seq} data-testid={`audit-row-${e.seq}`} data-action={e.action}>
               <Table.Td>{e.seq}</Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(e.at)}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}><Time value={e.at} /></Table.Td>
               <Table.Td>
                 {e.actor}
                 {e.breakglassId ? (

@@ -4,7 +4,7 @@ import { IconChevronDown, IconRefresh } from '@tabler/icons-react'
 import type { SyncState } from '../../../../shared/api/athena'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 const LABEL: Record<SyncState['stream'], string> = { reference: 'Reference data', patients: 'Patients', appointments: 'Appointments', clinical: 'Clinical' }
 const COLOR: Record<SyncState['status'], string> = { idle: 'gray', running: 'blue', done: 'teal', error: 'red' }
@@ -62,7 +62,7 @@ export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
               <Table.Td ta="right">{s.records}</Table.Td>
               <Table.Td ta="right">{s.duplicates}</Table.Td>
               <Table.Td ta="right">{s.calls}</Table.Td>
-              <Table.Td>{formatTime(s.lastSuccessAt)}</Table.Td>
+              <Table.Td><Time value={s.lastSuccessAt} /></Table.Td>
               <Table.Td>
                 <Group justify="flex-end">
                   {s.stream === 'patients' || s.stream === 'appointments' ? (

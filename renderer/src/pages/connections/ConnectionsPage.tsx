@@ -24,11 +24,13 @@ type Editing = { kind: Kind; conn?: Connection } | null
 
 const KIND_LABEL: Record<Kind, string> = { 'athena-rest': 'athenaNet REST', 'hl7-inbound': 'HL7 inbound', 'hl7-outbound': 'HL7 outbound', 'fhir-r4': 'FHIR R4', sftp: 'SFTP location', ftps: 'FTPS location', folder: 'Folder location' }
 
-function target(c: Connection): string {
+/** Where a connection points; a listener configured with port 0 shows the port the OS gave it while it runs. */
+function target(c: Connection, livePort?: number): string {
   const cfg = c.config as Record<string, unknown>
   if (c.kind === 'athena-rest') return typeof cfg.baseUrl === 'string' && cfg.baseUrl ? String(cfg.baseUrl) : String(cfg.environment)
   if (c.kind === 'fhir-r4') return typeof cfg.baseUrl === 'string' && cfg.baseUrl ? String(cfg.baseUrl) : `FHIR ${String(cfg.preset ?? 'sandbox')}`
   if (c.kind === 'folder') return String(cfg.path ?? '')
+  if (c.kind === 'hl7-inbound' && cfg.port === 0) return `${String(cfg.host ?? '')}:${livePort ?? 0} (${livePort ? 'OS-assigned' : 'OS-assigned when running'})`
   return `${String(cfg.host ?? '')}:${String(cfg.port ?? '')}`
 }
 
@@ -41,14 +43,18 @@ export function ConnectionsPage() {
   const update = useApiMutation('connections.update', [...invalidates])
   const remove = useApiMutation('connections.delete', [...invalidates])
   const clearSecret = useApiMutation('connections.clearSecret', ['connections.list'])
-  const test = useApiMutation('connections.test', ['audit.list', 'fhir.capabilities'])
+  const test = useApiMutation('connections.test', ['audit.list', 'connections.lastTests', 'fhir.capabilities'])
   const canManage = useCan('conn.manage', practiceId)
   const [editing, setEditing] = useState<Editing>(null)
   const [busy, setBusy] = useState(false)
   const [saveError, setSaveError] = useState<ApiError | null>(null)
-  const [results, setResults] = useState<Record<string, ConnectivityResult>>({})
+  // The last result of each connection, wherever it was run (here, the Connectivity page, the API).
+  const last = useApi('connections.lastTests', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) })
+  const results: Record<string, ConnectivityResult> = Object.fromEntries((last.data ?? []).map((r) => [r.connectionId, r]))
   const [testing, setTesting] = useState<string | null>(null)
   const conns = list.data ?? []
+  const listeners = useApi('hl7.listeners', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) && conns.some((c) => c.kind === 'hl7-inbound'), refetchInterval: 5000 })
+  const livePort = (id: string) => listeners.data?.find((l) => l.connectionId === id && l.state === 'listening')?.port
   const hasAthena = conns.some((c) => c.kind === 'athena-rest' && c.enabled)
   const hasInbound = conns.some((c) => c.kind === 'hl7-inbound')
   const hasOutbound = conns.some((c) => c.kind === 'hl7-outbound')
@@ -86,7 +92,7 @@ export function ConnectionsPage() {
 
   const runTest = (c: Connection) => {
     setTesting(c.id)
-    test.mutate({ id: c.id }, { onSuccess: (r) => setResults((m) => ({ ...m, [c.id]: r })), onSettled: () => setTesting(null) })
+    test.mutate({ id: c.id }, { onSettled: () => setTesting(null) })
   }
 
   return (
@@ -143,7 +149,7 @@ export function ConnectionsPage() {
                     <Badge variant="light">{KIND_LABEL[c.kind]}</Badge>
                   </Table.Td>
                   <Table.Td>
-                    <Code>{target(c)}</Code>
+                    <Code data-testid="connection-target">{target(c, livePort(c.id))}</Code>
                   </Table.Td>
                   <Table.Td>
                     {c.kind === 'athena-rest' || c.kind === 'fhir-r4' ? (

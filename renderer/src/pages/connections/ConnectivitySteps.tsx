@@ -1,13 +1,13 @@
 import { Badge, Table, Text } from '@mantine/core'
 import type { ConnectivityResult } from '../../../../shared/api/connections'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 /** A connectivity test, step by step: result, time, and the detail or the error as data. */
 export function ConnectivitySteps({ result }: { result: ConnectivityResult }) {
   return (
     <>
       <Text size="xs" c="dimmed" mb={4}>
-        Tested {formatTime(result.at)} —{' '}
+        Tested <Time value={result.at} /> —{' '}
         <Text span fw={600} c={result.ok ? 'teal' : 'red'} data-testid="test-verdict">
           {result.ok ? 'all steps passed' : 'failed'}
         </Text>

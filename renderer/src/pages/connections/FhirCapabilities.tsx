@@ -3,7 +3,7 @@ import { IconRefresh } from '@tabler/icons-react'
 import { useState } from 'react'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 const WRITES = new Set(['create', 'update', 'patch', 'delete'])
 
@@ -25,7 +25,7 @@ export function FhirCapabilities({ practiceId, connectionId }: { practiceId: str
           Server capabilities
           {s ? (
             <Text span size="xs" c="dimmed" fw={400} ml="xs" data-testid="capability-summary">
-              FHIR {s.fhirVersion ?? '?'} · {s.id ?? 'CapabilityStatement'} · {s.resources.length} resource types · formats {s.formats.join(', ') || '—'} · read {formatTime(s.fetchedAt)}
+              FHIR {s.fhirVersion ?? '?'} · {s.id ?? 'CapabilityStatement'} · {s.resources.length} resource types · formats {s.formats.join(', ') || '—'} · read <Time value={s.fetchedAt} />
             </Text>
           ) : null}
         </Text>

@@ -1,9 +1,10 @@
-import { Alert, Badge, Card, Code, Group, Stack, Switch, Table, Text, Title, Tooltip } from '@mantine/core'
+import { Alert, Anchor, Badge, Card, Code, Group, Stack, Switch, Table, Text, Title, Tooltip } from '@mantine/core'
+import { Link } from 'wouter'
 import type { Hl7ListenerDetails } from '../../../../shared/api/hl7'
 import { useApi, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time, useTimeFormat } from '../../app/time-format'
 
 const STATE_COLOR: Record<Hl7ListenerDetails['state'], string> = { listening: 'teal', stopped: 'gray', error: 'red' }
 
@@ -35,6 +36,7 @@ function count(l: Hl7ListenerDetails, key: string): number {
  * what each listener has received since it started, so "is the lab's feed reaching us?" is one look.
  */
 export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
+  const fmt = useTimeFormat()
   const q = useApi('hl7.listeners', { practiceId }, { refetchInterval: 2000 })
   const { practice } = usePractice()
   const update = useApiMutation('practices.update', ['practices.list', 'audit.list'])
@@ -96,7 +98,7 @@ export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
                     <Code data-testid="listener-address">{`${l.host}:${l.port}`}</Code>
                   </Table.Td>
                   <Table.Td>
-                    <Tooltip label={l.error ?? `since ${formatTime(l.startedAt)}`} multiline maw={380}>
+                    <Tooltip label={l.error ?? `since ${fmt.format(l.startedAt)}`} multiline maw={380}>
                       <Badge color={STATE_COLOR[l.state]} variant="light" data-testid="listener-state">
                         {l.state}
                       </Badge>
@@ -129,16 +131,28 @@ export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
                     {count(l, 'accepted')}
                   </Table.Td>
                   <Table.Td ta="right" data-testid="listener-duplicates">
-                    {count(l, 'duplicates')}
+                    {count(l, 'duplicates') > 0 ? (
+                      <Anchor component={Link} href={`/transactions?connector=hl7&channel=${encodeURIComponent(l.name)}`} aria-label={`${count(l, 'duplicates')} duplicates on ${l.name}: open its transactions (a duplicate is answered with its original)`}>
+                        {count(l, 'duplicates')}
+                      </Anchor>
+                    ) : (
+                      0
+                    )}
                   </Table.Td>
                   <Table.Td data-testid="listener-problems">
                     {trouble.length ? (
                       <Group gap={4}>
-                        {trouble.map(([k, label]) => (
-                          <Badge key={k} size="sm" color="orange" variant="light">
-                            {count(l, k)} {label}
-                          </Badge>
-                        ))}
+                        {trouble.map(([k, label]) =>
+                          k === 'rejected' ? (
+                            <Badge key={k} size="sm" color="orange" variant="light" component={Link} href={`/transactions?connector=hl7&channel=${encodeURIComponent(l.name)}&status=error`} style={{ cursor: 'pointer' }} data-testid="listener-refused">
+                              {count(l, k)} {label}
+                            </Badge>
+                          ) : (
+                            <Badge key={k} size="sm" color="orange" variant="light">
+                              {count(l, k)} {label}
+                            </Badge>
+                          ),
+                        )}
                       </Group>
                     ) : (
                       <Text size="xs" c="dimmed">
@@ -147,7 +161,7 @@ export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Text size="xs">{formatTime(typeof l.counters.lastReceivedAt === 'number' ? l.counters.lastReceivedAt : null)}</Text>
+                    <Text size="xs"><Time value={typeof l.counters.lastReceivedAt === 'number' ? l.counters.lastReceivedAt : null} /></Text>
                   </Table.Td>
                 </Table.Tr>
               )

@@ -6,7 +6,7 @@ import { useApi, useApiMutation } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 /**
  * Runs the connectivity test of every configured connection of the practice (REST token and ping,
@@ -16,9 +16,11 @@ export function ConnectivityPage() {
   const { practiceId, practice } = usePractice()
   const conns = useApi('connections.list', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) })
   const status = useApi('system.status', {}, { refetchInterval: 15_000 })
-  const testAll = useApiMutation('connections.testAll', ['audit.list'])
-  const testOne = useApiMutation('connections.test', ['audit.list'])
-  const [results, setResults] = useState<Record<string, ConnectivityResult>>({})
+  const testAll = useApiMutation('connections.testAll', ['audit.list', 'connections.lastTests'])
+  const testOne = useApiMutation('connections.test', ['audit.list', 'connections.lastTests'])
+  // The last result of each connection, wherever it was run (this page, Connections, the API).
+  const last = useApi('connections.lastTests', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) })
+  const results: Record<string, ConnectivityResult> = Object.fromEntries((last.data ?? []).map((r) => [r.connectionId, r]))
   const [running, setRunning] = useState<string | null>(null)
   const listeners = (status.data?.listeners ?? []).filter((l) => l.practiceId === practiceId)
 
@@ -28,14 +30,13 @@ export function ConnectivityPage() {
     testAll.mutate(
       { practiceId },
       {
-        onSuccess: (rs) => setResults((m) => ({ ...m, ...Object.fromEntries(rs.map((r) => [r.connectionId, r])) })),
         onSettled: () => setRunning(null),
       },
     )
   }
   const runOne = (id: string) => {
     setRunning(id)
-    testOne.mutate({ id }, { onSuccess: (r) => setResults((m) => ({ ...m, [r.connectionId]: r })), onSettled: () => setRunning(null) })
+    testOne.mutate({ id }, { onSettled: () => setRunning(null) })
   }
 
   return (
@@ -97,7 +98,7 @@ export function ConnectivityPage() {
                   </Group>
                   {r ? (
                     <Text size="xs" c="dimmed">
-                      tested {formatTime(r.at)}
+                      tested <Time value={r.at} />
                     </Text>
                   ) : null}
                 </Stack>

@@ -6,7 +6,7 @@ import { ALERT_LEVELS, type AlertKind, type AlertRule } from '../../../../shared
 import type { Lane } from '../../../../shared/api/dashboard'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 type KindInfo = { kind: string; label: string; uses: string[]; thresholdLabel: string | null }
 
@@ -149,7 +149,7 @@ export function AlertRulesCard({ practiceId, lanes }: { practiceId: string; lane
                 </Table.Td>
                 <Table.Td>
                   <Text size="xs" c="dimmed">
-                    {r.lastCheckedAt ? `checked ${formatTime(r.lastCheckedAt)} (value ${r.lastValue ?? '—'})` : 'not checked yet'}
+                    {r.lastCheckedAt ? <>checked <Time value={r.lastCheckedAt} /> (value {r.lastValue ?? '—'})</> : 'not checked yet'}
                   </Text>
                 </Table.Td>
                 <Table.Td>

@@ -11,7 +11,7 @@ import { ThroughputChart } from '../../components/console/ThroughputChart'
 import { bucketCount } from '../../components/console/time-presets'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { AlertRulesCard } from './AlertRulesCard'
 import { StorageUsageCard } from './StorageUsageCard'
 import { AlertChannelsCard } from './AlertChannelsCard'
@@ -159,7 +159,7 @@ function LanesCard({ d }: { d: Dashboard }) {
                   {l.counts.error}
                 </Table.Td>
                 <Table.Td ta="right">{l.pending}</Table.Td>
-                <Table.Td>{formatTime(l.lastReceivedAt)}</Table.Td>
+                <Table.Td><Time value={l.lastReceivedAt} /></Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

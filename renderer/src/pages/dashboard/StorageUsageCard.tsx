@@ -1,6 +1,7 @@
 import { Card, SimpleGrid, Stack, Text, Title } from '@mantine/core'
 import { useApi } from '../../api/client'
-import { formatBytes, formatTime } from '../../components/time'
+import { formatBytes } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { DataFolderCard } from '../settings/DataFolderCard'
 
 /** The data folder's size and what the last retention run removed. */
@@ -19,7 +20,7 @@ export function StorageUsageCard() {
         {last ? (
           <Stack gap={2}>
             <Text size="sm">
-              Last run {formatTime(last.startedAt)} ({last.trigger === 'schedule' ? 'off-peak' : 'started by hand'}, {last.durationMs ?? '—'} ms{last.error ? `, failed: ${last.error}` : ''})
+              Last run <Time value={last.startedAt} /> ({last.trigger === 'schedule' ? 'off-peak' : 'started by hand'}, {last.durationMs ?? '—'} ms{last.error ? `, failed: ${last.error}` : ''})
             </Text>
             <Text size="sm">
               Raw payloads pruned: <b>{last.payloadsPruned.toLocaleString()}</b> ({formatBytes(last.payloadBytes)})

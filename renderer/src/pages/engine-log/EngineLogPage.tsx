@@ -4,16 +4,13 @@ import { useState } from 'react'
 import type { LogEntry } from '../../../../shared/api/logs'
 import { api, type ApiError, useApi } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
+import { useTimeFormat } from '../../app/time-format'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 
 type Level = LogEntry['level']
 const LEVEL_COLOR: Record<Level, string> = { debug: 'gray', info: 'blue', warn: 'orange', error: 'red' }
 
-function time(ts: string): string {
-  const d = new Date(ts)
-  return Number.isNaN(d.getTime()) ? ts : `${d.toLocaleDateString()} ${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`
-}
 
 function Fields({ fields }: { fields: Record<string, unknown> }) {
   const keys = Object.keys(fields)
@@ -36,6 +33,7 @@ function Fields({ fields }: { fields: Record<string, unknown> }) {
  */
 export function EngineLogPage() {
   const { practiceId } = usePractice()
+  const fmt = useTimeFormat()
   const [level, setLevel] = useState<Level>('info')
   const [component, setComponent] = useState<string | null>(null)
   const [thisPractice, setThisPractice] = useState(false)
@@ -94,7 +92,7 @@ export function EngineLogPage() {
           <Table.Tbody>
             {rows.map((e, i) => (
               <Table.Tr key={`${e.ts}-${i}`} data-testid="log-row">
-                <Table.Td style={{ whiteSpace: 'nowrap' }}>{time(e.ts)}</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{Number.isNaN(Date.parse(e.ts)) ? e.ts : fmt.precise(Date.parse(e.ts))}</Table.Td>
                 <Table.Td>
                   <Badge size="xs" variant="light" color={LEVEL_COLOR[e.level]}>
                     {e.level}

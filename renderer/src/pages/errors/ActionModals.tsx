@@ -11,6 +11,9 @@ import type { BulkPlan, Preview, Selection } from '../../../../shared/api/errors
 import { TRIAGE_STATES } from '../../../../shared/api/transactions'
 import { api, type ApiError, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
+import { useRevealGate } from '../../components/console/reveal-gate'
+import { ChangesTable } from '../inspector/PayloadChanges'
+import { diffPayload } from '../inspector/payload-diff'
 
 export type BulkAction = 'reprocess' | 'discard' | 'triage'
 
@@ -221,7 +224,11 @@ export function TriageModal({ selection, onClose }: { selection: Selection | nul
  */
 export function EditReprocessModal({ txId, stage, onClose }: { txId: number | null; stage: 'raw' | 'current'; onClose(done?: boolean): void }) {
   const [text, setText] = useState<string | null>(null)
+  const [original, setOriginal] = useState<string | null>(null)
+  const [declined, setDeclined] = useState(false)
   const [loadError, setLoadError] = useState<ApiError | null>(null)
+  const gate = useRevealGate()
+  const { gate: ask, ready } = gate
   const [reason, setReason] = useState('')
   const [preview, setPreview] = useState<Preview | null>(null)
   const [previewed, setPreviewed] = useState<string | null>(null)
@@ -230,24 +237,34 @@ export function EditReprocessModal({ txId, stage, onClose }: { txId: number | nu
 
   useEffect(() => {
     setText(null)
+    setOriginal(null)
+    setDeclined(false)
     setPreview(null)
     setPreviewed(null)
     setReason('')
     setLoadError(null)
-    if (txId === null) return
+    if (txId === null || !ready) return
     let live = true
-    api('inspector.reveal', { id: txId, stage, path: '*' })
-      .then((r) => live && setText(r.text ?? ''))
-      .catch((e: unknown) => live && setLoadError(e as ApiError))
+    ask(
+      'the whole message, to edit it',
+      (why) =>
+        void api('inspector.reveal', { id: txId, stage, path: '*', ...(why ? { reason: why } : {}) })
+          .then((r) => live && (setText(r.text ?? ''), setOriginal(r.text ?? '')))
+          .catch((e: unknown) => live && setLoadError(e as ApiError)),
+      () => setDeclined(true),
+    )
     return () => {
       live = false
     }
-  }, [txId, stage])
+  }, [txId, stage, ask, ready])
+  const changes = text !== null && original !== null ? diffPayload(original, text) : []
 
   const stale = preview !== null && previewed !== text
   return (
-    <Modal opened={txId !== null} onClose={() => onClose()} title={`Edit and reprocess #${txId ?? ''}`} size="xl">
+    <Modal opened={txId !== null} onClose={() => onClose()} title={`Edit and reprocess #${txId ?? ''}`} size="80rem">
+      {gate.modal}
       <Stack>
+        {declined ? <Text size="sm">The message was not revealed, so it cannot be edited here.</Text> : null}
         <Text size="xs" c="dimmed">
           Opening the editor revealed this message; that was recorded in the audit trail. The original payload is kept; the edit is stored as a new version.
         </Text>
@@ -260,9 +277,20 @@ export function EditReprocessModal({ txId, stage, onClose }: { txId: number | nu
             autosize
             minRows={8}
             maxRows={20}
-            styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 } }}
+            // One segment a line, never wrapped mid-field: long segments scroll sideways.
+            wrap="off"
+            spellCheck={false}
+            styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12, whiteSpace: 'pre', overflowX: 'auto', overflowWrap: 'normal' } }}
             data-testid="edit-payload"
           />
+        ) : null}
+        {text !== null && changes.length > 0 ? (
+          <Stack gap={4}>
+            <Text size="sm" fw={600}>
+              Changes to the original ({changes.length})
+            </Text>
+            <ChangesTable changes={changes} />
+          </Stack>
         ) : null}
         <Group>
           <Button variant="light" disabled={text === null} loading={doPreview.isPending} onClick={() => txId !== null && text !== null && doPreview.mutate({ id: txId, raw: text }, { onSuccess: (p) => (setPreview(p), setPreviewed(text)) })}>

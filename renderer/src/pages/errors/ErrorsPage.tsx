@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Card, Checkbox, Group, Select, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
+import { Alert, Badge, Button, Checkbox, Drawer, Group, Select, Stack, Table, Text, Title, Tooltip, UnstyledButton } from '@mantine/core'
 import { IconClipboardCheck, IconPencil, IconRefresh, IconTrash } from '@tabler/icons-react'
 import { useMemo, useState } from 'react'
 import { Link } from 'wouter'
@@ -8,7 +8,7 @@ import { useApi } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from './ActionModals'
 
 const SEP = '\u001f'
@@ -77,20 +77,33 @@ export function ErrorsPage() {
           {(groups.data ?? []).map((g) => (
             <Table.Tr
               key={g.group}
-              onClick={() => setOpen(open === g.group ? null : g.group)}
+              onClick={() => setOpen(g.group)}
               style={{ cursor: 'pointer' }}
               bg={open === g.group ? 'var(--mantine-color-default-hover)' : undefined}
               data-testid="error-group"
               data-code={g.code}
-              aria-selected={open === g.group}
             >
               <Table.Td>
                 <Group gap="xs" wrap="nowrap">
                   <Badge color="red" variant="light" tt="none" style={{ flexShrink: 0, overflow: 'visible' }}>
                     {g.code}
                   </Badge>
+                  {/* The group opens from the keyboard too (Tab to it, Enter); the row click is a shortcut for the mouse. */}
                   <Tooltip label={`Latest: ${g.message}`} multiline w={420}>
-                    <Text size="sm">{g.pattern}</Text>
+                    <UnstyledButton
+                      onClick={(e) => {
+                        e.stopPropagation()
+                        setOpen(g.group)
+                      }}
+                      aria-haspopup="dialog"
+                      aria-label={`Open group ${g.code}: ${g.pattern} (${g.count})`}
+                      data-testid="open-group"
+                      style={{ textAlign: 'left' }}
+                    >
+                      <Text size="sm" td="underline" style={{ textDecorationStyle: 'dotted' }}>
+                        {g.pattern}
+                      </Text>
+                    </UnstyledButton>
                   </Tooltip>
                 </Group>
               </Table.Td>
@@ -105,8 +118,8 @@ export function ErrorsPage() {
               <Table.Td>
                 <Text size="xs">{g.lanes.map((l) => `${l.connector} / ${l.channel} (${l.count})`).join(', ')}</Text>
               </Table.Td>
-              <Table.Td>{formatTime(g.firstSeen)}</Table.Td>
-              <Table.Td>{formatTime(g.lastSeen)}</Table.Td>
+              <Table.Td><Time value={g.firstSeen} /></Table.Td>
+              <Table.Td><Time value={g.lastSeen} /></Table.Td>
               <Table.Td>
                 <Text size="xs">
                   {g.triage.new} new · {g.triage.investigating} investigating · {g.triage.resolved} resolved
@@ -116,17 +129,30 @@ export function ErrorsPage() {
           ))}
         </Table.Tbody>
       </Table>
-      {group && practiceId ? (
-        <GroupDetail
-          key={group.group}
-          practiceId={practiceId}
-          group={group}
-          onReprocess={setReprocess}
-          onDiscard={setDiscard}
-          onTriage={setTriage}
-          onEdit={setEditing}
-        />
-      ) : null}
+      {/* The detail opens where the eye is: a drawer over the queue, focus inside it, Escape closes and returns focus to the group. */}
+      <Drawer
+        opened={group !== null && practiceId !== null}
+        onClose={() => setOpen(null)}
+        position="right"
+        size="min(1100px, 80vw)"
+        title={group ? `${group.code}: ${group.pattern}` : ''}
+        data-testid="group-drawer"
+        closeButtonProps={{ 'aria-label': 'Close group' }}
+        // Modals opened from the drawer (reprocess, discard, edit) sit above it.
+        zIndex={190}
+      >
+        {group && practiceId ? (
+          <GroupDetail
+            key={group.group}
+            practiceId={practiceId}
+            group={group}
+            onReprocess={setReprocess}
+            onDiscard={setDiscard}
+            onTriage={setTriage}
+            onEdit={setEditing}
+          />
+        ) : null}
+      </Drawer>
       <ReprocessModal selection={reprocess} onClose={() => setReprocess(null)} />
       <DiscardModal selection={discard} onClose={() => setDiscard(null)} />
       <TriageModal selection={triage} onClose={() => setTriage(null)} />
@@ -166,12 +192,12 @@ function GroupDetail({
     })
 
   return (
-    <Card withBorder mt="md" data-testid="group-detail">
+    <div data-testid="group-detail">
       <Stack gap="xs">
         <Group justify="space-between" align="flex-start">
           <div>
-            <Title order={4}>
-              {group.code}: {group.pattern}
+            <Title order={4} size="h5">
+              {group.count} failed transaction{group.count === 1 ? '' : 's'} · latest: {group.message}
             </Title>
             <Text size="sm" c="dimmed">
               {group.retryable
@@ -233,7 +259,7 @@ function GroupDetail({
                 <Table.Td>
                   <Link href={`/transactions/${t.id}`}>#{t.id}</Link>
                 </Table.Td>
-                <Table.Td>{formatTime(t.receivedAt)}</Table.Td>
+                <Table.Td><Time value={t.receivedAt} /></Table.Td>
                 <Table.Td>
                   <Text size="xs">{[t.mrn && `MRN ${t.mrn}`, t.controlId && `ctl ${t.controlId}`, t.appointmentId && `appt ${t.appointmentId}`].filter(Boolean).join(' · ')}</Text>
                 </Table.Td>
@@ -250,6 +276,9 @@ function GroupDetail({
                     <Button size="compact-xs" variant={t.errorRetryable ? 'light' : 'filled'} leftSection={<IconPencil size={12} />} onClick={() => onEdit(t)} aria-label={`Edit ${t.id}`}>
                       Edit
                     </Button>
+                    <Button size="compact-xs" variant="light" color="red" leftSection={<IconTrash size={12} />} onClick={() => onDiscard({ kind: 'ids', ids: [t.id] })} aria-label={`Discard ${t.id}`}>
+                      Discard
+                    </Button>
                   </Group>
                 </Table.Td>
               </Table.Tr>
@@ -262,6 +291,6 @@ function GroupDetail({
           </Button>
         ) : null}
       </Stack>
-    </Card>
+    </div>
   )
 }

@@ -1,24 +1,28 @@
-import { ActionIcon, Alert, Badge, Button, Card, Code, CopyButton, Group, ScrollArea, SegmentedControl, SimpleGrid, Stack, Table, Tabs, Text, Timeline, Title, Tooltip } from '@mantine/core'
-import { IconCheck, IconEye, IconLink, IconPencil, IconRefresh, IconTrash, IconClipboardCheck } from '@tabler/icons-react'
+import { ActionIcon, Alert, Badge, Button, Card, CopyButton, Group, SimpleGrid, Stack, Table, Tabs, Text, Timeline, Title, Tooltip } from '@mantine/core'
+import { IconBuildingHospital, IconCheck, IconEye, IconEyeOff, IconLink, IconPencil, IconRefresh, IconTrash, IconClipboardCheck } from '@tabler/icons-react'
 import { useState } from 'react'
 import { useParams } from 'wouter'
-import type { InspectorNode, InspectorStage, RecordDiff } from '../../../../shared/api/inspector'
+import type { InspectorStage, RecordDiff } from '../../../../shared/api/inspector'
 import type { TxDetail, TxStep } from '../../../../shared/api/transactions'
 import { api, useApi } from '../../api/client'
-import { InspectorTree } from '../../components/console/InspectorTree'
+import { usePractice } from '../../app/practice-context'
+import { useRevealGate, type RevealGate } from '../../components/console/reveal-gate'
 import { StatusBadge } from '../../components/console/StatusBadge'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time, useTimeFormat } from '../../app/time-format'
 import type { Selection } from '../../../../shared/api/errors-queue'
 import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from '../errors/ActionModals'
 import { FhirFactsCard } from './FhirFactsCard'
-
-const STAGE_LABEL: Record<string, string> = { raw: 'Raw', current: 'Edited', parsed: 'Parsed', mapped: 'Mapped', outbound: 'Outbound', response: 'ACK / response' }
+import { PayloadChanges } from './PayloadChanges'
+import { SideBySide } from './SideBySide'
+import { StageView, STAGE_LABEL } from './StageView'
+import { TxNav } from './TxNav'
 
 export function InspectorPage() {
   const params = useParams<{ id: string }>()
   const id = Number(params.id)
+  const fmt = useTimeFormat()
   const tx = useApi('transactions.get', { id }, { enabled: Number.isInteger(id) })
   const view = useApi('inspector.view', { id }, { enabled: Number.isInteger(id) })
   const [reprocess, setReprocess] = useState<Selection | null>(null)
@@ -26,15 +30,27 @@ export function InspectorPage() {
   const [triage, setTriage] = useState<Selection | null>(null)
   const [editing, setEditing] = useState(false)
   const t = tx.data
-  const permalink = `${location.origin}${location.pathname}#/transactions/${id}`
+  const { practiceId, practices, setPracticeId } = usePractice()
+  const owner = t ? practices.find((p) => p.id === t.practiceId) : undefined
+  const ownerName = owner?.name ?? t?.practiceId ?? ''
+  // A link to another practice's message: say whose it is, and act only once the console is in that practice.
+  const elsewhere = t !== undefined && practiceId !== null && t.practiceId !== practiceId
+  const current = practices.find((p) => p.id === practiceId)
+  const permalink = `${location.origin}${location.pathname}${location.search}#/transactions/${id}`
 
   return (
     <>
       <PageHeader
         title={`Transaction #${Number.isInteger(id) ? id : '?'}`}
-        description={t ? `${t.connector} / ${t.channel} · ${t.direction === 'in' ? 'inbound' : 'outbound'} · ${t.messageType ?? 'unknown type'} · received ${formatTime(t.receivedAt)}` : undefined}
+        description={t ? `${t.connector} / ${t.channel} · ${t.direction === 'in' ? 'inbound' : 'outbound'} · ${t.messageType ?? 'unknown type'} · received ${fmt.format(t.receivedAt)}` : undefined}
         actions={
           <>
+            {t ? (
+              <Badge size="lg" variant="filled" color={elsewhere ? 'orange.9' : 'indigo'} leftSection={<IconBuildingHospital size={14} />} tt="none" data-testid="tx-practice">
+                {ownerName}
+              </Badge>
+            ) : null}
+            {t ? <TxNav id={id} practiceId={t.practiceId} /> : null}
             <CopyButton value={permalink}>
               {({ copied, copy }) => (
                 <Button variant="default" leftSection={copied ? <IconCheck size={16} /> : <IconLink size={16} />} onClick={copy}>
@@ -46,6 +62,18 @@ export function InspectorPage() {
         }
       />
       <ErrorAlert error={tx.error} />
+      {elsewhere && t ? (
+        <Alert color="orange" variant="filled" mb="md" icon={<IconBuildingHospital size={20} />} title={`This transaction belongs to ${ownerName}`} data-testid="practice-mismatch">
+          <Group justify="space-between" align="center">
+            <Text size="sm">
+              The console is set to {current?.name ?? practiceId}. Switch to {ownerName} before changing this message, so you do not act on one site believing you are in another.
+            </Text>
+            <Button color="dark" variant="white" onClick={() => setPracticeId(t.practiceId)}>
+              Switch to {ownerName}
+            </Button>
+          </Group>
+        </Alert>
+      ) : null}
       {t ? (
         <Stack>
           <Card withBorder>
@@ -82,7 +110,7 @@ export function InspectorPage() {
                 {t.discardReason ? <Text size="sm">Discarded: {t.discardReason}</Text> : null}
                 {t.triageNote ? <Text size="sm">Note: {t.triageNote}</Text> : null}
               </Stack>
-              <TxActions t={t} onReprocess={() => setReprocess({ kind: 'ids', ids: [id] })} onEdit={() => setEditing(true)} onDiscard={() => setDiscard({ kind: 'ids', ids: [id] })} onTriage={() => setTriage({ kind: 'ids', ids: [id] })} />
+              <TxActions t={t} locked={elsewhere} onReprocess={() => setReprocess({ kind: 'ids', ids: [id] })} onEdit={() => setEditing(true)} onDiscard={() => setDiscard({ kind: 'ids', ids: [id] })} onTriage={() => setTriage({ kind: 'ids', ids: [id] })} />
             </Group>
           </Card>
           <ErrorAlert error={view.error} />
@@ -98,8 +126,8 @@ export function InspectorPage() {
   )
 }
 
-function TxActions({ t, onReprocess, onEdit, onDiscard, onTriage }: { t: TxDetail; onReprocess(): void; onEdit(): void; onDiscard(): void; onTriage(): void }) {
-  const pending = t.status === 'received' || t.status === 'queued' || t.status === 'processing'
+function TxActions({ t, locked, onReprocess, onEdit, onDiscard, onTriage }: { t: TxDetail; locked: boolean; onReprocess(): void; onEdit(): void; onDiscard(): void; onTriage(): void }) {
+  const pending = locked || t.status === 'received' || t.status === 'queued' || t.status === 'processing'
   const permanent = t.status === 'error' && t.errorRetryable === false
   return (
     <Group gap="xs">
@@ -110,11 +138,11 @@ function TxActions({ t, onReprocess, onEdit, onDiscard, onTriage }: { t: TxDetai
         Edit & reprocess
       </Button>
       {t.status === 'error' ? (
-        <Button variant="default" leftSection={<IconClipboardCheck size={16} />} onClick={onTriage}>
+        <Button variant="default" leftSection={<IconClipboardCheck size={16} />} onClick={onTriage} disabled={locked}>
           Triage
         </Button>
       ) : null}
-      <Button variant="default" color="red" leftSection={<IconTrash size={16} />} disabled={t.status === 'processing' || t.status === 'discarded'} onClick={onDiscard}>
+      <Button variant="default" color="red" leftSection={<IconTrash size={16} />} disabled={locked || t.status === 'processing' || t.status === 'discarded'} onClick={onDiscard}>
         Discard
       </Button>
     </Group>
@@ -122,90 +150,49 @@ function TxActions({ t, onReprocess, onEdit, onDiscard, onTriage }: { t: TxDetai
 }
 
 function InspectorTabs({ tx, stages, diffs }: { tx: TxDetail; stages: InspectorStage[]; diffs: RecordDiff[] }) {
-  const [tab, setTab] = useState<string | null>(stages[0]?.stage ?? 'timeline')
+  const gate = useRevealGate()
+  const mapped = stages.find((s) => s.stage === 'mapped')
+  const source = stages.find((s) => s.stage === 'current') ?? stages.find((s) => s.stage === 'raw')
+  const sideBySide = Boolean(mapped?.lineage?.length && source)
+  const [tab, setTab] = useState<string | null>(sideBySide ? 'side' : (stages[0]?.stage ?? 'timeline'))
   return (
-    <Tabs value={tab} onChange={setTab} keepMounted={false}>
-      <Tabs.List>
-        {stages.map((s) => (
-          <Tabs.Tab key={s.stage} value={s.stage}>
-            {STAGE_LABEL[s.stage] ?? s.stage}
-          </Tabs.Tab>
-        ))}
-        <Tabs.Tab value="timeline">Timeline ({tx.steps.length})</Tabs.Tab>
-        <Tabs.Tab value="diff">Record changes ({diffs.reduce((a, d) => a + d.fields.length, 0)})</Tabs.Tab>
-      </Tabs.List>
-      {stages.map((s) => (
-        <Tabs.Panel key={s.stage} value={s.stage} pt="sm">
-          <StageView txId={tx.id} stage={s} />
-        </Tabs.Panel>
-      ))}
-      <Tabs.Panel value="timeline" pt="sm">
-        <StepsTimeline steps={tx.steps} versions={tx.payloadVersions} />
-      </Tabs.Panel>
-      <Tabs.Panel value="diff" pt="sm">
-        <DiffView txId={tx.id} diffs={diffs} />
-      </Tabs.Panel>
-    </Tabs>
-  )
-}
-
-function StageView({ txId, stage }: { txId: number; stage: InspectorStage }) {
-  const [mode, setMode] = useState<'tree' | 'text'>(stage.tree.length ? 'tree' : 'text')
-  const [revealed, setRevealed] = useState<Record<string, InspectorNode>>({})
-  const [fullText, setFullText] = useState<string | null>(null)
-  const [error, setError] = useState<Error | null>(null)
-  const reveal = (path: string) =>
-    api('inspector.reveal', { id: txId, stage: stage.stage, path })
-      .then((r) => r.node && setRevealed((m) => ({ ...m, [path]: r.node! })))
-      .catch((e: Error) => setError(e))
-  const revealAll = () =>
-    api('inspector.reveal', { id: txId, stage: stage.stage, path: '*' })
-      .then((r) => setFullText(r.text))
-      .catch((e: Error) => setError(e))
-  return (
-    <Stack gap="xs" data-testid={`stage-${stage.stage}`}>
-      <Group justify="space-between">
-        <Group gap="xs">
-          <SegmentedControl
-            size="xs"
-            value={mode}
-            onChange={(v) => setMode(v as 'tree' | 'text')}
-            data={[
-              { value: 'tree', label: 'Tree', disabled: stage.tree.length === 0 },
-              { value: 'text', label: 'Text' },
-            ]}
-          />
-          <Badge variant="light" color="gray">
-            {stage.format}
-          </Badge>
-          {stage.maskedCount > 0 ? (
-            <Text size="xs" c="dimmed">
-              {stage.maskedCount} PHI field{stage.maskedCount === 1 ? '' : 's'} masked; revealing one is recorded in the audit trail.
-            </Text>
-          ) : null}
-        </Group>
-        {stage.maskedCount > 0 ? (
-          <Button size="xs" variant="light" color="orange" leftSection={<IconEye size={14} />} onClick={() => void revealAll()} disabled={fullText !== null}>
-            Reveal whole {STAGE_LABEL[stage.stage]?.toLowerCase() ?? stage.stage}
-          </Button>
+    <>
+      {gate.modal}
+      <Tabs value={tab} onChange={setTab} keepMounted={false}>
+        <Tabs.List>
+          {sideBySide ? <Tabs.Tab value="side">Side by side</Tabs.Tab> : null}
+          {stages.map((s) => (
+            <Tabs.Tab key={s.stage} value={s.stage}>
+              {STAGE_LABEL[s.stage] ?? s.stage}
+            </Tabs.Tab>
+          ))}
+          {tx.payloadVersion > 0 ? <Tabs.Tab value="changes">Changes to the original</Tabs.Tab> : null}
+          <Tabs.Tab value="timeline">Timeline ({tx.steps.length})</Tabs.Tab>
+          <Tabs.Tab value="diff">Record changes ({diffs.reduce((a, d) => a + d.fields.length, 0)})</Tabs.Tab>
+        </Tabs.List>
+        {sideBySide && mapped && source ? (
+          <Tabs.Panel value="side" pt="sm">
+            <SideBySide txId={tx.id} source={source} mapped={mapped} gate={gate} />
+          </Tabs.Panel>
         ) : null}
-      </Group>
-      {stage.parseError ? (
-        <Alert color="orange" p="xs">
-          Shown without validation: {stage.parseError}
-        </Alert>
-      ) : null}
-      <ErrorAlert error={error} />
-      <ScrollArea.Autosize mah="calc(100vh - 420px)">
-        {mode === 'tree' ? (
-          <InspectorTree nodes={stage.tree} revealed={revealed} onReveal={(p) => void reveal(p)} />
-        ) : (
-          <Code block data-testid={`text-${stage.stage}`}>
-            {fullText ?? stage.text ?? ''}
-          </Code>
-        )}
-      </ScrollArea.Autosize>
-    </Stack>
+        {stages.map((s) => (
+          <Tabs.Panel key={s.stage} value={s.stage} pt="sm">
+            <StageView txId={tx.id} stage={s} gate={gate} />
+          </Tabs.Panel>
+        ))}
+        {tx.payloadVersion > 0 ? (
+          <Tabs.Panel value="changes" pt="sm">
+            <PayloadChanges txId={tx.id} gate={gate} />
+          </Tabs.Panel>
+        ) : null}
+        <Tabs.Panel value="timeline" pt="sm">
+          <StepsTimeline steps={tx.steps} versions={tx.payloadVersions} />
+        </Tabs.Panel>
+        <Tabs.Panel value="diff" pt="sm">
+          <DiffView txId={tx.id} diffs={diffs} gate={gate} />
+        </Tabs.Panel>
+      </Tabs>
+    </>
   )
 }
 
@@ -227,7 +214,7 @@ function StepsTimeline({ steps, versions }: { steps: TxStep[]; versions: TxDetai
               .map((s, i) => (
                 <Timeline.Item key={i} color={OUTCOME_COLOR[s.outcome]} title={`${s.step}: ${s.outcome}`}>
                   <Text size="xs" c="dimmed">
-                    {formatTime(s.startedAt)} · {Math.round(s.durationMs * 100) / 100} ms
+                    <Time value={s.startedAt} /> · {Math.round(s.durationMs * 100) / 100} ms
                   </Text>
                   {s.detail ? <Text size="sm">{s.detail}</Text> : null}
                 </Timeline.Item>
@@ -242,7 +229,7 @@ function StepsTimeline({ steps, versions }: { steps: TxStep[]; versions: TxDetai
           </Title>
           {versions.map((v) => (
             <Text size="sm" key={v.version}>
-              Version {v.version} by {v.editedBy}, {formatTime(v.createdAt)}: {v.reason}
+              Version {v.version} by {v.editedBy}, <Time value={v.createdAt} />: {v.reason}
             </Text>
           ))}
         </Card>
@@ -251,7 +238,7 @@ function StepsTimeline({ steps, versions }: { steps: TxStep[]; versions: TxDetai
   )
 }
 
-function DiffView({ txId, diffs }: { txId: number; diffs: RecordDiff[] }) {
+function DiffView({ txId, diffs, gate }: { txId: number; diffs: RecordDiff[]; gate: RevealGate }) {
   const [shown, setShown] = useState<Record<string, { before: string | null; after: string | null }>>({})
   const [error, setError] = useState<Error | null>(null)
   if (diffs.length === 0) return <Text c="dimmed">This transaction changed no stored record.</Text>
@@ -266,7 +253,7 @@ function DiffView({ txId, diffs }: { txId: number; diffs: RecordDiff[] }) {
             </Title>
             <Badge variant="light">{d.op}</Badge>
             <Text size="xs" c="dimmed">
-              {formatTime(d.at)}
+              <Time value={d.at} />
             </Text>
           </Group>
           <Table fz="sm" data-testid="record-diff">
@@ -294,6 +281,13 @@ function DiffView({ txId, diffs }: { txId: number; diffs: RecordDiff[] }) {
                     <Table.Td ff="monospace">
                       <Group gap={4} wrap="nowrap">
                         {v.after ?? '—'}
+                        {f.masked && shown[key] ? (
+                          <Tooltip label="Hide again">
+                            <ActionIcon size="xs" variant="subtle" color="gray" aria-label={`Hide ${f.path}`} onClick={() => setShown(({ [key]: _gone, ...rest }) => rest)}>
+                              <IconEyeOff size={12} />
+                            </ActionIcon>
+                          </Tooltip>
+                        ) : null}
                         {f.masked && !shown[key] ? (
                           <Tooltip label="Reveal (audited)">
                             <ActionIcon
@@ -302,9 +296,11 @@ function DiffView({ txId, diffs }: { txId: number; diffs: RecordDiff[] }) {
                               color="orange"
                               aria-label={`Reveal ${f.path}`}
                               onClick={() =>
-                                api('inspector.reveal', { id: txId, stage: 'diff', path: key })
-                                  .then((r) => r.diff && setShown((m) => ({ ...m, [key]: r.diff! })))
-                                  .catch((e: Error) => setError(e))
+                                gate.gate(`${f.path} before and after`, (reason) =>
+                                  api('inspector.reveal', { id: txId, stage: 'diff', path: key, ...(reason ? { reason } : {}) })
+                                    .then((r) => r.diff && setShown((m) => ({ ...m, [key]: r.diff! })))
+                                    .catch((e: Error) => setError(e)),
+                                )
                               }
                             >
                               <IconEye size={12} />

@@ -11,7 +11,7 @@ import { api, useApi, type ApiError } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { useTimeFormat } from '../../app/time-format'
 import { FORMAT_LABELS } from './bits'
 import { CodeMapsTab } from './CodeMapsTab'
 import { CustomFieldsTab } from './CustomFieldsTab'
@@ -275,13 +275,14 @@ function LoadedEditor({ practiceId, state, reload }: { practiceId: string; state
 }
 
 function DraftStatus({ save, hasDraft }: { save: SaveState; hasDraft: boolean }) {
+  const fmt = useTimeFormat()
   const label =
     save.state === 'pending' || save.state === 'saving'
       ? 'Saving draft…'
       : save.state === 'error'
         ? 'Draft not saved'
         : hasDraft
-          ? `Draft saved${save.at ? ` ${formatTime(save.at)}` : ''}`
+          ? `Draft saved${save.at ? ` ${fmt.format(save.at)}` : ''}`
           : 'No draft'
   return (
     <Tooltip label="Drafts save as you type and are not live until published">

@@ -7,7 +7,7 @@ import { useApi } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { FORMAT_LABELS } from './bits'
 import { UnmappedCodes } from './UnmappedCodes'
 
@@ -97,7 +97,7 @@ function SetTable({ sets }: { sets: MappingSetSummary[] }) {
                 <Stack gap={0}>
                   <Badge variant="light">version {s.liveVersion}</Badge>
                   <Text size="xs" c="dimmed">
-                    {formatTime(s.liveAt)}
+                    <Time value={s.liveAt} />
                   </Text>
                 </Stack>
               )}
@@ -110,7 +110,7 @@ function SetTable({ sets }: { sets: MappingSetSummary[] }) {
                 {!s.changes.overridden && !s.changes.added && !s.changes.removed ? <Text size="sm" c="dimmed">none</Text> : null}
               </Group>
             </Table.Td>
-            <Table.Td>{s.draft ? <Badge color="yellow" variant="light" title={`by ${s.draft.updatedBy}`}>draft {formatTime(s.draft.updatedAt)}</Badge> : '—'}</Table.Td>
+            <Table.Td>{s.draft ? <Badge color="yellow" variant="light" title={`by ${s.draft.updatedBy}`}>draft <Time value={s.draft.updatedAt} /></Badge> : '—'}</Table.Td>
             <Table.Td>{s.openMisses ? <Badge color="orange">{s.openMisses}</Badge> : '—'}</Table.Td>
           </Table.Tr>
         ))}

@@ -6,7 +6,7 @@ import type { SampleKind, SampleRef, SampleTree } from '../../../../shared/api/m
 import type { MappingSet } from '../../../../shared/mapping'
 import { api, useApi, useApiMutation, type ApiError } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 export function kindForSet(set: Pick<MappingSet, 'format' | 'direction'>): SampleKind {
   if (set.direction === 'outbound') return 'json'
@@ -135,7 +135,7 @@ export function SampleBar({
             ) : null}
             {tree?.revealedUntil ? (
               <Text size="xs" c="orange">
-                revealed until {formatTime(tree.revealedUntil)}
+                revealed until <Time value={tree.revealedUntil} />
               </Text>
             ) : null}
             <Tooltip label="Delete this sample">

@@ -7,7 +7,7 @@ import type { MissRow } from '../../../../shared/api/mappings'
 import type { CodeMapEntry } from '../../../../shared/mapping'
 import { getTransport, useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 const missId = (m: Pick<MissRow, 'setKey' | 'mapName' | 'value'>): string => `${m.setKey}:${m.mapName}:${m.value}`
 
@@ -135,8 +135,8 @@ export function UnmappedCodes({
                 </Table.Td>
                 <Table.Td>{m.count}×</Table.Td>
                 <Table.Td>
-                  <Text size="xs">{formatTime(m.firstSeen)}</Text>
-                  <Text size="xs">{formatTime(m.lastSeen)}</Text>
+                  <Text size="xs"><Time value={m.firstSeen} /></Text>
+                  <Text size="xs"><Time value={m.lastSeen} /></Text>
                 </Table.Td>
                 <Table.Td>{m.failedTransactions ? <Badge color="red">{m.failedTransactions}</Badge> : '—'}</Table.Td>
                 <Table.Td>

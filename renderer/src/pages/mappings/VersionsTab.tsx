@@ -5,7 +5,7 @@ import type { VersionRef } from '../../../../shared/api/mappings'
 import type { MappingSetDiff } from '../../../../shared/mapping'
 import { api, useApi, useApiMutation, type ApiError } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { download, showValue } from './bits'
 import { chainSummary } from './TransformEditor'
 
@@ -103,7 +103,7 @@ export function VersionsTab({ practiceId, setKey, hasDraft, onChanged }: { pract
                   {v.rolledBackFrom !== null ? <Badge variant="outline">restores {v.rolledBackFrom === 0 ? 'shipped' : `v${v.rolledBackFrom}`}</Badge> : null}
                 </Group>
               </Table.Td>
-              <Table.Td>{formatTime(v.createdAt)}</Table.Td>
+              <Table.Td><Time value={v.createdAt} /></Table.Td>
               <Table.Td>
                 <Text size="sm">{v.author}</Text>
               </Table.Td>

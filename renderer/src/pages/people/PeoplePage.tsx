@@ -13,7 +13,7 @@ import { useAuth } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { SessionsTable } from '../account/AccountPage'
 
 const GRANTABLE = PERMISSIONS.filter((p) => p !== 'public' && p !== 'session')
@@ -97,7 +97,7 @@ function PeopleTab() {
                 </Group>
               </Table.Td>
               <Table.Td>{p.secondFactor ? 'on' : p.sso ? 'SSO' : 'off'}</Table.Td>
-              <Table.Td>{p.lastSignInAt ? formatTime(p.lastSignInAt) : '—'}</Table.Td>
+              <Table.Td>{p.lastSignInAt ? <Time value={p.lastSignInAt} /> : '—'}</Table.Td>
               <Table.Td>
                 <Badge color={p.status === 'active' ? (p.locked ? 'orange' : 'teal') : 'gray'}>{p.status === 'active' && p.locked ? 'locked' : p.status}</Badge>
               </Table.Td>
@@ -331,7 +331,7 @@ function BreakGlassTab() {
                 </Text>
               </Table.Td>
               <Table.Td>
-                {formatTime(b.startedAt)} – {b.endedAt ? `${formatTime(b.endedAt)} (${b.endReason})` : 'open'}
+                <Time value={b.startedAt} /> – {b.endedAt ? <><Time value={b.endedAt} /> ({b.endReason})</> : 'open'}
               </Table.Td>
               <Table.Td>
                 {b.reviewedAt ? (

@@ -6,7 +6,7 @@ import type { Practice } from '../../../../shared/api/practices'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { DeletePracticeModal } from './DeletePracticeModal'
 import { PracticeForm, retentionInput, type PracticeFormValues } from './PracticeForm'
 
@@ -94,7 +94,7 @@ export function PracticesPage() {
               </Table.Td>
               <Table.Td>{p.timeZone}</Table.Td>
               <Table.Td>{p.settings.unknownPatientRule}</Table.Td>
-              <Table.Td>{formatTime(p.updatedAt)}</Table.Td>
+              <Table.Td><Time value={p.updatedAt} /></Table.Td>
               <Table.Td>
                 <Group gap={4} justify="flex-end" wrap="nowrap">
                   <Button size="xs" variant="subtle" leftSection={<IconPencil size={14} />} onClick={() => (update.reset(), setEditing(p))} aria-label={`Edit ${p.id}`}>

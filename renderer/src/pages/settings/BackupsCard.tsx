@@ -3,7 +3,8 @@ import { notifications } from '@mantine/notifications'
 import { IconDatabaseExport } from '@tabler/icons-react'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { formatBytes, formatTime } from '../../components/time'
+import { formatBytes } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 /** Backups: take one now, the files kept, the schedule. The backup key never reaches the console. */
 export function BackupsCard() {
@@ -35,7 +36,7 @@ export function BackupsCard() {
             Folder <Code>{b.dir}</Code> · keeps the newest {b.keep} ·{' '}
             {b.schedule ? (
               <>
-                schedule <Code>{b.schedule}</Code>, next {formatTime(b.nextAt)}
+                schedule <Code>{b.schedule}</Code>, next <Time value={b.nextAt} />
               </>
             ) : (
               'on demand only (set a schedule below)'
@@ -62,7 +63,7 @@ export function BackupsCard() {
                 <Table.Td>
                   <Code>{x.name}</Code>
                 </Table.Td>
-                <Table.Td>{formatTime(x.createdAt)}</Table.Td>
+                <Table.Td><Time value={x.createdAt} /></Table.Td>
                 <Table.Td>{formatBytes(x.bytes)}</Table.Td>
                 <Table.Td>{x.auditHead}</Table.Td>
                 <Table.Td>

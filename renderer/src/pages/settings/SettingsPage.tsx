@@ -3,11 +3,14 @@ import { IconAlertTriangle, IconLock } from '@tabler/icons-react'
 import { useApi, useApiMutation } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatBytes, formatTime } from '../../components/time'
+import { formatBytes } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { ConfigCard } from './ConfigCard'
 import { BackupsCard } from './BackupsCard'
 import { DataFolderCard } from './DataFolderCard'
 import { SystemSettingsCard } from './SystemSettingsCard'
+import { TimeZoneCard } from './TimeZoneCard'
+import { PrivacyCard } from './PrivacyCard'
 
 export function SettingsPage() {
   const status = useApi('system.status', {}, { refetchInterval: 10_000 })
@@ -32,7 +35,7 @@ export function SettingsPage() {
               <Table.Tbody>
                 <Row label="Version" value={<Code>{s.version}</Code>} />
                 <Row label="Mode" value={s.mode === 'desktop' ? 'Desktop app' : 'Headless server (npm run serve)'} />
-                <Row label="Running since" value={formatTime(s.startedAt)} />
+                <Row label="Running since" value={<Time value={s.startedAt} />} />
                 <Row label="Operator" value={s.operator} />
                 <Row label="Data folder" value={<Code data-testid="data-dir">{s.dataDir}</Code>} />
                 <Row
@@ -96,7 +99,7 @@ export function SettingsPage() {
               </Badge>
               <Text size="sm">
                 {s.audit.detail}
-                {s.audit.lastCheckedAt ? ` · checked ${formatTime(s.audit.lastCheckedAt)}` : ''}
+                {s.audit.lastCheckedAt ? <> · checked <Time value={s.audit.lastCheckedAt} /></> : ''}
                 {s.audit.exportError ? ` · export failing: ${s.audit.exportError}` : ''}
               </Text>
             </Group>
@@ -112,6 +115,8 @@ export function SettingsPage() {
           <DataFolderCard size={s.dataFolder} />
           <BackupsCard />
           <SystemSettingsCard />
+          <TimeZoneCard />
+          <PrivacyCard />
           <ConfigCard />
         </Stack>
       ) : null}

@@ -9,7 +9,7 @@ import { useCan } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 
 const STATE_COLOR: Record<SubscriptionView['state'], string> = { creating: 'blue', active: 'teal', retiring: 'yellow', deleted: 'gray', error: 'red' }
 
@@ -140,8 +140,14 @@ export function SubscriptionsPage() {
                               </Text>
                             ) : null}
                           </Table.Td>
-                          <Table.Td>{s.state === 'retiring' ? `replaced; removed ${formatTime(s.retireAfter)}` : formatDuration(s.expiresInMs)}</Table.Td>
-                          <Table.Td data-testid="subscription-last">{formatTime(s.lastDeliveryAt)}</Table.Td>
+                          <Table.Td>{s.state === 'retiring' ? (
+                              <>
+                                replaced; removed <Time value={s.retireAfter} />
+                              </>
+                            ) : (
+                              formatDuration(s.expiresInMs)
+                            )}</Table.Td>
+                          <Table.Td data-testid="subscription-last"><Time value={s.lastDeliveryAt} /></Table.Td>
                           <Table.Td ta="right">{s.today.deliveries}</Table.Td>
                           <Table.Td ta="right" data-testid="subscription-events">
                             {s.today.events}
@@ -289,7 +295,7 @@ function WebhookCard({ practiceId }: { practiceId: string }) {
             {r ? (
               <>
                 <Text size="sm">
-                  {formatTime(r.at)} ({r.why}) · {r.patients} patients re-read · {r.stored} new, {r.duplicates} unchanged · {Math.round(r.durationMs)} ms
+                  <Time value={r.at} /> ({r.why}) · {r.patients} patients re-read · {r.stored} new, {r.duplicates} unchanged · {Math.round(r.durationMs)} ms
                 </Text>
                 {r.appointmentSync ? <Text size="sm">Appointment feed: {r.appointmentSync}</Text> : null}
                 {r.error ? (

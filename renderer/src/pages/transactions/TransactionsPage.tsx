@@ -8,11 +8,12 @@ import { usePractice } from '../../app/practice-context'
 import { StatusBadge } from '../../components/console/StatusBadge'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
-import { formatTime } from '../../components/time'
+import { Time } from '../../app/time-format'
 import { ExportButton } from './ExportButton'
 import { FilterBar } from './FilterBar'
 import { loadFilter, storeFilter } from './filter-storage'
 import { toTxFilter, type LogFilter } from './log-filter'
+import { filterToSearch, searchToFilter } from './filter-url'
 import { SavedSearchesMenu } from './SavedSearchesMenu'
 import { useTxLog } from './use-tx-log'
 
@@ -26,7 +27,14 @@ export function TransactionsPage() {
   const [now, setNow] = useState(() => Date.now())
 
   useEffect(() => {
-    if (practiceId) setFilterState(loadFilter(practiceId))
+    if (!practiceId) return
+    // A link from elsewhere (a listener's counters) carries its search in the query: it wins once.
+    const linked = searchToFilter(window.location.search)
+    if (linked) {
+      storeFilter(practiceId, linked)
+      history.replaceState(history.state, '', window.location.pathname + window.location.hash)
+    }
+    setFilterState(linked ?? loadFilter(practiceId))
   }, [practiceId])
   const setFilter = (f: LogFilter) => {
     if (!practiceId) return
@@ -65,12 +73,13 @@ export function TransactionsPage() {
         </Text>
       </Group>
       <ErrorAlert error={log.error} />
-      <TxTable rows={log.rows} loading={log.loading} done={log.done} onNeedMore={log.loadMore} />
+      <TxTable rows={log.rows} loading={log.loading} done={log.done} onNeedMore={log.loadMore} search={filter ? filterToSearch(filter) : ''} />
     </>
   )
 }
 
-function TxTable({ rows, loading, done, onNeedMore }: { rows: TxSummary[]; loading: boolean; done: boolean; onNeedMore(): void }) {
+/** `search`: the filter as URL query, carried to the inspector for previous / next. */
+function TxTable({ rows, loading, done, onNeedMore, search }: { rows: TxSummary[]; loading: boolean; done: boolean; onNeedMore(): void; search: string }) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const [, navigate] = useLocation()
   // eslint-disable-next-line react-hooks/incompatible-library
@@ -101,7 +110,7 @@ function TxTable({ rows, loading, done, onNeedMore }: { rows: TxSummary[]; loadi
                 role="row"
                 key={t.id}
                 data-testid={`tx-row-${t.id}`}
-                onClick={() => navigate(`/transactions/${t.id}`)}
+                onClick={() => navigate(`/transactions/${t.id}?${search}`)}
                 style={{
                   position: 'absolute',
                   top: 0,
@@ -118,7 +127,7 @@ function TxTable({ rows, loading, done, onNeedMore }: { rows: TxSummary[]; loadi
                   borderBottom: '1px solid var(--mantine-color-default-border)',
                 }}
               >
-                <div role="cell">{formatTime(t.receivedAt)}</div>
+                <div role="cell"><Time value={t.receivedAt} /></div>
                 <div role="cell">
                   <StatusBadge status={t.status} />
                 </div>
@@ -135,7 +144,7 @@ function TxTable({ rows, loading, done, onNeedMore }: { rows: TxSummary[]; loadi
                 <div role="cell">{t.attempts}</div>
                 <div role="cell">{t.durationMs ?? '—'}</div>
                 <div role="cell">
-                  <Link href={`/transactions/${t.id}`} onClick={(e) => e.stopPropagation()} aria-label={`Open transaction ${t.id}`}>
+                  <Link href={`/transactions/${t.id}?${search}`} onClick={(e) => e.stopPropagation()} aria-label={`Open transaction ${t.id}`}>
                     #{t.id}
                   </Link>
                 </div>
