@@ -11,6 +11,8 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
 }
 
 test('FHIR: configure the sandbox endpoint, see its capabilities, watch a subscription deliver a change into the transaction log', async ({ page }) => {
+  // Four pages, a connectivity test, a subscription round trip and axe three times on a shared two-core machine.
+  test.setTimeout(300_000)
   const serve = await startServe()
   try {
     await openConsole(page, serve.url)
