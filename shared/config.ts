@@ -5,6 +5,8 @@
  */
 import { z } from 'zod'
 import { folderLocationConfigSchema, ftpsLocationConfigSchema, matcherSettingsSchema, reconciliationPolicySchema, sftpLocationConfigSchema } from './files'
+import { appointmentBatchSettingsSchema } from './appointment-batch'
+import { claimSettingsSchema } from './billing'
 
 export const slugSchema = z
   .string()
@@ -84,6 +86,10 @@ export const practiceSettingsSchema = z.object({
   fileReconciliation: reconciliationPolicySchema.optional(),
   /** The patient matcher's weights and grade thresholds (docs/CONFIG.md "Matcher"). Absent = the defaults. */
   matcher: matcherSettingsSchema.optional(),
+  /** 837P claim files: submitter/receiver ids, billing provider NPI/TIN, payer ids (docs/CONFIG.md "Claim settings"). Absent = claims are refused until set. */
+  claims: claimSettingsSchema.optional(),
+  /** Nightly appointment batches: id system, field owners, double-booking (docs/CONFIG.md "Appointment batches"). Absent = defaults. */
+  appointmentBatch: appointmentBatchSettingsSchema.optional(),
   /** How long transactions, raw payloads and logs are kept; absent = everything kept. */
   retention: retentionSchema.optional(),
 })

@@ -85,6 +85,10 @@ export const appointmentSchema = z.object({
   location_id: optStr,
   notes: optStr,
   cancel_reason: optStr,
+  /** IANA zone of the appointment's department, kept beside the UTC times (file batches, athena). */
+  time_zone: optStr,
+  /** The id (same system as external_id) of the appointment this one replaced: a reschedule is a move. */
+  rescheduled_from: optStr,
   custom: z.record(z.string(), z.unknown()).nullish(),
 })
 export type Appointment = z.infer<typeof appointmentSchema>
@@ -152,6 +156,12 @@ export const financialTransactionSchema = z.object({
   provider_id: optStr,
   location_id: optStr,
   description: optStr,
+  /** The visit the charge belongs to (PV1-19 visit number): a claim groups one encounter's charges. */
+  encounter_id: optStr,
+  /** CPT/HCPCS modifiers (FT1-26), at most four. */
+  modifiers: z.array(str).nullish(),
+  /** CMS place-of-service code (two digits); the claim settings' default when absent. */
+  place_of_service: optStr,
 })
 export type FinancialTransaction = z.infer<typeof financialTransactionSchema>
 

@@ -9,6 +9,8 @@ import { accessApi } from './access'
 import { alertsApi } from './alerts'
 import { athenaApi } from './athena'
 import { auditApi } from './audit'
+import { billingApi } from './billing'
+import { appointmentBatchesApi } from './appointment-batches'
 import { configApi } from './config'
 import { connectionsApi } from './connections'
 import { dashboardApi } from './dashboard'
@@ -46,6 +48,8 @@ export const contract = {
   ...filesApi,
   ...matchingApi,
   ...accessApi,
+  ...billingApi,
+  ...appointmentBatchesApi,
   ...maintenanceApi,
   ...fhirApi,
   ...patientLinksApi,

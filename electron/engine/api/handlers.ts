@@ -18,6 +18,8 @@ import { systemHandlers } from './system-handlers'
 import { fhirHandlers } from '../connectors/fhir/api-handlers'
 import { transactionsHandlers } from './transactions-handlers'
 import { accessHandlers } from '../access/access-handlers'
+import { billingHandlers } from '../connectors/files/billing/api-handlers'
+import { appointmentBatchHandlers } from '../connectors/files/appointments-batch/api-handlers'
 import { maintenanceHandlers } from '../maintenance/maintenance-module'
 import { patientLinksHandlers } from './patient-links-handlers'
 
@@ -36,6 +38,8 @@ export function buildHandlers(ctx: EngineContext): Handlers {
     ...filesHandlers(ctx),
     ...matchingHandlers(ctx),
     ...accessHandlers(ctx),
+    ...billingHandlers(ctx),
+    ...appointmentBatchHandlers(ctx),
     ...maintenanceHandlers(ctx),
     ...fhirHandlers(ctx),
     ...patientLinksHandlers(ctx),

@@ -7,5 +7,7 @@ import { athenaModule } from './athena'
 import { fhirModule } from './fhir'
 import { hl7Engine } from './hl7-engine'
 import { files } from './files'
+import { billingModule } from './files/billing'
+import { appointmentBatchModule } from './files/appointments-batch'
 
-export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, fhirModule, files]
+export const CONNECTOR_MODULES: ConnectorModule[] = [athenaModule, hl7Engine, fhirModule, files, billingModule, appointmentBatchModule]

@@ -83,18 +83,28 @@ export function wallClockToInstant(p: DateParts, zone: Zone | undefined, env?: T
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour ?? 0, p.minute ?? 0, p.second ?? 0, p.millisecond ?? 0)
   if (p.offsetMinutes !== undefined) return asUtc - p.offsetMinutes * 60_000
   if (!zone) return asUtc
-  // A transition is never closer than a day to another, so the offsets a day either side are the two candidates.
-  const before = zone.offset(asUtc - 86_400_000)
-  const after = zone.offset(asUtc + 86_400_000)
-  const candidates = [...new Set([before, after])]
-    .map((off) => asUtc - off * 60_000)
-    .filter((instant) => zone.offset(instant) * 60_000 === asUtc - instant)
-    .sort((a, b) => a - b)
-  if (candidates.length > 1 && env) warn(env, 'ambiguous_local_time', 'local time occurs twice (DST ends); used the first occurrence')
-  if (candidates.length > 0) return candidates[0] as number
-  if (env) warn(env, 'nonexistent_local_time', 'local time skipped by DST; moved forward by the gap')
-  return asUtc - before * 60_000
+  // Batches repeat the same wall times (every provider's 09:00), and each zone.offset() is an Intl
+  // formatting (~10 µs): the answer for one zone and wall time is computed once (exact, bounded).
+  const key = `${zone.name}|${asUtc}`
+  let hit = resolvedWallTimes.get(key)
+  if (!hit) {
+    // A transition is never closer than a day to another, so the offsets a day either side are the two candidates.
+    const before = zone.offset(asUtc - 86_400_000)
+    const after = zone.offset(asUtc + 86_400_000)
+    const candidates = [...new Set([before, after])]
+      .map((off) => asUtc - off * 60_000)
+      .filter((instant) => zone.offset(instant) * 60_000 === asUtc - instant)
+      .sort((a, b) => a - b)
+    hit = candidates.length > 0 ? { instant: candidates[0] as number, note: candidates.length > 1 ? 'ambiguous' : null } : { instant: asUtc - before * 60_000, note: 'nonexistent' }
+    if (resolvedWallTimes.size >= 20_000) resolvedWallTimes.clear()
+    resolvedWallTimes.set(key, hit)
+  }
+  if (hit.note === 'ambiguous' && env) warn(env, 'ambiguous_local_time', 'local time occurs twice (DST ends); used the first occurrence')
+  if (hit.note === 'nonexistent' && env) warn(env, 'nonexistent_local_time', 'local time skipped by DST; moved forward by the gap')
+  return hit.instant
 }
+
+const resolvedWallTimes = new Map<string, { instant: number; note: 'ambiguous' | 'nonexistent' | null }>()
 
 export function toUtcIso(epochMs: number): string {
   const iso = new Date(epochMs).toISOString()

@@ -1,6 +1,8 @@
 import {
   IconActivity,
   IconAlertTriangle,
+  IconCalendarEvent,
+  IconReceipt,
   IconBuildingHospital,
   IconBroadcast,
   IconHeartRateMonitor,
@@ -38,4 +40,6 @@ export const NAV: NavItem[] = [
   { path: '/audit', label: 'Audit', icon: IconShieldCheck, anyOf: ['audit.view'] },
   { path: '/settings', label: 'Settings', icon: IconSettings },
   { path: '/people', label: 'People', icon: IconUsers, anyOf: ['users.manage', 'audit.view'] },
+  { path: '/appointment-batches', label: 'Appointment batches', icon: IconCalendarEvent },
+  { path: '/billing', label: 'Billing files', icon: IconReceipt },
 ]

@@ -19,6 +19,8 @@ import {
   AccountPage,
   PeoplePage,
   SubscriptionsPage,
+  AppointmentBatchesPage,
+  BillingPage,
 } from './lazy-pages'
 
 export function Routes() {
@@ -42,6 +44,8 @@ export function Routes() {
         <Route path="/settings" component={SettingsPage} />
         <Route path="/people" component={PeoplePage} />
         <Route path="/account" component={AccountPage} />
+        <Route path="/appointment-batches" component={AppointmentBatchesPage} />
+        <Route path="/billing" component={BillingPage} />
         <Route>{() => <ComingSoon title="Not found" issue="no issue: this address does not exist" />}</Route>
       </Switch>
       </Suspense>

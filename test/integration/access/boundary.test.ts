@@ -17,6 +17,7 @@
  *   permission on every practice but that one.
  */
 import { connect } from 'node:net'
+import { CLAIM_SETTINGS } from '../files/billing-support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { contract, PERMISSIONS, type Method } from '../../../shared/api'
 import { hl7Runtime } from '../../../electron/engine/connectors/hl7-engine'
@@ -250,6 +251,35 @@ const INPUTS: Record<Method, Entry> = {
   'matching.resolve': practice(false, { id: 1, action: 'not_duplicate' }),
   'matching.undo': practice(false, { id: 1 }),
   'matching.exportCsv': practice(true),
+
+  'billing.settings': practice(true),
+  'billing.saveSettings': practice(false, { settings: CLAIM_SETTINGS }),
+  'billing.previewClaims': practice(true),
+  'billing.generateClaims': practice(false),
+  'billing.resubmitClaim': practice(false, { claimId: 1, frequency: '8' }),
+  'billing.claims': practice(true),
+  'billing.claimFiles': practice(true),
+  'billing.claimFileContent': practice(true, { id: 1 }),
+  'billing.importRemittance': practice(false, { fileName: 'era.835', content: 'ISA*' }),
+  'billing.importDeposits': practice(false, { fileName: 'deposits.csv', content: 'date,amount,trace\n' }),
+  'billing.remittances': practice(true),
+  'billing.remittanceClaims': practice(true, { remittanceId: 1 }),
+  'billing.deposits': practice(true),
+  'billing.reconciliation': practice(true, { from: '2026-01-01', to: '2026-01-31' }),
+  'billing.exportReconciliation': practice(true, { from: '2026-01-01', to: '2026-01-31' }),
+
+  'appointments.batchSettings': practice(true),
+  'appointments.saveBatchSettings': practice(false, { settings: {} }),
+  'appointments.importFile': practice(false, { fileName: 'schedule.csv', content: 'appointment_id\n', wait: false }),
+  'appointments.runs': practice(true),
+  'appointments.runRows': practice(true, { runId: 1 }),
+  'appointments.runReportCsv': practice(true, { runId: 1 }),
+  'appointments.conflicts': practice(true),
+  'appointments.conflict': practice(true, { id: 1 }),
+  'appointments.resolveConflict': practice(false, { id: 1, resolution: 'ours' }),
+  'appointments.held': practice(true),
+  'appointments.retryHeld': practice(false),
+  'appointments.export': practice(true, { from: '2026-01-01', to: '2026-01-31' }),
 
   'patients.links': practice(true),
   'patients.undoLink': practice(false, { id: 1 }),

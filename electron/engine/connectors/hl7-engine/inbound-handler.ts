@@ -344,6 +344,9 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
               const d = { ...ev.result.output }
               const dx = (ft1?.repetitions(19) ?? []).map((_, r) => ft1?.value(19, r + 1, 1)?.trim()).filter((x): x is string => !!x)
               if (dx.length > 0 && d.diagnosis_codes === undefined) d.diagnosis_codes = dx
+              // FT1-26 modifiers repeat like FT1-19 diagnoses: an array the mapping engine cannot build.
+              const mods = (ft1?.repetitions(26) ?? []).map((_, r) => ft1?.value(26, r + 1, 1)?.trim()).filter((x): x is string => !!x)
+              if (mods.length > 0 && d.modifiers === undefined) d.modifiers = mods.slice(0, 4)
               const id = str(d.external_id) ?? `${msg.controlId}|${ft1?.value(1) ?? i + 1}`
               return { ids: [{ system: `hl7-ft1:${facility}`, value: id }], data: d }
             })

@@ -1,0 +1,68 @@
+/**
+ * Billing test harness: a real engine (encrypted SQLite, HL7 engine + billing module), patients
+ * and charges sent as real ADT^A04 / DFT^P03 messages over MLLP, and claim settings.
+ */
+import { hl7EngineModule } from '../../../electron/engine/connectors/hl7-engine'
+import { billingModule } from '../../../electron/engine/connectors/files/billing'
+import { adtMsg, MllpTestClient, openHl7Engine, type Hl7TestEngine } from '../hl7/support'
+
+export const BILLING_NPI = '1234567893'
+export const RENDERING_NPI = '1245319599'
+
+export const CLAIM_SETTINGS = {
+  submitterId: 'SUB123',
+  submitterName: 'RIVERSIDE BILLING',
+  contactName: 'JANE BILLER',
+  contactPhone: '6175550100',
+  receiverId: 'CLEARHOUSE1',
+  receiverName: 'CLEAR HOUSE INC',
+  interchangeSenderId: 'RIVERSIDE',
+  interchangeReceiverId: 'CLEARHOUSE',
+  applicationSenderCode: 'RIVERSIDE',
+  applicationReceiverCode: 'CLEARHOUSE',
+  billingProvider: { name: 'RIVERSIDE FAMILY MEDICINE', npi: BILLING_NPI, tin: '123456789', address: { line1: '10 RIVER ST', city: 'CAMBRIDGE', state: 'MA', zip: '021390000' } },
+  payerIds: { 'BCBS-PPO': 'BCBSMA01' },
+  firstControlNumber: 1000,
+}
+
+export function dft(o: { control: string; mrn: string; visit: string; lines: Array<{ id: string; cpt: string; amount: string; dx: string[]; mods?: string[]; qty?: number; date?: string }>; npi?: string }): string {
+  return [
+    `MSH|^~\\&|BILLING|HOSP_A|FIN_SYS|HOSP_A|20260401120000||DFT^P03^DFT_P03|${o.control}|P|2.5.1`,
+    'EVN|P03|20260401120000',
+    `PID|1||${o.mrn}^^^RIVERSIDE^MR||QUINTERO^ELENA||19870618|F`,
+    `PV1|1|O|CLINIC^101^1^RIVERSIDE||||||||||||||||${o.visit}`,
+    ...o.lines.map(
+      (l, i) =>
+        `FT1|${i + 1}|${l.id}||${l.date ?? '20260401'}|${l.date ?? '20260401'}|CG|${l.cpt}^Procedure^CPT|||${l.qty ?? 1}|${l.amount}&USD||||||||${l.dx.map((d) => `${d}^Dx^I10`).join('~')}|${o.npi ?? RENDERING_NPI}^CAREFUL^ADAM||||||${(l.mods ?? []).join('~')}`,
+    ),
+  ].join('\r')
+}
+
+export interface BillingTest {
+  t: Hl7TestEngine
+  client: MllpTestClient
+  send(msg: string): Promise<void>
+  close(): Promise<void>
+}
+
+export async function openBillingEngine(): Promise<BillingTest> {
+  const t = await openHl7Engine({ modules: [hl7EngineModule({ outboundPollMs: 50 }), billingModule] })
+  const { port } = await t.addInbound('fin-in')
+  const client = await MllpTestClient.connect(port)
+  const send = async (msg: string): Promise<void> => {
+    const ack = await client.sendAck(msg)
+    if (!['AA', 'CA'].includes(ack.code)) throw new Error(`not accepted: ${ack.code}`)
+    await t.idle()
+  }
+  return {
+    t,
+    client,
+    send,
+    async close() {
+      client.close()
+      await t.close()
+    },
+  }
+}
+
+export { adtMsg }
