@@ -14,6 +14,7 @@ import { PageHeader } from '../../components/PageHeader'
 import { Time, useTimeFormat } from '../../app/time-format'
 import type { Selection } from '../../../../shared/api/errors-queue'
 import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from '../errors/ActionModals'
+import { FhirFactsCard } from './FhirFactsCard'
 import { PayloadChanges } from './PayloadChanges'
 import { SideBySide } from './SideBySide'
 import { StageView, STAGE_LABEL } from './StageView'
@@ -123,6 +124,7 @@ export function InspectorPage() {
               The message content is not shown: it needs the right to view PHI on this practice.
             </Text>
           )}
+          {view.data && t.connector === 'fhir' ? <FhirFactsCard stages={view.data.stages} /> : null}
           {view.data ? <InspectorTabs tx={t} stages={view.data.stages} diffs={view.data.diffs} /> : null}
         </Stack>
       ) : null}
