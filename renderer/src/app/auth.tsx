@@ -7,6 +7,7 @@
 import { Button, Modal, PasswordInput, Stack, Text, TextInput } from '@mantine/core'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import { contract, type Method } from '../../../shared/api'
 import type { AuthState, Me } from '../../../shared/api/access'
 import type { Permission } from '../../../shared/api/permissions'
 import { api, type ApiError, setAccessHandlers } from '../api/client'
@@ -33,6 +34,14 @@ export function useAuth(): AuthValue {
 
 export function useCan(permission: Permission, practiceId?: string | null): boolean {
   return useAuth().can(permission, practiceId)
+}
+
+/**
+ * Whether the person may call `method` (on the practice): reads the permission the contract declares
+ * for it, so a button gated by the method it calls cannot drift from what the engine enforces.
+ */
+export function useMayCall(method: Method, practiceId?: string | null): boolean {
+  return useAuth().can(contract[method].permission, practiceId)
 }
 
 export function canIn(me: Me, permission: Permission, practiceId?: string | null): boolean {

@@ -3,6 +3,7 @@ import { notifications } from '@mantine/notifications'
 import { IconChevronDown, IconRefresh } from '@tabler/icons-react'
 import type { SyncState } from '../../../../shared/api/athena'
 import { useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { Time } from '../../app/time-format'
 
@@ -14,6 +15,7 @@ export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
   const status = useApi('athena.syncStatus', { practiceId }, { refetchInterval: (q) => (q.state.data?.running ? 1000 : 10_000) })
   const usage = useApi('athena.usage', { practiceId }, { refetchInterval: 5000 })
   const sync = useApiMutation('athena.sync', ['athena.syncStatus', 'athena.usage'])
+  const maySync = useMayCall('athena.sync', practiceId)
   const start = (what: SyncState['stream'], mode: 'full' | 'incremental' | 'replay') =>
     sync.mutate(
       { practiceId, what, mode },
@@ -65,7 +67,7 @@ export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
               <Table.Td><Time value={s.lastSuccessAt} /></Table.Td>
               <Table.Td>
                 <Group justify="flex-end">
-                  {s.stream === 'patients' || s.stream === 'appointments' ? (
+                  {!maySync ? null : s.stream === 'patients' || s.stream === 'appointments' ? (
                     <Menu position="bottom-end">
                       <Menu.Target>
                         <Button size="xs" variant="light" rightSection={<IconChevronDown size={14} />} disabled={s.status === 'running'} aria-label={`Sync ${s.stream}`}>

@@ -5,7 +5,7 @@ import { useState } from 'react'
 import type { Connection, ConnectivityResult } from '../../../../shared/api/connections'
 import type { InputOf } from '../../../../shared/api'
 import { api, ApiError, useApi, useApiMutation } from '../../api/client'
-import { useCan } from '../../app/auth'
+import { useMayCall } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
@@ -44,7 +44,10 @@ export function ConnectionsPage() {
   const remove = useApiMutation('connections.delete', [...invalidates])
   const clearSecret = useApiMutation('connections.clearSecret', ['connections.list'])
   const test = useApiMutation('connections.test', ['audit.list', 'connections.lastTests', 'fhir.capabilities'])
-  const canManage = useCan('conn.manage', practiceId)
+  const mayCreate = useMayCall('connections.create', practiceId)
+  const mayUpdate = useMayCall('connections.update', practiceId)
+  const mayDelete = useMayCall('connections.delete', practiceId)
+  const mayTest = useMayCall('connections.test', practiceId)
   const [editing, setEditing] = useState<Editing>(null)
   const [busy, setBusy] = useState(false)
   const [saveError, setSaveError] = useState<ApiError | null>(null)
@@ -101,6 +104,7 @@ export function ConnectionsPage() {
         title="Connections"
         description={`athenaNet credentials and HL7 interfaces of ${practice?.name ?? 'this practice'}. Secrets go to the OS keychain and are never shown again.`}
         actions={
+          mayCreate ? (
           <Menu position="bottom-end">
             <Menu.Target>
               <Button leftSection={<IconPlus size={16} />} rightSection={<IconChevronDown size={14} />} disabled={!practiceId}>
@@ -111,11 +115,10 @@ export function ConnectionsPage() {
               <Menu.Item onClick={() => open({ kind: 'athena-rest' })}>athenaNet REST</Menu.Item>
               <Menu.Item onClick={() => open({ kind: 'hl7-inbound' })}>HL7 inbound listener</Menu.Item>
               <Menu.Item onClick={() => open({ kind: 'hl7-outbound' })}>HL7 outbound destination</Menu.Item>
-              <Menu.Item onClick={() => open({ kind: 'fhir-r4' })} disabled={!canManage}>
-                FHIR R4 endpoint
-              </Menu.Item>
+              <Menu.Item onClick={() => open({ kind: 'fhir-r4' })}>FHIR R4 endpoint</Menu.Item>
             </Menu.Dropdown>
           </Menu>
+          ) : null
         }
       />
       <ErrorAlert error={list.error ?? update.error ?? remove.error ?? test.error} />
@@ -172,17 +175,28 @@ export function ConnectionsPage() {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Switch checked={c.enabled} onChange={(e) => toggle(c, e.currentTarget.checked)} aria-label={`Enable ${c.name}`} />
+                    {mayUpdate ? (
+                      <Switch checked={c.enabled} onChange={(e) => toggle(c, e.currentTarget.checked)} aria-label={`Enable ${c.name}`} />
+                    ) : (
+                      <Badge variant="light" color={c.enabled ? 'teal' : 'gray'} data-testid="connection-enabled">
+                        {c.enabled ? 'enabled' : 'disabled'}
+                      </Badge>
+                    )}
                   </Table.Td>
                   <Table.Td>{r ? <Badge color={r.ok ? 'teal' : 'red'}>{r.ok ? 'ok' : 'failed'}</Badge> : <Text size="sm" c="dimmed">—</Text>}</Table.Td>
                   <Table.Td>
                     <Group gap={4} justify="flex-end" wrap="nowrap">
+                      {mayTest ? (
                       <Button size="xs" variant="light" leftSection={<IconPlayerPlay size={14} />} loading={testing === c.id} disabled={!c.enabled || testing !== null} onClick={() => runTest(c)} aria-label={`Test ${c.name}`}>
                         Test
                       </Button>
+                      ) : null}
+                      {mayUpdate ? (
                       <Button size="xs" variant="subtle" leftSection={<IconPencil size={14} />} onClick={() => open({ kind: c.kind, conn: c })} aria-label={`Edit ${c.name}`}>
                         Edit
                       </Button>
+                      ) : null}
+                      {mayDelete ? (
                       <Button
                         size="xs"
                         variant="subtle"
@@ -195,6 +209,7 @@ export function ConnectionsPage() {
                       >
                         Delete
                       </Button>
+                      ) : null}
                     </Group>
                   </Table.Td>
                 </Table.Tr>

@@ -4,6 +4,7 @@ import { useState } from 'react'
 import type { Hl7DestinationDetails, Hl7SendTestResult } from '../../../../shared/api/hl7'
 import type { InputOf } from '../../../../shared/api'
 import { useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 
 type TestType = NonNullable<InputOf<'hl7.sendTest'>['messageType']>
@@ -69,6 +70,7 @@ function TestOutcome({ name, type, r }: { name: string; type: string; r: Hl7Send
 export function Hl7DestinationsCard({ practiceId }: { practiceId: string }) {
   const q = useApi('hl7.destinations', { practiceId }, { refetchInterval: 2000 })
   const send = useApiMutation('hl7.sendTest', ['audit.list'])
+  const maySend = useMayCall('hl7.sendTest', practiceId)
   const [last, setLast] = useState<{ name: string; type: TestType; result: Hl7SendTestResult } | null>(null)
   const [sending, setSending] = useState<string | null>(null)
   const rows = q.data ?? []
@@ -125,6 +127,7 @@ export function Hl7DestinationsCard({ practiceId }: { practiceId: string }) {
                 </Table.Td>
                 <Table.Td>
                   <Group justify="flex-end">
+                    {maySend ? (
                     <Menu position="bottom-end">
                       <Menu.Target>
                         <Button size="xs" variant="light" leftSection={<IconSend size={14} />} rightSection={<IconChevronDown size={14} />} loading={sending === d.connectionId} disabled={sending !== null} aria-label={`Send a test message to ${d.name}`}>
@@ -139,6 +142,7 @@ export function Hl7DestinationsCard({ practiceId }: { practiceId: string }) {
                         ))}
                       </Menu.Dropdown>
                     </Menu>
+                    ) : null}
                   </Group>
                 </Table.Td>
               </Table.Tr>

@@ -2,6 +2,7 @@ import { Alert, Anchor, Badge, Card, Code, Group, Stack, Switch, Table, Text, Ti
 import { Link } from 'wouter'
 import type { Hl7ListenerDetails } from '../../../../shared/api/hl7'
 import { useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { Time, useTimeFormat } from '../../app/time-format'
@@ -41,18 +42,21 @@ export function Hl7ListenersCard({ practiceId }: { practiceId: string }) {
   const { practice } = usePractice()
   const update = useApiMutation('practices.update', ['practices.list', 'audit.list'])
   const paused = practice?.settings.hl7ProcessingPaused === true
+  const mayPause = useMayCall('practices.update', practiceId)
   const rows = q.data ?? []
   return (
     <Card withBorder mt="md" data-testid="hl7-listeners">
       <Group justify="space-between" mb="xs">
         <Title order={5}>HL7 listeners</Title>
-        <Switch
-          label="Process received messages"
-          checked={!paused}
-          disabled={!practice || update.isPending}
-          onChange={(e) => update.mutate({ id: practiceId, settings: { hl7ProcessingPaused: !e.currentTarget.checked } })}
-          data-testid="hl7-processing-switch"
-        />
+        {mayPause ? (
+          <Switch
+            label="Process received messages"
+            checked={!paused}
+            disabled={!practice || update.isPending}
+            onChange={(e) => update.mutate({ id: practiceId, settings: { hl7ProcessingPaused: !e.currentTarget.checked } })}
+            data-testid="hl7-processing-switch"
+          />
+        ) : null}
       </Group>
       {paused ? (
         <Alert color="orange" mb="xs" data-testid="hl7-processing-paused" title="Processing paused">
