@@ -21,6 +21,8 @@ interface AuthValue {
   refresh(): Promise<void>
   /** Whether the person holds `permission` on the practice (or, without one, on any practice). */
   can(permission: Permission, practiceId?: string | null): boolean
+  /** Whether the person may call the contract method (on the practice); see useMayCall. */
+  mayCall(method: Method, practiceId?: string | null): boolean
   signOut(): Promise<void>
 }
 
@@ -39,9 +41,11 @@ export function useCan(permission: Permission, practiceId?: string | null): bool
 /**
  * Whether the person may call `method` (on the practice): reads the permission the contract declares
  * for it, so a button gated by the method it calls cannot drift from what the engine enforces.
+ * Engine-wide methods (scope `global` in electron/engine/access/method-access.ts: practices.create,
+ * system.saveSettings, backups.create, ...) need the permission on every practice: pass ALL_PRACTICES.
  */
 export function useMayCall(method: Method, practiceId?: string | null): boolean {
-  return useAuth().can(contract[method].permission, practiceId)
+  return useAuth().mayCall(method, practiceId)
 }
 
 export function canIn(me: Me, permission: Permission, practiceId?: string | null): boolean {
@@ -84,6 +88,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
             me,
             refresh,
             can: (permission, practiceId) => canIn(me, permission, practiceId),
+            mayCall: (method, practiceId) => canIn(me, contract[method].permission, practiceId),
             signOut: async () => {
               await api('auth.signOut', {}).catch(() => undefined)
               qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth.state' })

@@ -3,7 +3,9 @@ import { notifications } from '@mantine/notifications'
 import { IconPencil, IconPlus, IconTrash } from '@tabler/icons-react'
 import { useState } from 'react'
 import type { Practice } from '../../../../shared/api/practices'
+import { ALL_PRACTICES } from '../../../../shared/api/access'
 import { useApi, useApiMutation } from '../../api/client'
+import { useAuth } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { Time } from '../../app/time-format'
@@ -14,6 +16,7 @@ export function PracticesPage() {
   const list = useApi('practices.list', {})
   const create = useApiMutation('practices.create', ['practices.list'])
   const update = useApiMutation('practices.update', ['practices.list'])
+  const { mayCall } = useAuth()
   const [editing, setEditing] = useState<Practice | 'new' | null>(null)
   const [deleting, setDeleting] = useState<Practice | null>(null)
 
@@ -53,9 +56,11 @@ export function PracticesPage() {
         title="Practices"
         description="athenahealth practices configured side by side. Their data never mixes."
         actions={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => (create.reset(), setEditing('new'))}>
-            New practice
-          </Button>
+          mayCall('practices.create', ALL_PRACTICES) ? (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => (create.reset(), setEditing('new'))}>
+              New practice
+            </Button>
+          ) : null
         }
       />
       <ErrorAlert error={list.error} />
@@ -97,12 +102,16 @@ export function PracticesPage() {
               <Table.Td><Time value={p.updatedAt} /></Table.Td>
               <Table.Td>
                 <Group gap={4} justify="flex-end" wrap="nowrap">
-                  <Button size="xs" variant="subtle" leftSection={<IconPencil size={14} />} onClick={() => (update.reset(), setEditing(p))} aria-label={`Edit ${p.id}`}>
-                    Edit
-                  </Button>
-                  <Button size="xs" variant="subtle" color="red" leftSection={<IconTrash size={14} />} disabled={p.builtin} onClick={() => setDeleting(p)} aria-label={`Delete ${p.id}`}>
-                    Delete
-                  </Button>
+                  {mayCall('practices.update', p.id) ? (
+                    <Button size="xs" variant="subtle" leftSection={<IconPencil size={14} />} onClick={() => (update.reset(), setEditing(p))} aria-label={`Edit ${p.id}`}>
+                      Edit
+                    </Button>
+                  ) : null}
+                  {mayCall('practices.delete', ALL_PRACTICES) ? (
+                    <Button size="xs" variant="subtle" color="red" leftSection={<IconTrash size={14} />} disabled={p.builtin} onClick={() => setDeleting(p)} aria-label={`Delete ${p.id}`}>
+                      Delete
+                    </Button>
+                  ) : null}
                 </Group>
               </Table.Td>
             </Table.Tr>
