@@ -1,7 +1,9 @@
 import { Alert, Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core'
 import { notifications } from '@mantine/notifications'
 import { IconDatabaseExport } from '@tabler/icons-react'
+import { ALL_PRACTICES } from '../../../../shared/api/access'
 import { useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { formatBytes } from '../../components/time'
 import { Time } from '../../app/time-format'
@@ -10,6 +12,7 @@ import { Time } from '../../app/time-format'
 export function BackupsCard() {
   const list = useApi('backups.list', {})
   const create = useApiMutation('backups.create', ['backups.list', 'system.status'])
+  const mayBackUp = useMayCall('backups.create', ALL_PRACTICES)
   const b = list.data
   return (
     <Card withBorder data-testid="backups-card">
@@ -21,6 +24,7 @@ export function BackupsCard() {
               Both database files, the secrets and the configuration in one encrypted file, taken while the engine runs.
             </Text>
           </div>
+          {mayBackUp ? (
           <Button
             leftSection={<IconDatabaseExport size={16} />}
             loading={create.isPending}
@@ -29,6 +33,7 @@ export function BackupsCard() {
           >
             Back up now
           </Button>
+          ) : null}
         </Group>
         <ErrorAlert error={create.error ?? list.error} />
         {b ? (

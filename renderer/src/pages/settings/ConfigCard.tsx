@@ -2,13 +2,17 @@ import { Alert, Button, Card, FileButton, Group, List, Stack, Text, Textarea, Ti
 import { notifications } from '@mantine/notifications'
 import { IconDownload, IconUpload } from '@tabler/icons-react'
 import { useState } from 'react'
+import { ALL_PRACTICES } from '../../../../shared/api/access'
 import { api, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 
 /** Configuration as diff-friendly JSON: export for source control, import with line-precise validation. */
 export function ConfigCard() {
   const [text, setText] = useState('')
   const imp = useApiMutation('config.import', ['practices.list', 'connections.list'])
+  const mayExport = useMayCall('config.export')
+  const mayImport = useMayCall('config.import', ALL_PRACTICES)
   const download = async () => {
     const { json } = await api('config.export', {})
     const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }))
@@ -27,6 +31,7 @@ export function ConfigCard() {
         },
       },
     )
+  if (!mayExport && !mayImport) return null
   return (
     <Card withBorder>
       <Stack>
@@ -38,9 +43,12 @@ export function ConfigCard() {
             </Text>
           </div>
           <Group>
-            <Button variant="light" leftSection={<IconDownload size={16} />} onClick={() => void download()}>
-              Export
-            </Button>
+            {mayExport ? (
+              <Button variant="light" leftSection={<IconDownload size={16} />} onClick={() => void download()}>
+                Export
+              </Button>
+            ) : null}
+            {mayImport ? (
             <FileButton accept="application/json" onChange={(f) => void f?.text().then(setText)}>
               {(props) => (
                 <Button variant="default" leftSection={<IconUpload size={16} />} {...props}>
@@ -48,8 +56,11 @@ export function ConfigCard() {
                 </Button>
               )}
             </FileButton>
+            ) : null}
           </Group>
         </Group>
+        {mayImport ? (
+        <>
         <Textarea label="Configuration to import" autosize minRows={4} maxRows={16} ff="monospace" value={text} onChange={(e) => setText(e.currentTarget.value)} data-testid="config-text" />
         <Group justify="flex-end">
           <Button variant="default" disabled={!text} loading={imp.isPending} onClick={() => run(true)}>
@@ -59,6 +70,8 @@ export function ConfigCard() {
             Import
           </Button>
         </Group>
+        </>
+        ) : null}
         {imp.data && !imp.data.ok ? (
           <Alert color="red" title="Invalid configuration: nothing was changed" data-testid="config-issues">
             <List size="sm">

@@ -2,7 +2,9 @@ import { Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, Text, Text
 import { notifications } from '@mantine/notifications'
 import { useEffect, useState } from 'react'
 import type { SystemSettings } from '../../../../shared/config'
+import { ALL_PRACTICES } from '../../../../shared/api/access'
 import { ApiError, useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 
 interface Form {
@@ -33,6 +35,7 @@ const toForm = (s: SystemSettings): Form => ({
 export function SystemSettingsCard() {
   const current = useApi('system.settings', {})
   const save = useApiMutation('system.saveSettings', ['system.settings', 'backups.list', 'system.status'])
+  const maySave = useMayCall('system.saveSettings', ALL_PRACTICES)
   const [f, setF] = useState<Form | null>(null)
   useEffect(() => {
     if (current.data && !f) setF(toForm(current.data))
@@ -78,11 +81,17 @@ export function SystemSettingsCard() {
           <TextInput label="until" description="HH:MM (before the start = past midnight)" value={f.windowEnd} error={fe['pruner.windowEnd']} onChange={(e) => set('windowEnd', e.currentTarget.value)} />
         </SimpleGrid>
         <ErrorAlert error={save.error && Object.keys(fe).length === 0 ? save.error : null} />
-        <Group justify="flex-end">
-          <Button onClick={submit} loading={save.isPending} data-testid="system-settings-save">
-            Save
-          </Button>
-        </Group>
+        {maySave ? (
+          <Group justify="flex-end">
+            <Button onClick={submit} loading={save.isPending} data-testid="system-settings-save">
+              Save
+            </Button>
+          </Group>
+        ) : (
+          <Text size="sm" c="dimmed" data-testid="system-settings-read-only">
+            Read-only: changing the installation's settings needs Manage connections on every practice.
+          </Text>
+        )}
       </Stack>
     </Card>
   )
