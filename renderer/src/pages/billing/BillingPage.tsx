@@ -1,4 +1,5 @@
 import { Alert, Tabs } from '@mantine/core'
+import { useMayCall } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { PageHeader } from '../../components/PageHeader'
 import { ClaimsTab } from './ClaimsTab'
@@ -8,6 +9,7 @@ import { ReconciliationTab } from './ReconciliationTab'
 /** Billing files: 837P / CSV claims out, 835 remittances and bank deposits in, and their reconciliation. */
 export function BillingPage() {
   const { practiceId, practice } = usePractice()
+  const mayImport = useMayCall('billing.importRemittance', practiceId)
   if (!practiceId) return <PageHeader title="Billing files" />
   return (
     <>
@@ -16,7 +18,7 @@ export function BillingPage() {
         <Tabs.List mb="md">
           <Tabs.Tab value="reconciliation">Reconciliation</Tabs.Tab>
           <Tabs.Tab value="claims">Claims</Tabs.Tab>
-          <Tabs.Tab value="import">Import 835 / deposits</Tabs.Tab>
+          {mayImport ? <Tabs.Tab value="import">Import 835 / deposits</Tabs.Tab> : null}
         </Tabs.List>
         <Tabs.Panel value="reconciliation">
           <ReconciliationTab practiceId={practiceId} />
@@ -29,9 +31,11 @@ export function BillingPage() {
           ) : null}
           <ClaimsTab practiceId={practiceId} />
         </Tabs.Panel>
-        <Tabs.Panel value="import">
-          <ImportTab practiceId={practiceId} />
-        </Tabs.Panel>
+        {mayImport ? (
+          <Tabs.Panel value="import">
+            <ImportTab practiceId={practiceId} />
+          </Tabs.Panel>
+        ) : null}
       </Tabs>
     </>
   )

@@ -1,5 +1,6 @@
 import { Alert, Badge, Button, Group, List, Stack, Table, Text, Title } from '@mantine/core'
 import { api, useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { downloadText } from '../../components/download'
 import { Time } from '../../app/time-format'
@@ -12,6 +13,8 @@ export function ClaimsTab({ practiceId }: { practiceId: string }) {
   const claims = useApi('billing.claims', { practiceId })
   const generate = useApiMutation('billing.generateClaims', ['billing.previewClaims', 'billing.claimFiles', 'billing.claims', 'billing.reconciliation'])
   const refused = (generate.error?.details as { refused?: { pcn: string | null; path: string; message: string }[] } | undefined)?.refused
+  const mayGenerate = useMayCall('billing.generateClaims', practiceId)
+  const mayDownload = useMayCall('billing.claimFileContent', practiceId)
   const valid = (preview.data ?? []).filter((p) => p.issues.length === 0)
   const download = async (id: number) => {
     const f = await api('billing.claimFileContent', { practiceId, id })
@@ -19,6 +22,7 @@ export function ClaimsTab({ practiceId }: { practiceId: string }) {
   }
   return (
     <Stack>
+      {mayGenerate ? (
       <Group>
         <Button onClick={() => generate.mutate({ practiceId, format: '837p' })} loading={generate.isPending} disabled={valid.length === 0} data-testid="generate-837">
           Generate 837P ({valid.length} claim{valid.length === 1 ? '' : 's'})
@@ -27,6 +31,7 @@ export function ClaimsTab({ practiceId }: { practiceId: string }) {
           Generate CSV batch
         </Button>
       </Group>
+      ) : null}
       {preview.error ? <ErrorAlert error={preview.error} /> : null}
       {generate.error && !refused ? <ErrorAlert error={generate.error} /> : null}
       {generate.data?.file ? (
@@ -79,9 +84,11 @@ export function ClaimsTab({ practiceId }: { practiceId: string }) {
               </Table.Td>
               <Table.Td>{f.deliveredTo ?? 'not delivered'}</Table.Td>
               <Table.Td>
-                <Button size="compact-xs" variant="light" onClick={() => void download(f.id)}>
-                  Download
-                </Button>
+                {mayDownload ? (
+                  <Button size="compact-xs" variant="light" onClick={() => void download(f.id)}>
+                    Download
+                  </Button>
+                ) : null}
               </Table.Td>
             </Table.Tr>
           ))}

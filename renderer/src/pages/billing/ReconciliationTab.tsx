@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core'
 import { useState } from 'react'
 import { api, useApi } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { useTimeFormat } from '../../app/time-format'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { downloadText } from '../../components/download'
@@ -29,6 +30,7 @@ export function ReconciliationTab({ practiceId }: { practiceId: string }) {
   const [to, setTo] = useState(today)
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(from) && /^\d{4}-\d{2}-\d{2}$/.test(to)
   const rec = useApi('billing.reconciliation', { practiceId, from, to }, { enabled: valid })
+  const mayExport = useMayCall('billing.exportReconciliation', practiceId)
   const [exportError, setExportError] = useState<Error | null>(null)
   const r = rec.data
   const exportCsv = async () => {
@@ -45,9 +47,11 @@ export function ReconciliationTab({ practiceId }: { practiceId: string }) {
       <Group align="flex-end">
         <TextInput label="From (service / payment / deposit date)" value={from} onChange={(e) => setFrom(e.currentTarget.value)} data-testid="rec-from" />
         <TextInput label="To" value={to} onChange={(e) => setTo(e.currentTarget.value)} data-testid="rec-to" />
+        {mayExport ? (
         <Button variant="light" onClick={() => void exportCsv()} disabled={!r}>
           Export CSV
         </Button>
+        ) : null}
       </Group>
       {rec.error ? <ErrorAlert error={rec.error} /> : null}
       {exportError ? <ErrorAlert error={exportError} /> : null}
