@@ -2,6 +2,7 @@ import { Alert, Badge, Button, Group, SegmentedControl, Stack, Table, Tabs, Text
 import { useState } from 'react'
 import type { BatchRun } from '../../../../shared/appointment-batch'
 import { api, useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
@@ -13,6 +14,7 @@ const OUTCOME_COLOR: Record<string, string> = { created: 'teal', applied: 'teal'
 
 function RunReport({ practiceId, run }: { practiceId: string; run: BatchRun }) {
   const rows = useApi('appointments.runRows', { practiceId, runId: run.id })
+  const mayDownload = useMayCall('appointments.runReportCsv', practiceId)
   return (
     <Stack gap="xs" data-testid="run-report">
       <Group gap="xs">
@@ -21,6 +23,7 @@ function RunReport({ practiceId, run }: { practiceId: string; run: BatchRun }) {
             {n} {k.replace('_', ' ')}
           </Badge>
         ))}
+        {mayDownload ? (
         <Button
           size="compact-xs"
           variant="light"
@@ -28,6 +31,7 @@ function RunReport({ practiceId, run }: { practiceId: string; run: BatchRun }) {
         >
           Download report
         </Button>
+        ) : null}
       </Group>
       {run.error ? <Alert color="red">{run.error}</Alert> : null}
       <Table>
@@ -61,6 +65,8 @@ function RunReport({ practiceId, run }: { practiceId: string; run: BatchRun }) {
 function RunsTab({ practiceId }: { practiceId: string }) {
   const runs = useApi('appointments.runs', { practiceId })
   const imp = useApiMutation('appointments.importFile', ['appointments.runs', 'appointments.conflicts', 'appointments.held'])
+  const mayImport = useMayCall('appointments.importFile', practiceId)
+  const mayExport = useMayCall('appointments.export', practiceId)
   const [open, setOpen] = useState<number | null>(null)
   const { day } = useTimeFormat()
   const [from, setFrom] = useState(() => day(Date.now()))
@@ -84,18 +90,24 @@ function RunsTab({ practiceId }: { practiceId: string }) {
   return (
     <Stack>
       <Group align="flex-end">
+        {mayImport ? (
         <Stack gap={4}>
           <Text size="sm" fw={500}>
             Import a schedule file (CSV or JSON)
           </Text>
           <input type="file" accept=".csv,.json,.ndjson" data-testid="schedule-file" onChange={(e) => void pick(e.currentTarget.files?.[0]).catch(() => undefined)} />
         </Stack>
+        ) : null}
+        {mayExport ? (
+        <>
         <TextInput label="Export from" value={from} onChange={(e) => setFrom(e.currentTarget.value)} w={130} />
         <TextInput label="to" value={to} onChange={(e) => setTo(e.currentTarget.value)} w={130} />
         <SegmentedControl value={format} onChange={(v) => setFormat(v as 'csv' | 'json')} data={['csv', 'json']} />
         <Button variant="light" onClick={() => void exportFile()}>
           Export
         </Button>
+        </>
+        ) : null}
       </Group>
       {imp.error ? <ErrorAlert error={imp.error} /> : null}
       {exportError ? <ErrorAlert error={exportError} /> : null}
@@ -134,6 +146,7 @@ function ConflictsTab({ practiceId }: { practiceId: string }) {
   const conflicts = useApi('appointments.conflicts', { practiceId, status: 'open' })
   const held = useApi('appointments.held', { practiceId })
   const retry = useApiMutation('appointments.retryHeld', ['appointments.held', 'appointments.runs', 'appointments.conflicts'])
+  const mayRetry = useMayCall('appointments.retryHeld', practiceId)
   return (
     <Stack>
       {conflicts.error ? <ErrorAlert error={conflicts.error} /> : null}
@@ -162,11 +175,13 @@ function ConflictsTab({ practiceId }: { practiceId: string }) {
               ))}
             </Table.Tbody>
           </Table>
-          <Group>
-            <Button variant="light" onClick={() => retry.mutate({ practiceId })} loading={retry.isPending}>
-              Try held rows again
-            </Button>
-          </Group>
+          {mayRetry ? (
+            <Group>
+              <Button variant="light" onClick={() => retry.mutate({ practiceId })} loading={retry.isPending}>
+                Try held rows again
+              </Button>
+            </Group>
+          ) : null}
         </>
       )}
     </Stack>

@@ -2,6 +2,7 @@ import { Badge, Button, Card, Group, Stack, Table, Text, TextInput } from '@mant
 import { useState } from 'react'
 import type { ApptConflict } from '../../../../shared/appointment-batch'
 import { useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 
 const show = (v: unknown): string => (v === null || v === undefined || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v))
@@ -10,6 +11,7 @@ const show = (v: unknown): string => (v === null || v === undefined || v === '' 
 export function ConflictCard({ practiceId, conflict }: { practiceId: string; conflict: ApptConflict }) {
   const detail = useApi('appointments.conflict', { practiceId, id: conflict.id })
   const resolve = useApiMutation('appointments.resolveConflict', ['appointments.conflicts', 'appointments.conflict', 'appointments.runs'])
+  const mayResolve = useMayCall('appointments.resolveConflict', practiceId)
   const [editing, setEditing] = useState<Record<string, string> | null>(null)
   const current = detail.data?.current ?? conflict.ours
   return (
@@ -49,7 +51,7 @@ export function ConflictCard({ practiceId, conflict }: { practiceId: string; con
           </Table.Tbody>
         </Table>
         {resolve.error ? <ErrorAlert error={resolve.error} /> : null}
-        {conflict.status === 'open' ? (
+        {conflict.status === 'open' && mayResolve ? (
           <Group gap="xs">
             <Button size="xs" onClick={() => resolve.mutate({ practiceId, id: conflict.id, resolution: 'theirs' })}>
               Take theirs
