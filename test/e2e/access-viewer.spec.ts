@@ -65,6 +65,50 @@ test('a viewer sees failures but is offered no action on them, and the engine re
     await expect(page.getByRole('button', { name: 'New rule' })).toHaveCount(0)
     await expect(page.getByRole('button', { name: 'New channel' })).toHaveCount(0)
 
+    // Connections: the practice's listener is listed with its state, nothing to create, test, edit, delete or switch.
+    await go(page, 'Connections')
+    const conn = page.getByTestId('connection-row-adt-in')
+    await expect(conn).toBeVisible()
+    await expect(conn.getByTestId('connection-enabled')).toHaveText('enabled')
+    await expect(page.getByRole('button', { name: /New connection/ })).toHaveCount(0)
+    await expect(page.getByRole('button', { name: /^(Test|Edit|Delete) / })).toHaveCount(0)
+    await expect(page.getByRole('switch')).toHaveCount(0)
+    await expect(page.getByTestId('hl7-listeners')).toBeVisible()
+    await expect(page.getByTestId('hl7-processing-switch')).toHaveCount(0)
+    await keepScreenshot(page, 'access-viewer-connections')
+
+    // Practices: listed, not creatable, editable or deletable.
+    await go(page, 'Practices')
+    await expect(page.getByTestId(`practice-row-${P}`)).toBeVisible()
+    await expect(page.getByRole('button', { name: 'New practice' })).toHaveCount(0)
+    await expect(page.getByRole('button', { name: /^(Edit|Delete) / })).toHaveCount(0)
+
+    // Settings: the installation is described; its settings are read-only, nothing to back up, import or verify.
+    await go(page, 'Settings')
+    await expect(page.getByTestId('system-settings-read-only')).toBeVisible()
+    await expect(page.getByTestId('system-settings-save')).toHaveCount(0)
+    await expect(page.getByTestId('backup-now')).toHaveCount(0)
+    await expect(page.getByTestId('config-text')).toHaveCount(0)
+    await expect(page.getByRole('button', { name: /^(Export|Import|Validate|Verify audit chain)$/ })).toHaveCount(0)
+    await expect(page.getByTestId('privacy-card').getByRole('radio', { checked: true })).toBeDisabled()
+
+    // Billing files: the reconciliation shows, no export, no claim generation, no import tab.
+    await go(page, 'Billing files')
+    await expect(page.getByRole('tab', { name: 'Reconciliation' })).toBeVisible()
+    await expect(page.getByRole('tab', { name: /Import 835/ })).toHaveCount(0)
+    await expect(page.getByRole('button', { name: 'Export CSV' })).toHaveCount(0)
+    await page.getByRole('tab', { name: 'Claims' }).click()
+    await expect(page.getByTestId('generate-837')).toHaveCount(0)
+    await expect(page.getByRole('button', { name: 'Generate CSV batch' })).toHaveCount(0)
+
+    // Appointment batches: runs are listed, no import or export.
+    await go(page, 'Appointment batches')
+    await expect(page.getByRole('tab', { name: 'Runs' })).toBeVisible()
+    await expect(page.getByTestId('schedule-file')).toHaveCount(0)
+    await expect(page.getByRole('button', { name: 'Export' })).toHaveCount(0)
+    await page.getByRole('tab', { name: 'Conflicts queue' }).click()
+    await expect(page.getByTestId('no-conflicts')).toBeVisible()
+
     // Calling the API directly from the viewer's page (their session cookie, the CSRF header) is refused.
     const refused = await page.evaluate(async (id) => {
       const call = async (method: string, input: unknown) => {

@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core'
 import { IconAlertTriangle, IconLock } from '@tabler/icons-react'
 import { useApi, useApiMutation } from '../../api/client'
+import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { formatBytes } from '../../components/time'
@@ -15,6 +16,7 @@ import { PrivacyCard } from './PrivacyCard'
 export function SettingsPage() {
   const status = useApi('system.status', {}, { refetchInterval: 10_000 })
   const verify = useApiMutation('audit.verify', ['audit.list'])
+  const mayVerify = useMayCall('audit.verify')
   const s = status.data
   return (
     <>
@@ -89,9 +91,11 @@ export function SettingsPage() {
                   Every entry is hash-chained to the previous one; every minute the whole chain is checked against a signed checkpoint kept in the secret store, outside the database.
                 </Text>
               </div>
-              <Button variant="light" loading={verify.isPending} onClick={() => verify.mutate({})}>
-                Verify audit chain
-              </Button>
+              {mayVerify ? (
+                <Button variant="light" loading={verify.isPending} onClick={() => verify.mutate({})}>
+                  Verify audit chain
+                </Button>
+              ) : null}
             </Group>
             <Group gap="xs" mt="sm" data-testid="audit-state">
               <Badge color={s.audit.state === 'ok' ? 'teal' : s.audit.state === 'broken' ? 'red' : 'gray'} variant="light">
