@@ -4,7 +4,9 @@
  */
 import type { ConnectorModule } from '../../../core/engine'
 import { consoleModule } from '../../../console/console-handlers'
+import { findFilesRuntime } from '../runtime'
 import { AppointmentBatches } from './batch-service'
+import { appointmentFileKinds } from './file-kinds'
 import { loadAppointmentBatchSets } from './mappings'
 import { appointmentBatchRuntime } from './runtime'
 
@@ -15,4 +17,6 @@ export const appointmentBatchModule: ConnectorModule = (engine) => {
   batches.raise = (practiceId, level, title, message) => void consoleModule(ctx).alerts.raise(practiceId, null, level, title, message)
   ctx.pipeline.register(batches.handler())
   appointmentBatchRuntime.set(ctx, batches)
+  // File jobs carry schedule files in and exports out (part 1's locations, pickup and drop).
+  for (const k of appointmentFileKinds(batches)) findFilesRuntime(ctx)?.kinds.register(k)
 }
