@@ -150,4 +150,29 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
     expect(r.summary).toMatchObject({ errors: 1 })
     expect(list('remits/error').some((f) => f.endsWith('-not-x12.835.error.txt'))).toBe(true)
   })
+
+  it('alert rule kinds fire: an unbalanced 835, a nightly appointment file refused, conflicts waiting', async () => {
+    const kinds = await t.call<{ kind: string }[]>('alerts.kinds', {})
+    expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['appointment_batch_failed', 'appointment_conflicts', 'remittance_unbalanced']))
+    const rule = (kind: string) => t.call('alerts.saveRule', { practiceId: P, name: kind, kind, threshold: 1, windowMinutes: 60 })
+    for (const k of ['appointment_batch_failed', 'appointment_conflicts', 'remittance_unbalanced']) await rule(k)
+    const fired = async () => (await t.call<{ title: string; message: string }[]>('alerts.evaluate', { practiceId: P })).map((n) => n.title)
+    const before = await fired()
+    expect(before.some((x) => x.includes('remittance_unbalanced'))).toBe(true)
+    expect(before.some((x) => x.includes('appointment_batch_failed'))).toBe(false)
+    expect(before.some((x) => x.includes('appointment_conflicts'))).toBe(false)
+
+    const id = (await t.call<{ id: string; name: string }[]>('files.jobs.list', { practiceId: P })).find((j) => j.name === 'nightly-schedule')!.id
+    writeFileSync(join(dir('schedules'), 'schedule-broken.csv'), 'Foo,Bar\r\n1,2\r\n')
+    expect((await run(id)).status).toBe('partial')
+    // Practice Studio changes 1001's type, the next file changes it too: both changed, the type is for review → the queue.
+    const rec = t.engine.ctx.records.list(P, 'appointment', 0, 100).find((r) => r.data.external_id === '1001')!
+    t.engine.ctx.records.upsert({ practiceId: P, kind: 'appointment', ids: rec.externalIds, data: { ...rec.data, appointment_type: 'CONSULT' } })
+    writeFileSync(join(dir('schedules'), 'schedule-0702.csv'), csv([{ id: '1001', time: '09:00', type: 'NEWPT' }]))
+    await run(id)
+    expect((await t.call<unknown[]>('appointments.conflicts', { practiceId: P })).length).toBeGreaterThan(0)
+    const after = await fired()
+    expect(after.some((x) => x.includes('appointment_batch_failed'))).toBe(true)
+    expect(after.some((x) => x.includes('appointment_conflicts'))).toBe(true)
+  })
 })
