@@ -17,21 +17,10 @@ import { hl7EngineModule } from '../../../electron/engine/connectors/hl7-engine'
 import { startSshd, type SshdServer } from '../../support/sshd-server'
 import { MllpTestClient, openHl7Engine, type Hl7TestEngine } from '../hl7/support'
 import { csv, seedReference } from './appointment-batch-support'
-import { adtMsg, CLAIM_SETTINGS, dft } from './billing-support'
+import { adtMsg, CLAIM_SETTINGS, dft, remit835 } from './billing-support'
 
 const P = 'sandbox'
 type Run = { status: string; summary: Record<string, unknown>; error: { code: string; message: string } | null }
-
-function remit835(o: { trace: string; amount: string; body: string[] }): string {
-  const segs = [
-    'ST*835*0001', `BPR*I*${o.amount}*C*ACH*CCP*01*111*DA*22*1000000000**01*333*DA*44*20260410`, `TRN*1*${o.trace}*1000000000`, 'DTM*405*20260410',
-    'N1*PR*BLUE CROSS', 'N1*PE*RIVERSIDE FAMILY MEDICINE*XX*1234567893', 'LX*1', ...o.body,
-  ]
-  return [
-    'ISA*00*          *00*          *ZZ*BCBSMA         *ZZ*RIVERSIDE      *260410*1200*^*00501*000000123*0*T*:',
-    'GS*HP*BCBSMA*RIVERSIDE*20260410*1200*123*X*005010X221A1', ...segs, `SE*${segs.length + 1}*0001`, 'GE*1*123', 'IEA*1*000000123',
-  ].join('~\n') + '~\n'
-}
 
 describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
   let sshd: SshdServer
@@ -121,7 +110,7 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
 
   it('an 835 picked up from SFTP posts once; the same file again is skipped and audited; an unbalanced one is refused with a notification', async () => {
     const id = await job('remits-in', { direction: 'inbound', kind: 'remittance-835', folder: 'remits', include: ['*.835'] })
-    const remit = remit835({ trace: 'EFT100', amount: '120', body: ['CLP*PS00000001*1*150*120**12*ICN1', 'CAS*CO*45*30'] })
+    const remit = remit835({ trace: 'EFT100', amount: '120', date: '20260410', body: ['CLP*PS00000001*1*150*120**12*ICN1', 'CAS*CO*45*30'] })
     writeFileSync(join(dir('remits'), 'era-0410.835'), remit)
     const first = await run(id)
     expect(first.error).toBeNull()
@@ -136,7 +125,7 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
     expect(audit('files.file.duplicate').map((a) => JSON.parse(a.details).name)).toContain('era-0410-resent.835')
     expect(await remits()).toHaveLength(1)
 
-    writeFileSync(join(dir('remits'), 'era-bad.835'), remit835({ trace: 'EFT200', amount: '99', body: ['CLP*PS00000001*1*150*120**12*ICN1', 'CAS*CO*45*30'] }))
+    writeFileSync(join(dir('remits'), 'era-bad.835'), remit835({ trace: 'EFT200', amount: '99', date: '20260410', body: ['CLP*PS00000001*1*150*120**12*ICN1', 'CAS*CO*45*30'] }))
     await run(id)
     expect((await remits()).map((x) => [x.trace, x.status])).toEqual(expect.arrayContaining([['EFT200', 'unbalanced']]))
     const notes = await t.call<{ items: { level: string; title: string }[] }>('alerts.notifications', { practiceId: P })
