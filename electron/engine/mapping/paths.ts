@@ -5,12 +5,22 @@
 
 const FORBIDDEN = new Set(['__proto__', 'prototype', 'constructor'])
 
+/** Parsed paths by text: a mapping set has a few dozen targets and a file runs it for every row. */
+const PARSED = new Map<string, readonly string[]>()
+
 export function parsePath(path: string): string[] {
-  return path
-    .replace(/\[(\d+)\]/g, '.$1')
-    .split('.')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
+  let segs = PARSED.get(path)
+  if (!segs) {
+    segs = path
+      .replace(/\[(\d+)\]/g, '.$1')
+      .split('.')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+    // Bounded: paths typed live in the mapping studio must not grow it forever.
+    if (PARSED.size >= 10_000) PARSED.clear()
+    PARSED.set(path, segs)
+  }
+  return segs.slice()
 }
 
 const isIndex = (seg: string): boolean => /^\d+$/.test(seg)

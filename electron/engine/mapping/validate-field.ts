@@ -24,10 +24,19 @@ export function isCalendarDate(s: string): boolean {
 /** Today's date in the practice zone, so a baby born this evening in Honolulu is not "in the future". */
 function today(ctx: MappingContext): string {
   const zone = zoneFromName(ctx.defaultTimeZone) ?? 'UTC'
-  const at = DateTime.fromMillis((ctx.now ?? Date.now)(), { zone })
+  const ms = (ctx.now ?? Date.now)()
+  // Once per day and zone, not once per row (luxon's zone arithmetic is the costly part).
+  const key = ctx.defaultTimeZone
+  const hit = lastToday
+  if (hit && hit.zone === key && ms >= hit.from && ms < hit.until) return hit.day
+  const at = DateTime.fromMillis(ms, { zone })
   // A broken injected clock must not make every date "in the future".
-  return (at.isValid ? at : DateTime.now().setZone(zone)).toFormat('yyyy-MM-dd')
+  const day = (at.isValid ? at : DateTime.now().setZone(zone)).toFormat('yyyy-MM-dd')
+  lastToday = at.isValid ? { zone: key, from: at.startOf('day').toMillis(), until: at.endOf('day').toMillis() + 1, day } : null
+  return day
 }
+
+let lastToday: { zone: string; from: number; until: number; day: string } | null = null
 
 function check(v: Validation, value: unknown, ctx: MappingContext): ValidationFailure | undefined {
   if (v.rule === 'required') return isEmpty(value) ? { code: 'required', message: v.message ?? 'a value is required' } : undefined

@@ -8,7 +8,7 @@
 import { matcherSettingsSchema, type MatcherSettings } from '../../../shared/files'
 import type { Db } from '../store/database'
 import { normalizePatient, type NormalizedPatient } from './normalize'
-import { blockingKeys, scorePair, type PairScore } from './score'
+import { blockingKeys, comparePair, explainPair, type PairScore } from './score'
 import type { DuplicateWorklist } from './worklist'
 
 export interface MatchCandidate extends PairScore {
@@ -19,6 +19,8 @@ export interface MatchCandidate extends PairScore {
 export interface MatchOutcome {
   best: MatchCandidate | null
   candidates: MatchCandidate[]
+  /** The normalised form of the data matched (hand it to `observe` when that data is then stored). */
+  probe: NormalizedPatient
 }
 
 /** Blocks larger than this are skipped as a key (a shared office phone, a default DOB). */
@@ -29,6 +31,12 @@ interface PracticeIndex {
   people: Map<number, NormalizedPatient>
   seenUpTo: number
   lastCheck: number
+}
+
+/** A practice's matcher settings as read once by a caller that matches many rows (a file import). */
+export interface MatcherSnapshot {
+  matcher: MatcherSettings
+  phoneCountry: string
 }
 
 export interface MatcherDeps {
@@ -43,18 +51,19 @@ export class PatientMatcher {
 
   constructor(private readonly d: MatcherDeps) {}
 
-  private settingsOf(practiceId: string): { matcher: MatcherSettings; phoneCountry: string } {
+  /** The practice's settings now; a caller matching many rows reads them once and passes them back. */
+  settingsOf(practiceId: string): MatcherSnapshot {
     const s = this.d.settings(practiceId)
     return { matcher: s?.matcher ?? matcherSettingsSchema.parse({}), phoneCountry: s?.phoneCountry ?? 'US' }
   }
 
   /** Scores `data` against the practice's patients (leaving out `exclude`), best first. */
-  match(practiceId: string, data: Record<string, unknown>, opts: { exclude?: number; limit?: number } = {}): MatchOutcome {
+  match(practiceId: string, data: Record<string, unknown>, opts: { exclude?: number; limit?: number; settings?: MatcherSnapshot } = {}): MatchOutcome {
     const idx = this.index(practiceId)
-    const { matcher, phoneCountry } = this.settingsOf(practiceId)
+    const { matcher, phoneCountry } = opts.settings ?? this.settingsOf(practiceId)
     const me = normalizePatient(opts.exclude ?? -1, data, phoneCountry)
     const seen = new Set<number>()
-    const out: MatchCandidate[] = []
+    const graded: { c: ReturnType<typeof comparePair>; id: number }[] = []
     for (const k of blockingKeys(me)) {
       const ids = idx.byKey.get(k)
       if (!ids || ids.length > MAX_BLOCK) continue
@@ -63,20 +72,26 @@ export class PatientMatcher {
         seen.add(id)
         const other = idx.people.get(id)
         if (!other) continue
-        const s = scorePair(me, other, matcher)
-        if (s.grade) out.push({ ...s, grade: s.grade, recordId: id })
+        const c = comparePair(me, other, matcher)
+        if (c.grade) graded.push({ c, id })
       }
     }
-    out.sort((a, b) => b.score - a.score || a.recordId - b.recordId)
-    const candidates = out.slice(0, opts.limit ?? 10)
-    return { best: candidates[0] ?? null, candidates }
+    graded.sort((a, b) => b.c.score - a.c.score || a.id - b.id)
+    // Reasons are text: written only for the candidates returned.
+    const candidates = graded.slice(0, opts.limit ?? 10).map(({ c, id }): MatchCandidate => ({ ...explainPair(c, matcher), grade: c.grade!, recordId: id }))
+    return { best: candidates[0] ?? null, candidates, probe: me }
   }
 
-  /** A patient the caller just wrote: indexed at once (the import matches its next rows against it). */
-  observe(practiceId: string, recordId: number, data: Record<string, unknown>): void {
+  /**
+   * A patient the caller just wrote: indexed at once (the import matches its next rows against it).
+   * `probe` is the match outcome's normalised form of the same data (phone parsing is the costly
+   * part of normalising; an import matches a row, then observes it).
+   */
+  observe(practiceId: string, recordId: number, data: Record<string, unknown>, opts: { settings?: MatcherSnapshot; probe?: NormalizedPatient } = {}): void {
     const idx = this.indexes.get(practiceId)
     if (!idx) return
-    this.put(idx, normalizePatient(recordId, data, this.settingsOf(practiceId).phoneCountry))
+    const p = opts.probe ? { ...opts.probe, id: recordId } : normalizePatient(recordId, data, (opts.settings ?? this.settingsOf(practiceId)).phoneCountry)
+    this.put(idx, p)
   }
 
   /** Sends a pair below certain (or a trap) to the worklist, unless an operator already decided it. */

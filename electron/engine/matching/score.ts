@@ -49,75 +49,119 @@ export interface PairScore {
   trap: string | null
 }
 
-const jw = (a: string, b: string): number => (a && b ? jaroWinkler(a, b) : 0)
+function jw(a: string, b: string): number {
+  return a && b ? jaroWinkler(a, b) : 0
+}
 
-function nameLevel(a: NormalizedPatient, b: NormalizedPatient): string | null {
-  if (!a.last || !b.last || !a.first || !b.first) return null
-  if (a.first === b.first && a.last === b.last) return 'exact'
-  if (a.first === b.last && a.last === b.first) return 'swapped'
-  const lastClose = a.last === b.last || jw(a.last, b.last) >= 0.92
-  if (lastClose && isNickname(a.first, b.first)) return 'nickname'
-  if (lastClose && jw(a.first, b.first) >= 0.88) return 'close'
-  if (a.last === b.last) return 'last-only'
-  if (a.first === b.first && jw(a.last, b.last) >= 0.7) return 'first-only'
-  return 'else'
+/** log2(m/u) per "comparison.level", computed once per settings object (the import keeps one for the whole file). */
+const WEIGHT_CACHE = new WeakMap<MatcherSettings, Map<string, number>>()
+
+function weightOf(settings: MatcherSettings, key: string): number {
+  let cache = WEIGHT_CACHE.get(settings)
+  if (!cache) WEIGHT_CACHE.set(settings, (cache = new Map()))
+  let v = cache.get(key)
+  if (v === undefined) {
+    const p = settings.weights[key] ?? DEFAULT_WEIGHTS[key]!
+    v = Math.log2(p.m / p.u)
+    cache.set(key, v)
+  }
+  return v
+}
+
+/** The name level, and the given names' Jaro-Winkler when it was needed (the twins check reuses it). */
+function nameLevel(a: NormalizedPatient, b: NormalizedPatient): { level: string | null; jwFirst: number | undefined } {
+  if (!a.last || !b.last || !a.first || !b.first) return { level: null, jwFirst: undefined }
+  if (a.first === b.first && a.last === b.last) return { level: 'name.exact', jwFirst: 1 }
+  if (a.first === b.last && a.last === b.first) return { level: 'name.swapped', jwFirst: undefined }
+  const jwLast = a.last === b.last ? 1 : jw(a.last, b.last)
+  const lastClose = a.last === b.last || jwLast >= 0.92
+  if (lastClose && isNickname(a.first, b.first)) return { level: 'name.nickname', jwFirst: undefined }
+  const jwFirst = jw(a.first, b.first)
+  if (lastClose && jwFirst >= 0.88) return { level: 'name.close', jwFirst }
+  if (a.last === b.last) return { level: 'name.last-only', jwFirst }
+  if (a.first === b.first && jwLast >= 0.7) return { level: 'name.first-only', jwFirst }
+  return { level: 'name.else', jwFirst }
 }
 
 function dobLevel(a: string, b: string): string | null {
   if (!a || !b) return null
-  if (a === b) return 'exact'
+  if (a === b) return 'dob.exact'
   const [ya, ma, da] = a.split('-')
   const [yb, mb, db] = b.split('-')
-  if (ya === yb && ma === db && da === mb) return 'day-month-swapped'
+  if (ya === yb && ma === db && da === mb) return 'dob.day-month-swapped'
   // One typo or one transposition of adjacent digits (Damerau ≤ 1).
   const x = a.replace(/-/g, '')
   const y = b.replace(/-/g, '')
-  if (distance(x, y) <= 1) return 'one-edit'
-  for (let i = 0; i < x.length - 1; i++) if (x[i] === y[i + 1] && x[i + 1] === y[i] && x.slice(0, i) === y.slice(0, i) && x.slice(i + 2) === y.slice(i + 2)) return 'one-edit'
-  return 'else'
+  if (distance(x, y) <= 1) return 'dob.one-edit'
+  for (let i = 0; i < x.length - 1; i++) if (x[i] === y[i + 1] && x[i + 1] === y[i] && x.slice(0, i) === y.slice(0, i) && x.slice(i + 2) === y.slice(i + 2)) return 'dob.one-edit'
+  return 'dob.else'
 }
 
-export function scorePair(a: NormalizedPatient, b: NormalizedPatient, settings: MatcherSettings): PairScore {
-  const w = (key: string): number => {
-    const p = settings.weights[key] ?? DEFAULT_WEIGHTS[key]!
-    return Math.log2(p.m / p.u)
-  }
-  const reasons: string[] = []
-  let score = 0
-  const add = (comparison: string, level: string | null): void => {
-    if (level === null) return
-    const key = `${comparison}.${level}`
-    const v = w(key)
-    score += v
-    reasons.push(`${key} ${v >= 0 ? '+' : ''}${v.toFixed(1)}`)
-  }
-  const name = nameLevel(a, b)
-  add('name', name)
-  add('dob', dobLevel(a.dob, b.dob))
-  add('sex', a.sex && b.sex ? (a.sex === b.sex ? 'agree' : 'else') : null)
-  add('street', a.street && b.street ? (a.street === b.street ? 'exact' : jw(a.street, b.street) >= 0.9 ? 'close' : 'else') : null)
-  add('zip', a.zip && b.zip ? (a.zip === b.zip ? 'agree' : 'else') : null)
-  const phoneAgree = a.phones.some((p) => b.phones.includes(p))
+function someShared(a: readonly string[], b: readonly string[]): boolean {
+  for (const x of a) if (b.includes(x)) return true
+  return false
+}
+
+/** A pair's comparison levels, score, grade and trap, without the reasons' text. */
+export interface PairComparison {
+  score: number
+  grade: MatchGrade | null
+  trap: string | null
+  /** "comparison.level" keys in the order they were scored. */
+  levels: string[]
+  sharedPhone: boolean
+}
+
+/**
+ * Compares a pair without formatting reasons: the matcher scores every pair of a block and only
+ * explains (`explainPair`) the few that grade. No closures here: this runs ~100× per imported row.
+ */
+export function comparePair(a: NormalizedPatient, b: NormalizedPatient, settings: MatcherSettings): PairComparison {
+  const levels: string[] = []
+  const { level: name, jwFirst } = nameLevel(a, b)
+  if (name !== null) levels.push(name)
+  const dob = dobLevel(a.dob, b.dob)
+  if (dob !== null) levels.push(dob)
+  if (a.sex && b.sex) levels.push(a.sex === b.sex ? 'sex.agree' : 'sex.else')
+  if (a.street && b.street) levels.push(a.street === b.street ? 'street.exact' : jw(a.street, b.street) >= 0.9 ? 'street.close' : 'street.else')
+  if (a.zip && b.zip) levels.push(a.zip === b.zip ? 'zip.agree' : 'zip.else')
+  const phoneAgree = someShared(a.phones, b.phones)
   // Given names clearly different (not a typo, not a nickname): what twins and family members look like.
-  const firstsDiffer = Boolean(a.first && b.first && name !== 'swapped' && jw(a.first, b.first) < 0.75 && !isNickname(a.first, b.first))
+  const firstsDiffer = Boolean(a.first && b.first && name !== 'name.swapped' && (jwFirst ?? jw(a.first, b.first)) < 0.75 && !isNickname(a.first, b.first))
   // A phone shared by a family says nothing when the given names differ.
   const sharedPhone = phoneAgree && firstsDiffer
-  if (!sharedPhone) add('phone', a.phones.length && b.phones.length ? (phoneAgree ? 'agree' : 'else') : null)
-  add('email', a.email && b.email ? (a.email === b.email ? 'agree' : 'else') : null)
-  add('member', a.memberIds.length && b.memberIds.length ? (a.memberIds.some((m) => b.memberIds.includes(m)) ? 'agree' : 'else') : null)
+  if (!sharedPhone && a.phones.length && b.phones.length) levels.push(phoneAgree ? 'phone.agree' : 'phone.else')
+  if (a.email && b.email) levels.push(a.email === b.email ? 'email.agree' : 'email.else')
+  if (a.memberIds.length && b.memberIds.length) levels.push(someShared(a.memberIds, b.memberIds) ? 'member.agree' : 'member.else')
+  let score = 0
+  for (const l of levels) score += weightOf(settings, l)
 
   let trap: string | null = null
   if (a.placeholder || b.placeholder) trap = 'newborn placeholder name'
   else if (a.suffix !== b.suffix && (a.suffix || b.suffix)) trap = `generational suffix differs (${a.suffix || '—'} / ${b.suffix || '—'})`
   else if (a.dob && a.dob === b.dob && a.last === b.last && firstsDiffer) trap = 'possible twins (same birth date and last name, different given names)'
   else if (sharedPhone) trap = 'shared family phone'
-  if (sharedPhone) reasons.push('phone shared with different given names: not counted')
 
   let grade: MatchGrade | null = score >= settings.certainAt ? 'certain' : score >= settings.probableAt ? 'probable' : score >= settings.possibleAt ? 'possible' : null
   // A trap goes to review as "possible": it is proposed, never linked and never counted as likely.
   if (trap && grade !== null) grade = 'possible'
-  if (trap) reasons.push(`review: ${trap}`)
-  return { score, grade, reasons, trap }
+  return { score, grade, trap, levels, sharedPhone }
+}
+
+/** The comparison with its reasons: each level and weight ("dob.exact +11.6"), then the review notes. */
+export function explainPair(c: PairComparison, settings: MatcherSettings): PairScore {
+  const reasons: string[] = []
+  for (const l of c.levels) {
+    const v = weightOf(settings, l)
+    reasons.push(`${l} ${v >= 0 ? '+' : ''}${v.toFixed(1)}`)
+  }
+  if (c.sharedPhone) reasons.push('phone shared with different given names: not counted')
+  if (c.trap) reasons.push(`review: ${c.trap}`)
+  return { score: c.score, grade: c.grade, reasons, trap: c.trap }
+}
+
+export function scorePair(a: NormalizedPatient, b: NormalizedPatient, settings: MatcherSettings): PairScore {
+  return explainPair(comparePair(a, b, settings), settings)
 }
 
 /** Blocking keys: two records are compared only when they share one. */

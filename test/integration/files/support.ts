@@ -84,10 +84,25 @@ export function csvFile(rows: string[], header = HEADER): string {
   return [header, ...rows].join('\r\n') + '\r\n'
 }
 
+/**
+ * Letters unique per `i` (a bijection for i < 26^6). The matcher folds names to A–Z, so digits in
+ * a name ("First12") vanish and every row would look like one person, FIRST LAST: spell it instead.
+ */
+function spell(i: number, mult: number): string {
+  let x = (i * mult) % 26 ** 6
+  let s = ''
+  for (let k = 0; k < 6; k++) {
+    s += String.fromCharCode(65 + (x % 26))
+    x = Math.floor(x / 26)
+  }
+  return s[0] + s.slice(1).toLowerCase()
+}
+
+/** A distinct synthetic patient per `i` (its own names, e-mail, phone, member id). */
 export function patientRow(i: number, over: Partial<Record<'id' | 'first' | 'last' | 'dob' | 'zip' | 'phone' | 'email', string>> = {}): string {
   const id = over.id ?? `P${String(i).padStart(6, '0')}`
-  const first = over.first ?? `First${i}`
-  const last = over.last ?? `Last${i}`
+  const first = over.first ?? spell(i, 48_271)
+  const last = over.last ?? spell(i, 69_621)
   const dob = over.dob ?? `${String((i % 12) + 1).padStart(2, '0')}/${String((i % 28) + 1).padStart(2, '0')}/${1940 + (i % 60)}`
   const zip = over.zip ?? String(10000 + (i % 89999)).padStart(5, '0')
   const phone = over.phone ?? `(217) ${200 + (i % 700)}-${String(i % 10000).padStart(4, '0')}`

@@ -3,7 +3,7 @@
  * its ledger entry are committed in one transaction (`commit`), so after a crash a line is either
  * fully applied and recorded, or neither, and the restarted file skips recorded lines.
  */
-import type { Db } from '../../../store/database'
+import { mapSqliteError, type Db } from '../../../store/database'
 
 export const ROW_OUTCOMES = ['created', 'updated', 'unchanged', 'held', 'duplicate', 'rejected'] as const
 export type RowOutcome = (typeof ROW_OUTCOMES)[number]
@@ -35,13 +35,32 @@ export class RowLedger {
     return new Set((this.s.lines.all(this.txId) as { line: number }[]).map((r) => r.line))
   }
 
-  /** Runs `apply` for a chunk of rows and records their entries, all in one commit. */
+  /**
+   * Runs `apply` for a chunk of rows and records their entries, all in one commit. A busy database
+   * (another connection held the write lock past the busy timeout) is a retryable `db_locked`:
+   * nothing of the chunk was committed, and the retried file goes on from its last committed line.
+   */
   commit<R>(apply: () => { entries: RowEntry[]; result: R }): R {
-    return this.db.transaction(() => {
-      const { entries, result } = apply()
-      for (const e of entries) this.s.insert.run(this.txId, e.line, e.outcome, e.recordId ?? null, e.extId ?? null, e.detail ? JSON.stringify(e.detail) : null)
-      return result
-    }).immediate()
+    let result: R
+    try {
+      result = this.db.transaction(() => {
+        const { entries, result } = apply()
+        for (const e of entries) this.s.insert.run(this.txId, e.line, e.outcome, e.recordId ?? null, e.extId ?? null, e.detail ? JSON.stringify(e.detail) : null)
+        return result
+      }).immediate()
+    } catch (e) {
+      const code = (e as { code?: unknown }).code
+      throw code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? mapSqliteError(e) : e
+    }
+    // A file's chunks follow each other with no pause, so the checkpointer's passive rounds never
+    // catch up and the WAL would grow by the whole file (~3 KB a row), until a forced checkpoint
+    // holds every writer. Copying this chunk now lets the next chunk restart the WAL from the top.
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)')
+    } catch {
+      // Another checkpoint is running: it copies this chunk instead.
+    }
+    return result
   }
 }
 

@@ -8,7 +8,7 @@ import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promis
 import { resolve, sep } from 'node:path'
 import { AppError } from '../../../../../shared/errors'
 import type { FolderLocationConfig } from '../../../../../shared/files'
-import type { FileTransport, OpenOptions, RemoteEntry } from './transport'
+import { joinPath, type FileTransport, type OpenOptions, type RemoteEntry } from './transport'
 
 export async function openFolderTransport(cfg: FolderLocationConfig, opts: OpenOptions = {}): Promise<FileTransport> {
   const root = resolve(cfg.path)
@@ -41,7 +41,8 @@ export async function openFolderTransport(cfg: FolderLocationConfig, opts: OpenO
         const names = await readdir(at(dir), { withFileTypes: true })
         const out: RemoteEntry[] = []
         for (const d of names) {
-          const st = await stat(at(`${dir}/${d.name}`)).catch(() => null)
+          // joinPath: a job on the location's root lists '' (a bare `/name` would resolve outside it).
+          const st = await stat(at(joinPath(dir, d.name))).catch(() => null)
           if (!st) continue
           out.push({ name: d.name, size: st.size, mtimeMs: st.mtimeMs, type: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other' })
         }

@@ -80,6 +80,8 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
       pctx.setParsed({ rows: rows.length, alreadyApplied: rows.length - todo.length, encoding, mappingSet: eff.set.key, mappingVersion: eff.version ?? null })
       const changes = new FieldChangesRepo(ctx.db)
       const matcher = deps.matcher()
+      // Read once per file, like the reconciliation policy above: every row of a file is matched under the same settings.
+      const matcherSettings = matcher?.settingsOf(job.practiceId)
       const source = sourceOf(job)
       const applyRow = (row: DataRow): RowEntry => {
         if (row.problem) return { line: row.line, outcome: 'rejected', detail: { reasons: [row.problem] } }
@@ -98,7 +100,7 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
         let existing = ctx.records.findByExternalId(job.practiceId, 'patient', source, extId)
         let match: MatchOutcome | null = null
         if (!existing && matcher) {
-          match = matcher.match(job.practiceId, data)
+          match = matcher.match(job.practiceId, data, { settings: matcherSettings })
           if (match.best?.grade === 'certain' && !match.best.trap) {
             existing = ctx.records.get(match.best.recordId)
             if (existing) ctx.records.linkExternalId(job.practiceId, 'patient', existing.id, { system: source, value: extId })
@@ -107,7 +109,7 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
         if (!existing) {
           const r = ctx.records.upsert({ practiceId: job.practiceId, kind: 'patient', ids: [{ system: source, value: extId }], data, txId })
           changes.setLastSent(job.practiceId, r.id, source, sent, txId, row.line, now)
-          matcher?.observe(job.practiceId, r.id, data)
+          matcher?.observe(job.practiceId, r.id, data, { settings: matcherSettings, probe: match?.probe })
           if (match?.best && matcher) {
             // Anything below certain (or a known trap) is never merged: a new patient, and the pair goes to the worklist.
             matcher.propose(job.practiceId, r.id, match.best, { txId, line: row.line, origin: 'file' })
@@ -134,7 +136,7 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
         if (!last || JSON.stringify(last) !== JSON.stringify(sent)) changes.setLastSent(job.practiceId, existing.id, source, sent, txId, row.line, now)
         if (applied.length) {
           const r = ctx.records.patch(existing.id, patch, txId)
-          matcher?.observe(job.practiceId, r.id, r.after)
+          matcher?.observe(job.practiceId, r.id, r.after, { settings: matcherSettings })
         }
         const detail = { ...(applied.length ? { applied } : {}), ...(held.length ? { held } : {}), ...(kept.length ? { kept } : {}), ...(match?.best ? { linkedBy: 'matcher', grade: match.best.grade } : {}) }
         const outcome = applied.length ? 'updated' : held.length ? 'held' : 'unchanged'
