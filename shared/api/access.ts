@@ -125,10 +125,16 @@ export const accessApi = {
   'auth.signOut': method('session', empty, z.object({ signedOut: z.literal(true) })),
   /** Step-up: the password (and second factor) again, for reveal, export, publish, people and break-glass. */
   'auth.reauthenticate': method('session', z.object({ password, code: otp }), z.object({ authAt: z.number() })),
-  /** Single sign-on: the identity provider's authorization URL (code flow with PKCE). */
-  'auth.oidcBegin': method('public', z.object({ redirectUri: z.string().url().optional() }), z.object({ url: z.string() })),
+  /**
+   * Single sign-on: the identity provider's authorization URL (code flow with PKCE). `loopback`
+   * (desktop app only): the provider comes back to a one-shot listener on 127.0.0.1 (RFC 8252);
+   * open the URL in the system browser and call auth.oidcLoopbackFinish with its `state`.
+   */
+  'auth.oidcBegin': method('public', z.object({ redirectUri: z.string().url().optional(), loopback: z.boolean().optional() }), z.object({ url: z.string() })),
   /** The redirect came back: `callbackUrl` is the full URL the provider redirected to. */
   'auth.oidcFinish': method('public', z.object({ callbackUrl: z.string().url().max(8000) }), z.object({ me: meSchema })),
+  /** Desktop single sign-on: waits (up to 10 minutes) for the browser to reach the loopback listener, then signs in. */
+  'auth.oidcLoopbackFinish': method('public', z.object({ state: z.string().min(1).max(200) }), z.object({ me: meSchema })),
 
   'account.changePassword': method('session', z.object({ current: password, next: password }), z.object({ changed: z.literal(true) })),
   /** Starts second-factor enrolment (needs the password): a new secret, its otpauth URL and a QR code. */

@@ -55,7 +55,7 @@ export const notificationSchema = z.object({
   level: z.enum(ALERT_LEVELS),
   title: z.string(),
   message: z.string(),
-  /** The console page that shows the cause (a hash route such as `/errors?practiceId=…&group=…`), when there is one. */
+  /** The console page that shows the cause (a route with its query, such as `/errors?practiceId=…&group=…`), when there is one; mails and webhooks carry it as `<console>/?practiceId=…&group=…#/errors`. */
   link: z.string().nullable(),
   at: z.number(),
   readAt: z.number().nullable(),

@@ -110,8 +110,8 @@ const pullPatientInput = z.object({
 })
 
 export const fhirApi = {
-  /** The server's CapabilityStatement summarised per resource (kept from the last test; `refresh` reads it again). */
-  'fhir.capabilities': method('msg.view_meta', z.object({ practiceId, refresh: z.boolean().optional() }), capabilitySummarySchema),
+  /** The server's CapabilityStatement summarised per resource (kept from the last test; `refresh` reads it again). Without `connectionId`, the practice's first enabled FHIR connection. */
+  'fhir.capabilities': method('msg.view_meta', z.object({ practiceId, connectionId: z.string().min(1).max(64).optional(), refresh: z.boolean().optional() }), capabilitySummarySchema),
   /** A patient by id, by identifier (`system|value`), or by family + birth date (+ given). */
   'fhir.pull.patient': method('records.write', pullPatientInput, pullResultSchema),
   /** A patient's Encounters, Observations and DocumentReferences, changed since a date when given. */

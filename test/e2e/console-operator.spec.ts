@@ -157,7 +157,7 @@ test('an alert rule on failures raises a notification in the console', async ({ 
   await page.getByRole('button', { name: 'New rule' }).click()
   const dialog = page.getByRole('dialog', { name: 'New alert rule' })
   await dialog.getByRole('textbox', { name: 'Name' }).fill('ADT failures')
-  await dialog.getByRole('textbox', { name: 'Failures (at least)' }).fill('3')
+  await dialog.getByRole('textbox', { name: 'At least (failures)' }).fill('3')
   await dialog.getByRole('textbox', { name: 'Window (minutes)' }).fill('60')
   await dialog.getByRole('combobox', { name: 'Level' }).click()
   await page.getByRole('option', { name: 'error' }).click()

@@ -22,10 +22,10 @@ test('every console page opens on a fresh install; saved searches and alert rule
     const ruleDialog = page.getByRole('dialog', { name: 'New alert rule' })
     await ruleDialog.getByRole('textbox', { name: 'Name' }).fill('Backlog')
     await ruleDialog.getByRole('combobox', { name: 'When' }).click()
-    await page.getByRole('option', { name: 'Queue depth' }).click()
+    await page.getByRole('option', { name: 'Backlog', exact: true }).click()
     await ruleDialog.getByRole('button', { name: 'Save rule' }).click()
     await expect(ruleDialog).toBeHidden()
-    await expect(page.getByTestId('alert-rules')).toContainText('≥ 10 waiting on any interface')
+    await expect(page.getByTestId('alert-rules')).toContainText('Backlog · ≥ 10 transactions waiting · on any interface')
     await keepScreenshot(page, 'console-dashboard-empty')
 
     await go(page, 'Transactions')

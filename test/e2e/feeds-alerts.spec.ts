@@ -2,8 +2,9 @@
  * Issue 16 as a person sees it: a message type the interface does not process is acknowledged,
  * listed in Transactions as filtered and absent from the error queue; an alert rule with an e-mail
  * channel set up in the console delivers a mail to a real SMTP server (smtp-server, STARTTLS with a
- * certificate made by openssl) with a link to the failing group. (Opening that link in the console
- * needs hash routes that accept a query: `#/errors?…` shows Not found today; see the report.)
+ * certificate made by openssl) with a link to the failing group; following that link (signed in on
+ * another practice, and from a browser that is not signed in yet) opens the group with its practice
+ * selected.
  */
 import { expect, test } from '@playwright/test'
 import { spawnSync } from 'node:child_process'
@@ -12,14 +13,14 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SMTPServer } from 'smtp-server'
-import { startServe } from '../support/serve-process'
-import { go, keepScreenshot, openConsole } from './support/console'
+import { startServe, TEST_ADMIN } from '../support/serve-process'
+import { go, keepScreenshot, openConsole, signInAs } from './support/console'
 import { sendRawFrame } from './support/mllp'
 
 const msg = (type: string, control: string, sex = 'F') =>
   `MSH|^~\\&|REGADT|RIVERSIDE|PS|CLINIC|20260601091500||${type}|${control}|P|2.5.1\rEVN|A02|20260601091500\rPID|1||E2E1^^^RIVERSIDE^MR||QUINTERO^ELENA||19870618|${sex}\rPV1|1|I|WARD^2\r`
 
-test('a type the interface does not process is filtered, visible in Transactions and absent from Errors; an e-mail alert set up in the console arrives with a working link', async ({ page }) => {
+test('a type the interface does not process is filtered, visible in Transactions and absent from Errors; an e-mail alert set up in the console arrives with a working link', async ({ page, browser }) => {
   const dir = mkdtempSync(join(tmpdir(), 'ps-e2e-smtp-'))
   const key = join(dir, 'key.pem')
   const cert = join(dir, 'cert.pem')
@@ -92,7 +93,36 @@ test('a type the interface does not process is filtered, visible in Transactions
     await expect.poll(() => mails.length, { timeout: 30_000 }).toBe(1)
     expect(mails[0]).toMatch(/Subject: \[Practice Studio\] Warning: Feed failing/)
     const link = /Open in the console: (\S+)/.exec(mails[0]!.replace(/=\r?\n/g, '').replace(/=3D/g, '='))![1]!
-    expect(link).toMatch(/#\/errors\?practiceId=sandbox&group=/)
+    const url = new URL(link)
+    expect(url.hash).toBe('#/errors')
+    expect(url.searchParams.get('practiceId')).toBe('sandbox')
+    const [group] = ((await serve.call<{ group: string }[]>('errors.groups', { practiceId: 'sandbox' })) as { ok: true; value: { group: string }[] }).value
+    expect(url.searchParams.get('group')).toBe(group!.group)
+
+    // Follow it while the console is on another practice: the link selects its practice and opens the group.
+    expect((await serve.call('practices.create', { id: 'northside', name: 'Northside Clinic' })).ok).toBe(true)
+    const switcher = page.getByTestId('practice-switcher')
+    await switcher.click()
+    await page.getByRole('option', { name: 'Northside Clinic (northside)' }).click()
+    await expect(switcher).toHaveValue('Northside Clinic (northside)')
+    await page.goto(link)
+    await expect(switcher).toHaveValue('Sandbox Practice (sandbox)')
+    await expect(page.getByTestId('group-detail')).toContainText('ctl E2E-BAD')
+    // The link's query is used once: the address is the plain Errors page again.
+    await expect(page).toHaveURL(`${url.origin}/#/errors`)
+    await keepScreenshot(page, 'feeds-alert-link-opens-group')
+
+    // From a browser that is not signed in: the sign-in page, then the same group.
+    const fresh = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    try {
+      const other = await fresh.newPage()
+      await other.goto(link)
+      await signInAs(other, TEST_ADMIN)
+      await expect(other.getByTestId('practice-switcher')).toHaveValue('Sandbox Practice (sandbox)')
+      await expect(other.getByTestId('group-detail')).toContainText('ctl E2E-BAD')
+    } finally {
+      await fresh.close()
+    }
   } finally {
     await serve.stop()
     await new Promise<void>((res) => smtp.close(() => res()))

@@ -15,7 +15,7 @@
  *   npm run build && npx tsx test/soak/hl7-load.soak.ts [connections] [perConnection] [bigShare]
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseAck } from '../../electron/engine/connectors/hl7'
@@ -46,6 +46,13 @@ function message(c: number, n: number): { text: string; big: boolean } {
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length
+
+/** The server's resident memory now and at its peak, from /proc (MB). */
+function memory(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) }
+}
 const ms = (n: number): string => `${n.toFixed(1)} ms`
 
 async function main(): Promise<void> {
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
     w.close()
     await new Promise((r) => setTimeout(r, 500))
     const fdBefore = fdCount(pid)
+    const rssBefore = memory(pid)
 
     const small: number[] = []
     const big: number[] = []
@@ -127,6 +135,7 @@ async function main(): Promise<void> {
     await pinger
     await new Promise((r) => setTimeout(r, 1000))
     const fdAfter = fdCount(pid)
+    const rssAfter = memory(pid)
     if (fdAfter > fdBefore + 2) problem(`open file descriptors grew from ${fdBefore} to ${fdAfter}`)
 
     await s.stop()
@@ -166,6 +175,7 @@ async function main(): Promise<void> {
     console.log(`  console round trip (system.ping every 100 ms, ${pings.length} while sending and processing): p50 ${ms(pct(pings, 50))}, p99 ${ms(pct(pings, 99))}, max ${ms(pings[pings.length - 1] ?? NaN)} — TST-L1 lag p99 < 100 ms ${met(pct(pings, 99) < 100)}`)
     console.log(`  processing: everything done ${procS.toFixed(1)} s after the first message (${(total / procS).toFixed(0)} msgs/s overall)`)
     console.log(`  open file descriptors: ${fdBefore} at rest before, ${fdAfter} after`)
+    console.log(`  server memory (RSS): ${rssBefore.rssMb} MB at rest before, ${rssAfter.rssMb} MB after, peak ${rssAfter.peakMb} MB`)
     console.log(problems.length === 0 ? `  PASS: every AA'd message stored exactly once, 0 order inversions on ${CONNECTIONS} connections, lane order kept, integrity_check ok, no descriptor growth` : `  FAIL: ${problems.length} violation(s)`)
   } finally {
     await s?.stop()

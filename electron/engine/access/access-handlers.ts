@@ -2,17 +2,25 @@
 import type { AuthState } from '../../../shared/api/access'
 import { AppError } from '../../../shared/errors'
 import { consoleModule } from '../console/console-handlers'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import type { CallContext, Handlers } from '../api/dispatcher'
 import type { IssuedSession, SessionOrigin } from './access-service'
+import { ensureBreakGlassReviewRule, registerBreakGlassReviewKind } from './breakglass-review'
 import { oidcFor } from './oidc'
 
 type AccessMethods = Extract<keyof Handlers, `auth.${string}` | `account.${string}` | `people.${string}` | `roles.${string}` | `breakglass.${string}`>
 
 export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods> {
   const a = ctx.access
+  registerBreakGlassReviewKind(ctx)
   a.setNotifier((practiceId, title, message) => {
     consoleModule(ctx).alerts.raise(practiceId, null, 'error', title, message)
+    // The emergency access is open already: a rule that cannot be added is logged, not thrown.
+    try {
+      ensureBreakGlassReviewRule(ctx, practiceId)
+    } catch (e) {
+      ctx.logger.error('break-glass review rule could not be added', { practiceId, code: (e as { code?: unknown }).code })
+    }
   })
   const origin = (c: CallContext): SessionOrigin => ({ transport: c.transport, client: c.origin.client ?? c.transport })
   /** Hands the new session to the transport (cookie / the window) and answers with who signed in. */
@@ -22,6 +30,14 @@ export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods
     const r = a.resolve(s.token, true)
     if (r.kind !== 'session') throw new AppError('internal', 'The new session could not be read back.')
     return a.me(r.principal)
+  }
+  /** The session's new token goes to the transport (cookie / the window), never into the answer. */
+  const rotated = (c: CallContext, s: IssuedSession | null): void => {
+    if (s) c.origin.onSession?.({ token: s.token, expiresAt: s.expiresAt })
+  }
+  /** The loopback redirect listens on this machine: it serves the desktop app, not a browser elsewhere. */
+  const desktopOnly = (c: CallContext): void => {
+    if (c.transport === 'http') throw new AppError('invalid_input', 'The loopback redirect is for the desktop app; the web console uses its own /auth/callback.')
   }
   const personId = (c: CallContext): string => {
     if (!c.principal.personId) throw new AppError('unauthorized', 'Sign in first.')
@@ -45,10 +61,23 @@ export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods
       c.origin.onSession?.(null)
       return { signedOut: true as const }
     },
-    'auth.reauthenticate': async ({ password, code }, c) => ({ authAt: await a.reauthenticate(c.principal, password, code) }),
-    'auth.oidcBegin': async ({ redirectUri }) => ({ url: await oidcFor(ctx).begin(redirectUri) }),
+    'auth.reauthenticate': async ({ password, code }, c) => {
+      const r = await a.reauthenticate(c.principal, password, code)
+      rotated(c, r.session)
+      return { authAt: r.authAt }
+    },
+    'auth.oidcBegin': async ({ redirectUri, loopback }, c) => {
+      if (!loopback) return { url: await oidcFor(ctx).begin(redirectUri) }
+      desktopOnly(c)
+      return { url: await oidcFor(ctx).beginLoopback() }
+    },
     'auth.oidcFinish': async ({ callbackUrl }, c) => {
       const id = await oidcFor(ctx).finish(callbackUrl)
+      return { me: issued(c, a.signInVerified(id, origin(c), 'oidc')) }
+    },
+    'auth.oidcLoopbackFinish': async ({ state }, c) => {
+      desktopOnly(c)
+      const id = await oidcFor(ctx).finish(await oidcFor(ctx).awaitLoopback(state))
       return { me: issued(c, a.signInVerified(id, origin(c), 'oidc')) }
     },
 
@@ -82,7 +111,11 @@ export function accessHandlers(ctx: EngineContext): Pick<Handlers, AccessMethods
       return { deleted: true as const }
     },
 
-    'breakglass.start': (input, c) => a.startBreakGlass(c.principal, input),
+    'breakglass.start': async (input, c) => {
+      const r = await a.startBreakGlass(c.principal, input)
+      rotated(c, r.session)
+      return r.breakGlass
+    },
     'breakglass.stop': ({ id }, c) => a.stopBreakGlass(c.principal, id),
     'breakglass.list': ({ practiceId, unreviewedOnly }, c) => a.listBreakGlass(practiceId ? [practiceId] : c.scope, unreviewedOnly),
     'breakglass.review': ({ id, note }, c) => a.reviewBreakGlass(c.principal, id, note),

@@ -156,11 +156,29 @@ export class AccessService {
     return { status: 'signed_in', session: this.openSession(person.id, origin, person.totp_secret ? 'password+totp' : 'password') }
   }
 
+  /** The person a provider identity (issuer + subject) is linked to (oidc.ts). */
+  personByIdentity(issuer: string, subject: string): PersonRow | undefined {
+    return this.d.store.personBySubject(issuer, subject)
+  }
+
+  personByUsername(username: string): PersonRow | undefined {
+    return this.d.store.personByUsername(username)
+  }
+
+  /** Links a provider identity to an invited person (their first SSO sign-in; oidc.ts audits it). */
+  linkIdentity(personId: string, issuer: string, subject: string): void {
+    this.d.store.updatePerson(personId, { oidc_issuer: issuer, oidc_subject: subject }, this.d.clock.now())
+  }
+
   /** A person signed in by the identity provider (oidc.ts has checked state, nonce and the token). */
   signInVerified(personId: string, origin: SessionOrigin, method: string): IssuedSession {
     const now = this.d.clock.now()
     const person = this.d.store.person(personId)
-    if (!person || person.status === 'disabled') throw new AppError('forbidden', 'This account is disabled. Ask an administrator.')
+    if (!person) throw new AppError('forbidden', 'There is no account for this identity here.', { details: { reason: 'no_account' } })
+    if (person.status === 'disabled') {
+      this.d.audit.append({ actor: this.nameOf(person.username, person.display_name), personId, action: 'auth.sign_in', targetType: 'person', targetId: personId, outcome: 'denied', details: { method, client: origin.client, reason: 'account disabled' } })
+      throw new AppError('forbidden', 'This account is disabled. Ask an administrator.', { details: { reason: 'disabled' } })
+    }
     this.d.store.updatePerson(personId, { last_sign_in_at: now, failed_attempts: 0, locked_until: null }, now)
     this.d.audit.append({ actor: this.nameOf(person.username, person.display_name), personId, action: 'auth.sign_in', targetType: 'person', targetId: personId, details: { method, client: origin.client } })
     return this.openSession(personId, origin, method)
@@ -241,12 +259,28 @@ export class AccessService {
     return person
   }
 
-  async reauthenticate(p: Principal, password: string, code: string | undefined): Promise<number> {
+  /** Step-up: the password (and code) again; the session gets a new token (the old one stops working). */
+  async reauthenticate(p: Principal, password: string, code: string | undefined): Promise<{ authAt: number; session: IssuedSession | null }> {
     await this.verifyFactors(p, password, code)
     const now = this.d.clock.now()
     this.d.store.setSessionAuth(p.sessionId!, now)
-    this.d.audit.append({ actor: p.name, action: 'auth.step_up', targetType: 'session', targetId: p.sessionId })
-    return now
+    const session = this.rotateToken(p.sessionId)
+    this.d.audit.append({ actor: p.name, action: 'auth.step_up', targetType: 'session', targetId: p.sessionId, details: { tokenRotated: session !== null } })
+    return { authAt: now, session }
+  }
+
+  /**
+   * A new token for the caller's session after a privilege change (step-up, break-glass), so a
+   * token captured before it cannot ride on the raised privileges (OWASP ASVS 3.2.1). Null for
+   * callers without a session (the system principal).
+   */
+  private rotateToken(sessionId: string | null): IssuedSession | null {
+    const row = sessionId ? this.d.store.session(sessionId) : undefined
+    if (!row) return null
+    const token = randomBytes(32).toString('base64url')
+    if (!this.d.store.rotateSessionToken(row.id, sha256(token))) return null
+    this.generation++
+    return { id: row.id, token, expiresAt: row.expires_at }
   }
 
   // ---------------------------------------------------------------- sessions
@@ -574,7 +608,8 @@ export class AccessService {
 
   // ---------------------------------------------------------------- break-glass
 
-  async startBreakGlass(p: Principal, input: { practiceId: string; reasonCategory: string; reason: string; password: string; code?: string }): Promise<BreakGlass> {
+  /** Opens emergency access; the caller's session gets a new token (the old one stops working). */
+  async startBreakGlass(p: Principal, input: { practiceId: string; reasonCategory: string; reason: string; password: string; code?: string }): Promise<{ breakGlass: BreakGlass; session: IssuedSession | null }> {
     const person = await this.verifyFactors(p, input.password, input.code)
     const now = this.d.clock.now()
     if (this.d.store.activeBreakGlass(person.id, now).some((b) => b.practice_id === input.practiceId)) throw new AppError('conflict', 'Emergency access to this practice is already open.')
@@ -582,11 +617,12 @@ export class AccessService {
     const expiresAt = now + this.d.settings.breakGlassMinutes * 60_000
     this.d.store.insertBreakGlass({ id, person_id: person.id, session_id: p.sessionId, practice_id: input.practiceId, reason_category: input.reasonCategory, reason: input.reason, started_at: now, expires_at: expiresAt })
     this.d.store.setSessionAuth(p.sessionId ?? '', now)
+    const session = this.rotateToken(p.sessionId)
     // FHIR AuditEvent for break-glass: DCM 110113 Security Alert / 110127 Emergency Override Started.
-    this.d.audit.append({ actor: p.name, action: 'breakglass.start', practiceId: input.practiceId, targetType: 'breakglass', targetId: id, breakglassId: id, details: { reasonCategory: input.reasonCategory, reason: input.reason, expiresAt, dicom: '110127' } })
+    this.d.audit.append({ actor: p.name, action: 'breakglass.start', practiceId: input.practiceId, targetType: 'breakglass', targetId: id, breakglassId: id, details: { reasonCategory: input.reasonCategory, reason: input.reason, expiresAt, dicom: '110127', tokenRotated: session !== null } })
     this.generation++
     this.d.notify?.(input.practiceId, 'Emergency access opened', `${p.name} opened emergency (break-glass) access to PHI of practice ${input.practiceId} until ${new Date(expiresAt).toISOString()}: ${input.reasonCategory.replace('_', ' ')} — "${input.reason}". Review it under People → Break-glass.`)
-    return this.breakGlassDto(this.d.store.breakGlass(id)!)
+    return { breakGlass: this.breakGlassDto(this.d.store.breakGlass(id)!), session }
   }
 
   stopBreakGlass(p: Principal, id: string): BreakGlass {
@@ -610,6 +646,11 @@ export class AccessService {
 
   listBreakGlass(scope: string[] | null, unreviewedOnly: boolean): BreakGlass[] {
     return this.d.store.listBreakGlass({ practiceIds: scope, unreviewedOnly }).map((b) => this.breakGlassDto(b))
+  }
+
+  /** Break-glass sessions of a practice that ended `days` or more ago and nobody has signed off (the review alert). */
+  overdueReviews(practiceId: string, days: number): { n: number; oldest: number | null } {
+    return this.d.store.overdueBreakGlass(practiceId, this.d.clock.now() - days * 86_400_000)
   }
 
   breakGlassPractice(id: string): string | null {

@@ -204,6 +204,11 @@ export class AccessStore {
     this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(now, id, now)
   }
 
+  /** A new token for the same session (step-up, break-glass): the old one no longer finds it. */
+  rotateSessionToken(id: string, tokenHash: string): boolean {
+    return this.db.prepare('UPDATE sessions SET token_hash = ? WHERE id = ? AND ended_at IS NULL').run(tokenHash, id).changes > 0
+  }
+
   setSessionAuth(id: string, authAt: number): void {
     this.db.prepare('UPDATE sessions SET auth_at = ?, last_seen_at = max(last_seen_at, ?) WHERE id = ?').run(authAt, authAt, id)
   }
@@ -253,6 +258,11 @@ export class AccessStore {
     }
     if (q.unreviewedOnly) where.push('reviewed_at IS NULL')
     return this.db.prepare(`SELECT * FROM breakglass_sessions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC LIMIT 500`).all(...params) as BreakGlassRow[]
+  }
+
+  /** Ended break-glass sessions of a practice still unreviewed that ended at or before `endedBy`. */
+  overdueBreakGlass(practiceId: string, endedBy: number): { n: number; oldest: number | null } {
+    return this.db.prepare('SELECT count(*) AS n, min(ended_at) AS oldest FROM breakglass_sessions WHERE practice_id = ? AND reviewed_at IS NULL AND ended_at IS NOT NULL AND ended_at <= ?').get(practiceId, endedBy) as { n: number; oldest: number | null }
   }
 
   reviewBreakGlass(id: string, by: string, note: string, at: number): void {

@@ -214,6 +214,7 @@ export function methodRules(l: PracticeLookups): MethodRules {
     'auth.reauthenticate': { scope: 'none' },
     'auth.oidcBegin': { scope: 'none' },
     'auth.oidcFinish': { scope: 'none' },
+    'auth.oidcLoopbackFinish': { scope: 'none' },
     'account.changePassword': { scope: 'none' },
     'account.totpBegin': { scope: 'none' },
     'account.totpConfirm': { scope: 'none' },

@@ -5,9 +5,16 @@
  * tests can move time. A provider identity (issuer + sub) signs in the person it is linked to; the
  * first time, the person whose username equals the configured claim is linked. Nobody is created
  * by SSO: an administrator invites people first.
+ *
+ * The desktop app signs in the way RFC 8252 asks of native apps: the system browser (never an
+ * embedded view) runs the flow and comes back to a one-shot listener on
+ * http://127.0.0.1:{ephemeral port}/callback (`beginLoopback` / `awaitLoopback`); the provider
+ * registers the client as native with the redirect `http://127.0.0.1/callback` (any port).
  */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { AppError } from '../../../shared/errors'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { moduleSlot } from '../core/module-state'
 import type { OidcSettings } from './settings'
 
@@ -22,8 +29,25 @@ interface Pending {
 
 const PENDING_MS = 10 * 60_000
 
+interface Loopback {
+  server: Server
+  callback: Promise<string>
+  settle: { resolve: (u: string) => void; reject: (e: AppError) => void }
+  abort: AbortController
+}
+
+/** What the browser shows once it has handed the answer to the app (no script, nothing from the URL). */
+function loopbackPage(ok: boolean): string {
+  const text = ok ? 'You can close this tab and return to Practice Studio.' : 'The identity provider did not sign you in. Return to Practice Studio for details.'
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Practice Studio sign-in</title><body style="font-family:sans-serif;margin:3em"><h1>Practice Studio</h1><p>${text}</p></body></html>`
+}
+
 export interface Oidc {
   begin(redirectUri?: string): Promise<string>
+  /** Opens a one-shot loopback listener for the redirect; returns the authorization URL (its `state` names the wait). */
+  beginLoopback(): Promise<string>
+  /** The callback URL the browser brought to the loopback listener of `state` (at most 10 minutes). */
+  awaitLoopback(state: string): Promise<string>
   /** Returns the person id the provider's identity signs in. */
   finish(callbackUrl: string): Promise<string>
 }
@@ -43,7 +67,7 @@ function disabled(): Oidc {
   const no = (): never => {
     throw new AppError('not_found', 'Single sign-on is not configured for this installation (docs/CONFIG.md, "Access").')
   }
-  return { begin: async () => no(), finish: async () => no() }
+  return { begin: async () => no(), beginLoopback: async () => no(), awaitLoopback: async () => no(), finish: async () => no() }
 }
 
 function createOidc(ctx: EngineContext, s: OidcSettings): Oidc {
@@ -75,27 +99,93 @@ function createOidc(ctx: EngineContext, s: OidcSettings): Oidc {
     ctx.audit.append({ actor: `oidc (${s.issuer})`, action: 'auth.oidc', outcome, details: { reason, ...extra } })
   }
 
+  /** The provider's authorization URL for a new pending sign-in (PKCE verifier, state, nonce kept here). */
+  const authorizationUrl = async (uri: string): Promise<string> => {
+    const c = await lib()
+    const cfg = await config()
+    const now = ctx.clock.now()
+    for (const [k, v] of pending) if (now - v.at > PENDING_MS) pending.delete(k)
+    const verifier = c.randomPKCECodeVerifier()
+    const state = c.randomState()
+    const nonce = c.randomNonce()
+    pending.set(state, { verifier, nonce, redirectUri: uri, at: now })
+    const url = c.buildAuthorizationUrl(cfg, {
+      redirect_uri: uri,
+      scope: s.scopes.join(' '),
+      code_challenge: await c.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    })
+    return url.href
+  }
+  const loopbacks = new Map<string, Loopback>()
+  const closeLoopback = (state: string, why?: string): void => {
+    const l = loopbacks.get(state)
+    if (!l) return
+    loopbacks.delete(state)
+    l.abort.abort()
+    l.server.close()
+    l.server.closeAllConnections()
+    if (why) l.settle.reject(new AppError('auth_failed', why, { retryable: true }))
+  }
+
   return {
-    async begin(redirectUri) {
-      const c = await lib()
-      const cfg = await config()
+    begin: async (redirectUri) => {
       const uri = s.redirectUri ?? redirectUri
       if (!uri) throw new AppError('invalid_input', 'No redirect URI: configure access.oidc.redirectUri.')
-      const now = ctx.clock.now()
-      for (const [k, v] of pending) if (now - v.at > PENDING_MS) pending.delete(k)
-      const verifier = c.randomPKCECodeVerifier()
-      const state = c.randomState()
-      const nonce = c.randomNonce()
-      pending.set(state, { verifier, nonce, redirectUri: uri, at: now })
-      const url = c.buildAuthorizationUrl(cfg, {
-        redirect_uri: uri,
-        scope: s.scopes.join(' '),
-        code_challenge: await c.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state,
-        nonce,
+      return authorizationUrl(uri)
+    },
+
+    async beginLoopback() {
+      // One sign-in at a time from this app: a new one closes the listener of the last.
+      for (const st of [...loopbacks.keys()]) closeLoopback(st, 'A newer single sign-on was started.')
+      const server = createServer()
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(0, '127.0.0.1', resolve)
       })
-      return url.href
+      server.unref()
+      const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`
+      let url: string
+      try {
+        url = await authorizationUrl(redirectUri)
+      } catch (e) {
+        server.close()
+        throw e
+      }
+      const state = new URL(url).searchParams.get('state')!
+      let settle!: { resolve: (u: string) => void; reject: (e: AppError) => void }
+      const callback = new Promise<string>((resolve, reject) => (settle = { resolve, reject }))
+      callback.catch(() => undefined)
+      const abort = new AbortController()
+      loopbacks.set(state, { server, callback, settle, abort })
+      server.on('request', (req, res) => {
+        const u = new URL(req.url ?? '/', redirectUri)
+        // Only the provider's redirect for this sign-in; anything else on the port learns nothing.
+        if (req.method !== 'GET' || u.pathname !== '/callback' || u.searchParams.get('state') !== state) {
+          res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found.')
+          return
+        }
+        const failed = u.searchParams.get('error')
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'", 'x-content-type-options': 'nosniff' })
+        res.end(loopbackPage(failed === null), () => closeLoopback(state))
+        settle.resolve(u.href)
+      })
+      void ctx.clock.sleep(PENDING_MS, abort.signal).then(
+        () => closeLoopback(state, 'Nobody came back from the identity provider within 10 minutes. Start the sign-in again.'),
+        () => undefined,
+      )
+      return url
+    },
+
+    awaitLoopback(state) {
+      const l = loopbacks.get(state)
+      if (!l) {
+        audit('denied', 'no loopback sign-in waiting for this state')
+        return Promise.reject(new AppError('auth_failed', 'No single sign-on is waiting for this answer. Start the sign-in again.', { retryable: false }))
+      }
+      return l.callback
     },
 
     async finish(callbackUrl) {
@@ -113,27 +203,52 @@ function createOidc(ctx: EngineContext, s: OidcSettings): Oidc {
         throw new AppError('auth_failed', `The identity provider refused the sign-in (${url.searchParams.get('error')}).`, { retryable: false })
       }
       let claims: Record<string, unknown>
+      let cfg: import('openid-client').Configuration
+      let tokens: Awaited<ReturnType<Client['authorizationCodeGrant']>>
       try {
-        const tokens = await c.authorizationCodeGrant(await config(), url, { pkceCodeVerifier: p.verifier, expectedState: state, expectedNonce: p.nonce, idTokenExpected: true })
+        cfg = await config()
+        tokens = await c.authorizationCodeGrant(cfg, url, { pkceCodeVerifier: p.verifier, expectedState: state, expectedNonce: p.nonce, idTokenExpected: true })
         claims = (tokens.claims() ?? {}) as Record<string, unknown>
       } catch (e) {
-        const reason = (e as Error).message.slice(0, 200)
-        audit('denied', 'token rejected', { error: (e as { code?: string }).code ?? (e as Error).name, message: reason })
-        throw new AppError('auth_failed', `The identity provider's answer was not accepted: ${reason}`, { retryable: false })
+        if (e instanceof AppError) throw e
+        const { message, claim } = rootCause(e)
+        audit('denied', 'token rejected', { error: (e as { code?: string }).code ?? (e as Error).name, message, ...(claim ? { claim } : {}) })
+        throw new AppError('auth_failed', `The identity provider's answer was not accepted: ${message}`, { retryable: false, details: { reason: 'token_rejected', ...(claim ? { claim } : {}) } })
       }
-      const issuer = String(claims.iss ?? s.issuer)
-      const subject = String(claims.sub ?? '')
-      const linked = (ctx.db.prepare('SELECT id FROM people WHERE oidc_issuer = ? AND oidc_subject = ?').get(issuer, subject) as { id: string } | undefined)?.id
-      if (linked) return linked
-      const username = claims[s.usernameClaim]
-      const byName = typeof username === 'string' ? (ctx.db.prepare('SELECT id, oidc_subject FROM people WHERE username = ?').get(username) as { id: string; oidc_subject: string | null } | undefined) : undefined
+      const issuer = String(claims.iss)
+      const subject = String(claims.sub)
+      const linked = ctx.access.personByIdentity(issuer, subject)
+      if (linked) return linked.id
+      // In the code flow a provider may put profile claims only in UserInfo (OIDC Core 5.4).
+      let username = claims[s.usernameClaim]
+      if (username === undefined && tokens.access_token) {
+        try {
+          username = (await c.fetchUserInfo(cfg, tokens.access_token, subject))[s.usernameClaim]
+        } catch (e) {
+          const { message } = rootCause(e)
+          audit('denied', 'userinfo failed', { subject, message })
+          throw new AppError('remote_error', `The identity provider did not answer the UserInfo request: ${message}`, { retryable: true })
+        }
+      }
+      const byName = typeof username === 'string' ? ctx.access.personByUsername(username) : undefined
       if (!byName || byName.oidc_subject) {
         audit('denied', 'no account for this identity', { subject })
-        throw new AppError('forbidden', 'There is no account for this identity here. Ask an administrator to invite you (with the same username).', { retryable: false })
+        throw new AppError('forbidden', 'There is no account for this identity here. Ask an administrator to invite you (with the same username).', { retryable: false, details: { reason: 'no_account' } })
       }
-      ctx.db.prepare('UPDATE people SET oidc_issuer = ?, oidc_subject = ?, updated_at = ? WHERE id = ?').run(issuer, subject, ctx.clock.now(), byName.id)
-      audit('ok', 'identity linked', { personId: byName.id, subject })
+      // A disabled account is refused before it is linked (signInVerified says so, audited).
+      if (byName.status !== 'disabled') {
+        ctx.access.linkIdentity(byName.id, issuer, subject)
+        audit('ok', 'identity linked', { personId: byName.id, subject })
+      }
       return byName.id
     },
   }
+}
+
+/** openid-client wraps the check that failed (oauth4webapi) in `cause`: its message names the claim. */
+function rootCause(e: unknown): { message: string; claim: string | null } {
+  let err = e as Error & { cause?: unknown }
+  while (err.cause instanceof Error) err = err.cause as Error & { cause?: unknown }
+  const claim = (err.cause as { claim?: unknown } | undefined)?.claim
+  return { message: err.message.slice(0, 200), claim: typeof claim === 'string' ? claim : null }
 }

@@ -1,4 +1,4 @@
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { exportConfig, importConfig } from '../config/config-io'
 import type { Handlers } from './dispatcher'
 import { checkSchedule } from '../maintenance/backup'

@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/errors'
 import type { ConnectivityResult } from '../../../shared/api/connections'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import type { StoredConnection } from '../practices/connections-repo'
 import type { Handlers } from './dispatcher'
 import { LastTests } from '../practices/last-tests'

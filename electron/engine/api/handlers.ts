@@ -2,7 +2,7 @@
  * Every handler of the contract, assembled. The `Handlers` type makes a missing method a
  * compile error, so the contract and its implementation cannot drift apart.
  */
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import type { Handlers } from './dispatcher'
 import { consoleHandlers } from '../console/console-handlers'
 import { athenaHandlers } from '../connectors/athena/api-handlers'

@@ -1,5 +1,5 @@
 /** `logs.tail`: the engine's own log for the console's log viewer (shared/api/logs.ts). */
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { engineLogFile, tailLog } from '../core/log-reader'
 import type { Handlers } from './dispatcher'
 

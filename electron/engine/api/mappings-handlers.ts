@@ -1,5 +1,5 @@
 /** The mapping studio's API: thin wrappers over MappingStudio (electron/engine/mapping-store). */
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { MappingStudio } from '../mapping-store/mapping-studio'
 import type { Handlers } from './dispatcher'
 

@@ -1,7 +1,7 @@
 /** `patients.links` / `patients.undoLink`: the pairs merge messages named (records/patient-links.ts). */
 import { AppError } from '../../../shared/errors'
 import { withinScope } from '../access/call-scope'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import type { Handlers } from './dispatcher'
 
 export function patientLinksHandlers(ctx: EngineContext): Pick<Handlers, 'patients.links' | 'patients.undoLink'> {

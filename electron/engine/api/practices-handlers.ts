@@ -1,4 +1,4 @@
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import type { Handlers } from './dispatcher'
 
 type PracticeMethods = 'practices.list' | 'practices.get' | 'practices.create' | 'practices.update' | 'practices.usage' | 'practices.delete'

@@ -1,5 +1,5 @@
-import type { EngineContext } from '../core/engine'
-import { databaseSize } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
+import { databaseSize } from '../core/data-dir'
 import type { Handlers } from './dispatcher'
 import type { SystemStatus } from '../../../shared/api/system'
 import { MIGRATIONS } from '../store/migrations'
@@ -21,7 +21,7 @@ export function systemHandlers(ctx: EngineContext): Pick<Handlers, 'system.statu
       mode: ctx.mode,
       startedAt: ctx.startedAt,
       dataDir: ctx.dataDir,
-      database: { file: ctx.dbFile, encrypted: true, schemaVersion: Math.max(...MIGRATIONS.map((m) => m.version)), sizeBytes: databaseSize(ctx) },
+      database: { file: ctx.dbFile, encrypted: true, schemaVersion: Math.max(...MIGRATIONS.map((m) => m.version)), sizeBytes: databaseSize(ctx.dbFile) },
       storage: ctx.storage.status(),
       secretStore: { kind: ctx.secrets.kind, location: ctx.secrets.location, ...(ctx.secrets.warning ? { warning: ctx.secrets.warning } : {}) },
       engines: [{ name: 'pipeline', state: 'running' as const }, ingestStatus(ctx), ...[...ctx.services.values()].map((s) => s.status())],

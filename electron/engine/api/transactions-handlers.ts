@@ -1,7 +1,7 @@
 import { AppError } from '../../../shared/errors'
 import type { TxDetail, TxSummary } from '../../../shared/api/transactions'
 import { can } from '../access/principal'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { toSummary } from '../pipeline/transactions-repo'
 import type { CallContext, Handlers } from './dispatcher'
 

@@ -28,6 +28,7 @@ import type { Service, ServiceStatus } from '../core/service'
 import type { PracticesRepo } from '../practices/practices-repo'
 import type { SecretName, SecretStore } from '../secrets/secret-store'
 import type { Db } from '../store/database'
+import { consoleAddress } from './alert-kinds'
 import type { Alerts } from './alerts'
 
 type EmailConfig = ReturnType<typeof emailChannelConfigSchema.parse>
@@ -291,7 +292,7 @@ export class AlertDelivery implements Service {
   private message(n: AppNotification, channel: ChannelRow): AlertMessage {
     const cfg = JSON.parse(channel.config) as { consoleUrl?: string | null }
     const base = cfg.consoleUrl ? cfg.consoleUrl.replace(/#.*$/, '').replace(/\/?$/, '/') : null
-    const url = base && n.link ? `${base}#${n.link}` : base
+    const url = base && n.link ? consoleAddress(base, n.link) : base
     const practice = n.practiceId ? (this.d.practices.find(n.practiceId)?.name ?? n.practiceId) : 'all practices'
     return {
       subject: `[Practice Studio] ${n.level === 'error' ? 'ALERT' : n.level === 'warning' ? 'Warning' : 'Info'}: ${n.title} (${practice})`,

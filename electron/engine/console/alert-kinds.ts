@@ -5,7 +5,7 @@
  * gaps, file-job failures) adds its own the same way, with no change to the alert engine.
  */
 import { moduleSlot } from '../core/module-state'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import type { AlertRule } from '../../../shared/api/alerts'
 import type { z } from 'zod'
 import type { alertKindSchema } from '../../../shared/api/alerts'
@@ -16,7 +16,7 @@ export interface Measurement {
   value: number
   alert: boolean
   message: string
-  /** The console page that shows the cause (hash route), e.g. `/errors?practiceId=p&group=…`. */
+  /** The console page that shows the cause (a route with its query), e.g. `/errors?practiceId=p&group=…`. */
   link?: string | null
 }
 
@@ -65,4 +65,16 @@ export function consoleLink(path: string, query: Record<string, string | null | 
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v as string)}`)
     .join('&')
   return q ? `${path}?${q}` : path
+}
+
+/**
+ * The address a person opens from outside the console (e-mail, webhook) for a console link: the
+ * query goes before the hash (`/?practiceId=…&group=…#/errors`), where the hash router reads it;
+ * after the hash it would be part of the route and match no page.
+ */
+export function consoleAddress(base: string, link: string): string {
+  const at = link.indexOf('?')
+  const path = at < 0 ? link : link.slice(0, at)
+  const query = at < 0 ? '' : link.slice(at + 1)
+  return `${base}${query ? `?${query}` : ''}#${path}`
 }

@@ -296,7 +296,7 @@ function registerTransactionKinds(kinds: AlertKinds, db: Db, queries: ConsoleQue
       value: n,
       alert: n >= rule.threshold,
       message: `${n} ${what} in the last ${rule.windowMinutes} min on ${scopeLabel(rule)} (threshold ${rule.threshold}).`,
-      link: group ? consoleLink('/errors', { practiceId: rule.practiceId, group }) : consoleLink('/transactions', { practiceId: rule.practiceId, statuses: 'error', channel: rule.channel }),
+      link: group ? consoleLink('/errors', { practiceId: rule.practiceId, group }) : consoleLink('/transactions', { practiceId: rule.practiceId, status: 'error', channel: rule.channel }),
     }
   }
   kinds.register({
@@ -328,7 +328,7 @@ function registerTransactionKinds(kinds: AlertKinds, db: Db, queries: ConsoleQue
         value: pct,
         alert: r.n > 0 && pct >= rule.threshold,
         message: `${r.bad ?? 0} of ${r.n} inbound HL7 message${r.n === 1 ? '' : 's'} (${pct} %) answered AR/AE in the last ${rule.windowMinutes} min on ${scopeLabel(rule)} (threshold ${rule.threshold} %).`,
-        link: consoleLink('/transactions', { practiceId: rule.practiceId, connector: 'hl7', channel: rule.channel, statuses: 'error' }),
+        link: consoleLink('/transactions', { practiceId: rule.practiceId, connector: 'hl7', channel: rule.channel, status: 'error' }),
       }
     },
   })
@@ -368,7 +368,7 @@ function registerTransactionKinds(kinds: AlertKinds, db: Db, queries: ConsoleQue
         value: n,
         alert: n >= rule.threshold,
         message: `${n} transaction${n === 1 ? '' : 's'} waiting on ${scopeLabel(rule)} (threshold ${rule.threshold}).`,
-        link: consoleLink('/transactions', { practiceId: rule.practiceId, statuses: 'received,queued,processing', connector: rule.connector, channel: rule.channel }),
+        link: consoleLink('/transactions', { practiceId: rule.practiceId, status: 'received,queued,processing', connector: rule.connector, channel: rule.channel }),
       }
     },
   })

@@ -7,7 +7,7 @@
  * registered with the engine here, so every engine that serves these methods also runs the rules.
  */
 import { AppError, ERROR_CODES } from '../../../shared/errors'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { moduleSlot } from '../core/module-state'
 import type { Handlers } from '../api/dispatcher'
 import { AlertService } from './alert-service'

@@ -4,7 +4,7 @@
  * the install uses, so a later start can never silently switch stores and lose the database key.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { AppError } from '../../../shared/errors'
@@ -136,4 +136,17 @@ export async function loadDatabaseKey(store: SecretStore, dbFile: string): Promi
   const back = await store.get('db-key')
   if (back !== key) throw new AppError('secret_store_unavailable', `The ${store.location} did not keep the database key; refusing to create an unreadable database.`)
   return key
+}
+
+/** The database file and its WAL, in bytes. */
+export function databaseSize(dbFile: string): number {
+  let total = 0
+  for (const f of [dbFile, `${dbFile}-wal`]) {
+    try {
+      total += statSync(f).size
+    } catch {
+      /* no wal yet */
+    }
+  }
+  return total
 }

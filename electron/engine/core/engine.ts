@@ -4,24 +4,21 @@
  * `openEngine`, then expose `engine.dispatch` through their transport.
  */
 import { randomBytes } from 'node:crypto'
-import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../../../shared/errors'
-import type { ListenerStatus } from '../../../shared/api/system'
-import type { ConnectivityResult } from '../../../shared/api/connections'
 import { AuditLog } from '../audit/audit-log'
 import { AnchorExporter } from '../audit/anchor-export'
 import { AuditIntegrity } from '../audit/audit-integrity'
 import { SecurityAlerts } from '../audit/security-alerts'
 import { SystemSettingsRepo } from '../config/system-settings'
-import { ConnectionsRepo, type StoredConnection } from '../practices/connections-repo'
+import { ConnectionsRepo } from '../practices/connections-repo'
 import { PracticesRepo, SANDBOX_ATHENA_PRACTICE, SANDBOX_PRACTICE_ID } from '../practices/practices-repo'
 import { Pipeline } from '../pipeline/pipeline'
 import { TransactionsRepo } from '../pipeline/transactions-repo'
 import { RecordStore } from '../records/record-store'
 import { PatientLinks } from '../records/patient-links'
 import type { SecretStore } from '../secrets/secret-store'
-import { openDatabase, type Db } from '../store/database'
+import { openDatabase } from '../store/database'
 import { migrate } from '../store/migrations'
 import { newDurability, WriteBatcher } from '../store/write-batcher'
 import { Checkpointer } from '../store/checkpointer'
@@ -38,6 +35,7 @@ import { EventBus } from './event-bus'
 import type { Logger } from './logger'
 import type { Service } from './service'
 import { createDispatcher, type Dispatch } from '../api/dispatcher'
+import type { ConnectorModule, Engine, EngineContext } from './engine-context'
 import { buildHandlers } from '../api/handlers'
 import { MappingStore } from '../mapping-store/mapping-store'
 import { loadDefaultMappingSets } from '../mapping'
@@ -49,6 +47,9 @@ import { createGuard } from '../access/guard'
 import { methodRules, sqlLookups } from '../access/method-access'
 import { SecretBox } from '../access/secret-box'
 import { accessSettingsSchema, type AccessSettings } from '../access/settings'
+
+// The types live in engine-context.ts (type-only imports, no circle); re-exported for existing importers.
+export type { ConnectivityTester, ConnectorModule, Engine, EngineContext } from './engine-context'
 
 export interface EngineOptions {
   dataDir: string
@@ -65,71 +66,16 @@ export interface EngineOptions {
    * and a fallback switch.
    */
   storeThreads?: boolean
+  /**
+   * Lanes process a grouped handler's rows several per COMMIT (default). false: one row per
+   * COMMIT, the benchmark's baseline for processing.
+   */
+  groupedProcessing?: boolean
   /** Engine-wide limits (engine-settings.ts); defaults where absent. */
   settings?: Partial<EngineSettings>
   /** Session limits, lockout, second factor, single sign-on (access/settings.ts; defaults when absent). */
   access?: Partial<AccessSettings>
 }
-
-export type ConnectivityTester = (conn: StoredConnection) => Promise<ConnectivityResult>
-
-/** Everything the API handlers and connector modules work with. */
-export interface EngineContext {
-  readonly dataDir: string
-  readonly dbFile: string
-  readonly version: string
-  readonly mode: 'desktop' | 'headless'
-  readonly operator: string
-  readonly startedAt: number
-  readonly db: Db
-  readonly batcher: WriteBatcher
-  /** Whether the data folder's disk can take what must be stored (full, low, ok). */
-  readonly storage: StorageHealth
-  /** The acknowledgment path's store on its own thread; null when it could not start (or storeThreads is false). */
-  readonly inboxWriter: InboxWriter | null
-  /** The move from the inbox into transactions on its own thread; null as above (the main thread moves then). */
-  readonly inboxMover: InboxMoveWorker | null
-  readonly clock: Clock
-  readonly logger: Logger
-  readonly events: EventBus
-  readonly secrets: SecretStore
-  readonly audit: AuditLog
-  readonly practices: PracticesRepo
-  readonly connections: ConnectionsRepo
-  readonly records: RecordStore
-  /** Patient pairs named by merge messages (merged or linked, undoable); the duplicate-patient worklist reads them. */
-  readonly patientLinks: PatientLinks
-  readonly txRepo: TransactionsRepo
-  readonly pipeline: Pipeline
-  readonly services: Map<string, Service>
-  readonly connectivity: Map<string, ConnectivityTester>
-  readonly mappings: MappingStore
-  /** People, roles, grants, sessions and break-glass (electron/engine/access). */
-  readonly access: AccessService
-  /** The inbox file beside the database (store/inbox-db.ts). */
-  readonly inboxFile: string
-  /** Alerts that stay until a person acknowledges them (a failed audit verification). */
-  readonly securityAlerts: SecurityAlerts
-  /** The audit trail's checks and checkpoints (kept in the secret store too). */
-  readonly integrity: AuditIntegrity
-  /** Settings of the installation (audit export, backups, pruner window). */
-  readonly systemSettings: SystemSettingsRepo
-  /** Tells every service that configuration changed (listeners start/stop accordingly). */
-  reloadServices(): Promise<void>
-  listeners(): ListenerStatus[]
-  readonly settings: EngineSettings
-}
-
-export interface Engine {
-  readonly ctx: EngineContext
-  readonly dispatch: Dispatch
-  addService(s: Service): void
-  start(): Promise<void>
-  stop(): Promise<void>
-}
-
-/** Connector modules install themselves here (handlers, services, connectivity tests). */
-export type ConnectorModule = (engine: Engine) => void
 
 export async function openEngine(opts: EngineOptions, modules: ConnectorModule[] = []): Promise<Engine> {
   const clock = opts.clock ?? systemClock
@@ -175,7 +121,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const inbox = { repo: new InboxRepo(db, inboxDb), writer: inboxWriter, mover: inboxMover, transact: <T>(fn: () => T): T => db.transaction(fn).immediate() }
   const storage = new StorageHealth({ dataDir: opts.dataDir, clock, logger: storeLog })
   storage.listen((state) => events.emit('storage.changed', { state }))
-  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage })
+  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage, grouping: opts.groupedProcessing })
   const services = new Map<string, Service>()
   const securityAlerts = new SecurityAlerts(db, audit, clock)
   const systemSettings = new SystemSettingsRepo(db, audit)
@@ -335,16 +281,4 @@ function ensureSandboxPractice(ctx: EngineContext): void {
     'system',
     { builtin: true },
   )
-}
-
-export function databaseSize(ctx: EngineContext): number {
-  let total = 0
-  for (const f of [ctx.dbFile, `${ctx.dbFile}-wal`]) {
-    try {
-      total += statSync(f).size
-    } catch {
-      /* no wal yet */
-    }
-  }
-  return total
 }

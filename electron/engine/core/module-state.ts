@@ -3,7 +3,7 @@
  * EngineContext that API handlers and tests are given. Keyed weakly, so a closed engine's state
  * goes with it.
  */
-import type { EngineContext } from './engine'
+import type { EngineContext } from './engine-context'
 
 export interface ModuleSlot<T> {
   set(ctx: EngineContext, state: T): void

@@ -3,7 +3,7 @@
  * call (each its own short transaction, so the write lock is never held for long). Only finished
  * transactions (done, filtered, discarded) are touched, never one a mapping sample reads.
  *
- * `pruneRawPayloads` is the one place that knows where raw payloads live (the `raw` column, the
+ * `pruneRawPayloads` is the one place that knows where raw payloads live (`transaction_raw`, the
  * edited versions in transaction_payloads, the full-text index, the parsed/mapped snapshots):
  * moving payloads elsewhere changes this function and nothing else.
  */
@@ -41,6 +41,9 @@ interface Candidate {
   eligible: number
 }
 
+/** A row's raw bytes: in transaction_raw since migration 0160 (the old column is empty). */
+const RAW_BYTES = `coalesce((SELECT length(r.raw) FROM transaction_raw AS r WHERE r.tx_id = t.id), 0) + length(t.raw)`
+
 const FINISHED = `status IN ('done','filtered','discarded') AND NOT EXISTS (SELECT 1 FROM mapping_samples s WHERE s.tx_id = t.id)`
 
 export class RetentionRepo {
@@ -50,16 +53,17 @@ export class RetentionRepo {
     this.s = {
       // Loose index scan: the connectors a practice has rows for, one index seek each.
       nextConnector: db.prepare('SELECT connector FROM transactions INDEXED BY tx_retention WHERE practice_id = ? AND connector > ? ORDER BY practice_id, connector LIMIT 1'),
-      rawCandidates: db.prepare(`SELECT t.id, t.received_at, (length(t.raw) + coalesce(length(t.parsed), 0) + coalesce(length(t.mapped), 0) + coalesce(length(t.outbound), 0)) AS bytes, ${FINISHED} AS eligible
+      rawCandidates: db.prepare(`SELECT t.id, t.received_at, (${RAW_BYTES} + coalesce(length(t.parsed), 0) + coalesce(length(t.mapped), 0) + coalesce(length(t.outbound), 0)) AS bytes, ${FINISHED} AS eligible
         FROM transactions AS t INDEXED BY tx_prune_raw
         WHERE t.raw_pruned_at IS NULL AND t.practice_id = @p AND t.connector = @c AND t.received_at < @before AND (t.received_at, t.id) > (@fromAt, @fromId)
         ORDER BY t.received_at, t.id LIMIT @limit`),
-      txCandidates: db.prepare(`SELECT t.id, t.received_at, (length(t.raw) + coalesce(length(t.parsed), 0) + coalesce(length(t.mapped), 0) + coalesce(length(t.outbound), 0) + coalesce(length(t.response), 0)) AS bytes, ${FINISHED} AS eligible
+      txCandidates: db.prepare(`SELECT t.id, t.received_at, (${RAW_BYTES} + coalesce(length(t.parsed), 0) + coalesce(length(t.mapped), 0) + coalesce(length(t.outbound), 0) + coalesce(length(t.response), 0)) AS bytes, ${FINISHED} AS eligible
         FROM transactions AS t INDEXED BY tx_retention
         WHERE t.practice_id = @p AND t.connector = @c AND t.received_at < @before AND (t.received_at, t.id) > (@fromAt, @fromId)
         ORDER BY t.received_at, t.id LIMIT @limit`),
       payloadBytes: db.prepare('SELECT coalesce(sum(length(raw)), 0) AS n FROM transaction_payloads WHERE tx_id = ?'),
       clearRaw: db.prepare(`UPDATE transactions SET raw = x'', parsed = NULL, mapped = NULL, outbound = NULL, raw_pruned_at = ? WHERE id = ?`),
+      deleteRaw: db.prepare('DELETE FROM transaction_raw WHERE tx_id = ?'),
       deletePayloads: db.prepare('DELETE FROM transaction_payloads WHERE tx_id = ?'),
       deleteFts: db.prepare('DELETE FROM transactions_fts WHERE rowid = ?'),
       deleteSteps: db.prepare('DELETE FROM transaction_steps WHERE tx_id = ?'),
@@ -94,6 +98,7 @@ export class RetentionRepo {
       return this.each(rows, q.limit, (r) => {
         const bytes = r.bytes + (this.s.payloadBytes.get(r.id) as { n: number }).n
         this.s.clearRaw.run(q.now, r.id)
+        this.s.deleteRaw.run(r.id)
         this.s.deletePayloads.run(r.id)
         this.s.deleteFts.run(r.id)
         return bytes
@@ -107,6 +112,7 @@ export class RetentionRepo {
       const rows = this.s.txCandidates.all({ p: q.practiceId, c: q.connector, before: q.before, fromAt: q.from?.receivedAt ?? -1, fromId: q.from?.id ?? -1, limit: q.limit }) as Candidate[]
       return this.each(rows, q.limit, (r) => {
         const bytes = r.bytes + (this.s.payloadBytes.get(r.id) as { n: number }).n
+        this.s.deleteRaw.run(r.id)
         this.s.deletePayloads.run(r.id)
         this.s.deleteFts.run(r.id)
         this.s.deleteSteps.run(r.id)

@@ -6,41 +6,13 @@
  */
 import { AppError } from '../../../shared/errors'
 import type { CodeMap, CodeMapEntry, CodeMapOverride, FieldMap, MappingOverride, MappingSet, Transform } from '../../../shared/mapping'
+import { codeKey, codeMapOverrideFor, sameJson as same } from '../../../shared/mapping-overrides'
 import { applyOverride } from '../mapping'
-import { sameJson } from '../mapping/canonical-json'
 
-const same = sameJson
-
-export const codeKey = (map: Pick<CodeMap, 'caseInsensitive'>, from: string): string => (map.caseInsensitive ? from.trim().toLowerCase() : from.trim())
+export { codeKey, codeMapOverrideFor } from '../../../shared/mapping-overrides'
 
 export function emptyOverride(key: string): MappingOverride {
   return { baseKey: key }
-}
-
-/** The smallest code-map override that turns `base` (absent = a map the practice adds) into `desired`. */
-export function codeMapOverrideFor(base: CodeMap | undefined, desired: CodeMap): CodeMapOverride | null {
-  if (!base) {
-    const o: CodeMapOverride = { name: desired.name, entries: desired.entries, onMiss: desired.onMiss }
-    if (desired.description !== undefined) o.description = desired.description
-    if (desired.default !== undefined) o.default = desired.default
-    if (desired.caseInsensitive !== undefined) o.caseInsensitive = desired.caseInsensitive
-    return o
-  }
-  const o: CodeMapOverride = { name: desired.name }
-  if (desired.description !== base.description && desired.description !== undefined) o.description = desired.description
-  if (desired.onMiss !== base.onMiss) o.onMiss = desired.onMiss
-  if ((desired.caseInsensitive ?? false) !== (base.caseInsensitive ?? false)) o.caseInsensitive = desired.caseInsensitive ?? false
-  if (desired.default !== base.default) o.default = desired.default ?? null
-  const baseByKey = new Map(base.entries.map((e) => [codeKey(desired, e.from), e]))
-  const desiredKeys = new Set(desired.entries.map((e) => codeKey(desired, e.from)))
-  const entries = desired.entries.filter((e) => {
-    const b = baseByKey.get(codeKey(desired, e.from))
-    return !b || !same(b, e)
-  })
-  const removeEntries = base.entries.filter((e) => !desiredKeys.has(codeKey(desired, e.from))).map((e) => e.from)
-  if (entries.length) o.entries = entries
-  if (removeEntries.length) o.removeEntries = removeEntries
-  return Object.keys(o).length > 1 ? o : null
 }
 
 function replaceCodeMapOverride(override: MappingOverride, name: string, mo: CodeMapOverride | null): MappingOverride {

@@ -15,7 +15,7 @@ import {
   type MappingSet,
   type Provenance,
 } from '../../../shared/mapping'
-import { sameJson } from './canonical-json'
+import { codeKey, sameJson } from '../../../shared/mapping-overrides'
 
 export interface OverrideResult {
   set: MappingSet
@@ -25,8 +25,6 @@ export interface OverrideResult {
   codeMapEntries: Record<string, Record<string, Provenance>>
 }
 
-const codeKey = (map: Pick<CodeMap, 'caseInsensitive'>, from: string): string =>
-  map.caseInsensitive ? from.trim().toLowerCase() : from.trim()
 
 function invalid(message: string, details?: unknown): AppError {
   return new AppError('config_invalid', message, { details })

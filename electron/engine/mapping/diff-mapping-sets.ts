@@ -14,7 +14,7 @@ import type {
   MappingSetDiff,
   ValueDiff,
 } from '../../../shared/mapping'
-import { sameJson } from './canonical-json'
+import { sameJson } from '../../../shared/mapping-overrides'
 
 const META_KEYS = ['schemaVersion', 'key', 'name', 'description', 'format', 'direction', 'record', 'output'] as const
 

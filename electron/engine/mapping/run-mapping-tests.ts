@@ -5,7 +5,7 @@
 import { parse as parseCsv } from 'csv-parse/sync'
 import { AppError, isAppError } from '../../../shared/errors'
 import type { FieldIssue, MappingSet, MappingTest, MappingTestInput, MappingTestResult } from '../../../shared/mapping'
-import { sameJson } from './canonical-json'
+import { sameJson } from '../../../shared/mapping-overrides'
 import { evaluateMapping } from './evaluate-mapping'
 import { csvRowAccessor, jsonAccessor } from './json-accessor'
 import type { MappingContext } from './mapping-context'

@@ -1,7 +1,7 @@
 /** The `matching.*` contract methods (shared/api/matching.ts). */
 import { AppError } from '../../../shared/errors'
 import type { Handlers } from '../api/dispatcher'
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { patientMatching } from '.'
 import { withinScope } from '../access/call-scope'
 

@@ -3,7 +3,7 @@
  * and the potential-duplicates worklist. Created on first use from the engine's collaborators,
  * so every connector (files, HL7, athenaNet) asks the same matcher.
  */
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import { moduleSlot } from '../core/module-state'
 import { PatientMatcher } from './patient-matcher'
 import { DuplicateWorklist } from './worklist'

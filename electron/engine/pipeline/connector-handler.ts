@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock'
 import type { Logger } from '../core/logger'
 import type { RecordStore } from '../records/record-store'
-import type { Direction, TxRow } from './types'
+import type { Direction, LaneRow } from './types'
 
 export type FilterDecision = { accept: true } | { accept: false; rule: string; reason?: string }
 
@@ -15,7 +15,7 @@ export interface BusinessKeys {
 
 /** What a handler sees while processing one transaction. */
 export interface ProcessContext {
-  readonly tx: TxRow
+  readonly tx: LaneRow
   /** The bytes to process: the latest edited version, or the original. */
   readonly payload: Buffer
   readonly attempt: number
@@ -53,7 +53,7 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
    * Per-transaction retry policy (e.g. per outbound destination), overriding `maxAttempts` and
    * `backoff` for that transaction when it returns a value.
    */
-  retryPolicy?(tx: TxRow): { maxAttempts?: number; backoff?: { baseMs: number; capMs: number } } | undefined
+  retryPolicy?(tx: LaneRow): { maxAttempts?: number; backoff?: { baseMs: number; capMs: number } } | undefined
   /**
    * How this handler's transactions are serialised. 'connector' (default): one lane per
    * (practice, connector), shared with the connector's other handlers. 'channel': one lane per
@@ -68,4 +68,12 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
    * attempt counted, in order) until it is kicked again (`Pipeline.kickPending()`).
    */
   held?(practiceId: string, channel: string | null): string | null
+  /**
+   * parse, filter, map and apply are synchronous (never return a promise, never call `ctx.step`)
+   * and apply only writes the store through `ctx.records` (no `batcher.run` of its own). The
+   * pipeline then processes consecutive rows of a lane in one write transaction, each row in its
+   * own savepoint, one COMMIT for the group (pipeline/outcomes.ts): the processing rate no longer
+   * pays a commit per row.
+   */
+  grouped?: boolean
 }

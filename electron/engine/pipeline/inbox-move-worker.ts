@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads'
 import type { Logger } from '../core/logger'
 import { closeDbWorker, launchDbWorker } from '../store/db-worker'
 import type { MovedRow } from './inbox-mover'
-import { MAX_FTS_CHARS, TX_FTS_SQL, TX_INSERT_SQL } from './transactions-repo'
+import { MAX_FTS_CHARS, TX_FTS_SQL, TX_INSERT_SQL, TX_RAW_SQL } from './transactions-repo'
 import type { Direction } from './types'
 
 export interface MoveOptions {
@@ -58,6 +58,7 @@ const o = workerData.options
 const { createHash } = require('node:crypto')
 const txInsert = main.prepare(o.txInsertSql)
 const ftsInsert = main.prepare(o.ftsSql)
+const rawInsert = main.prepare(o.rawSql)
 const getCursor = main.prepare('SELECT moved_upto FROM inbox_moves WHERE id = 1').pluck()
 const setCursor = main.prepare('UPDATE inbox_moves SET moved_upto = ?, updated_at = ? WHERE id = 1')
 const mBegin = main.prepare('BEGIN IMMEDIATE'), mCommit = main.prepare('COMMIT'), mRollback = main.prepare('ROLLBACK')
@@ -95,11 +96,12 @@ function moveRow(r, moved) {
     practice_id: r.practice_id, connector: m.connector, channel: r.channel, direction: m.direction,
     message_type: m.messageType ?? null, status: 'received', now: r.received_at, next_attempt_at: null, peer: m.peer ?? null,
     control_id: m.controlId ?? null, mrn: m.mrn ?? null, patient_id: m.patientId ?? null, appointment_id: m.appointmentId ?? null,
-    dedup_key: r.dedup_key, content_type: m.contentType, raw: r.raw, raw_sha256: createHash('sha256').update(r.raw).digest('hex'),
+    dedup_key: r.dedup_key, content_type: m.contentType, raw_sha256: createHash('sha256').update(r.raw).digest('hex'),
     response: r.response, error_code: null, error_message: null, error_retryable: null, error_group: null, error_at: null, triage_state: null,
   })
   if (info.changes !== 1) return false
   const id = Number(info.lastInsertRowid)
+  rawInsert.run(id, r.raw)
   const text = m.searchText ?? r.raw.toString('utf8')
   ftsInsert.run(id, text.length > o.maxFtsChars ? text.slice(0, o.maxFtsChars) : text)
   moved.push([id, r.practice_id, m.connector, m.direction, r.channel])
@@ -224,7 +226,7 @@ export class InboxMoveWorker {
       files: { main: o.mainFile, inbox: o.inboxFile },
       keyHex: o.keyHex,
       source: SOURCE,
-      options: { ...DEFAULT_MOVE, ...o.move, lockWaitMs: o.lockWaitMs ?? 10_000, txInsertSql: TX_INSERT_SQL, ftsSql: TX_FTS_SQL, maxFtsChars: MAX_FTS_CHARS, signal },
+      options: { ...DEFAULT_MOVE, ...o.move, lockWaitMs: o.lockWaitMs ?? 10_000, txInsertSql: TX_INSERT_SQL, rawSql: TX_RAW_SQL, ftsSql: TX_FTS_SQL, maxFtsChars: MAX_FTS_CHARS, signal },
       ...(o.walLimitBytes ? { walLimitBytes: o.walLimitBytes } : {}),
       what: 'the inbox mover',
       fallback: 'the inbox mover could not start; accepted messages are moved on the main thread',

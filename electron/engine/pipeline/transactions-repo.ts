@@ -7,7 +7,7 @@ import type { Db } from '../store/database'
 import type { TxFilter, TxStatus, TxStep, TxSummary } from '../../../shared/api/transactions'
 import type { AppErrorData } from '../../../shared/errors'
 import { errorGroupKey } from './error-group'
-import type { Direction, IncomingTx, TxRow } from './types'
+import type { Direction, IncomingTx, LaneRow, TxRow } from './types'
 
 const SUMMARY_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at,
   duration_ms, control_id, mrn, patient_id, appointment_id, error_code, error_message, error_retryable, triage_state`
@@ -97,17 +97,26 @@ export interface FinishInput {
 
 export const MAX_FTS_CHARS = 64 * 1024
 
+/** Every column of a transaction but its raw bytes (what a lane reads). */
+const LANE_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, started_at,
+  finished_at, duration_ms, next_attempt_at, peer, control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw_sha256,
+  payload_version, parsed, mapped, outbound, response, error_code, error_message, error_retryable, error_group, error_at, filtered_by,
+  triage_state, triage_note, discard_reason`
+
 /** One received row (named parameters; see insert()). Also run by the ingest writer's thread when it moves inbox rows. */
 export const TX_INSERT_SQL = `INSERT INTO transactions
   (practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, next_attempt_at, peer,
    control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw, raw_sha256, response,
    error_code, error_message, error_retryable, error_group, error_at, triage_state)
   VALUES (@practice_id, @connector, @channel, @direction, @message_type, @status, 0, @now, @now, @next_attempt_at, @peer,
-   @control_id, @mrn, @patient_id, @appointment_id, @dedup_key, @content_type, @raw, @raw_sha256, @response,
+   @control_id, @mrn, @patient_id, @appointment_id, @dedup_key, @content_type, x'', @raw_sha256, @response,
    @error_code, @error_message, @error_retryable, @error_group, @error_at, @triage_state)
   ON CONFLICT (practice_id, channel, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`
 
 export const TX_FTS_SQL = 'INSERT INTO transactions_fts (rowid, body) VALUES (?, ?)'
+
+/** A new row's raw bytes, in their own table (migration 0160): written once, never rewritten by a status change. */
+export const TX_RAW_SQL = 'INSERT INTO transaction_raw (tx_id, raw) VALUES (?, ?)'
 
 export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex')
@@ -119,19 +128,21 @@ export class TransactionsRepo {
   constructor(private readonly db: Db) {
     this.s = {
       insert: db.prepare(TX_INSERT_SQL),
+      insertRaw: db.prepare(TX_RAW_SQL),
       byDedup: db.prepare('SELECT id, status, response FROM transactions WHERE practice_id = ? AND channel = ? AND dedup_key = ?'),
       fts: db.prepare(TX_FTS_SQL),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       statusOf: db.prepare('SELECT status FROM transactions WHERE id = ?').pluck(),
-      nextInLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
-        AND status IN ('received','queued','processing') ORDER BY id LIMIT 1`),
-      nextInLaneExcept: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
-        AND status IN ('received','queued','processing') AND direction <> ? ORDER BY id LIMIT 1`),
-      nextInChannelLane: db.prepare(`SELECT * FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
-        AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT 1`),
+      nextInLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') ORDER BY id LIMIT ?`),
+      nextInLaneExcept: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') AND direction <> ? ORDER BY id LIMIT ?`),
+      nextInChannelLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+        AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT ?`),
+      raw: db.prepare('SELECT raw FROM transaction_raw WHERE tx_id = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
-      finish: db.prepare(`UPDATE transactions SET status = @status, updated_at = @finished_at, finished_at = @finished_at,
+      finish: db.prepare(`UPDATE transactions SET status = @status, attempts = @attempt, started_at = @started_at, updated_at = @finished_at, finished_at = @finished_at,
           duration_ms = @duration_ms, next_attempt_at = @next_attempt_at,
           parsed = coalesce(@parsed, parsed), mapped = coalesce(@mapped, mapped), outbound = coalesce(@outbound, outbound),
           response = coalesce(@response, response),
@@ -177,7 +188,6 @@ export class TransactionsRepo {
       appointment_id: tx.appointmentId ?? null,
       dedup_key: tx.dedupKey ?? null,
       content_type: tx.contentType,
-      raw: tx.raw,
       raw_sha256: sha256(tx.raw),
       response: tx.response ?? null,
       error_code: err?.code ?? null,
@@ -192,13 +202,17 @@ export class TransactionsRepo {
       return { id: row.id, duplicate: true, response: row.response, status: row.status }
     }
     const id = Number(info.lastInsertRowid)
+    this.s.insertRaw.run(id, tx.raw)
     const text = tx.searchText ?? tx.raw.toString('utf8')
     this.s.fts.run(id, text.length > MAX_FTS_CHARS ? text.slice(0, MAX_FTS_CHARS) : text)
     return { id, duplicate: false, response: tx.response ?? null, status }
   }
 
+  /** The whole row, its raw bytes included (empty once retention pruned them). */
   get(id: number): TxRow | undefined {
-    return this.s.get.get(id) as TxRow | undefined
+    const row = this.s.get.get(id) as TxRow | undefined
+    if (row) row.raw = (this.s.raw.get(id) as Buffer | undefined) ?? row.raw
+    return row
   }
 
   /** The status alone: reading the whole row would read its raw bytes too (megabytes for a big message). */
@@ -213,14 +227,29 @@ export class TransactionsRepo {
     return p?.raw ?? row.raw
   }
 
+  /** The same for a row read without its bytes (a lane's): read once per attempt. */
+  payloadOf(row: LaneRow): Buffer {
+    if (row.payload_version > 0) {
+      const p = this.s.payload.get(row.id, row.payload_version) as { raw: Buffer } | undefined
+      if (p) return p.raw
+    }
+    return (this.s.raw.get(row.id) as Buffer | undefined) ?? Buffer.alloc(0)
+  }
+
+  /** Runs `fn` in a savepoint of the open write (or its own transaction): it lands whole or not at all. */
+  savepoint<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
   /**
-   * The next pending row of a lane: the whole connector, the connector minus one direction (whose
-   * rows run in per-channel lanes), or one (direction, channel).
+   * The next pending rows of a lane (up to `limit`, in id order, without their raw bytes): the whole
+   * connector, the connector minus one direction (whose rows run in per-channel lanes), or one
+   * (direction, channel).
    */
-  nextInLane(practiceId: string, connector: string, afterId: number, scope?: { exceptDirection: Direction } | { direction: Direction; channel: string }): TxRow | undefined {
-    if (scope && 'channel' in scope) return this.s.nextInChannelLane.get(practiceId, connector, afterId, scope.direction, scope.channel) as TxRow | undefined
-    if (scope) return this.s.nextInLaneExcept.get(practiceId, connector, afterId, scope.exceptDirection) as TxRow | undefined
-    return this.s.nextInLane.get(practiceId, connector, afterId) as TxRow | undefined
+  nextInLane(practiceId: string, connector: string, afterId: number, scope: { exceptDirection: Direction } | { direction: Direction; channel: string } | undefined, limit = 1): LaneRow[] {
+    if (scope && 'channel' in scope) return this.s.nextInChannelLane.all(practiceId, connector, afterId, scope.direction, scope.channel, limit) as LaneRow[]
+    if (scope) return this.s.nextInLaneExcept.all(practiceId, connector, afterId, scope.exceptDirection, limit) as LaneRow[]
+    return this.s.nextInLane.all(practiceId, connector, afterId, limit) as LaneRow[]
   }
 
   pendingLanes(): { practice_id: string; connector: string; direction: Direction; channel: string }[] {
@@ -236,6 +265,8 @@ export class TransactionsRepo {
     this.s.finish.run({
       id: f.id,
       status: f.status,
+      attempt: f.attempt,
+      started_at: Math.round(f.startedAt),
       finished_at: f.finishedAt,
       duration_ms: Math.max(0, Math.round(f.finishedAt - f.startedAt)),
       next_attempt_at: f.nextAttemptAt ?? null,

@@ -77,3 +77,6 @@ export interface TxRow {
   triage_note: string | null
   discard_reason: string | null
 }
+
+/** A row as a lane reads it: everything but the raw bytes (megabytes for a big message), read once per attempt. */
+export type LaneRow = Omit<TxRow, 'raw'>

@@ -123,6 +123,7 @@ export class PracticesRepo {
       this.db.prepare('DELETE FROM transactions_fts WHERE rowid IN (SELECT id FROM transactions WHERE practice_id = ?)').run(id)
       this.db.prepare('DELETE FROM transaction_steps WHERE tx_id IN (SELECT id FROM transactions WHERE practice_id = ?)').run(id)
       this.db.prepare('DELETE FROM transaction_payloads WHERE tx_id IN (SELECT id FROM transactions WHERE practice_id = ?)').run(id)
+      this.db.prepare('DELETE FROM transaction_raw WHERE tx_id IN (SELECT id FROM transactions WHERE practice_id = ?)').run(id)
       this.db.prepare('DELETE FROM transactions WHERE practice_id = ?').run(id)
       this.db.prepare('DELETE FROM record_changes WHERE practice_id = ?').run(id)
       this.db.prepare('DELETE FROM external_ids WHERE practice_id = ?').run(id)

@@ -6,7 +6,7 @@
  * twice. A target seen for the first time starts at the newest change: history is not replayed.
  * Scans run on a timer and on demand; a scan asked for while one runs runs again after it.
  */
-import type { EngineContext } from '../core/engine'
+import type { EngineContext } from '../core/engine-context'
 import type { Logger } from '../core/logger'
 import type { IncomingTx } from '../pipeline/types'
 

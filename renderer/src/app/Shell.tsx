@@ -24,8 +24,8 @@ export function Shell({ children, connected }: { children: ReactNode; connected:
   const main = useRef<HTMLElement>(null)
   const first = useRef(true)
   useEffect(() => {
-    // The inspector's search lives in the query; it means nothing on other pages.
-    if (!/^\/transactions(\/\d+)?$/.test(location) && window.location.search) history.replaceState(history.state, '', window.location.pathname + window.location.hash)
+    // The inspector's search lives in the query, and an alert's link to the Errors page (which reads it once); it means nothing on other pages.
+    if (!/^\/(transactions(\/\d+)?|errors)$/.test(location) && window.location.search) history.replaceState(history.state, '', window.location.pathname + window.location.hash)
     if (first.current) {
       first.current = false
       return

@@ -18,5 +18,6 @@ export const SettingsPage = lazy(() => import('../pages/settings/SettingsPage').
 export const TransactionsPage = lazy(() => import('../pages/transactions/TransactionsPage').then((m) => ({ default: m.TransactionsPage })))
 export const AccountPage = lazy(() => import('../pages/account/AccountPage').then((m) => ({ default: m.AccountPage })))
 export const PeoplePage = lazy(() => import('../pages/people/PeoplePage').then((m) => ({ default: m.PeoplePage })))
+export const SubscriptionsPage = lazy(() => import('../pages/subscriptions/SubscriptionsPage').then((m) => ({ default: m.SubscriptionsPage })))
 export const AppointmentBatchesPage = lazy(() => import('../pages/appointment-batches/AppointmentBatchesPage').then((m) => ({ default: m.AppointmentBatchesPage })))
 export const BillingPage = lazy(() => import('../pages/billing/BillingPage').then((m) => ({ default: m.BillingPage })))

@@ -18,6 +18,7 @@ import {
   TransactionsPage,
   AccountPage,
   PeoplePage,
+  SubscriptionsPage,
   AppointmentBatchesPage,
   BillingPage,
 } from './lazy-pages'
@@ -37,6 +38,7 @@ export function Routes() {
         <Route path="/api-logs" component={ApiLogsPage} />
         <Route path="/engine-log" component={EngineLogPage} />
         <Route path="/connectivity" component={ConnectivityPage} />
+        <Route path="/subscriptions" component={SubscriptionsPage} />
         <Route path="/audit" component={AuditPage} />
         <Route path="/practices" component={PracticesPage} />
         <Route path="/settings" component={SettingsPage} />

@@ -1,4 +1,4 @@
-import { createTheme } from '@mantine/core'
+import { createTheme, Notification } from '@mantine/core'
 
 export const theme = createTheme({
   primaryColor: 'indigo',
@@ -10,4 +10,8 @@ export const theme = createTheme({
   defaultRadius: 'sm',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
   fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
+  components: {
+    // A toast's close button is an icon only: give it a name screen readers can say.
+    Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss' } } }),
+  },
 })

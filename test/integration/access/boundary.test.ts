@@ -191,6 +191,7 @@ const INPUTS: Record<Method, Entry> = {
   'auth.reauthenticate': noPractice(false, { password: 'x' }),
   'auth.oidcBegin': noPractice(false),
   'auth.oidcFinish': noPractice(false, { callbackUrl: 'http://127.0.0.1/cb?code=x&state=y' }),
+  'auth.oidcLoopbackFinish': noPractice(false, { state: 'y' }),
   'account.changePassword': noPractice(false, { current: 'x', next: 'y' }),
   'account.totpBegin': noPractice(false, { password: 'x' }),
   'account.totpConfirm': noPractice(false, { code: '123456' }),
@@ -444,6 +445,6 @@ describe('deny by default', () => {
 
   it('public methods are only the sign-in ones', () => {
     const pub = Object.entries(contract).filter(([, d]) => d.permission === 'public').map(([m]) => m)
-    expect(pub.sort()).toEqual(['auth.oidcBegin', 'auth.oidcFinish', 'auth.setup', 'auth.signIn', 'auth.state'])
+    expect(pub.sort()).toEqual(['auth.oidcBegin', 'auth.oidcFinish', 'auth.oidcLoopbackFinish', 'auth.setup', 'auth.signIn', 'auth.state'])
   })
 })

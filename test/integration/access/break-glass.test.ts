@@ -79,10 +79,50 @@ describe('break-glass', () => {
   it('stopping it ends the access at once', async () => {
     await t.internal('roles.save', { id: 'oncall', name: 'On-call', permissions: ['msg.view_meta', 'breakglass.invoke'] })
     const nick = await t.person('nick', [{ practiceId: 'north', roleId: 'oncall' }])
+    const before = nick.cookie!
     const bg = await nick.ok<{ id: string }>('breakglass.start', { practiceId: 'north', reasonCategory: 'system_outage', reason: 'the EHR is down, need the last ADT', password: PASSWORD })
+    // The session got a new token with the emergency access: the old token opens nothing.
+    expect(nick.cookie).not.toBe(before)
+    const thief = t.client()
+    thief.cookie = before
+    expect(await thief.call('transactions.payload', { id: txId, stage: 'raw' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
     expect(await nick.call('transactions.payload', { id: txId, stage: 'raw' })).toMatchObject({ ok: true })
     await nick.ok('breakglass.stop', { id: bg.id })
     expect(await nick.call('transactions.payload', { id: txId, stage: 'raw' })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+  })
+
+  it('a session nobody reviews within 7 days raises an alert (engine clock), repeated daily, resolved by the review', async () => {
+    await t.internal('roles.save', { id: 'oncall', name: 'On-call', permissions: ['msg.view_meta', 'breakglass.invoke'] })
+    const nick = await t.person('nick', [{ practiceId: 'north', roleId: 'oncall' }])
+    expect(await t.internal<unknown[]>('alerts.rules', { practiceId: 'north' })).toEqual([])
+    const bg = await nick.ok<{ id: string }>('breakglass.start', { practiceId: 'north', reasonCategory: 'treatment', reason: 'patient in clinic, chart needed now', password: PASSWORD })
+    await nick.ok('breakglass.stop', { id: bg.id })
+    // The first break-glass on the practice added its review rule (a rule like any other, audited).
+    const rules = await t.internal<{ id: string; kind: string; threshold: number; enabled: boolean }[]>('alerts.rules', { practiceId: 'north' })
+    expect(rules).toMatchObject([{ kind: 'breakglass_unreviewed', threshold: 7, enabled: true }])
+    expect((await t.internal<{ action: string }[]>('audit.list', { practiceId: 'north', action: 'alert_rule.create' })).length).toBe(1)
+    const overdue = async () => (await t.internal<{ title: string; message: string; practiceId: string }[]>('alerts.evaluate', { practiceId: 'north' })).map((n) => n.title)
+
+    t.clock.advance(7 * 86_400_000 - 60_000)
+    expect(await overdue()).toEqual([])
+    t.clock.advance(60_000)
+    expect(await overdue()).toEqual(['Break-glass review overdue'])
+    expect(await overdue()).toEqual([])
+    const notes = await t.internal<{ items: { title: string; message: string; practiceId: string }[] }>('alerts.notifications', { practiceId: 'north' })
+    expect(notes.items.find((n) => n.title === 'Break-glass review overdue')).toMatchObject({ practiceId: 'north', message: expect.stringContaining('1 break-glass session') })
+    t.clock.advance(24 * 60 * 60_000)
+    expect(await overdue()).toEqual(['Still: Break-glass review overdue'])
+
+    // South has no rule and nothing to review; a review resolves north.
+    expect(await t.internal<unknown[]>('alerts.rules', { practiceId: 'south' })).toEqual([])
+    const admin = await t.person('nora', [{ practiceId: 'north', roleId: 'practice_admin' }])
+    await admin.ok('breakglass.review', { id: bg.id, note: 'late, but checked' })
+    expect(await overdue()).toEqual(['Resolved: Break-glass review overdue'])
+
+    // A second break-glass does not add a second rule.
+    const nick2 = await t.person('nick2', [{ practiceId: 'north', roleId: 'oncall' }])
+    await nick2.ok('breakglass.start', { practiceId: 'north', reasonCategory: 'treatment', reason: 'patient in clinic, chart needed now', password: PASSWORD })
+    expect(await t.internal<unknown[]>('alerts.rules', { practiceId: 'north' })).toHaveLength(1)
   })
 
   it('PHI is masked in summaries without view PHI; a viewer cannot open the inspector', async () => {

@@ -121,6 +121,31 @@ describe('session limits (engine clock)', () => {
     await c.ok('auth.reauthenticate', { password: PASSWORD })
     expect(await c.call('inspector.reveal', { id: 1, stage: 'raw', path: 'PID-5' })).toMatchObject({ ok: false, error: { code: 'not_found' } })
   })
+
+  it('step-up gives the session a new token: the one from before stops working, the session goes on', async () => {
+    const c = await t.person('rosa', [{ practiceId: 'sandbox', roleId: 'practice_admin' }])
+    const before = c.cookie!
+    const sessionId = (await c.ok<{ me: { session: { id: string } } }>('auth.state')).me.session.id
+    const stream = await c.events()
+    expect(stream.status).toBe(200)
+    t.clock.advance(5 * 60_000 + 1)
+    await c.ok('auth.reauthenticate', { password: PASSWORD })
+    expect(c.lastSetCookie.join(';')).toMatch(/HttpOnly/i)
+    expect(c.cookie).not.toBe(before)
+    // Same session (its list, its limits), new token.
+    expect(await c.ok('auth.state')).toMatchObject({ me: { username: 'rosa', session: { id: sessionId } } })
+    const thief = t.client()
+    thief.cookie = before
+    expect(await thief.call('system.ping')).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    expect(await thief.call('inspector.reveal', { id: 1, stage: 'raw', path: 'PID-5' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    expect((await thief.events()).status).toBe(401)
+    // A stream opened with the old token closes at the next event it would get.
+    t.engine.ctx.events.emit('listeners.changed', {})
+    await stream.ended
+    expect(await c.ok<unknown[]>('account.sessions')).toHaveLength(1)
+    const stepUp = (await t.internal<{ details: { tokenRotated: boolean } }[]>('audit.list', { action: 'auth.step_up' }))[0]
+    expect(stepUp.details.tokenRotated).toBe(true)
+  })
 })
 
 describe('ending sessions', () => {

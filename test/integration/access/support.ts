@@ -34,9 +34,10 @@ export interface AccessEngine {
   close(): Promise<void>
 }
 
-export async function openAccessEngine(o: { access?: Partial<AccessSettings>; tls?: TlsOptions; start?: boolean } = {}): Promise<AccessEngine> {
+/** `now`: where the engine clock starts (a test against a real identity provider starts it at real time). */
+export async function openAccessEngine(o: { access?: Partial<AccessSettings>; tls?: TlsOptions; start?: boolean; now?: number } = {}): Promise<AccessEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'ps-access-'))
-  const clock = manualClock(Date.parse('2026-03-02T14:00:00Z'))
+  const clock = manualClock(o.now ?? Date.parse('2026-03-02T14:00:00Z'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: Buffer.from('3c'.repeat(32), 'hex'), location: 'access test store' })
   const mem = memorySink()
   const logger = createLogger({ level: 'debug', sinks: [mem, fileSink(join(dir, 'logs', 'engine.log'))] })

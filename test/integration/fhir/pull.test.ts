@@ -32,6 +32,9 @@ describe('FHIR client and pulls against the sandbox', () => {
     expect(obs.interactions).toEqual(['read', 'search-type'])
     expect(obs.requiredCombos).toEqual([['patient'], ['_id']])
     expect(caps.resources.find((x: any) => x.type === 'Patient').searchParams).toEqual(expect.arrayContaining(['identifier', 'family', 'birthdate', 'ah-practice', 'cursor']))
+    // By connection: the same statement; a connection that is not this practice's FHIR connection is not found.
+    expect(await f.call<any>('fhir.capabilities', { practiceId: PRACTICE, connectionId: f.fhirConnectionId })).toEqual(caps)
+    await expect(f.call('fhir.capabilities', { practiceId: PRACTICE, connectionId: f.athenaConnectionId })).rejects.toThrow(/not_found/)
     // One token for both: the FHIR connection's token also works on /v1.
     const tok = await fhir(f).runtime.entry(PRACTICE).tokens.getToken()
     const v1 = await fetch(`${f.sb.url}/v1/195900/ping`, { headers: { Authorization: `Bearer ${tok}` } })

@@ -54,7 +54,7 @@ const tx = (id: string, o: { key?: string | null; response?: string } = {}): Inc
   response: o.response ?? `ACK ${id}`,
 })
 
-const txByControl = (t: TestEngine, id: string) => t.engine.ctx.db.prepare('SELECT * FROM transactions WHERE control_id = ?').all(id) as { id: number; status: string; response: string }[]
+const txByControl = (t: TestEngine, id: string) => t.engine.ctx.db.prepare('SELECT t.*, r.raw AS raw FROM transactions AS t LEFT JOIN transaction_raw AS r ON r.tx_id = t.id WHERE control_id = ?').all(id) as { id: number; status: string; response: string }[]
 
 async function inboxConnection(t: TestEngine): Promise<Db> {
   const key = await t.store.get('db-key')

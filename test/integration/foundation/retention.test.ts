@@ -35,7 +35,7 @@ function addTx(t: TestEngine, o: { practiceId?: string; connector?: string; days
 }
 
 const row = (t: TestEngine, id: number) =>
-  t.engine.ctx.db.prepare('SELECT id, length(raw) AS rawBytes, raw_sha256, control_id, message_type, parsed, mapped, raw_pruned_at, status FROM transactions WHERE id = ?').get(id) as
+  t.engine.ctx.db.prepare('SELECT id, (SELECT coalesce(sum(length(r.raw)), 0) FROM transaction_raw AS r WHERE r.tx_id = t.id) AS rawBytes, raw_sha256, control_id, message_type, parsed, mapped, raw_pruned_at, status FROM transactions AS t WHERE id = ?').get(id) as
     | { rawBytes: number; raw_sha256: string; control_id: string; message_type: string; parsed: string | null; mapped: string | null; raw_pruned_at: number | null; status: string }
     | undefined
 const ftsHas = (t: TestEngine, word: string): boolean => Boolean(t.engine.ctx.db.prepare('SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ?').get(word))

@@ -4,7 +4,7 @@
  * modes, storage failures answered AE, charsets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseAck, parseHl7 } from '../../../electron/engine/connectors/hl7'
+import { parseAck, parseHl7, parseHl7Batch } from '../../../electron/engine/connectors/hl7'
 import { AppError } from '../../../shared/errors'
 import { adtMsg, MllpTestClient, openHl7Engine, randomId, siuMsg, until, type Hl7TestEngine } from './support'
 
@@ -86,7 +86,6 @@ describe('malformed and refused input is stored in the error queue with its raw 
     { name: 'an unsupported message type', bytes: Buffer.from('MSH|^~\\&|APP|FAC|R|RF|20260101||ORM^O01|BADTYPE|P|2.5.1\rPID|1\r'), code: 'AR', err: 'unsupported_message', text: /ORM\^O01 is not supported/, hl7: '200' },
     { name: 'an unsupported trigger of a known type', bytes: Buffer.from('MSH|^~\\&|APP|FAC|R|RF|20260101||ADT^A02|BADTRIG|P|2.5.1\rPID|1\r'), code: 'AR', err: 'unsupported_message', text: /ADT\^A02 is not supported/, hl7: '201' },
     { name: 'an enhanced-mode message of an unsupported type', bytes: Buffer.from('MSH|^~\\&|APP|FAC|R|RF|20260101||VXU^V04|BADENH|P|2.5.1|||AL|NE\rPID|1\r'), code: 'CR', err: 'unsupported_message', text: /VXU\^V04/, hl7: '200' },
-    { name: 'two messages in one frame', bytes: Buffer.from(adtMsg({ control: 'TWO1' }) + adtMsg({ control: 'TWO2' })), code: 'AR', err: 'parse_error', text: /second message/, hl7: '100' },
   ]
   for (const k of cases) {
     it(k.name, async () => {
@@ -122,6 +121,70 @@ describe('malformed and refused input is stored in the error queue with its raw 
     expect(refused.code).toBe('AR')
     expect(refused.text).toMatch(/not accepted by interface "adt-only"/)
     expect(t.rows("channel = 'adt-only' AND control_id = 'ONLY2'")[0]).toMatchObject({ status: 'error', error_code: 'unsupported_message' })
+    c.close()
+  })
+})
+
+describe('a frame holding several messages (batch)', () => {
+  /** Each ACK of a reply frame: [MSA-1, MSA-2]. */
+  const acksOf = (reply: Buffer): string[][] => parseHl7Batch(reply.toString('latin1')).messages.map((m) => [m.get('MSA-1') ?? '', m.get('MSA-2') ?? ''])
+  const done = (control: string) => until(() => t.rows('control_id = ?', control).every((r) => r.status === 'done') && t.rows('control_id = ?', control).length === 1, `${control} processed`)
+
+  it('several MSH back to back: each is stored, processed and acknowledged in order; the ACKs come back to back in one frame', async () => {
+    const c = await MllpTestClient.connect(port)
+    const [a, b] = [`TWO${randomId()}`, `TWO${randomId()}`]
+    const texts = [adtMsg({ control: a, mrn: `M${a}` }), adtMsg({ control: b, mrn: `M${b}` })]
+    const reply = await c.send(texts.join(''))
+    expect(acksOf(reply)).toEqual([
+      ['AA', a],
+      ['AA', b],
+    ])
+    expect(reply.toString('latin1').startsWith('MSH')).toBe(true)
+    for (const [i, control] of [a, b].entries()) {
+      const [row] = t.rows('control_id = ?', control)
+      expect(row!.raw.toString('latin1').replace(/\r$/, '')).toBe(texts[i]!.replace(/\r$/, ''))
+      await done(control)
+    }
+    for (const control of [a, b]) expect(t.engine.ctx.records.findByExternalId('sandbox', 'patient', 'mrn:RIVERSIDE', `M${control}`)).not.toBeNull()
+    c.close()
+  })
+
+  it('an FHS/BHS batch gets a batch ACK: one ACK per message in order (a resend answered as a duplicate, a refused type AR), BHS-12 naming the batch, BTS-1 counting the ACKs', async () => {
+    const c = await MllpTestClient.connect(port)
+    const id = randomId()
+    const [dup, b1, bad, b2] = [`BD${id}`, `B1${id}`, `BX${id}`, `B2${id}`]
+    expect((await c.sendAck(adtMsg({ control: dup, mrn: `M${dup}` }))).code).toBe('AA')
+    const refused = `MSH|^~\\&|APP|FAC|R|RF|20260101||ORM^O01|${bad}|P|2.5.1\rPID|1\r`
+    const frame = [
+      `FHS|^~\\&|SAPP|SFAC|RAPP|RFAC|20260601091500||||F${id}`,
+      `BHS|^~\\&|SAPP|SFAC|RAPP|RFAC|20260601091500||||B${id}`,
+      adtMsg({ control: dup, mrn: `M${dup}` }).replace(/\r$/, ''),
+      adtMsg({ control: b1, mrn: `M${b1}` }).replace(/\r$/, ''),
+      refused.replace(/\r$/, ''),
+      adtMsg({ control: b2, mrn: `M${b2}` }).replace(/\r$/, ''),
+      'BTS|4',
+      'FTS|1',
+    ].join('\r')
+    const reply = await c.send(frame + '\r')
+    const text = reply.toString('latin1')
+    const lines = text.split('\r').filter(Boolean)
+    expect(lines[0]!.startsWith('FHS|')).toBe(true)
+    expect(lines[0]!.split('|')[11]).toBe(`F${id}`)
+    expect(lines[1]!.startsWith('BHS|')).toBe(true)
+    // Sender and receiver swapped; BHS-12 names the received BHS-11.
+    expect(lines[1]!.split('|').slice(2, 6)).toEqual(['RAPP', 'RFAC', 'SAPP', 'SFAC'])
+    expect(lines[1]!.split('|')[11]).toBe(`B${id}`)
+    expect(lines.slice(-2)).toEqual(['BTS|4', 'FTS|1'])
+    expect(acksOf(reply)).toEqual([
+      ['AA', dup],
+      ['AA', b1],
+      ['AR', bad],
+      ['AA', b2],
+    ])
+    // Stored once each (the resend is the first row), the refused one in the error queue.
+    expect(t.rows('control_id = ?', dup)).toHaveLength(1)
+    expect(t.rows('control_id = ?', bad)[0]).toMatchObject({ status: 'error', error_code: 'unsupported_message' })
+    for (const control of [dup, b1, b2]) await done(control)
     c.close()
   })
 })

@@ -83,7 +83,8 @@ export async function openHl7Engine(
     rows(where = '1', ...params) {
       // Everything acknowledged so far, including messages not yet moved out of the inbox.
       engine.ctx.pipeline.drainInbox()
-      return engine.ctx.db.prepare(`SELECT * FROM transactions WHERE ${where} ORDER BY id`).all(...params) as TxRow[]
+      // The raw bytes live in transaction_raw (migration 0160); `raw` reads them as the row's.
+      return engine.ctx.db.prepare(`SELECT t.*, coalesce(r.raw, t.raw) AS raw FROM transactions AS t LEFT JOIN transaction_raw AS r ON r.tx_id = t.id WHERE ${where} ORDER BY t.id`).all(...params) as TxRow[]
     },
     idle: () => engine.ctx.pipeline.idle(60_000),
     async close() {

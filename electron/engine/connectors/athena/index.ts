@@ -4,7 +4,7 @@
  * service, the connectivity tester for `athena-rest` connections and the mapping studio's live
  * sample sources. `createAthenaModule` takes test collaborators (fetch, random, sandbox options).
  */
-import type { ConnectorModule } from '../../core/engine'
+import type { ConnectorModule } from '../../core/engine-context'
 import type { AthenaSandboxOptions } from '../../../sandbox/athena'
 import { athenaConnectivityTester } from './connectivity'
 import { clinicalMappingSets } from './mapping-sets'

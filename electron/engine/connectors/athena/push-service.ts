@@ -11,7 +11,7 @@
  * skipped, so nothing echoes. Delivery, retries, reconciliation and the error queue are the
  * outbound handler's.
  */
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import type { Service, ServiceStatus } from '../../core/service'
 import type { StoredConnection } from '../../practices/connections-repo'
 import type { IncomingTx } from '../../pipeline/types'

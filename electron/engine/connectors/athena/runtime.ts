@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { AppError } from '../../../../shared/errors'
 import { athenaConnectionConfigSchema, type AthenaConnectionConfig } from '../../../../shared/config'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import type { MappingContext } from '../../mapping'
 import type { StoredConnection } from '../../practices/connections-repo'
 import { AthenaClient, type SharedLimits } from './client/athena-client'

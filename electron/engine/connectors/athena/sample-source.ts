@@ -5,7 +5,7 @@
  * marked sensitive (real PHI, masked until revealed).
  */
 import { AppError } from '../../../../shared/errors'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import type { SampleSource, SampleSourceItem } from '../../mapping-store/mapping-store'
 import { addDaysIso, athenaFromIsoDate, isoToday } from './client/dates'
 import { asId, readList, readOne } from './client/response'

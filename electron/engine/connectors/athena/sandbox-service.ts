@@ -8,7 +8,7 @@
  */
 import type { ListenerStatus } from '../../../../shared/api/system'
 import { AppError } from '../../../../shared/errors'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import type { Service, ServiceStatus } from '../../core/service'
 import { SANDBOX_PRACTICE_ID } from '../../practices/practices-repo'
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, startAthenaSandbox, type AthenaSandbox, type AthenaSandboxOptions } from '../../../sandbox/athena'

@@ -1,6 +1,6 @@
 /** The connector's live state per engine, found from the EngineContext the API handlers get. */
 import { AppError } from '../../../../shared/errors'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import { moduleSlot } from '../../core/module-state'
 import type { AthenaRuntime } from './runtime'
 import type { AthenaSandboxService } from './sandbox-service'

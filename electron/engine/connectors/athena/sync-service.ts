@@ -3,7 +3,7 @@
  * runs the incremental (changed-feed) syncs of connections with `syncIntervalSeconds`, prunes the
  * API log, and on stop aborts running syncs (their cursors are saved) and flushes the log.
  */
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import type { Service, ServiceStatus } from '../../core/service'
 import type { AthenaRuntime } from './runtime'
 import type { SyncManager } from './workflows/sync'

@@ -6,7 +6,7 @@
 import type { OutputOf } from '../../../../shared/api'
 import { AppError } from '../../../../shared/errors'
 import type { Handlers } from '../../api/dispatcher'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import { findAthenaState } from '../athena/state'
 import type { CapabilitySummary } from './client/capabilities'
 import { refreshCapabilities } from './connectivity'
@@ -50,11 +50,11 @@ export function fhirHandlers(ctx: EngineContext): Pick<Handlers, FhirMethods> {
   }
 
   return {
-    'fhir.capabilities': async ({ practiceId, refresh }) => {
+    'fhir.capabilities': async ({ practiceId, connectionId, refresh }) => {
       const { runtime, repo } = st()
-      const entry = runtime.entry(practiceId)
+      const entry = runtime.entry(practiceId, connectionId)
       const cached = repo.state<CapabilitySummary>(entry.connection.id, 'capabilities')
-      return cached && !refresh ? cached : refreshCapabilities(ctx, runtime, repo, practiceId)
+      return cached && !refresh ? cached : refreshCapabilities(ctx, runtime, repo, practiceId, entry.connection.id)
     },
     'fhir.pull.patient': async (input, c) => {
       const { runtime } = st()

@@ -5,7 +5,7 @@
  * failing step stops the test; its error is shown as data.
  */
 import type { ConnectivityResult, ConnectivityStep } from '../../../../shared/api/connections'
-import type { ConnectivityTester, EngineContext } from '../../core/engine'
+import type { ConnectivityTester, EngineContext } from '../../core/engine-context'
 import { dnsStep, stepRunner, tlsStep } from '../athena/connectivity'
 import { summarizeCapabilities, type CapabilitySummary } from './client/capabilities'
 import type { FhirRuntime } from './runtime'

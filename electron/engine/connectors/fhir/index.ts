@@ -6,7 +6,7 @@
  * sandbox practice.
  */
 import { AppError } from '../../../../shared/errors'
-import type { ConnectorModule, EngineContext } from '../../core/engine'
+import type { ConnectorModule, EngineContext } from '../../core/engine-context'
 import type { Service, ServiceStatus } from '../../core/service'
 import { SANDBOX_PRACTICE_ID } from '../../practices/practices-repo'
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../../../sandbox/athena'

@@ -1,6 +1,6 @@
 /** The FHIR connector's live state per engine, found from the EngineContext the API handlers get. */
 import { AppError } from '../../../../shared/errors'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import { moduleSlot } from '../../core/module-state'
 import type { FhirRuntime } from './runtime'
 import type { FhirRepo } from './store/fhir-repo'

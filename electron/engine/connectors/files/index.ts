@@ -6,7 +6,7 @@
  */
 import { AppError } from '../../../../shared/errors'
 import { mappingSetSchema } from '../../../../shared/mapping'
-import type { ConnectorModule } from '../../core/engine'
+import type { ConnectorModule } from '../../core/engine-context'
 import { patientMatching } from '../../matching'
 import { locationTester } from './connectivity'
 import { FileJobRepo } from './jobs/job-repo'

@@ -1,5 +1,5 @@
 /** The file connector's parts, per engine: jobs, pickups, kinds, the runner and how a location is opened. */
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import { AppError } from '../../../../shared/errors'
 import { moduleSlot } from '../../core/module-state'
 import type { FileJobRepo } from './jobs/job-repo'

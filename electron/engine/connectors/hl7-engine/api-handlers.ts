@@ -1,7 +1,7 @@
 /** The `hl7.*` contract methods (shared/api/hl7.ts). */
 import { AppError, isAppError } from '../../../../shared/errors'
 import type { Handlers } from '../../api/dispatcher'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import { sendTest } from './connectivity'
 import { SUPPORTED_TYPES, MAPPING_KEYS } from './message-types'
 import { tryInterface } from './try-interface'

@@ -11,7 +11,7 @@ import type { ConnectivityResult, ConnectivityStep } from '../../../../shared/ap
 import type { Hl7SendTestResult } from '../../../../shared/api/hl7'
 import { AppError, isAppError, toErrorData } from '../../../../shared/errors'
 import type { Clock } from '../../core/clock'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import type { Logger } from '../../core/logger'
 import type { StoredConnection } from '../../practices/connections-repo'
 import { DEFAULT_DELIMITERS, encodeEscapes, encodeHl7Text, formatHl7Timestamp, mapSocketError, newControlId, type ParsedAck } from '../hl7'

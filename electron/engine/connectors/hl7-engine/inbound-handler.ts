@@ -7,7 +7,7 @@
  */
 import { AppError, isAppError } from '../../../../shared/errors'
 import type { MappingResult } from '../../../../shared/mapping'
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import type { MappingContext } from '../../mapping'
 import type { ConnectorHandler, FilterDecision, ProcessContext } from '../../pipeline/connector-handler'
 import type { ExternalId } from '../../records/record-store'
@@ -380,18 +380,19 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
       }
     },
 
-    async apply(mapped, pctx) {
+    apply(mapped, pctx) {
       try {
-        // Inside the group commit (a savepoint of the next batch): the upserts of one message land
-        // together or not at all. Committed is enough to go on: nothing outside learns of them
-        // before the pipeline's outcome, which waits for the disk (and replaying them is harmless).
-        await ctx.batcher.run(() => applyRecords(mapped, pctx), { until: 'commit' })
+        // Inside the lane's group write (grouped below), in this row's own savepoint: the upserts
+        // of one message land together with its outcome or not at all. Nothing outside learns of
+        // them before the pipeline's outcome, which waits for the disk (replaying them is harmless).
+        applyRecords(mapped, pctx)
       } catch (e) {
         answerApplied(pctx, e)
         throw e
       }
       answerApplied(pctx)
     },
+    grouped: true,
   }
 
   const applyRecords = (mapped: MappedInbound, pctx: ProcessContext): void => {

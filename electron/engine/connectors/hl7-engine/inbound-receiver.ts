@@ -15,6 +15,10 @@
  *   policy: `ignore` takes it like any other (AA, stored; processing files it as `filtered`),
  *   `reject` answers AR/CR and stores it in the error queue.
  * - if the commit fails (disk full, locked, I/O error) the answer is AE/CE: never AA/CA.
+ * - a frame holding a batch (FHS/BHS … BTS/FTS, or several MSH back to back) is split: each
+ *   message is stored, deduplicated and acknowledged as if it had come alone, in order; the reply
+ *   is a batch ACK (BHS, the ACKs, BTS) when the frame was a BHS/FHS batch, else the ACKs back to
+ *   back in one frame. A member's stored bytes are its segments joined by CR in the frame's charset.
  */
 import { AppError, isAppError, toErrorData } from '../../../../shared/errors'
 import type { Clock } from '../../core/clock'
@@ -25,11 +29,13 @@ import {
   ackPolicy,
   ackRequired,
   buildAck,
+  buildAckBatch,
   buildRejectAck,
   charsetForBytes,
   decodeWith,
   encodeHl7Text,
   parseHl7,
+  parseHl7Batch,
   peekHl7Charset,
   type AckPolicy,
   type Hl7Message,
@@ -96,6 +102,35 @@ export class InboundReceiver {
 
   /** The reply to one frame (unframed, encoded), or null when the sender asked for none. `address`: the peer's IP, without the port. */
   async handle(payload: Buffer, peer: string, address: string = peer): Promise<Buffer | null> {
+    if (holdsBatch(payload)) return this.handleBatch(payload, peer, address)
+    return this.handleMessage(payload, peer, address)
+  }
+
+  /** A frame of several messages: each handled as if it had come alone, in order (see the file comment). */
+  private async handleBatch(payload: Buffer, peer: string, address: string): Promise<Buffer | null> {
+    let batch
+    let charsetName: string
+    try {
+      const { name, charset } = charsetForBytes(payload, { defaultCharset: this.defaultCharset })
+      charsetName = name
+      batch = parseHl7Batch(decodeWith(payload, charset))
+    } catch (e) {
+      this.counters.received++
+      return this.rejectUnparsed(payload, e, peer, address)
+    }
+    const replies: Buffer[] = []
+    for (const m of batch.messages) {
+      const reply = await this.handleMessage(encodeHl7Text(m.raw, m.charsetName ?? charsetName), peer, address)
+      if (reply) replies.push(reply)
+    }
+    this.d.logger.info('batch split into its messages', { messages: batch.messages.length, peer, envelope: batch.groups.some((g) => g.header) || batch.fileHeader ? 'batch' : 'messages' })
+    if (!batch.fileHeader && !batch.groups.some((g) => g.header)) return replies.length > 0 ? Buffer.concat(replies) : null
+    // A batch is answered with a batch: the ACKs (in the batch's charset) under BHS … BTS.
+    const acks = replies.map((r) => decodeWith(r, charsetForBytes(r, { defaultCharset: charsetName }).charset))
+    return encodeHl7Text(buildAckBatch({ fileHeader: batch.fileHeader, header: batch.groups.find((g) => g.header)?.header }, acks, this.d.clock), charsetName)
+  }
+
+  private async handleMessage(payload: Buffer, peer: string, address: string): Promise<Buffer | null> {
     this.counters.received++
     this.counters.lastReceivedAt = this.d.clock.now()
     let text: string
@@ -282,6 +317,18 @@ export class InboundReceiver {
     }
   }
 }
+
+/** Whether a frame holds more than one message: it opens with a batch header, or a second MSH starts a segment. */
+export function holdsBatch(payload: Buffer): boolean {
+  let at = 0
+  while (at < payload.length && (payload[at] === 0x0d || payload[at] === 0x0a || payload[at] === 0xef || payload[at] === 0xbb || payload[at] === 0xbf)) at++
+  const head = payload.toString('latin1', at, at + 3)
+  if (head === 'FHS' || head === 'BHS') return true
+  return payload.indexOf(CR_MSH, at) >= 0 || payload.indexOf(LF_MSH, at) >= 0
+}
+
+const CR_MSH = Buffer.from('\rMSH', 'latin1')
+const LF_MSH = Buffer.from('\nMSH', 'latin1')
 
 /** Control id and type read without trusting the header (for the error row's business keys). */
 function safeSniff(payload: Buffer): { controlId: string | null; messageType: string | null } {

@@ -4,7 +4,7 @@
  * outbound SIU with a sender per destination, connectivity tests and the shipped mapping sets.
  * See README.md in this folder.
  */
-import type { ConnectorModule } from '../../core/engine'
+import type { ConnectorModule } from '../../core/engine-context'
 import { inboundTester, outboundTester } from './connectivity'
 import { createInboundHandler } from './inbound-handler'
 import { Hl7Interfaces } from './interfaces'

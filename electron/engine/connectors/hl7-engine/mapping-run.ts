@@ -12,6 +12,9 @@ import { evaluateMapping, type MappingContext, type SourceAccessor } from '../..
 /** Segment id → 1-based occurrence that unindexed paths of that segment read. */
 export type SegmentScope = Readonly<Record<string, number>>
 
+/** Scoped paths by path and occurrence: each OBX of each message asks for the same few. */
+const scoped = new Map<string, string>()
+
 function scopedPath(path: string, scope: SegmentScope): string {
   let p
   try {
@@ -21,7 +24,14 @@ function scopedPath(path: string, scope: SegmentScope): string {
   }
   const n = scope[p.segment]
   if (n === undefined || p.segmentIndex !== undefined) return path
-  return formatHl7Path({ ...p, segmentIndex: n })
+  const key = `${path}#${n}`
+  let s = scoped.get(key)
+  if (s === undefined) {
+    s = formatHl7Path({ ...p, segmentIndex: n })
+    if (scoped.size > 10_000) scoped.clear()
+    scoped.set(key, s)
+  }
+  return s
 }
 
 /** An accessor that reads unindexed paths of the scoped segments from one occurrence. */

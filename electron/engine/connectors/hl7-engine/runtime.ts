@@ -1,5 +1,5 @@
 /** The HL7 engine's parts, per engine, for the API handlers (installed by the module). */
-import type { EngineContext } from '../../core/engine'
+import type { EngineContext } from '../../core/engine-context'
 import { moduleSlot } from '../../core/module-state'
 import type { Hl7Interfaces } from './interfaces'
 import type { Hl7ListenerService } from './listener-service'

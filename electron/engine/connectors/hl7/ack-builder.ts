@@ -294,3 +294,26 @@ export function buildRejectAck(input: string | Uint8Array, opts: RejectAckOption
     },
   )
 }
+
+/**
+ * The acknowledgment of a batch (BHS … BTS, inside FHS … FTS when the batch came in a file
+ * envelope): the ACK of each message in order, under a header that swaps the received header's
+ * sender and receiver and names the received batch control id (BHS-11) in BHS-12 (and FHS-11 in
+ * FHS-12); BTS-1 counts the ACKs.
+ */
+export function buildAckBatch(received: { fileHeader?: { raw: string }; header?: { raw: string } }, acks: readonly string[], clock: Clock): string {
+  const envelope = (id: 'FHS' | 'BHS', raw: string | undefined): string => {
+    const fs = raw?.[3] ?? DEFAULT_DELIMITERS.field
+    const f = raw ? raw.split(fs) : []
+    const enc = f[1] ?? encodingCharacters(DEFAULT_DELIMITERS)
+    const d = { ...DEFAULT_DELIMITERS, field: fs }
+    // Fields of the received header (FHS-3 is f[2]: the segment id takes f[0], FHS-1 is the separator itself).
+    const at = (n: number): string => safeRaw(f[n - 1], d)
+    return trimFields([id, enc, at(5), at(6), at(3), at(4), formatHl7Timestamp(clock.now(), 0), '', '', '', newControlId(clock), at(11)]).join(fs)
+  }
+  const head = received.header?.raw ?? received.fileHeader?.raw
+  const fs = head?.[3] ?? DEFAULT_DELIMITERS.field
+  const body = acks.map((a) => (a.endsWith('\r') ? a : `${a}\r`)).join('')
+  const batch = `${envelope('BHS', head)}\r${body}BTS${fs}${acks.length}\r`
+  return received.fileHeader ? `${envelope('FHS', received.fileHeader.raw)}\r${batch}FTS${fs}1\r` : batch
+}

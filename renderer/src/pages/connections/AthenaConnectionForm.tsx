@@ -1,8 +1,8 @@
-import { Accordion, Badge, Button, Group, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core'
+import { Accordion, Badge, Button, Group, PasswordInput, Select, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core'
 import { useState } from 'react'
 import type { Connection } from '../../../../shared/api/connections'
 import { ApiError } from '../../api/client'
-import { ConnectionFormFooter } from './ConnectionFormParts'
+import { ConnectionFormFooter, NumField, type NumSpec } from './ConnectionFormParts'
 
 export interface AthenaFormValues {
   name: string
@@ -12,9 +12,8 @@ export interface AthenaFormValues {
   secret: string
 }
 
-type Num = { key: string; label: string; description?: string; min?: number; max?: number; step?: number }
-
-const LIMITS: Num[] = [
+/** Client-side limits; the FHIR form shows the same ones (one client stack, one budget). */
+export const LIMITS: NumSpec[] = [
   { key: 'qps', label: 'Requests per second', description: 'Client-side limit (athena does not publish its own)', min: 0.1, max: 1000, step: 1 },
   { key: 'burst', label: 'Burst', description: 'Requests allowed at once above the rate', min: 1, max: 1000 },
   { key: 'dailyQuota', label: 'Daily quota', description: 'Calls per UTC day', min: 1 },
@@ -23,7 +22,7 @@ const LIMITS: Num[] = [
   { key: 'maxRetries', label: 'Retries per call', min: 0, max: 10 },
 ]
 
-const ADVANCED: Num[] = [
+const ADVANCED: NumSpec[] = [
   { key: 'backoffBaseMs', label: 'Backoff base (ms)', min: 1 },
   { key: 'backoffCapMs', label: 'Backoff cap (ms)', min: 1 },
   { key: 'circuitFailureThreshold', label: 'Circuit: failures to open', min: 1 },
@@ -71,19 +70,7 @@ export function AthenaConnectionForm({
   const fe = error instanceof ApiError ? error.fieldErrors() : {}
   const set = (k: string, v: unknown) => setConfig((c) => ({ ...c, [k]: v }))
   const secretSet = initial?.secrets.client_secret === true
-  const field = (n: Num) => (
-    <NumberInput
-      key={n.key}
-      label={n.label}
-      description={n.description}
-      min={n.min}
-      max={n.max}
-      step={n.step}
-      value={typeof config[n.key] === 'number' ? (config[n.key] as number) : undefined}
-      error={fe[`config.${n.key}`]}
-      onChange={(v) => set(n.key, typeof v === 'number' ? v : undefined)}
-    />
-  )
+  const field = (n: NumSpec) => <NumField key={n.key} n={n} value={config[n.key]} error={fe[`config.${n.key}`]} onChange={(v) => set(n.key, v)} />
 
   return (
     <form

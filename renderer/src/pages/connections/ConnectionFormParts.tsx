@@ -1,5 +1,5 @@
 /** What the connection forms share: their props, their state, their field errors and their footer. */
-import { Button, Group, Switch, Text } from '@mantine/core'
+import { Button, Group, NumberInput, Switch, Text } from '@mantine/core'
 import { useState, type FormEvent } from 'react'
 import type { Connection } from '../../../../shared/api/connections'
 import { ApiError } from '../../api/client'
@@ -95,5 +95,24 @@ export function ConnectionFormFooter({
         </Button>
       </Group>
     </>
+  )
+}
+
+/** A numeric setting of a connection form: its key, label and bounds. */
+export type NumSpec = { key: string; label: string; description?: string; min?: number; max?: number; step?: number }
+
+/** A numeric setting as an input; an emptied input gives undefined (the engine's default applies). */
+export function NumField({ n, value, error, onChange }: { n: NumSpec; value: unknown; error?: string; onChange(v: number | undefined): void }) {
+  return (
+    <NumberInput
+      label={n.label}
+      description={n.description}
+      min={n.min}
+      max={n.max}
+      step={n.step}
+      value={typeof value === 'number' ? value : undefined}
+      error={error}
+      onChange={(v) => onChange(typeof v === 'number' ? v : undefined)}
+    />
   )
 }

@@ -5,12 +5,15 @@ import { useState } from 'react'
 import type { Connection, ConnectivityResult } from '../../../../shared/api/connections'
 import type { InputOf } from '../../../../shared/api'
 import { api, ApiError, useApi, useApiMutation } from '../../api/client'
+import { useCan } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { AthenaConnectionForm, type AthenaFormValues } from './AthenaConnectionForm'
 import { AthenaSyncCard } from './AthenaSyncCard'
 import { ConnectivitySteps } from './ConnectivitySteps'
+import { FhirCapabilities } from './FhirCapabilities'
+import { FhirConnectionForm, type FhirFormValues } from './FhirConnectionForm'
 import { Hl7DestinationsCard } from './Hl7DestinationsCard'
 import { Hl7InboundForm } from './Hl7InboundForm'
 import { Hl7OutboundForm } from './Hl7OutboundForm'
@@ -40,7 +43,8 @@ export function ConnectionsPage() {
   const update = useApiMutation('connections.update', [...invalidates])
   const remove = useApiMutation('connections.delete', [...invalidates])
   const clearSecret = useApiMutation('connections.clearSecret', ['connections.list'])
-  const test = useApiMutation('connections.test', ['audit.list', 'connections.lastTests'])
+  const test = useApiMutation('connections.test', ['audit.list', 'connections.lastTests', 'fhir.capabilities'])
+  const canManage = useCan('conn.manage', practiceId)
   const [editing, setEditing] = useState<Editing>(null)
   const [busy, setBusy] = useState(false)
   const [saveError, setSaveError] = useState<ApiError | null>(null)
@@ -62,7 +66,7 @@ export function ConnectionsPage() {
     setEditing(e)
   }
 
-  const save = async (v: { name: string; enabled: boolean; config: Record<string, unknown>; secret?: string }) => {
+  const save = async (v: { name: string; enabled: boolean; config: Record<string, unknown>; secret?: string; secrets?: FhirFormValues['secrets'] }) => {
     if (!practiceId || !editing) return
     setBusy(true)
     setSaveError(null)
@@ -73,6 +77,7 @@ export function ConnectionsPage() {
         ? await update.mutateAsync({ id: editing.conn.id, ...body } as InputOf<'connections.update'>)
         : await create.mutateAsync({ practiceId, ...body } as InputOf<'connections.create'>)
       if (v.secret) await api('connections.setSecret', { id: saved.id, field: 'client_secret', value: v.secret })
+      for (const [field, value] of Object.entries(v.secrets ?? {})) if (value) await api('connections.setSecret', { id: saved.id, field: field as keyof FhirFormValues['secrets'], value })
       await list.refetch()
       notifications.show({ color: 'teal', title: editing.conn ? 'Connection saved' : 'Connection created', message: saved.name })
       setEditing(null)
@@ -106,6 +111,9 @@ export function ConnectionsPage() {
               <Menu.Item onClick={() => open({ kind: 'athena-rest' })}>athenaNet REST</Menu.Item>
               <Menu.Item onClick={() => open({ kind: 'hl7-inbound' })}>HL7 inbound listener</Menu.Item>
               <Menu.Item onClick={() => open({ kind: 'hl7-outbound' })}>HL7 outbound destination</Menu.Item>
+              <Menu.Item onClick={() => open({ kind: 'fhir-r4' })} disabled={!canManage}>
+                FHIR R4 endpoint
+              </Menu.Item>
             </Menu.Dropdown>
           </Menu>
         }
@@ -147,9 +155,15 @@ export function ConnectionsPage() {
                     {c.kind === 'athena-rest' || c.kind === 'fhir-r4' ? (
                       <Group gap={6}>
                         <Text size="sm">{String((c.config as Record<string, unknown>).clientId ?? '—')}</Text>
-                        <Badge size="sm" variant="light" color={c.secrets.client_secret ? 'teal' : 'orange'} data-testid="secret-badge">
-                          secret {c.secrets.client_secret ? 'set' : 'not set'}
-                        </Badge>
+                        {(c.config as Record<string, unknown>).auth === 'private_key_jwt' ? (
+                          <Badge size="sm" variant="light" color={c.secrets.private_key ? 'teal' : 'orange'} data-testid="secret-badge">
+                            key {c.secrets.private_key ? 'set' : 'not set'}
+                          </Badge>
+                        ) : (
+                          <Badge size="sm" variant="light" color={c.secrets.client_secret ? 'teal' : 'orange'} data-testid="secret-badge">
+                            secret {c.secrets.client_secret ? 'set' : 'not set'}
+                          </Badge>
+                        )}
                       </Group>
                     ) : (
                       <Text size="sm" c="dimmed">
@@ -198,6 +212,7 @@ export function ConnectionsPage() {
               Connectivity test: {c.name}
             </Text>
             <ConnectivitySteps result={results[c.id]!} />
+            {c.kind === 'fhir-r4' && practiceId && results[c.id]!.steps.some((s) => s.step === 'metadata' && s.ok) ? <FhirCapabilities practiceId={practiceId} connectionId={c.id} /> : null}
           </Card>
         ))}
 
@@ -223,6 +238,24 @@ export function ConnectionsPage() {
                     clearSecret.mutate(
                       { id: editing.conn!.id, field: 'client_secret' },
                       { onSuccess: () => void list.refetch().then((r) => setEditing({ kind: 'athena-rest', conn: r.data?.find((x) => x.id === editing.conn!.id) })) },
+                    )
+                : undefined
+            }
+            error={saveError}
+            busy={busy}
+          />
+        ) : editing?.kind === 'fhir-r4' ? (
+          <FhirConnectionForm
+            key={editing.conn?.id ?? 'new'}
+            initial={editing.conn}
+            onSubmit={(v: FhirFormValues) => void save(v)}
+            onCancel={() => setEditing(null)}
+            onClearSecret={
+              editing.conn
+                ? (field) =>
+                    clearSecret.mutate(
+                      { id: editing.conn!.id, field },
+                      { onSuccess: () => void list.refetch().then((r) => setEditing({ kind: 'fhir-r4', conn: r.data?.find((x) => x.id === editing.conn!.id) })) },
                     )
                 : undefined
             }

@@ -4,6 +4,7 @@ import { IconPencil, IconPlus, IconSend, IconTrash } from '@tabler/icons-react'
 import { useState } from 'react'
 import type { AlertChannel } from '../../../../shared/api/alerts'
 import { useApi, useApiMutation } from '../../api/client'
+import { useCan } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 
 interface Draft {
@@ -41,6 +42,7 @@ export function AlertChannelsCard({ practiceId }: { practiceId: string }) {
   const save = useApiMutation('alerts.saveChannel', ['alerts.channels', 'audit.list'])
   const del = useApiMutation('alerts.deleteChannel', ['alerts.channels', 'audit.list'])
   const test = useApiMutation('alerts.testChannel')
+  const manage = useCan('conn.manage', practiceId)
   const [draft, setDraft] = useState<Draft | null>(null)
   const fe = save.error?.fieldErrors() ?? {}
 
@@ -59,9 +61,11 @@ export function AlertChannelsCard({ practiceId }: { practiceId: string }) {
     <Card withBorder>
       <Group justify="space-between" mb="xs">
         <Title order={4}>Alert channels</Title>
-        <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => (save.reset(), setDraft(NEW))}>
-          New channel
-        </Button>
+        {manage ? (
+          <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => (save.reset(), setDraft(NEW))}>
+            New channel
+          </Button>
+        ) : null}
       </Group>
       <ErrorAlert error={channels.error ?? del.error ?? test.error} />
       {(channels.data ?? []).length === 0 ? (
@@ -89,22 +93,24 @@ export function AlertChannelsCard({ practiceId }: { practiceId: string }) {
                     </Badge>
                   </Table.Td>
                   <Table.Td>
-                    <Group gap={4} justify="flex-end" wrap="nowrap">
-                      <ActionIcon
-                        variant="subtle"
-                        aria-label={`Test channel ${c.name}`}
-                        loading={test.isPending && test.variables?.id === c.id}
-                        onClick={() => test.mutate({ id: c.id }, { onSuccess: (r) => notifications.show({ color: r.ok ? 'teal' : 'red', title: r.ok ? 'Test sent' : 'Test failed', message: r.detail }) })}
-                      >
-                        <IconSend size={14} />
-                      </ActionIcon>
-                      <ActionIcon variant="subtle" aria-label={`Edit channel ${c.name}`} onClick={() => (save.reset(), setDraft(toDraft(c)))}>
-                        <IconPencil size={14} />
-                      </ActionIcon>
-                      <ActionIcon variant="subtle" color="red" aria-label={`Delete channel ${c.name}`} onClick={() => del.mutate({ id: c.id })}>
-                        <IconTrash size={14} />
-                      </ActionIcon>
-                    </Group>
+                    {manage ? (
+                      <Group gap={4} justify="flex-end" wrap="nowrap">
+                        <ActionIcon
+                          variant="subtle"
+                          aria-label={`Test channel ${c.name}`}
+                          loading={test.isPending && test.variables?.id === c.id}
+                          onClick={() => test.mutate({ id: c.id }, { onSuccess: (r) => notifications.show({ color: r.ok ? 'teal' : 'red', title: r.ok ? 'Test sent' : 'Test failed', message: r.detail }) })}
+                        >
+                          <IconSend size={14} />
+                        </ActionIcon>
+                        <ActionIcon variant="subtle" aria-label={`Edit channel ${c.name}`} onClick={() => (save.reset(), setDraft(toDraft(c)))}>
+                          <IconPencil size={14} />
+                        </ActionIcon>
+                        <ActionIcon variant="subtle" color="red" aria-label={`Delete channel ${c.name}`} onClick={() => del.mutate({ id: c.id })}>
+                          <IconTrash size={14} />
+                        </ActionIcon>
+                      </Group>
+                    ) : null}
                   </Table.Td>
                 </Table.Tr>
               )

@@ -5,6 +5,7 @@ import { useState } from 'react'
 import { ALERT_LEVELS, type AlertKind, type AlertRule } from '../../../../shared/api/alerts'
 import type { Lane } from '../../../../shared/api/dashboard'
 import { useApi, useApiMutation } from '../../api/client'
+import { useCan } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { Time } from '../../app/time-format'
 
@@ -65,6 +66,7 @@ export function AlertRulesCard({ practiceId, lanes }: { practiceId: string; lane
   const save = useApiMutation('alerts.saveRule', ['alerts.rules', 'audit.list'])
   const del = useApiMutation('alerts.deleteRule', ['alerts.rules', 'audit.list'])
   const check = useApiMutation('alerts.evaluate', ['alerts.rules', 'alerts.notifications'])
+  const manage = useCan('conn.manage', practiceId)
   const [draft, setDraft] = useState<Draft | null>(null)
   const kinds = useApi('alerts.kinds', {})
   const channels = useApi('alerts.channels', { practiceId })
@@ -113,9 +115,11 @@ export function AlertRulesCard({ practiceId, lanes }: { practiceId: string; lane
           >
             Check now
           </Button>
-          <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => (save.reset(), setDraft(NEW))}>
-            New rule
-          </Button>
+          {manage ? (
+            <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => (save.reset(), setDraft(NEW))}>
+              New rule
+            </Button>
+          ) : null}
         </Group>
       </Group>
       <ErrorAlert error={rules.error ?? del.error ?? check.error} />
@@ -153,18 +157,20 @@ export function AlertRulesCard({ practiceId, lanes }: { practiceId: string; lane
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Group gap={4} justify="flex-end" wrap="nowrap">
-                    <ActionIcon
-                      variant="subtle"
-                      aria-label={`Edit rule ${r.name}`}
-                      onClick={() => (save.reset(), setDraft(toDraft(r)))}
-                    >
-                      <IconPencil size={14} />
-                    </ActionIcon>
-                    <ActionIcon variant="subtle" color="red" aria-label={`Delete rule ${r.name}`} onClick={() => del.mutate({ id: r.id })}>
-                      <IconTrash size={14} />
-                    </ActionIcon>
-                  </Group>
+                  {manage ? (
+                    <Group gap={4} justify="flex-end" wrap="nowrap">
+                      <ActionIcon
+                        variant="subtle"
+                        aria-label={`Edit rule ${r.name}`}
+                        onClick={() => (save.reset(), setDraft(toDraft(r)))}
+                      >
+                        <IconPencil size={14} />
+                      </ActionIcon>
+                      <ActionIcon variant="subtle" color="red" aria-label={`Delete rule ${r.name}`} onClick={() => del.mutate({ id: r.id })}>
+                        <IconTrash size={14} />
+                      </ActionIcon>
+                    </Group>
+                  ) : null}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -1,10 +1,11 @@
 import { Alert, Badge, Button, Checkbox, Drawer, Group, Select, Stack, Table, Text, Title, Tooltip, UnstyledButton } from '@mantine/core'
 import { IconClipboardCheck, IconPencil, IconRefresh, IconTrash } from '@tabler/icons-react'
-import { useMemo, useState } from 'react'
-import { Link } from 'wouter'
+import { useEffect, useMemo, useState } from 'react'
+import { Link, useSearch } from 'wouter'
 import type { ErrorGroup, Selection } from '../../../../shared/api/errors-queue'
 import type { TxSummary } from '../../../../shared/api/transactions'
 import { useApi } from '../../api/client'
+import { useAuth } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
@@ -14,12 +15,24 @@ import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from '.
 const SEP = '\u001f'
 
 export function ErrorsPage() {
-  const { practiceId } = usePractice()
+  const { practiceId, practices, setPracticeId } = usePractice()
+  const { can } = useAuth()
   const [lane, setLane] = useState<string | null>(null)
   const [connector, channel] = lane ? lane.split(SEP) : [undefined, undefined]
   const lanes = useApi('dashboard.lanes', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) })
   const groups = useApi('errors.groups', { practiceId: practiceId ?? '', ...(connector ? { connector } : {}), ...(channel ? { channel } : {}) }, { enabled: Boolean(practiceId) })
   const [open, setOpen] = useState<string | null>(null)
+  // A link from an alert (`/?practiceId=…&group=…#/errors`) selects its practice and opens its group, once.
+  const search = useSearch()
+  useEffect(() => {
+    const q = new URLSearchParams(search)
+    const linkedPractice = q.get('practiceId')
+    const linkedGroup = q.get('group')
+    if ((!linkedPractice && !linkedGroup) || practices.length === 0) return
+    if (linkedPractice && practices.some((p) => p.id === linkedPractice)) setPracticeId(linkedPractice)
+    if (linkedGroup) setOpen(linkedGroup)
+    history.replaceState(history.state, '', window.location.pathname + window.location.hash)
+  }, [search, practices, setPracticeId])
   const [reprocess, setReprocess] = useState<Selection | null>(null)
   const [discard, setDiscard] = useState<Selection | null>(null)
   const [triage, setTriage] = useState<Selection | null>(null)
@@ -34,11 +47,11 @@ export function ErrorsPage() {
         title="Error queue"
         description="Failures grouped by cause (error code and message pattern), so one fix can clear a whole group."
         actions={
-          <>
+          can('msg.reprocess', practiceId) ? (
             <Button variant="default" leftSection={<IconRefresh size={16} />} disabled={!total} onClick={() => setReprocess(filterSel)}>
               Reprocess all {lane ? 'shown' : ''} ({total})
             </Button>
-          </>
+          ) : null
         }
       />
       <Group mb="sm" align="flex-end">
@@ -176,6 +189,9 @@ function GroupDetail({
   onTriage(s: Selection): void
   onEdit(t: TxSummary): void
 }) {
+  // Actions the person may not take on this practice are not offered (the engine refuses them anyway).
+  const { can } = useAuth()
+  const may = { reprocess: can('msg.reprocess', practiceId), discard: can('msg.discard', practiceId), edit: can('msg.edit_payload', practiceId) }
   const [limit, setLimit] = useState(100)
   const list = useApi('transactions.list', { practiceId, statuses: ['error'], errorGroup: group.group, limit: Math.min(limit, 500) })
   const [selected, setSelected] = useState<Set<number>>(new Set())
@@ -206,29 +222,43 @@ function GroupDetail({
             </Text>
           </div>
           <Group gap="xs">
-            <Button leftSection={<IconRefresh size={16} />} variant={group.retryable ? 'filled' : 'default'} onClick={() => onReprocess(groupSel)}>
-              {group.retryable ? 'Retry group' : 'Reprocess group'} ({group.count})
-            </Button>
-            <Button leftSection={<IconClipboardCheck size={16} />} variant="default" onClick={() => onTriage(groupSel)}>
-              Triage group
-            </Button>
-            <Button leftSection={<IconTrash size={16} />} variant="default" color="red" onClick={() => onDiscard(groupSel)}>
-              Discard group
-            </Button>
+            {may.reprocess ? (
+              <>
+                <Button leftSection={<IconRefresh size={16} />} variant={group.retryable ? 'filled' : 'default'} onClick={() => onReprocess(groupSel)}>
+                  {group.retryable ? 'Retry group' : 'Reprocess group'} ({group.count})
+                </Button>
+                <Button leftSection={<IconClipboardCheck size={16} />} variant="default" onClick={() => onTriage(groupSel)}>
+                  Triage group
+                </Button>
+              </>
+            ) : null}
+            {may.discard ? (
+              <Button leftSection={<IconTrash size={16} />} variant="default" color="red" onClick={() => onDiscard(groupSel)}>
+                Discard group
+              </Button>
+            ) : null}
           </Group>
         </Group>
-        <Group gap="xs">
-          <Text size="sm">{visibleSelected.length} selected</Text>
-          <Button size="xs" variant="light" disabled={!selSel} onClick={() => selSel && onReprocess(selSel)}>
-            Reprocess selected
-          </Button>
-          <Button size="xs" variant="light" disabled={!selSel} onClick={() => selSel && onTriage(selSel)}>
-            Triage selected
-          </Button>
-          <Button size="xs" variant="light" color="red" disabled={!selSel} onClick={() => selSel && onDiscard(selSel)}>
-            Discard selected
-          </Button>
-        </Group>
+        {may.reprocess || may.discard ? (
+          <Group gap="xs">
+            <Text size="sm">{visibleSelected.length} selected</Text>
+            {may.reprocess ? (
+              <>
+                <Button size="xs" variant="light" disabled={!selSel} onClick={() => selSel && onReprocess(selSel)}>
+                  Reprocess selected
+                </Button>
+                <Button size="xs" variant="light" disabled={!selSel} onClick={() => selSel && onTriage(selSel)}>
+                  Triage selected
+                </Button>
+              </>
+            ) : null}
+            {may.discard ? (
+              <Button size="xs" variant="light" color="red" disabled={!selSel} onClick={() => selSel && onDiscard(selSel)}>
+                Discard selected
+              </Button>
+            ) : null}
+          </Group>
+        ) : null}
         <ErrorAlert error={list.error} />
         <Table fz="sm" data-testid="group-transactions">
           <Table.Thead>
@@ -270,15 +300,21 @@ function GroupDetail({
                 <Table.Td>{t.triageState ?? 'new'}</Table.Td>
                 <Table.Td>
                   <Group gap={4} wrap="nowrap">
-                    <Button size="compact-xs" variant={t.errorRetryable ? 'filled' : 'light'} onClick={() => onReprocess({ kind: 'ids', ids: [t.id] })} aria-label={`${t.errorRetryable ? 'Retry' : 'Reprocess'} ${t.id}`}>
-                      {t.errorRetryable ? 'Retry' : 'Reprocess'}
-                    </Button>
-                    <Button size="compact-xs" variant={t.errorRetryable ? 'light' : 'filled'} leftSection={<IconPencil size={12} />} onClick={() => onEdit(t)} aria-label={`Edit ${t.id}`}>
-                      Edit
-                    </Button>
-                    <Button size="compact-xs" variant="light" color="red" leftSection={<IconTrash size={12} />} onClick={() => onDiscard({ kind: 'ids', ids: [t.id] })} aria-label={`Discard ${t.id}`}>
-                      Discard
-                    </Button>
+                    {may.reprocess ? (
+                      <Button size="compact-xs" variant={t.errorRetryable ? 'filled' : 'light'} onClick={() => onReprocess({ kind: 'ids', ids: [t.id] })} aria-label={`${t.errorRetryable ? 'Retry' : 'Reprocess'} ${t.id}`}>
+                        {t.errorRetryable ? 'Retry' : 'Reprocess'}
+                      </Button>
+                    ) : null}
+                    {may.edit ? (
+                      <Button size="compact-xs" variant={t.errorRetryable ? 'light' : 'filled'} leftSection={<IconPencil size={12} />} onClick={() => onEdit(t)} aria-label={`Edit ${t.id}`}>
+                        Edit
+                      </Button>
+                    ) : null}
+                    {may.discard ? (
+                      <Button size="compact-xs" variant="light" color="red" leftSection={<IconTrash size={12} />} onClick={() => onDiscard({ kind: 'ids', ids: [t.id] })} aria-label={`Discard ${t.id}`}>
+                        Discard
+                      </Button>
+                    ) : null}
                   </Group>
                 </Table.Td>
               </Table.Tr>

@@ -5,6 +5,7 @@ import { useParams } from 'wouter'
 import type { InspectorStage, RecordDiff } from '../../../../shared/api/inspector'
 import type { TxDetail, TxStep } from '../../../../shared/api/transactions'
 import { api, useApi } from '../../api/client'
+import { useAuth } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { useRevealGate, type RevealGate } from '../../components/console/reveal-gate'
 import { StatusBadge } from '../../components/console/StatusBadge'
@@ -13,6 +14,7 @@ import { PageHeader } from '../../components/PageHeader'
 import { Time, useTimeFormat } from '../../app/time-format'
 import type { Selection } from '../../../../shared/api/errors-queue'
 import { DiscardModal, EditReprocessModal, ReprocessModal, TriageModal } from '../errors/ActionModals'
+import { FhirFactsCard } from './FhirFactsCard'
 import { PayloadChanges } from './PayloadChanges'
 import { SideBySide } from './SideBySide'
 import { StageView, STAGE_LABEL } from './StageView'
@@ -23,7 +25,10 @@ export function InspectorPage() {
   const id = Number(params.id)
   const fmt = useTimeFormat()
   const tx = useApi('transactions.get', { id }, { enabled: Number.isInteger(id) })
-  const view = useApi('inspector.view', { id }, { enabled: Number.isInteger(id) })
+  // The content needs PHI rights on the transaction's practice; metadata alone is for everyone who sees the practice.
+  const { can } = useAuth()
+  const seesContent = can('msg.view_phi', tx.data?.practiceId)
+  const view = useApi('inspector.view', { id }, { enabled: Number.isInteger(id) && seesContent })
   const [reprocess, setReprocess] = useState<Selection | null>(null)
   const [discard, setDiscard] = useState<Selection | null>(null)
   const [triage, setTriage] = useState<Selection | null>(null)
@@ -112,7 +117,14 @@ export function InspectorPage() {
               <TxActions t={t} locked={elsewhere} onReprocess={() => setReprocess({ kind: 'ids', ids: [id] })} onEdit={() => setEditing(true)} onDiscard={() => setDiscard({ kind: 'ids', ids: [id] })} onTriage={() => setTriage({ kind: 'ids', ids: [id] })} />
             </Group>
           </Card>
-          <ErrorAlert error={view.error} />
+          {seesContent ? (
+            <ErrorAlert error={view.error} />
+          ) : (
+            <Text size="sm" c="dimmed" data-testid="content-hidden">
+              The message content is not shown: it needs the right to view PHI on this practice.
+            </Text>
+          )}
+          {view.data && t.connector === 'fhir' ? <FhirFactsCard stages={view.data.stages} /> : null}
           {view.data ? <InspectorTabs tx={t} stages={view.data.stages} diffs={view.data.diffs} /> : null}
         </Stack>
       ) : null}
@@ -127,22 +139,30 @@ export function InspectorPage() {
 function TxActions({ t, locked, onReprocess, onEdit, onDiscard, onTriage }: { t: TxDetail; locked: boolean; onReprocess(): void; onEdit(): void; onDiscard(): void; onTriage(): void }) {
   const pending = locked || t.status === 'received' || t.status === 'queued' || t.status === 'processing'
   const permanent = t.status === 'error' && t.errorRetryable === false
+  // Only the actions the person may take on this transaction's practice (the engine refuses the others anyway).
+  const { can } = useAuth()
   return (
     <Group gap="xs">
-      <Button variant={permanent ? 'default' : 'filled'} leftSection={<IconRefresh size={16} />} disabled={pending} onClick={onReprocess}>
-        {t.status === 'error' && t.errorRetryable ? 'Retry' : 'Reprocess'}
-      </Button>
-      <Button variant={permanent ? 'filled' : 'default'} leftSection={<IconPencil size={16} />} disabled={pending} onClick={onEdit}>
-        Edit & reprocess
-      </Button>
-      {t.status === 'error' ? (
+      {can('msg.reprocess', t.practiceId) ? (
+        <Button variant={permanent ? 'default' : 'filled'} leftSection={<IconRefresh size={16} />} disabled={pending} onClick={onReprocess}>
+          {t.status === 'error' && t.errorRetryable ? 'Retry' : 'Reprocess'}
+        </Button>
+      ) : null}
+      {can('msg.edit_payload', t.practiceId) ? (
+        <Button variant={permanent ? 'filled' : 'default'} leftSection={<IconPencil size={16} />} disabled={pending} onClick={onEdit}>
+          Edit & reprocess
+        </Button>
+      ) : null}
+      {t.status === 'error' && can('msg.reprocess', t.practiceId) ? (
         <Button variant="default" leftSection={<IconClipboardCheck size={16} />} onClick={onTriage} disabled={locked}>
           Triage
         </Button>
       ) : null}
-      <Button variant="default" color="red" leftSection={<IconTrash size={16} />} disabled={locked || t.status === 'processing' || t.status === 'discarded'} onClick={onDiscard}>
-        Discard
-      </Button>
+      {can('msg.discard', t.practiceId) ? (
+        <Button variant="default" color="red" leftSection={<IconTrash size={16} />} disabled={locked || t.status === 'processing' || t.status === 'discarded'} onClick={onDiscard}>
+          Discard
+        </Button>
+      ) : null}
     </Group>
   )
 }

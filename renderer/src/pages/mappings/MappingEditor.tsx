@@ -8,6 +8,7 @@ import { Link } from 'wouter'
 import type { MappingEditorState, TestRun } from '../../../../shared/api/mappings'
 import type { FieldMap, MappingOverride } from '../../../../shared/mapping'
 import { api, useApi, type ApiError } from '../../api/client'
+import { useAuth } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
@@ -61,6 +62,7 @@ type SaveState = { state: 'clean' | 'pending' | 'saving' | 'saved' | 'error'; at
 function LoadedEditor({ practiceId, state, reload }: { practiceId: string; state: MappingEditorState; reload(): Promise<void> }) {
   const shipped = state.shipped
   const key = shipped.key
+  const { can } = useAuth()
   const [override, setOverride] = useState<MappingOverride>(() => state.draft?.override ?? state.live?.override ?? { baseKey: key })
   const [dirty, setDirty] = useState(false)
   const [save, setSave] = useState<SaveState>(() => (state.draft ? { state: 'saved', at: state.draft.updatedAt } : { state: 'clean' }))
@@ -156,14 +158,16 @@ function LoadedEditor({ practiceId, state, reload }: { practiceId: string; state
             <Button variant="subtle" leftSection={<IconBook size={16} />} onClick={() => setLibrary(true)}>
               Transform library
             </Button>
-            {hasDraft ? (
+            {hasDraft && can('mapping.edit', practiceId) ? (
               <Button variant="subtle" color="gray" leftSection={<IconTrashX size={16} />} onClick={() => void discard()}>
                 Discard draft
               </Button>
             ) : null}
-            <Button leftSection={<IconRocket size={16} />} onClick={() => setPublishing(true)} disabled={!differsFromLive && !hasDraft} data-testid="publish-button">
-              Publish…
-            </Button>
+            {can('mapping.publish', practiceId) ? (
+              <Button leftSection={<IconRocket size={16} />} onClick={() => setPublishing(true)} disabled={!differsFromLive && !hasDraft} data-testid="publish-button">
+                Publish…
+              </Button>
+            ) : null}
           </>
         }
       />

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react'
 import type { MissRow } from '../../../../shared/api/mappings'
 import type { CodeMapEntry } from '../../../../shared/mapping'
 import { getTransport, useApi, useApiMutation } from '../../api/client'
+import { useAuth } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { Time } from '../../app/time-format'
 
@@ -40,6 +41,8 @@ export function UnmappedCodes({
   const [added, setAdded] = useState<Added | null>(null)
   const reprocess = useApiMutation('mappings.reprocessMisses', ['mappings.misses', 'transactions.list'])
   const dismiss = useApiMutation('mappings.dismissMiss', ['mappings.misses', 'mappings.sets'])
+  const { can } = useAuth()
+  const may = { edit: can('mapping.edit', practiceId), reprocess: can('msg.reprocess', practiceId) }
 
   // New misses and reprocessing outcomes arrive as transaction events: keep the counts live.
   useEffect(() => {
@@ -147,17 +150,17 @@ export function UnmappedCodes({
                 </Table.Td>
                 <Table.Td>
                   <Group gap={4} justify="flex-end" wrap="nowrap">
-                    {!m.mapped ? (
+                    {!m.mapped && may.edit ? (
                       <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => setAdding(m)} aria-label={`Add entry for ${m.value} in ${m.mapName}`}>
                         Add entry
                       </Button>
                     ) : null}
-                    {m.mapped && m.failedTransactions ? (
+                    {m.mapped && m.failedTransactions && may.reprocess ? (
                       <Button size="xs" variant="light" leftSection={<IconRefresh size={14} />} loading={reprocess.isPending} onClick={() => runReprocess(m)}>
                         Reprocess {m.failedTransactions}
                       </Button>
                     ) : null}
-                    {!m.resolvedAt ? (
+                    {!m.resolvedAt && may.edit ? (
                       <Button size="xs" variant="subtle" color="gray" onClick={() => dismiss.mutate({ practiceId, key: m.setKey, map: m.mapName, value: m.value })}>
                         Dismiss
                       </Button>

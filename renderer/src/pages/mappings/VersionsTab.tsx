@@ -4,6 +4,7 @@ import { useState } from 'react'
 import type { VersionRef } from '../../../../shared/api/mappings'
 import type { MappingSetDiff } from '../../../../shared/mapping'
 import { api, useApi, useApiMutation, type ApiError } from '../../api/client'
+import { useAuth } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { Time } from '../../app/time-format'
 import { download, showValue } from './bits'
@@ -15,6 +16,8 @@ const parseRef = (v: string): VersionRef => (v === 'draft' || v === 'live' ? v :
 /** Published versions: compare any two field by field, roll back in one action, export and import as JSON. */
 export function VersionsTab({ practiceId, setKey, hasDraft, onChanged }: { practiceId: string; setKey: string; hasDraft: boolean; onChanged(): void }) {
   const versions = useApi('mappings.versions', { practiceId, key: setKey })
+  const { can } = useAuth()
+  const mayPublish = can('mapping.publish', practiceId)
   const list = versions.data ?? []
   const live = list.find((v) => v.live)?.version ?? 0
   const [from, setFrom] = useState<VersionRef | null>(null)
@@ -62,13 +65,15 @@ export function VersionsTab({ practiceId, setKey, hasDraft, onChanged }: { pract
           <Button size="xs" variant="default" leftSection={<IconDownload size={14} />} onClick={() => void exportJson(hasDraft ? 'draft' : 'live', 'effective')}>
             Export full set
           </Button>
-          <FileButton onChange={(f) => void importJson(f)} accept="application/json,.json" inputProps={{ 'data-testid': 'mapping-import-input' } as never}>
-            {(props) => (
-              <Button size="xs" variant="default" leftSection={<IconUpload size={14} />} {...props}>
-                Import into draft…
-              </Button>
-            )}
-          </FileButton>
+          {can('mapping.edit', practiceId) ? (
+            <FileButton onChange={(f) => void importJson(f)} accept="application/json,.json" inputProps={{ 'data-testid': 'mapping-import-input' } as never}>
+              {(props) => (
+                <Button size="xs" variant="default" leftSection={<IconUpload size={14} />} {...props}>
+                  Import into draft…
+                </Button>
+              )}
+            </FileButton>
+          ) : null}
         </Group>
       </Group>
       <ErrorAlert error={versions.error ?? importError} />
@@ -121,7 +126,7 @@ export function VersionsTab({ practiceId, setKey, hasDraft, onChanged }: { pract
                     }}>
                     Changes
                   </Button>
-                  {!v.live ? (
+                  {!v.live && mayPublish ? (
                     <Button size="xs" variant="light" leftSection={<IconArrowBackUp size={14} />} onClick={() => setRollingBack(v.version)} aria-label={`Roll back to version ${v.version}`}>
                       Roll back
                     </Button>
@@ -130,7 +135,7 @@ export function VersionsTab({ practiceId, setKey, hasDraft, onChanged }: { pract
               </Table.Td>
             </Table.Tr>
           ))}
-          {list.length ? (
+          {list.length && mayPublish ? (
             <Table.Tr>
               <Table.Td colSpan={5}>
                 <Text size="sm" c="dimmed">

@@ -6,21 +6,9 @@
  * the last word when the draft is saved.
  */
 import type { CodeMap, CodeMapEntry, CodeMapOverride, CustomField, FieldMap, MappingOverride, MappingSet, MappingTest, Provenance } from '../../../../shared/mapping'
+import { codeKey, codeMapOverrideFor, sameJson } from '../../../../shared/mapping-overrides'
 
-export function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x !== null && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(
-          Object.entries(x as Record<string, unknown>)
-            .filter(([, y]) => y !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : x,
-  )
-}
-export const sameJson = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b)
-
-const codeKey = (map: Pick<CodeMap, 'caseInsensitive'>, from: string): string => (map.caseInsensitive ? from.trim().toLowerCase() : from.trim())
+export { sameJson } from '../../../../shared/mapping-overrides'
 
 /** Drops empty lists so the override stays minimal and diff-friendly. */
 function tidy(o: MappingOverride): MappingOverride {
@@ -149,34 +137,8 @@ function entryViews(base: CodeMap, map: CodeMap): EntryView[] {
   return out
 }
 
-/** The smallest override of one map that yields `desired` (mirrors the engine's codeMapOverrideFor). */
-function mapOverride(base: CodeMap | undefined, desired: CodeMap): CodeMapOverride | null {
-  if (!base) {
-    const o: CodeMapOverride = { name: desired.name, entries: desired.entries, onMiss: desired.onMiss }
-    if (desired.description !== undefined) o.description = desired.description
-    if (desired.default !== undefined) o.default = desired.default
-    if (desired.caseInsensitive !== undefined) o.caseInsensitive = desired.caseInsensitive
-    return o
-  }
-  const o: CodeMapOverride = { name: desired.name }
-  if (desired.description !== base.description && desired.description !== undefined) o.description = desired.description
-  if (desired.onMiss !== base.onMiss) o.onMiss = desired.onMiss
-  if ((desired.caseInsensitive ?? false) !== (base.caseInsensitive ?? false)) o.caseInsensitive = desired.caseInsensitive ?? false
-  if (desired.default !== base.default) o.default = desired.default ?? null
-  const baseByKey = new Map(base.entries.map((e) => [codeKey(desired, e.from), e]))
-  const keys = new Set(desired.entries.map((e) => codeKey(desired, e.from)))
-  const entries = desired.entries.filter((e) => {
-    const b = baseByKey.get(codeKey(desired, e.from))
-    return !b || !sameJson(b, e)
-  })
-  const removeEntries = base.entries.filter((e) => !keys.has(codeKey(desired, e.from))).map((e) => e.from)
-  if (entries.length) o.entries = entries
-  if (removeEntries.length) o.removeEntries = removeEntries
-  return Object.keys(o).length > 1 ? o : null
-}
-
 export function setCodeMap(shipped: MappingSet, o: MappingOverride, desired: CodeMap): MappingOverride {
-  const mo = mapOverride(
+  const mo = codeMapOverrideFor(
     shipped.codeMaps.find((m) => m.name === desired.name),
     desired,
   )

@@ -4,6 +4,7 @@ import { IconArrowUp } from '@tabler/icons-react'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useLocation } from 'wouter'
 import type { TxSummary } from '../../../../shared/api/transactions'
+import { useCan } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { StatusBadge } from '../../components/console/StatusBadge'
 import { ErrorAlert } from '../../components/ErrorAlert'
@@ -21,21 +22,25 @@ const COLUMNS = '170px 90px 130px 70px 90px minmax(200px, 1fr) 100px 70px 80px'
 const ROW_HEIGHT = 40
 
 export function TransactionsPage() {
-  const { practiceId } = usePractice()
+  const { practiceId, practices, setPracticeId } = usePractice()
+  const mayExport = useCan('msg.export', practiceId)
   const [filter, setFilterState] = useState<LogFilter | null>(null)
   const [live, setLive] = useState(true)
   const [now, setNow] = useState(() => Date.now())
 
   useEffect(() => {
     if (!practiceId) return
-    // A link from elsewhere (a listener's counters) carries its search in the query: it wins once.
+    // An alert's link names its practice: switch to it first, so the search below is kept for that practice.
+    const linkedPractice = new URLSearchParams(window.location.search).get('practiceId')
+    if (linkedPractice && linkedPractice !== practiceId && practices.some((p) => p.id === linkedPractice)) return setPracticeId(linkedPractice)
+    // A link from elsewhere (a listener's counters, an alert) carries its search in the query: it wins once.
     const linked = searchToFilter(window.location.search)
     if (linked) {
       storeFilter(practiceId, linked)
       history.replaceState(history.state, '', window.location.pathname + window.location.hash)
     }
     setFilterState(linked ?? loadFilter(practiceId))
-  }, [practiceId])
+  }, [practiceId, practices, setPracticeId])
   const setFilter = (f: LogFilter) => {
     if (!practiceId) return
     storeFilter(practiceId, f)
@@ -53,7 +58,7 @@ export function TransactionsPage() {
         actions={
           <>
             {practiceId && filter ? <SavedSearchesMenu practiceId={practiceId} current={filter} onApply={setFilter} /> : null}
-            {txFilter ? <ExportButton filter={txFilter} /> : null}
+            {txFilter && mayExport ? <ExportButton filter={txFilter} /> : null}
           </>
         }
       />

@@ -40,12 +40,12 @@ export interface TestEngine {
 
 export const ACTOR: CallOrigin = { actor: 'tester@test-host (console)', transport: 'internal' }
 
-export async function openTestEngine(opts: { dataDir?: string; store?: SecretStore; clock?: Clock; modules?: ConnectorModule[]; start?: boolean; storeThreads?: boolean } = {}): Promise<TestEngine> {
+export async function openTestEngine(opts: { dataDir?: string; store?: SecretStore; clock?: Clock; modules?: ConnectorModule[]; start?: boolean; storeThreads?: boolean; groupedProcessing?: boolean } = {}): Promise<TestEngine> {
   const dataDir = opts.dataDir ?? tempDir()
   const store = opts.store ?? fileStoreFor(dataDir)
   const mem = memorySink()
   const logger = createLogger({ level: 'debug', sinks: [mem, fileSink(join(dataDir, 'logs', 'engine.log'))] })
-  const engine = await openEngine({ dataDir, secrets: store, logger, clock: opts.clock ?? systemClock, mode: 'headless', version: 'test', operator: 'tester@test-host', storeThreads: opts.storeThreads }, opts.modules ?? [])
+  const engine = await openEngine({ dataDir, secrets: store, logger, clock: opts.clock ?? systemClock, mode: 'headless', version: 'test', operator: 'tester@test-host', storeThreads: opts.storeThreads, groupedProcessing: opts.groupedProcessing }, opts.modules ?? [])
   if (opts.start !== false) await engine.start()
   const callRaw: TestEngine['callRaw'] = (method, input = {}) => engine.dispatch(method, input, ACTOR) as never
   return {

@@ -9,7 +9,7 @@
 import { AppError } from '../../../../../shared/errors'
 import type { MappingResult, MappingSet } from '../../../../../shared/mapping'
 import type { RecordKind } from '../../../../../shared/records'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { evaluateMapping, jsonAccessor } from '../../../mapping'
 import type { ConnectorHandler, ProcessContext } from '../../../pipeline/connector-handler'
 import type { ExternalId } from '../../../records/record-store'
@@ -181,9 +181,11 @@ export function inboundHandler(ctx: EngineContext, runtime: AthenaRuntime): Conn
       p.setMapped(items.map((i) => ({ kind: i.kind, athenaId: i.athenaId, data: i.data })))
       return items
     },
-    async apply(items, p) {
-      const done = await ctx.batcher.run(() => applyMapped(ctx, p.tx.practice_id, items, p.tx.id))
+    // In the lane's group write (pipeline/outcomes.ts): many records per commit.
+    apply(items, p) {
+      const done = applyMapped(ctx, p.tx.practice_id, items, p.tx.id)
       p.setResponse(JSON.stringify({ records: done }))
     },
+    grouped: true,
   }
 }

@@ -8,7 +8,7 @@
  * records are read back and upserted, so Practice Studio shows athena's ids and state.
  */
 import { AppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { evaluateMapping, jsonAccessor } from '../../../mapping'
 import type { ConnectorHandler, ProcessContext } from '../../../pipeline/connector-handler'
 import type { StoredRecord } from '../../../records/record-store'

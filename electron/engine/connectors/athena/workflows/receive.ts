@@ -4,7 +4,7 @@
  * is the athena id plus a hash of the record's content, so a replayed page lands on the existing
  * transactions, while a record that really changed becomes a new transaction.
  */
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { asId } from '../client/response'
 import { channelOf, contentHash, type InboundEnvelope, type InboundKind } from '../pipeline/messages'
 

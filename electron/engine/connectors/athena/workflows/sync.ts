@@ -17,7 +17,7 @@
  *   appointments in the next seven days, at most 25).
  */
 import { AppError, toErrorData } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { AthenaClient, PageResult } from '../client/athena-client'
 import { addDaysIso, athenaFromIsoDate, easternStamp, isoToday } from '../client/dates'
 import type { Params } from '../client/encode'

@@ -8,7 +8,7 @@
  * `meta.lastUpdated` guard keeps an older read from regressing a record.
  */
 import { AppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { ConnectorHandler, ProcessContext } from '../../../pipeline/connector-handler'
 import { applyMapped, mapInbound, type MappedItem } from '../../athena/pipeline/inbound-handler'
 import { readOne } from '../../athena/client/response'

@@ -9,7 +9,7 @@
  */
 import { AppError } from '../../../../../shared/errors'
 import type { RecordKind } from '../../../../../shared/records'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { evaluateMapping } from '../../../mapping'
 import { fhirAccessor } from '../../../mapping-store/fhir-accessor'
 import type { ExternalId } from '../../../records/record-store'

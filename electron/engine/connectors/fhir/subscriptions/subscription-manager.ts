@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { AppError, toErrorData } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { StoredConnection } from '../../../practices/connections-repo'
 import { practiceOrg } from '../client/ids'
 import type { FhirRuntime } from '../runtime'

@@ -9,7 +9,7 @@
  * since the last successful run.
  */
 import { AppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { Bundle, Resource } from '../client/fhir-client'
 import { patientFhirId } from '../client/ids'
 import { channelOfResource, FHIR_CONNECTOR, resourceDedupKey, type FhirEnvelope } from '../pipeline/messages'

@@ -8,7 +8,7 @@
  * longer than athena's retry window, and on request.
  */
 import { AppError, toErrorData } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { StoredConnection } from '../../../practices/connections-repo'
 import { findAthenaState } from '../../athena/state'
 import type { FhirRuntime } from '../runtime'

@@ -8,7 +8,7 @@
  * clinicalelementid). The answer names the path and why.
  */
 import { AppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { evaluateMapping, jsonAccessor } from '../../../mapping'
 import type { AthenaRuntime } from '../../athena/runtime'
 import { describeIssues } from '../../athena/pipeline/inbound-handler'

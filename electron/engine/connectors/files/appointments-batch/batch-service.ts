@@ -17,7 +17,7 @@ import {
   type RowOutcome,
 } from '../../../../../shared/appointment-batch'
 import { AppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { evaluateMapping } from '../../../mapping/evaluate-mapping'
 import { csvRowAccessor, jsonAccessor } from '../../../mapping/json-accessor'
 import type { MappingContext } from '../../../mapping/mapping-context'

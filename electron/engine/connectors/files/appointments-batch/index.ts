@@ -2,7 +2,7 @@
  * Nightly appointment batches as a connector module: the schedule-file pipeline handler, the
  * shipped mapping sets, and notifications through the console's alerts. See README.md here.
  */
-import type { ConnectorModule } from '../../../core/engine'
+import type { ConnectorModule } from '../../../core/engine-context'
 import { consoleModule } from '../../../console/console-handlers'
 import { AppointmentBatches } from './batch-service'
 import { loadAppointmentBatchSets } from './mappings'

@@ -2,7 +2,7 @@
 import { withinScope } from '../../../access/call-scope'
 import { AppError } from '../../../../../shared/errors'
 import type { Handlers } from '../../../api/dispatcher'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { billingRuntime } from './runtime'
 
 type BillingMethods = Extract<keyof Handlers, `billing.${string}`>

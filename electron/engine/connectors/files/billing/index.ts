@@ -2,7 +2,7 @@
  * Billing file exchange as a connector module: 837P / CSV claim files from charges, 835
  * remittances, bank deposits and their reconciliation. See README.md in this folder.
  */
-import type { ConnectorModule } from '../../../core/engine'
+import type { ConnectorModule } from '../../../core/engine-context'
 import { ReferenceRepo } from '../../athena/store/reference-repo'
 import { BillingService } from './billing-service'
 import { billingRuntime } from './runtime'

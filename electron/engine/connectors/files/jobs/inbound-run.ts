@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto'
 import { DateTime } from 'luxon'
 import { AppError, toErrorData, type AppErrorData } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { StepRecord } from '../../../pipeline/transactions-repo'
 import type { FileKinds, InboundFileKind } from '../kinds/file-kind'
 import { joinPath, type FileTransport, type RemoteEntry } from '../transports/transport'

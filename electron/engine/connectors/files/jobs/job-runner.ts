@@ -3,7 +3,7 @@
  * (in this engine: a map of running jobs; in the store: a unique index on its running run).
  */
 import { toErrorData } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { AppError } from '../../../../../shared/errors'
 import type { FileKinds } from '../kinds/file-kind'
 import type { FileTransport, OpenOptions } from '../transports/transport'

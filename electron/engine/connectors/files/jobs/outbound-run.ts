@@ -7,7 +7,7 @@
  */
 import { DateTime } from 'luxon'
 import { AppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { FileKinds } from '../kinds/file-kind'
 import { expandName } from './file-names'
 import type { FileJob, FileJobRepo } from './job-repo'

@@ -7,7 +7,7 @@ import { Cron } from 'croner'
 import { DateTime } from 'luxon'
 import { toErrorData } from '../../../../../shared/errors'
 import type { ServiceStatus, Service } from '../../../core/service'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { FileJob, FileJobRepo } from './job-repo'
 import type { FileJobRunner } from './job-runner'
 

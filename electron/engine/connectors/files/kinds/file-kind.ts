@@ -9,7 +9,7 @@
  * Outbound: `produce` builds the content of the next file (or null when there is nothing to send);
  * the drop writes it under a temporary name and renames it.
  */
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { ProcessContext } from '../../../pipeline/connector-handler'
 import type { FileJob } from '../jobs/job-repo'
 import type { RowLedger } from './row-ledger'

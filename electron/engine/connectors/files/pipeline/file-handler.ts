@@ -7,15 +7,15 @@
  */
 import { createHash } from 'node:crypto'
 import { AppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { ConnectorHandler } from '../../../pipeline/connector-handler'
-import type { TxRow } from '../../../pipeline/types'
+import type { LaneRow } from '../../../pipeline/types'
 import type { FileJob } from '../jobs/job-repo'
 import { RowLedger, reportCounts } from '../kinds/row-ledger'
 import type { FilesRuntime } from '../runtime'
 import { joinPath } from '../transports/transport'
 
-function jobOf(rt: FilesRuntime, tx: TxRow): FileJob {
+function jobOf(rt: FilesRuntime, tx: LaneRow): FileJob {
   const id = tx.channel.startsWith('job:') ? tx.channel.slice(4) : ''
   const job = rt.jobs.find(id)
   if (!job) throw new AppError('config_invalid', `The file job of this transaction (${id || tx.channel}) no longer exists.`, { retryable: false })

@@ -8,7 +8,7 @@
  * destination for good.
  */
 import { AppError, isAppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import { evaluateMapping, jsonAccessor } from '../../../mapping'
 import type { ConnectorHandler } from '../../../pipeline/connector-handler'
 import { encodeHl7Text, type ParsedAck } from '../../hl7'

@@ -10,7 +10,7 @@
  * Delivery itself is the pipeline's outbound handler (one lane per destination).
  */
 import { isAppError } from '../../../../../shared/errors'
-import type { EngineContext } from '../../../core/engine'
+import type { EngineContext } from '../../../core/engine-context'
 import type { Logger } from '../../../core/logger'
 import { ChangeFollower, type ChangeRow } from '../../../records/change-follower'
 import type { Service, ServiceStatus } from '../../../core/service'

@@ -1,0 +1,273 @@
+/**
+ * Processing rows and recording how each attempt ended (docs/ARCHITECTURE.md, "The transaction
+ * pipeline"): a handler's parse → filter → map → apply, each recorded as a step, then the outcome
+ * (done, filtered, error, or queued for a retry) written to the row.
+ *
+ * Two ways, by handler:
+ * - `processRow`: one row, its own commits (`processing`, then the outcome). For handlers whose
+ *   stages wait on the outside world (an outbound send, an athenaNet call).
+ * - `processGroup`: handlers that say `grouped` have synchronous stages whose apply only writes
+ *   the store. Consecutive rows of a lane then run inside one write of the group commit, one
+ *   COMMIT for the group: a row's record upserts and its outcome land together or not at all, and
+ *   its apply runs in a savepoint of its own, so a failing apply rolls back only itself. The next row reads what the
+ *   previous one wrote (same connection, same transaction), so a lane's order means what it meant
+ *   row by row. A crash before the COMMIT leaves every row of the group pending, as it was.
+ *
+ * Whoever waits for an outcome (`outcome()`, an application-mode ACK) is told once it is on disk.
+ */
+import { AppError, toErrorData, type AppErrorData } from '../../../shared/errors'
+import type { TxStatus } from '../../../shared/api/transactions'
+import type { Clock } from '../core/clock'
+import type { Logger } from '../core/logger'
+import type { RecordStore } from '../records/record-store'
+import type { WriteBatcher } from '../store/write-batcher'
+import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
+import type { FinishInput, StepRecord, TransactionsRepo } from './transactions-repo'
+import type { LaneRow, TxRow } from './types'
+
+/** How a transaction's processing attempt ended (see Pipeline.outcome). */
+export interface TxOutcome {
+  id: number
+  /** done, filtered or error; queued when a retry was scheduled. */
+  status: TxStatus
+  error: AppErrorData | null
+  filteredBy: string | null
+  /** The response stored with the transaction (e.g. an ACK), if any. */
+  response: string | null
+}
+
+export const PENDING: ReadonlySet<TxStatus> = new Set(['received', 'queued', 'processing'])
+
+export interface OutcomesDeps {
+  repo: TransactionsRepo
+  batcher: WriteBatcher
+  records: RecordStore
+  clock: Clock
+  logger: Logger
+  signal: AbortSignal
+  stopping(): boolean
+  /** A row's status changed (the console is told, coalesced). */
+  changed(practiceId: string, id: number, status: TxStatus): void
+}
+
+type Attempt = Omit<FinishInput, 'finishedAt'> & { finishedAt?: number; row: LaneRow; response: string | null }
+
+export class Outcomes {
+  private readonly waiters = new Map<number, { resolve: (o: TxOutcome) => void; reject: (e: unknown) => void }[]>()
+
+  constructor(private readonly d: OutcomesDeps) {}
+
+  /** See Pipeline.outcome. */
+  outcome(id: number): Promise<TxOutcome> {
+    const row = this.d.repo.get(id)
+    if (!row) return Promise.reject(new AppError('not_found', `Transaction ${id} does not exist.`))
+    if (!PENDING.has(row.status) || (row.status === 'queued' && row.next_attempt_at !== null && row.attempts > 0)) {
+      // The outcome may be committed and not yet on disk (lanes do not wait for that): told only once it is.
+      const o: TxOutcome = { id, status: row.status, error: errorOf(row), filteredBy: row.filtered_by, response: row.response }
+      return this.d.batcher.synced().then(() => o)
+    }
+    return new Promise<TxOutcome>((resolve, reject) => {
+      let list = this.waiters.get(id)
+      if (!list) this.waiters.set(id, (list = []))
+      list.push({ resolve, reject })
+    })
+  }
+
+  /** The engine is stopping: nobody will be told an outcome any more. */
+  rejectWaiters(): void {
+    for (const list of this.waiters.values()) for (const w of list) w.reject(new AppError('internal', 'engine stopping', { retryable: true }))
+    this.waiters.clear()
+  }
+
+  /** One row of a handler whose stages may wait (see the file comment). */
+  async processRow(row: LaneRow, handler: ConnectorHandler | undefined): Promise<void> {
+    const { clock, repo, batcher } = this.d
+    const startedAt = clock.now()
+    void batcher.run(() => repo.markProcessing(row.id, startedAt)).catch(() => undefined)
+    this.d.changed(row.practice_id, row.id, 'processing')
+    const a = this.newAttempt(row, startedAt)
+    const ctx = this.context(row, a, (name, fn) => this.step(a.steps, name, fn))
+    try {
+      if (!handler) throw new AppError('unsupported_message', `No handler for ${row.connector} (${row.direction === 'in' ? 'inbound' : 'outbound'}) transactions.`, { retryable: false })
+      const parsed = await this.step(a.steps, 'parse', () => handler.parse(ctx))
+      const decision = handler.filter ? await this.step(a.steps, 'filter', () => handler.filter!(parsed, ctx)) : null
+      if (decision && !decision.accept) this.filtered(a, decision)
+      else {
+        const mapped = await this.step(a.steps, 'map', () => handler.map(parsed, ctx))
+        await this.step(a.steps, 'apply', () => handler.apply(mapped, ctx))
+      }
+    } catch (e) {
+      this.failed(a, e, handler)
+    }
+    a.finishedAt = clock.now()
+    // The lane goes on once the outcome is committed (the next row sees it); whoever is told the
+    // outcome is told after it is on disk. A power loss in between only means processing again.
+    await batcher.run(() => repo.finish(a as FinishInput), { until: 'commit' })
+    this.told([a])
+  }
+
+  /**
+   * Consecutive rows of a `grouped` handler in one write (see the file comment), until `budgetMs`
+   * is spent (at least one row) or a row is queued for a retry (the rows behind it wait). Returns
+   * the attempts made, in order; the lane moves past those that finished.
+   */
+  async processGroup(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<{ id: number; status: TxStatus }[]> {
+    const { clock, repo, batcher } = this.d
+    const done: Attempt[] = []
+    await batcher.run(
+      () => {
+        const t0 = clock.monotonic()
+        for (const row of rows) {
+          if (done.length > 0 && clock.monotonic() - t0 >= budgetMs) break
+          const a = this.newAttempt(row, clock.now())
+          const ctx = this.context(row, a, (name, fn) => Promise.resolve(this.stepSync(a.steps, name, () => settled(fn()))))
+          try {
+            const parsed = this.stepSync(a.steps, 'parse', () => settled(handler.parse(ctx)))
+            const decision = handler.filter ? this.stepSync(a.steps, 'filter', () => settled(handler.filter!(parsed, ctx))) : null
+            if (decision && !decision.accept) this.filtered(a, decision)
+            else {
+              const mapped = this.stepSync(a.steps, 'map', () => settled(handler.map(parsed, ctx)))
+              // Apply in its own savepoint: a failing apply rolls back what it wrote, and only that
+              // (what map wrote on the way, e.g. the code-map worklist's misses, stays).
+              repo.savepoint(() => this.stepSync(a.steps, 'apply', () => settled(handler.apply(mapped, ctx))))
+            }
+          } catch (e) {
+            this.failed(a, e, handler)
+          }
+          a.finishedAt = clock.now()
+          repo.finish(a as FinishInput)
+          done.push(a)
+          if (a.status === 'queued') break
+        }
+      },
+      { until: 'commit' },
+    )
+    this.told(done)
+    return done.map((a) => ({ id: a.id, status: a.status }))
+  }
+
+  private newAttempt(row: LaneRow, startedAt: number): Attempt {
+    return { row, id: row.id, status: 'done', attempt: row.attempts + 1, startedAt, steps: [], keys: {}, error: null, filteredBy: null, nextAttemptAt: null, response: null }
+  }
+
+  private context(row: LaneRow, a: Attempt, step: ProcessContext['step']): ProcessContext {
+    const stage = a as Attempt & { parsedV?: unknown; mappedV?: unknown; outboundV?: unknown }
+    return {
+      tx: row as TxRow,
+      payload: this.d.repo.payloadOf(row),
+      attempt: a.attempt,
+      records: this.d.records,
+      logger: this.d.logger.child({ tx: row.id, connector: row.connector }),
+      clock: this.d.clock,
+      signal: this.d.signal,
+      step,
+      setKeys: (k: BusinessKeys) => Object.assign(a.keys!, k),
+      setParsed: (v) => (stage.parsed = json(v)),
+      setMapped: (v) => (stage.mapped = json(v)),
+      setOutbound: (v) => (stage.outbound = json(v)),
+      setResponse: (t) => (a.response = t),
+    }
+  }
+
+  private filtered(a: Attempt, decision: { rule: string; reason?: string }): void {
+    a.status = 'filtered'
+    a.filteredBy = decision.rule
+    const last = a.steps[a.steps.length - 1] as StepRecord
+    last.outcome = 'filtered'
+    last.detail = decision.reason ? `${decision.rule}: ${decision.reason}` : decision.rule
+  }
+
+  private failed(a: Attempt, e: unknown, handler: ConnectorHandler | undefined): void {
+    const { clock } = this.d
+    const error = toErrorData(e)
+    a.error = error
+    const policy = handler?.retryPolicy?.(a.row as TxRow)
+    const max = policy?.maxAttempts ?? handler?.maxAttempts ?? 5
+    if (error.retryable && a.attempt < max && !this.d.stopping()) {
+      a.status = 'queued'
+      const b = policy?.backoff ?? handler?.backoff ?? { baseMs: 2000, capMs: 5 * 60_000 }
+      const delay = Math.random() * Math.min(b.capMs, b.baseMs * 2 ** (a.attempt - 1))
+      a.nextAttemptAt = clock.now() + Math.round(delay)
+      a.steps.push({ step: 'retry', outcome: 'retry', startedAt: clock.now(), durationMs: 0, detail: `attempt ${a.attempt} of ${max}; next in ${Math.round(delay)} ms` })
+    } else if (error.retryable && this.d.stopping()) {
+      a.status = 'queued'
+    } else {
+      a.status = 'error'
+    }
+    // The type and code only: an unexpected error's message can quote the payload (e.g. JSON.parse's SyntaxError).
+    if (error.code === 'internal') this.d.logger.error('processing failed with an unexpected error', { tx: a.id, error: (e as Error)?.name ?? typeof e, code: (e as { code?: unknown })?.code })
+  }
+
+  /** Committed attempts: the console is told now, whoever waits for an outcome once it is on disk. */
+  private told(attempts: Attempt[]): void {
+    const tell: { list: { resolve: (o: TxOutcome) => void; reject: (e: unknown) => void }[]; o: TxOutcome }[] = []
+    for (const a of attempts) {
+      a.response ??= null
+      this.d.changed(a.row.practice_id, a.id, a.status)
+      const waiting = this.waiters.get(a.id)
+      if (!waiting || (a.status === 'queued' && this.d.stopping())) continue
+      this.waiters.delete(a.id)
+      tell.push({ list: waiting, o: { id: a.id, status: a.status, error: a.error ?? null, filteredBy: a.filteredBy ?? null, response: a.response ?? a.row.response } })
+    }
+    if (tell.length === 0) return
+    this.d.batcher.synced().then(
+      () => tell.forEach((t) => t.list.forEach((w) => w.resolve(t.o))),
+      (e: unknown) => tell.forEach((t) => t.list.forEach((w) => w.reject(e))),
+    )
+  }
+
+  async step<T>(steps: StepRecord[], name: string, fn: () => T | Promise<T>): Promise<T> {
+    const { clock } = this.d
+    const t0 = clock.monotonic()
+    const at = clock.now()
+    try {
+      const v = await fn()
+      steps.push({ step: name, outcome: 'ok', startedAt: at, durationMs: round(clock.monotonic() - t0) })
+      return v
+    } catch (e) {
+      steps.push(errorStep(name, at, clock.monotonic() - t0, e))
+      throw e
+    }
+  }
+
+  private stepSync<T>(steps: StepRecord[], name: string, fn: () => T): T {
+    const { clock } = this.d
+    const t0 = clock.monotonic()
+    const at = clock.now()
+    try {
+      const v = fn()
+      steps.push({ step: name, outcome: 'ok', startedAt: at, durationMs: round(clock.monotonic() - t0) })
+      return v
+    } catch (e) {
+      steps.push(errorStep(name, at, clock.monotonic() - t0, e))
+      throw e
+    }
+  }
+}
+
+/** A grouped handler's stage must not wait: its value is used at once, inside the group's write. */
+function settled<T>(v: T | Promise<T>): T {
+  if (v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function') {
+    throw new AppError('internal', 'A grouped pipeline handler returned a promise; its stages must be synchronous.', { retryable: false })
+  }
+  return v as T
+}
+
+function errorStep(name: string, at: number, ms: number, e: unknown): StepRecord {
+  const err = toErrorData(e)
+  return { step: name, outcome: 'error', startedAt: at, durationMs: round(ms), detail: `${err.code}: ${err.message}` }
+}
+
+export function errorOf(row: TxRow): AppErrorData | null {
+  if (row.error_code === null) return null
+  return { code: row.error_code as AppErrorData['code'], message: row.error_message ?? '', retryable: row.error_retryable === 1 }
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
+
+function json(v: unknown): string | null {
+  if (v === undefined) return null
+  return JSON.stringify(v)
+}

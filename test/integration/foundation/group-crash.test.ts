@@ -1,0 +1,92 @@
+/**
+ * Grouped processing (pipeline/outcomes.ts) under kill -9: a group of rows interrupted in the
+ * middle of its write transaction leaves nothing of that group behind, and after the restart each
+ * of its rows is applied exactly once. A real child process (test/fixtures/foundation/group-crash-child.ts)
+ * applies rows of a grouped handler, blocks inside the open group at message STALL, and is SIGKILLed.
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { DB_FILE } from '../../../electron/engine/core/data-dir'
+import { createFileStore } from '../../../electron/engine/secrets/file-store'
+import { openDatabase } from '../../../electron/engine/store/database'
+import { tempDir } from './support/harness'
+
+const CHILD = resolve('test/fixtures/foundation/group-crash-child.ts')
+const COUNT = 40
+const STALL = 5
+
+function run(dataDir: string, keyHex: string, stallAt: number): Promise<{ applied: number[]; stalled: boolean; idle: boolean; code: number | null; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, keyHex, String(COUNT), String(stallAt)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const r = { applied: [] as number[], stalled: false, idle: false, code: null as number | null, stderr: '' }
+    let buf = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buf += chunk
+      let i: number
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const [word, arg] = buf.slice(0, i).split(' ')
+        buf = buf.slice(i + 1)
+        if (word === 'APPLIED') r.applied.push(Number(arg))
+        else if (word === 'IDLE') r.idle = true
+        else if (word === 'STALLED') {
+          r.stalled = true
+          child.kill('SIGKILL')
+        }
+      }
+    })
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (r.stderr += c))
+    child.on('error', fail)
+    child.on('close', (code) => {
+      r.code = code
+      done(r)
+    })
+  })
+}
+
+async function inspect(dataDir: string, keyHex: string) {
+  const store = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: Buffer.from(keyHex, 'hex'), location: 'group crash test' })
+  const db = openDatabase({ file: join(dataDir, DB_FILE), keyHex: (await store.get('db-key'))! })
+  try {
+    return {
+      integrity: db.pragma('integrity_check', { simple: true }) as string,
+      statuses: db.prepare("SELECT status, count(*) AS n FROM transactions WHERE channel = 'group' GROUP BY status ORDER BY status").all() as { status: string; n: number }[],
+      attempts: db.prepare("SELECT max(attempts) AS max FROM transactions WHERE channel = 'group'").get() as { max: number },
+      applied: db.prepare('SELECT n, count(*) AS times FROM group_applied GROUP BY n ORDER BY n').all() as { n: number; times: number }[],
+      patients: (db.prepare("SELECT count(*) AS n FROM records WHERE kind = 'patient' AND key1 LIKE 'GROUP-%'").get() as { n: number }).n,
+      creates: (db.prepare("SELECT count(*) AS n FROM record_changes WHERE op = 'create' AND after LIKE '%Grouptest%'").get() as { n: number }).n,
+    }
+  } finally {
+    db.close()
+  }
+}
+
+describe('grouped processing under kill -9', () => {
+  it('a group killed inside its write transaction leaves nothing behind, and every row of it is applied exactly once after the restart', async () => {
+    const dataDir = tempDir('ps-group-crash-')
+    const keyHex = randomBytes(32).toString('hex')
+
+    const first = await run(dataDir, keyHex, STALL)
+    expect(first.stalled, first.stderr).toBe(true)
+    // Messages 0..STALL were applied inside one open group when the kill came.
+    expect(first.applied).toEqual([0, 1, 2, 3, 4, 5])
+    const after = await inspect(dataDir, keyHex)
+    expect(after.integrity).toBe('ok')
+    expect(after.statuses).toEqual([{ status: 'received', n: COUNT }])
+    expect(after.applied).toEqual([])
+    expect(after.patients).toBe(0)
+
+    const second = await run(dataDir, keyHex, -1)
+    expect(second.idle, second.stderr).toBe(true)
+    expect(second.code).toBe(0)
+    expect(second.applied).toEqual(Array.from({ length: COUNT }, (_, n) => n))
+    const end = await inspect(dataDir, keyHex)
+    expect(end.integrity).toBe('ok')
+    expect(end.statuses).toEqual([{ status: 'done', n: COUNT }])
+    expect(end.attempts.max).toBe(1)
+    expect(end.applied).toEqual(Array.from({ length: COUNT }, (_, n) => ({ n, times: 1 })))
+    expect(end.patients).toBe(COUNT)
+    expect(end.creates).toBe(COUNT)
+  })
+})
