@@ -6,7 +6,7 @@ import { method } from './define'
  * athena_quota, circuit_open) and later modules may add more (subscription delivery gaps, file-job
  * failures), so a rule's kind is a string checked against what is registered (`alerts.kinds`).
  */
-export const ALERT_KINDS = ['error_count', 'inactivity', 'queue_depth', 'error_code', 'nak_rate', 'listener_down', 'peer_disconnected', 'athena_quota', 'circuit_open'] as const
+export const ALERT_KINDS = ['error_count', 'inactivity', 'queue_depth', 'error_code', 'nak_rate', 'listener_down', 'peer_disconnected', 'athena_quota', 'circuit_open', 'appointment_batch_failed', 'appointment_conflicts', 'remittance_unbalanced'] as const
 export type AlertKind = string
 export const ALERT_LEVELS = ['info', 'warning', 'error'] as const
 

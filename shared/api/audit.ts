@@ -51,6 +51,9 @@ export const auditIntegritySchema = z.object({
   failure: z.object({ firstBrokenSeq: z.number().int().nullable(), reason: z.string() }).nullable(),
   openAlerts: z.number().int(),
   exportError: z.string().nullable(),
+  /** When the whole chain was last walked; the minute check in between reads only new entries. */
+  lastFullCheckAt: z.number().nullable().optional(),
+  lastCheck: z.object({ scope: z.enum(['full', 'since_checkpoint']), checked: z.number().int() }).nullable().optional(),
 })
 
 export const auditApi = {

@@ -211,7 +211,7 @@ export class AuditLog {
    * does not verify.
    */
   verify(anchor?: Checkpoint | null): VerifyResult {
-    const walk = this.walker()
+    const walk = this.walker(null)
     while (!walk.step(Infinity)) {
       /* one step walks everything */
     }
@@ -222,22 +222,35 @@ export class AuditLog {
    * The same walk in slices of `slice` rows on the thread that answers peers, resting after each
    * slice at least as long as it took, so a long trail takes at most half of the thread
    * (~35 µs an entry: 200,000 entries ≈ 7 s of walking, spread over ~14 s).
+   *
+   * With `since` (a checkpoint that verified before), only the entries from it to the head are
+   * read: the checkpoint's own entry must still be there with the hash it signed and its content,
+   * and each later entry must chain from it. Entries below the checkpoint are not read, so an edit
+   * there is found by the next full walk only (audit-integrity.ts runs one hourly).
    */
-  async verifyAsync(anchor?: Checkpoint | null, slice = 500): Promise<VerifyResult> {
-    const walk = this.walker()
+  async verifyAsync(anchor?: Checkpoint | null, slice = 500, since: Checkpoint | null = null): Promise<VerifyResult> {
+    const cp = anchor === undefined ? this.storedCheckpoint() : anchor
+    // A checkpoint that no longer reaches or matches the chain is reported the way a full walk reports it.
+    const from = since && cp && this.checkpointKey && this.signatureValid(cp) && cp.seq === since.seq && cp.hash === since.hash ? since : null
+    if (from) {
+      const early = this.against({ ok: true, checked: 0, firstBrokenSeq: null, head: this.head(), scope: 'since_checkpoint' }, cp)
+      if (!early.ok) return early
+    }
+    const walk = this.walker(from)
     for (;;) {
       const t = performance.now()
       if (walk.step(slice)) break
       await new Promise<void>((r) => setTimeout(r, Math.max(1, performance.now() - t)))
     }
-    return this.against(walk.result(), anchor)
+    return this.against(walk.result(), cp)
   }
 
-  private against(chain: ChainWalk, given: Checkpoint | null | undefined): VerifyResult {
+  private against(chain: ChainWalk, cp: Checkpoint | null | undefined): VerifyResult {
     const head = chain.head
-    const out = (r: Omit<VerifyResult, 'head'>): VerifyResult => ({ ...r, head })
+    const scope = chain.scope
+    const out = (r: Omit<VerifyResult, 'head' | 'scope'>): VerifyResult => ({ ...r, head, scope })
     if (!chain.ok) return out({ ok: false, checked: chain.checked, firstBrokenSeq: chain.firstBrokenSeq, reason: chain.reason })
-    const cp = given === undefined ? this.storedCheckpoint() : given
+    if (cp === undefined) cp = this.storedCheckpoint()
     const ok = out({ ok: true, checked: chain.checked, firstBrokenSeq: null })
     if (!cp || !this.checkpointKey) return ok
     if (!this.signatureValid(cp)) return out({ ok: false, checked: chain.checked, firstBrokenSeq: cp.seq, reason: 'checkpoint signature does not verify' })
@@ -250,13 +263,18 @@ export class AuditLog {
     return ok
   }
 
-  /** A resumable walk from the first entry: rows are read in keyset pages, so no statement stays open between steps. */
-  private walker(): { step(n: number): boolean; result(): ChainWalk } {
+  /**
+   * A resumable walk from the first entry, or from `from` (its entry is read and checked, then
+   * every later one): rows are read in keyset pages, so no statement stays open between steps.
+   * `checked` counts the rows that verified (every row read, when the walk ends intact).
+   */
+  private walker(from: ChainHead | null): { step(n: number): boolean; result(): ChainWalk } {
     const page = this.db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?')
+    const scope: VerifyScope = from ? 'since_checkpoint' : 'full'
     let prev = GENESIS_HASH
-    let expectedSeq = 1
+    let expectedSeq = from?.seq ?? 1
     let checked = 0
-    let lastSeq = 0
+    let lastSeq = expectedSeq - 1
     let head: ChainHead | null = null
     let broken: { seq: number; reason: string } | null = null
     let done = false
@@ -265,23 +283,25 @@ export class AuditLog {
         if (done) return true
         const rows = page.all(lastSeq, Number.isFinite(n) ? n : -1) as AuditRow[]
         for (const r of rows) {
+          const { prev_hash: _p, hash: _h, ...content } = r
           if (r.seq !== expectedSeq) broken = { seq: expectedSeq, reason: 'missing row' }
-          else if (r.prev_hash !== prev) broken = { seq: r.seq, reason: 'chain link broken' }
-          else {
-            const { prev_hash: _p, hash: _h, ...content } = r
-            if (rowHash(prev, content) !== r.hash) broken = { seq: r.seq, reason: 'row content changed' }
-          }
+          else if (from && r.seq === from.seq) {
+            // The checkpoint's entry: what links it to earlier entries was verified when it was signed.
+            if (r.hash !== from.hash) broken = { seq: r.seq, reason: 'chain link broken' }
+            else if (rowHash(r.prev_hash, content) !== r.hash) broken = { seq: r.seq, reason: 'row content changed' }
+          } else if (r.prev_hash !== prev) broken = { seq: r.seq, reason: 'chain link broken' }
+          else if (rowHash(prev, content) !== r.hash) broken = { seq: r.seq, reason: 'row content changed' }
           if (broken) break
+          checked++
           prev = r.hash
           head = { seq: r.seq, hash: r.hash }
           lastSeq = r.seq
           expectedSeq++
-          checked++
         }
         done = broken !== null || !Number.isFinite(n) || rows.length < n
         return done
       },
-      result: () => (broken ? { ok: false, checked, firstBrokenSeq: broken.seq, reason: broken.reason, head } : { ok: true, checked, firstBrokenSeq: null, head }),
+      result: () => (broken ? { ok: false, checked, firstBrokenSeq: broken.seq, reason: broken.reason, head, scope } : { ok: true, checked, firstBrokenSeq: null, head, scope }),
     }
   }
 }
@@ -303,9 +323,13 @@ export interface VerifyResult {
   reason?: string
   /** The last entry that verified (the head of an intact chain). */
   head: ChainHead | null
+  /** Whether every entry was read, or only those from the last verified checkpoint on. */
+  scope: VerifyScope
 }
 
-type ChainWalk = { ok: true; checked: number; firstBrokenSeq: null; head: ChainHead | null } | { ok: false; checked: number; firstBrokenSeq: number; reason: string; head: ChainHead | null }
+export type VerifyScope = 'full' | 'since_checkpoint'
+
+type ChainWalk = { ok: true; checked: number; firstBrokenSeq: null; head: ChainHead | null; scope: VerifyScope } | { ok: false; checked: number; firstBrokenSeq: number; reason: string; head: ChainHead | null; scope: VerifyScope }
 
 export function parseCheckpoint(text: string): Checkpoint | null {
   try {

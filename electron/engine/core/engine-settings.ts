@@ -17,6 +17,8 @@ export interface EngineSettings {
   /** One engine log file's size before it rotates, and how many files are kept (the total cap is their product). */
   logMaxBytes: number
   logFiles: number
+  /** Minutes between full walks of the audit chain; the minute check in between reads only new entries (audit/audit-integrity.ts). */
+  auditFullCheckMinutes: number
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -25,6 +27,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   tlsDir: null,
   logMaxBytes: 10 * 1024 * 1024,
   logFiles: 5,
+  auditFullCheckMinutes: 60,
 }
 
 const ENV: Record<keyof EngineSettings, string> = {
@@ -33,6 +36,7 @@ const ENV: Record<keyof EngineSettings, string> = {
   tlsDir: 'PS_TLS_DIR',
   logMaxBytes: 'PS_LOG_MAX_BYTES',
   logFiles: 'PS_LOG_FILES',
+  auditFullCheckMinutes: 'PS_AUDIT_FULL_CHECK_MINUTES',
 }
 
 const MIN: Partial<Record<keyof EngineSettings, number>> = { hl7MaxBufferedBytes: 1024 * 1024, walLimitBytes: 1024 * 1024, logMaxBytes: 64 * 1024, logFiles: 2 }

@@ -133,6 +133,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
     logger: logger.child({ component: 'audit' }),
     exporter: new AnchorExporter(() => systemSettings.get().auditExport),
     install: readInstall(opts.dataDir)?.installId ?? opts.operator,
+    fullCheckIntervalMs: settings.auditFullCheckMinutes * 60_000,
   })
   // First to start (the trail is checked before anything else runs) and last to stop.
   services.set(integrity.name, integrity)

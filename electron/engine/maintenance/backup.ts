@@ -120,7 +120,7 @@ export class Backups implements Service {
     try {
       const key = await loadBackupKey(this.d.secrets)
       // Sign the head first: the checkpoint that travels with the backup then covers (almost) all of it.
-      const verified = await this.d.integrity.check()
+      const verified = await this.d.integrity.check('scheduled')
       const anchor = this.d.integrity.currentAnchor()
       const inboxCopy = join(tmp, 'inbox.db')
       const mainCopy = join(tmp, 'practice-studio.db')

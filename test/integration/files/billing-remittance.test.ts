@@ -3,20 +3,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClaimSummary, Reconciliation, RemittanceClaim } from '../../../shared/billing'
 import { CORPUS_ROOT } from '../../support/corpus-dir'
-import { adtMsg, CLAIM_SETTINGS, dft, openBillingEngine, type BillingTest } from './billing-support'
+import { adtMsg, CLAIM_SETTINGS, dft, openBillingEngine, remit835, type BillingTest } from './billing-support'
 
 type ImportResult = { transactions: Array<{ trace: string; outcome: string; remittanceId: number | null; problems: string[] }>; depositsMatched: number }
-
-function remit835(o: { trace: string; amount: string; date: string; body: string[] }): string {
-  const segs = [
-    `ST*835*0001`, `BPR*I*${o.amount}*C*ACH*CCP*01*111*DA*22*1000000000**01*333*DA*44*${o.date}`, `TRN*1*${o.trace}*1000000000`, `DTM*405*${o.date}`,
-    'N1*PR*BLUE CROSS', 'N1*PE*RIVERSIDE FAMILY MEDICINE*XX*1234567893', 'LX*1', ...o.body,
-  ]
-  return [
-    'ISA*00*          *00*          *ZZ*BCBSMA         *ZZ*RIVERSIDE      *260410*1200*^*00501*000000123*0*T*:',
-    'GS*HP*BCBSMA*RIVERSIDE*20260410*1200*123*X*005010X221A1', ...segs, `SE*${segs.length + 1}*0001`, 'GE*1*123', 'IEA*1*000000123',
-  ].join('~\n') + '~\n'
-}
 
 describe('835 remittances, deposits and reconciliation', () => {
   let b: BillingTest

@@ -113,7 +113,20 @@ describe('tampering while the engine is stopped is found at the next start', () 
   })
 })
 
-describe('tampering while the engine runs is found at the next minute tick', () => {
+/** Scenarios that touch only entries below the last checkpoint: the minute check does not read them; the hourly full walk does. */
+const BELOW_CHECKPOINT = new Set(['edit a row', 'delete a middle row'])
+const HOUR = 3_600_000
+
+function lastCheck(t: TestEngine): { scope: string; checked: number } | null {
+  return t.engine.ctx.integrity.integrity().lastCheck
+}
+
+async function tick(t: TestEngine, clock: ReturnType<typeof steppedClock>, ms = 60_000): Promise<void> {
+  clock.advance(ms)
+  await waitFor(() => (t.engine.ctx.integrity.integrity().lastCheckedAt ?? 0) >= clock.now(), 'the next tick')
+}
+
+describe('tampering while the engine runs is found at the next minute tick, or below the checkpoint at the next full walk', () => {
   let t: TestEngine | null = null
   afterEach(async () => {
     await t?.stop()
@@ -133,16 +146,85 @@ describe('tampering while the engine runs is found at the next minute tick', () 
       }, 'the minute tick to sign the head')
       await tamperFile(t, scenario)
       expect(t.engine.ctx.integrity.integrity().state).toBe('ok') // nothing noticed before the tick
-      clock.advance(60_000)
-      await waitFor(() => t!.engine.ctx.integrity.integrity().state === 'broken', 'the next tick to find the tampering')
+      if (BELOW_CHECKPOINT.has(scenario)) {
+        // The minute check reads from the checkpoint on: the tampered entry is below it.
+        await tick(t, clock)
+        expect(t.engine.ctx.integrity.integrity().state).toBe('ok')
+        expect(lastCheck(t)?.scope).toBe('since_checkpoint')
+        clock.advance(HOUR)
+        await waitFor(() => t!.engine.ctx.integrity.integrity().state === 'broken', 'the hourly full walk to find the tampering')
+        expect(lastCheck(t)?.scope).toBe('full')
+      } else {
+        clock.advance(60_000)
+        await waitFor(() => t!.engine.ctx.integrity.integrity().state === 'broken', 'the next tick to find the tampering')
+      }
       await expectDetected(t, anchor)
       // Further ticks keep it broken and raise nothing new.
-      clock.advance(60_000)
-      await waitFor(() => (t!.engine.ctx.integrity.integrity().lastCheckedAt ?? 0) >= clock.now(), 'another tick')
+      await tick(t, clock)
       expect(t.engine.ctx.integrity.integrity().state).toBe('broken')
       expect(await t.call<unknown[]>('audit.alerts', {})).toHaveLength(1)
     })
   }
+})
+
+describe('the minute check reads only new entries; the full walk reads them all', () => {
+  let t: TestEngine | null = null
+  afterEach(async () => {
+    await t?.stop()
+    t = null
+  })
+
+  const append = (t: TestEngine, n: number): void => {
+    for (let i = 0; i < n; i++) t.engine.ctx.audit.append({ actor: 'tester', action: 'test.entry', details: { i } })
+  }
+
+  it('reads the checkpoint entry and those after it, whatever the length of the trail', async () => {
+    const clock = steppedClock()
+    t = await openTestEngine({ clock })
+    expect(lastCheck(t)?.scope).toBe('full') // at start
+    append(t, 300)
+    await tick(t, clock)
+    const signed = t.engine.ctx.audit.head()!
+    expect(t.engine.ctx.integrity.integrity().anchor?.seq).toBe(signed.seq)
+    expect(lastCheck(t)).toEqual({ scope: 'since_checkpoint', checked: 301 }) // the start's head + 300 new ones
+    append(t, 4)
+    await tick(t, clock)
+    expect(lastCheck(t)).toEqual({ scope: 'since_checkpoint', checked: 5 }) // the checkpoint entry + 4
+    await tick(t, clock)
+    expect(lastCheck(t)).toEqual({ scope: 'since_checkpoint', checked: 1 }) // nothing new
+    // An hour after the last full walk, the whole chain is read.
+    await tick(t, clock, HOUR)
+    const total = t.engine.ctx.audit.head()!.seq
+    expect(lastCheck(t)).toEqual({ scope: 'full', checked: total })
+    expect(t.engine.ctx.integrity.integrity().lastFullCheckAt).toBe(clock.now())
+    // audit.verify ("Verify now") always walks everything.
+    await tick(t, clock)
+    expect(lastCheck(t)?.scope).toBe('since_checkpoint')
+    const v = await t.call<{ ok: boolean; checked: number }>('audit.verify')
+    expect(v).toMatchObject({ ok: true, checked: t.engine.ctx.audit.head()!.seq - 1 }) // before its own entry
+    expect(lastCheck(t)?.scope).toBe('full')
+  })
+
+  it('an edit below the last checkpoint passes the minute check and is caught by the full walk, which then runs every minute', async () => {
+    const clock = steppedClock()
+    t = await openTestEngine({ clock })
+    append(t, 50)
+    await tick(t, clock)
+    const anchor = await t.store.get('audit-anchor')
+    expect(parseCheckpoint(anchor!)!.seq).toBe(t.engine.ctx.audit.head()!.seq)
+    await tamperFile(t, 'edit a row') // entry 3, far below the checkpoint
+    append(t, 2)
+    await tick(t, clock)
+    expect(t.engine.ctx.integrity.integrity()).toMatchObject({ state: 'ok', lastCheck: { scope: 'since_checkpoint', checked: 3 } })
+    await tick(t, clock, HOUR)
+    expect(t.engine.ctx.integrity.integrity()).toMatchObject({ state: 'broken', failure: { firstBrokenSeq: 3, reason: 'row content changed' }, lastCheck: { scope: 'full' } })
+    // Never papered over: the anchor stays where it was, and every later check walks everything again.
+    const frozen = await t.store.get('audit-anchor')
+    await tick(t, clock)
+    expect(t.engine.ctx.integrity.integrity()).toMatchObject({ state: 'broken', lastCheck: { scope: 'full' } })
+    expect(await t.store.get('audit-anchor')).toBe(frozen)
+    expect(t.engine.ctx.audit.list({ action: 'security_alert.raise' })).toHaveLength(1)
+  })
 })
 
 describe('the alert stays until a person acknowledges it', () => {

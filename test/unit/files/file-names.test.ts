@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { expandName, globToRegExp, isIgnoredName, isSafeName, matchesPatterns } from '../../../electron/engine/connectors/files/jobs/file-names'
-import { offPeakDelay } from '../../../electron/engine/connectors/files/jobs/scheduler'
+import { offPeakDelay, quietDelay } from '../../../electron/engine/connectors/files/jobs/scheduler'
 import { csvCell, csvLine, unneutralise } from '../../../shared/csv'
 
 describe('file names', () => {
@@ -59,5 +59,17 @@ describe('formula-safe CSV cells (every CSV the product writes)', () => {
     expect(csvLine(['x', 1, '=1'])).toBe("x,1,'=1")
     expect(unneutralise("'=1+2")).toBe('=1+2')
     expect(unneutralise("'quoted")).toBe("'quoted")
+  })
+
+  it('keeps a quiet window (the 01:00–03:00 DST changeover): a tick inside waits for its end, also on a spring-forward night', () => {
+    const w = { start: '01:00', end: '03:00' }
+    const at = (iso: string) => DateTime.fromISO(iso, { zone: 'America/Chicago' })
+    expect(quietDelay(at('2026-07-01T00:59'), w)).toBe(0)
+    expect(quietDelay(at('2026-07-01T03:00'), w)).toBe(0)
+    expect(quietDelay(at('2026-07-01T01:00'), w)).toBe(2 * 3600_000)
+    expect(quietDelay(at('2026-07-01T02:30'), w)).toBe(30 * 60_000)
+    // 2026-03-08 02:00 does not exist in Chicago: 01:30 → 03:00 is 30 real minutes.
+    expect(quietDelay(at('2026-03-08T01:30'), w)).toBe(30 * 60_000)
+    expect(quietDelay(at('2026-07-01T12:00'), undefined)).toBe(0)
   })
 })

@@ -52,7 +52,7 @@ export function filesModule(opts: FilesModuleOptions = {}): ConnectorModule {
     setFilesRuntime(ctx, rt)
     ctx.pipeline.register(createFileInboundHandler(ctx, rt))
     ctx.pipeline.register(createFileOutboundHandler(ctx, rt))
-    engine.addService(new FileScheduler(ctx, jobs, runner))
+    engine.addService(new FileScheduler(ctx, jobs, runner, kinds))
     const tester = locationTester(ctx)
     for (const kind of ['sftp', 'ftps', 'folder']) ctx.connectivity.set(kind, tester)
   }

@@ -27,3 +27,8 @@ export function filesRuntime(ctx: EngineContext): FilesRuntime {
   if (!rt) throw new AppError('internal', 'The file connector is not installed in this engine.', { retryable: false })
   return rt
 }
+
+/** The file connector's parts when it is installed (a module whose kinds ride on file jobs registers them only then). */
+export function findFilesRuntime(ctx: EngineContext): FilesRuntime | null {
+  return slot.find(ctx) ?? null
+}

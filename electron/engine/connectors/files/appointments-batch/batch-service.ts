@@ -120,19 +120,34 @@ export class AppointmentBatches {
     }
   }
 
-  private parseFile(pctx: ProcessContext): Parsed {
-    const fileName = pctx.tx.control_id ?? 'schedule'
-    const text = pctx.payload.toString('utf8')
+  /** A schedule file's structure (format, header against the mapping set's required columns); a bad one is refused whole. */
+  checkFile(practiceId: string, fileName: string, content: Buffer): Parsed & { columns: string[] } {
+    const text = content.toString('utf8')
     const format = detectFormat(fileName, text)
     const { columns, rows } = readRows(text, format)
-    const set = this.ctx.mappings.effective(pctx.tx.practice_id, APPOINTMENT_IN_SET).set
+    const set = this.ctx.mappings.effective(practiceId, APPOINTMENT_IN_SET).set
     const folded = new Set(columns.map((c) => c.trim().toLowerCase()))
     const missing = set.fields.filter((f) => f.required && typeof f.source === 'string' && !folded.has(f.source.toLowerCase())).map((f) => f.source as string)
     if (rows.length > 0 && missing.length > 0) {
       throw new AppError('validation_error', `The schedule file's header lacks ${missing.join(', ')} (the mapping set ${APPOINTMENT_IN_SET} requires them; found: ${columns.join(', ') || 'nothing'}).`, { retryable: false })
     }
+    return { format, columns, rows }
+  }
+
+  private parseFile(pctx: ProcessContext): Parsed {
+    const { format, columns, rows } = this.checkFile(pctx.tx.practice_id, pctx.tx.control_id ?? 'schedule', pctx.payload)
     pctx.setParsed({ format, columns, rows: rows.length })
     return { format, rows }
+  }
+
+  /**
+   * Applies a stored schedule file of another connector's transaction (a file job's pickup) the
+   * way an imported one is applied: same parse, rules, chunked cursor (the run is keyed by the
+   * transaction) and failure report.
+   */
+  async applyStored(pctx: ProcessContext): Promise<BatchRun> {
+    const parsed = await this.reportingFailure(pctx, () => this.parseFile(pctx))
+    return this.reportingFailure(pctx, () => this.applyFile(pctx, parsed))
   }
 
   private env(practiceId: string, runId: number, actor: string, txId: number | null, counts: Record<string, number>): RunEnv {
@@ -351,7 +366,7 @@ export class AppointmentBatches {
   }
 
   /** Stored appointments starting in [from, to] (dates in the practice zone) as a schedule file. Audited. */
-  export(practiceId: string, from: string, to: string, format: 'csv' | 'json', actor: string): { fileName: string; content: string; rows: number; runId: number } {
+  export(practiceId: string, from: string, to: string, format: 'csv' | 'json', actor: string, trigger = 'on demand'): { fileName: string; content: string; rows: number; runId: number } {
     const p = this.ctx.practices.get(practiceId)
     const sys = this.settings(practiceId).idSystem
     const lo = DateTime.fromISO(from, { zone: p.timeZone }).startOf('day').toMillis()
@@ -375,7 +390,7 @@ export class AppointmentBatches {
     const columns = set.fields.map((f) => f.target)
     const content = format === 'csv' ? toCsv(columns, rows.map((r) => columns.map((c) => r[c] ?? ''))) : JSON.stringify(rows, null, 1)
     const fileName = `${practiceId}-appointments-${from}-${to}.${format}`
-    const run = this.store.createRun({ practiceId, txId: null, direction: 'export', fileName, format, trigger: 'on demand', total: rows.length, at: this.ctx.clock.now(), by: actor, status: 'running' })
+    const run = this.store.createRun({ practiceId, txId: null, direction: 'export', fileName, format, trigger, total: rows.length, at: this.ctx.clock.now(), by: actor, status: 'running' })
     this.store.advance(run.id, rows.length, { exported: rows.length })
     this.store.finishRun(run.id, 'done', this.ctx.clock.now())
     this.ctx.audit.append({ actor, action: 'appointments.export', practiceId, targetType: 'appointment_batch', targetId: String(run.id), outcome: 'ok', details: { from, to, format, rows: rows.length } })

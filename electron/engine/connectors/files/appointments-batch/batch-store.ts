@@ -128,6 +128,11 @@ export class BatchStore {
     this.db.prepare("UPDATE appt_conflicts SET status = 'resolved', resolution = ?, resolved_by = ?, resolved_at = ? WHERE id = ?").run(resolution, by, at, id)
   }
 
+  /** Import runs of a practice that failed since `since` (the alert rule `appointment_batch_failed`). */
+  failedRunsSince(practiceId: string, since: number): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM appt_batch_runs WHERE practice_id = ? AND direction = 'import' AND status = 'failed' AND coalesce(finished_at, started_at) >= ?").get(practiceId, since) as { n: number }).n
+  }
+
   openConflicts(practiceId: string): number {
     return (this.db.prepare("SELECT count(*) AS n FROM appt_conflicts WHERE practice_id = ? AND status = 'open'").get(practiceId) as { n: number }).n
   }

@@ -206,6 +206,11 @@ export class BillingStore {
     this.q('INSERT INTO remittance_plb (remittance_id, provider, fiscal_date, reason, reference, cents) VALUES (?, ?, ?, ?, ?, ?)').run(remittanceId, p.provider, p.fiscalDate, p.reason, p.reference, p.cents)
   }
 
+  /** Remittance payments of a practice recorded unbalanced since `since` (the alert rule `remittance_unbalanced`). */
+  unbalancedSince(practiceId: string, since: number): number {
+    return (this.q("SELECT count(*) AS n FROM remittances WHERE practice_id = ? AND status = 'unbalanced' AND received_at >= ?").get(practiceId, since) as { n: number }).n
+  }
+
   remittances(q: { practiceId: string; from?: string; to?: string; limit: number }): Remittance[] {
     const rows = this.q(`SELECT * FROM remittances WHERE practice_id = ? AND (? IS NULL OR coalesce(payment_date, '') >= ?) AND (? IS NULL OR coalesce(payment_date, '') <= ?) ORDER BY id DESC LIMIT ?`)
       .all(q.practiceId, q.from ?? null, q.from ?? null, q.to ?? null, q.to ?? null, q.limit) as RemitRow[]

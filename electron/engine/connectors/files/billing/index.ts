@@ -4,15 +4,18 @@
  */
 import type { ConnectorModule } from '../../../core/engine-context'
 import { ReferenceRepo } from '../../athena/store/reference-repo'
+import { alertKinds } from '../../../console/alert-kinds'
+import { consoleModule } from '../../../console/console-handlers'
+import { findFilesRuntime } from '../runtime'
+import { registerBillingAlertKinds } from './alert-kinds'
 import { BillingService } from './billing-service'
+import { billingFileKinds } from './file-kinds'
 import { billingRuntime } from './runtime'
 
 export const billingModule: ConnectorModule = (engine) => {
   const ctx = engine.ctx
   const reference = new ReferenceRepo(ctx.db)
-  billingRuntime.set(
-    ctx,
-    new BillingService({
+  const billing = new BillingService({
       db: ctx.db,
       records: ctx.records,
       practices: ctx.practices,
@@ -20,6 +23,10 @@ export const billingModule: ConnectorModule = (engine) => {
       clock: ctx.clock,
       logger: ctx.logger.child({ component: 'billing' }),
       athenaProviders: (practiceId) => reference.list(practiceId, 'provider'),
-    }),
-  )
+  })
+  billingRuntime.set(ctx, billing)
+  registerBillingAlertKinds(alertKinds(ctx), billing.store)
+  // File jobs carry 835s and deposit files in and claim files out (part 1's locations, pickup and drop).
+  const alert = (practiceId: string, title: string, message: string): void => void consoleModule(ctx).alerts.raise(practiceId, null, 'error', title, message)
+  for (const k of billingFileKinds(billing, alert)) findFilesRuntime(ctx)?.kinds.register(k)
 }

@@ -189,6 +189,16 @@ export class FileJobRepo {
   }
 
   /** Runs a crash left 'running' (at start, before anything runs). */
+  /** Runs of a practice's jobs of these kinds that ended in error or partly (a file refused) since `since` (alert rules). */
+  failedRunsOfKinds(practiceId: string, kinds: string[], since: number): number {
+    if (kinds.length === 0) return 0
+    return (
+      this.db
+        .prepare(`SELECT count(*) AS n FROM file_job_runs r JOIN file_jobs j ON j.id = r.job_id WHERE j.practice_id = ? AND j.kind IN (${kinds.map(() => '?').join(', ')}) AND r.status IN ('error', 'partial') AND coalesce(r.finished_at, r.started_at) >= ?`)
+        .get(practiceId, ...kinds, since) as { n: number }
+    ).n
+  }
+
   closeInterrupted(): number {
     return this.db.prepare("UPDATE file_job_runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'").run(this.now()).changes
   }

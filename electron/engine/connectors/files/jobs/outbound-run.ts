@@ -46,7 +46,7 @@ export async function runOutbound(d: { ctx: EngineContext; kinds: FileKinds; job
       ctx.clock.now(),
     )
     d.pickups.add({ jobId: job.id, practiceId: job.practiceId, runId: d.runId, direction: 'outbound', name, size: file.content.length, status: 'claimed', txId: r.id, detail: `${file.rows} rows` })
-    file.onStored?.()
+    file.onStored?.({ name, txId: r.id })
     return r.id
   }).immediate()
   const name = d.pickups.byTx(txId)!.name

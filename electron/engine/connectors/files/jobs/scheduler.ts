@@ -8,6 +8,7 @@ import { DateTime } from 'luxon'
 import { toErrorData } from '../../../../../shared/errors'
 import type { ServiceStatus, Service } from '../../../core/service'
 import type { EngineContext } from '../../../core/engine-context'
+import type { FileKinds } from '../kinds/file-kind'
 import type { FileJob, FileJobRepo } from './job-repo'
 import type { FileJobRunner } from './job-runner'
 
@@ -31,6 +32,24 @@ export function offPeakDelay(now: DateTime, window: { start: string; end: string
   return open.toMillis() - now.toMillis()
 }
 
+/**
+ * Milliseconds from `at` until a quiet window closes (0 when `at` is outside it). Kinds keep their
+ * runs out of the 01:00–03:00 DST changeover this way: a skipped or repeated local hour never
+ * moves or doubles a nightly batch.
+ */
+export function quietDelay(at: DateTime, window: { start: string; end: string } | undefined): number {
+  if (!window) return 0
+  const toMin = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))
+  const minutes = at.hour * 60 + at.minute
+  const s = toMin(window.start)
+  const e = toMin(window.end)
+  const inside = s <= e ? minutes >= s && minutes < e : minutes >= s || minutes < e
+  if (!inside) return 0
+  let close = at.set({ hour: Math.floor(e / 60), minute: e % 60, second: 0, millisecond: 0 })
+  if (close <= at) close = close.plus({ days: 1 }).set({ hour: Math.floor(e / 60), minute: e % 60 })
+  return close.toMillis() - at.toMillis()
+}
+
 /** The next run of a schedule in a zone (null: no schedule, or an expression croner refuses). */
 export function nextRun(schedule: string | null, timeZone: string, from: Date): Date | null {
   if (!schedule) return null
@@ -51,6 +70,7 @@ export class FileScheduler implements Service {
     private readonly ctx: EngineContext,
     private readonly jobs: FileJobRepo,
     private readonly runner: FileJobRunner,
+    private readonly kinds?: FileKinds,
   ) {}
 
   async start(): Promise<void> {
@@ -99,10 +119,12 @@ export class FileScheduler implements Service {
     const job: FileJob | null = this.jobs.find(jobId)
     if (!job || !job.enabled || !this.started) return
     const tz = this.ctx.practices.get(job.practiceId).timeZone
-    const wait = job.config.urgent ? 0 : offPeakDelay(DateTime.fromMillis(this.ctx.clock.now(), { zone: tz }), job.config.offPeak)
+    const now = DateTime.fromMillis(this.ctx.clock.now(), { zone: tz })
+    const offPeak = job.config.urgent ? 0 : offPeakDelay(now, job.config.offPeak)
+    const wait = offPeak + quietDelay(now.plus(offPeak), this.kinds?.of(job.config.direction, job.config.kind)?.quietWindow)
     if (wait > 0) {
       if (this.waits.has(jobId)) return
-      this.ctx.logger.info('file job waits for its off-peak window', { job: jobId, waitMs: wait })
+      this.ctx.logger.info('file job waits for its off-peak window or out of its quiet hours', { job: jobId, waitMs: wait })
       const t = setTimeout(() => {
         this.waits.delete(jobId)
         this.fire(jobId)

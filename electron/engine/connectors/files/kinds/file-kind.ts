@@ -27,17 +27,23 @@ export interface InboundFileKind {
   label: string
   /** The mapping set used when the job names none. */
   defaultMappingKey: string | null
-  contentType: 'csv' | 'json'
+  contentType: FileContentType
+  /** Local hours the scheduler keeps this kind's runs out of (e.g. the 01:00–03:00 DST changeover): a tick inside waits for its end. */
+  quietWindow?: { start: string; end: string }
   check(bytes: Buffer, job: FileJob, ctx: EngineContext): CheckResult
-  apply(input: { bytes: Buffer; job: FileJob; txId: number; fileName: string }, pctx: ProcessContext, ledger: RowLedger, ctx: EngineContext): Promise<void>
+  /** May return the transaction's response line (default: the row ledger's counts). */
+  apply(input: { bytes: Buffer; job: FileJob; txId: number; fileName: string }, pctx: ProcessContext, ledger: RowLedger, ctx: EngineContext): Promise<string | void>
 }
+
+/** Stored content types a file may have: CSV, JSON, or other text (X12). */
+export type FileContentType = 'csv' | 'json' | 'text'
 
 export interface ProducedFile {
   content: Buffer
   rows: number
-  contentType: 'csv' | 'json'
-  /** Runs in the commit that stores the file as an outbound transaction (e.g. to advance a cursor with it). */
-  onStored?: () => void
+  contentType: FileContentType
+  /** Runs in the commit that stores the file as an outbound transaction (e.g. to advance a cursor, or mark a claim file handed over, with it). */
+  onStored?: (stored: { name: string; txId: number }) => void
 }
 
 export interface OutboundFileKind {
@@ -45,6 +51,7 @@ export interface OutboundFileKind {
   direction: 'outbound'
   label: string
   defaultMappingKey: string | null
+  quietWindow?: { start: string; end: string }
   produce(job: FileJob, ctx: EngineContext): Promise<ProducedFile | null>
 }
 
@@ -63,6 +70,11 @@ export class FileKinds {
 
   outbound(kind: string): OutboundFileKind | null {
     return (this.byKey.get(`outbound:${kind}`) as OutboundFileKind | undefined) ?? null
+  }
+
+  /** The kind a job runs (null: not installed). */
+  of(direction: 'inbound' | 'outbound', kind: string): FileKind | null {
+    return this.byKey.get(`${direction}:${kind}`) ?? null
   }
 
   list(): { kind: string; direction: 'inbound' | 'outbound'; label: string; defaultMappingKey: string | null }[] {

@@ -37,9 +37,9 @@ export function createFileInboundHandler(ctx: EngineContext, rt: FilesRuntime): 
       const kind = rt.kinds.inbound(pctx.tx.message_type ?? job.config.kind)
       if (!kind) throw new AppError('config_invalid', `No inbound file kind "${pctx.tx.message_type}" is installed.`, { retryable: false })
       const name = rt.pickups.byTx(pctx.tx.id)?.name ?? pctx.tx.control_id ?? `transaction ${pctx.tx.id}`
-      await kind.apply({ bytes: pctx.payload, job, txId: pctx.tx.id, fileName: name }, pctx, new RowLedger(ctx.db, pctx.tx.id), ctx)
+      const said = await kind.apply({ bytes: pctx.payload, job, txId: pctx.tx.id, fileName: name }, pctx, new RowLedger(ctx.db, pctx.tx.id), ctx)
       const counts = reportCounts(ctx.db, pctx.tx.id)
-      pctx.setResponse(`${counts.total} rows: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.held} held for review, ${counts.duplicate} possible duplicates, ${counts.rejected} rejected`)
+      pctx.setResponse(said || `${counts.total} rows: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.held} held for review, ${counts.duplicate} possible duplicates, ${counts.rejected} rejected`)
       ctx.events.emit('files.changed', { practiceId: job.practiceId, jobId: job.id })
     },
   }
