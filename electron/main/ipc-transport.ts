@@ -5,7 +5,7 @@
  * session token stays here in the main process: the renderer signs in like the web console
  * does, and never holds the token.
  */
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
+import { ipcMain, shell, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
 import type { Engine } from '../engine/core/engine'
 import { eventVisible } from '../engine/access/event-visibility'
 import type { Principal } from '../engine/access/principal'
@@ -25,12 +25,31 @@ function trustedSender(e: IpcMainInvokeEvent, win: BrowserWindow | null): boolea
   }
 }
 
+/**
+ * Desktop single sign-on (RFC 8252): the engine's answer to `auth.oidcBegin { loopback: true }` is
+ * the provider's authorization URL, opened here in the system browser. Only a URL the engine itself
+ * produced is opened (the renderer cannot name one), and only http(s): the window itself never
+ * leaves app://console (harden.ts).
+ */
+function openProviderPage(value: unknown): void {
+  const url = (value as { url?: unknown } | null)?.url
+  if (typeof url !== 'string') return
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return
+  void shell.openExternal(parsed.toString())
+}
+
 export function registerIpc(engine: Engine, operator: string, currentWindow: () => BrowserWindow | null): void {
   let sessionToken: string | null = null
   ipcMain.handle(CALL_CHANNEL, async (e, method: unknown, input: unknown, activity: unknown) => {
     if (!trustedSender(e, currentWindow())) return { ok: false, error: { code: 'forbidden', message: 'Untrusted sender.', retryable: false } }
     if (typeof method !== 'string') return { ok: false, error: { code: 'invalid_input', message: 'method must be a string', retryable: false } }
-    return engine.dispatch(method, input, {
+    const result = await engine.dispatch(method, input, {
       transport: 'ipc',
       sessionToken,
       activity: activity !== false,
@@ -39,6 +58,8 @@ export function registerIpc(engine: Engine, operator: string, currentWindow: () 
         sessionToken = s?.token ?? null
       },
     })
+    if (method === 'auth.oidcBegin' && result.ok) openProviderPage(result.value)
+    return result
   })
   // Who the window is, re-read after any access change (and every 15 s for the idle and absolute limits).
   let cached: { token: string; generation: number; at: number; principal: Principal | null } | null = null

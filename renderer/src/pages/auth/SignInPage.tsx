@@ -142,6 +142,19 @@ function SignIn({ state, onSignedIn, busy: finishing }: { state: AuthState; onSi
               variant="default"
               onClick={async () => {
                 try {
+                  if (window.practiceStudio) {
+                    // Desktop: the main process opens the provider in the system browser, which
+                    // comes back to a one-shot loopback listener; the engine then signs this window in.
+                    setBusy(true)
+                    try {
+                      const { url } = await api('auth.oidcBegin', { loopback: true })
+                      await api('auth.oidcLoopbackFinish', { state: new URL(url).searchParams.get('state') ?? '' })
+                      await onSignedIn()
+                    } finally {
+                      setBusy(false)
+                    }
+                    return
+                  }
                   const { url } = await api('auth.oidcBegin', { redirectUri: `${location.origin}/auth/callback` })
                   location.assign(url)
                 } catch (err) {
