@@ -21,6 +21,8 @@ import { CLAIM_SETTINGS } from '../files/billing-support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { contract, PERMISSIONS, type Method } from '../../../shared/api'
 import { hl7Runtime } from '../../../electron/engine/connectors/hl7-engine'
+import { methodRules } from '../../../electron/engine/access/method-access'
+import { BUILTIN_ROLES } from '../../../electron/engine/access/roles'
 import { adtMessage, openAccessEngine, PASSWORD, type AccessEngine, type HttpClient } from './support'
 
 interface Fixture {
@@ -441,6 +443,35 @@ describe('deny by default', () => {
     expect(checked).toBeGreaterThan(90)
     const denied = await t.internal<{ permission: string; personId: string; outcome: string }[]>('audit.list', { action: 'access.denied', limit: 1000 })
     expect(new Set(denied.filter((d) => d.personId === prober.personId).map((d) => d.permission)).size).toBeGreaterThan(10)
+  })
+
+  it('each shipped role granted on practice A: what it lacks is refused, the reads it holds are never refused', async () => {
+    // Only each rule's scope is read here; the lookups are never called.
+    const none = () => null
+    const scopes = methodRules({ transactions: () => [], connection: none, savedSearch: none, alertRule: none, alertChannel: none, notifications: () => [], breakGlass: none })
+    const wrong: string[] = []
+    let refused = 0
+    let answered = 0
+    for (const [i, r] of BUILTIN_ROLES.entries()) {
+      const who = await t.person(`rolewalk${i}`, [{ practiceId: 'alpha', roleId: r.id }])
+      for (const [m, e] of Object.entries(INPUTS) as [Method, Entry][]) {
+        const needed = contract[m].permission
+        // The one break-glass session of the fixture is B's: asked from A it is not found, whoever asks.
+        if (needed === 'public' || needed === 'session' || m === 'breakglass.review') continue
+        // Installation-wide methods need the permission on every practice: a grant on A is not enough.
+        const allowed = r.permissions.includes(needed) && scopes[m].scope !== 'global'
+        // Writes the role may make are not run: they would change the fixture for the tests after this one.
+        if (allowed && !e.read) continue
+        const res = await who.call(m, e.input('alpha', fx))
+        const forbidden = !res.ok && res.error.code === 'forbidden'
+        if (forbidden === allowed) wrong.push(`${r.id} ${m} (${needed}, ${allowed ? 'held' : 'not held'}) → ${JSON.stringify(res).slice(0, 160)}`)
+        if (forbidden) refused++
+        else answered++
+      }
+    }
+    expect(wrong).toEqual([])
+    expect(refused).toBeGreaterThan(300)
+    expect(answered).toBeGreaterThan(150)
   })
 
   it('public methods are only the sign-in ones', () => {
