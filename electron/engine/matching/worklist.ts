@@ -11,6 +11,7 @@ import { csvLine } from '../../../shared/csv'
 import { AppError } from '../../../shared/errors'
 import type { AuditLog } from '../audit/audit-log'
 import type { Db } from '../store/database'
+import { listWhere } from '../store/list-where'
 
 export type PairStatus = 'open' | 'linked' | 'merged' | 'distinct' | 'not_duplicate'
 export type Resolution = 'link' | 'merge' | 'distinct' | 'not_duplicate'
@@ -102,25 +103,8 @@ export class DuplicateWorklist {
   }
 
   list(filter: { practiceId?: string; practiceIds?: readonly string[]; status?: PairStatus; before?: number; limit?: number }): DuplicatePair[] {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (filter.practiceId) {
-      where.push('practice_id = ?')
-      args.push(filter.practiceId)
-    }
-    if (filter.practiceIds) {
-      where.push(`practice_id IN (${filter.practiceIds.map(() => '?').join(',') || "''"})`)
-      args.push(...filter.practiceIds)
-    }
-    if (filter.status) {
-      where.push('status = ?')
-      args.push(filter.status)
-    }
-    if (filter.before) {
-      where.push('id < ?')
-      args.push(filter.before)
-    }
-    const sql = `SELECT * FROM duplicate_candidates ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
+    const { where, args } = listWhere([['practice_id = ?', filter.practiceId], ['status = ?', filter.status], ['id < ?', filter.before]], filter.practiceIds)
+    const sql = `SELECT * FROM duplicate_candidates ${where} ORDER BY id DESC LIMIT ?`
     return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 5000)) as Row[]).map(toPair)
   }
 

@@ -1,5 +1,6 @@
 /** The files a job took, refused or dropped: where each was and went, its hash and its transaction. */
 import type { Db } from '../../../store/database'
+import { listWhere } from '../../../store/list-where'
 
 export type PickupStatus = 'claimed' | 'received' | 'processed' | 'duplicate' | 'error' | 'refused' | 'dropped'
 
@@ -97,25 +98,8 @@ export class PickupRepo {
   }
 
   list(filter: { jobId?: string; practiceId?: string; practiceIds?: readonly string[]; limit?: number; before?: number }): FilePickup[] {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (filter.jobId) {
-      where.push('job_id = ?')
-      args.push(filter.jobId)
-    }
-    if (filter.practiceId) {
-      where.push('practice_id = ?')
-      args.push(filter.practiceId)
-    }
-    if (filter.practiceIds) {
-      where.push(`practice_id IN (${filter.practiceIds.map(() => '?').join(',') || "''"})`)
-      args.push(...filter.practiceIds)
-    }
-    if (filter.before) {
-      where.push('id < ?')
-      args.push(filter.before)
-    }
-    const sql = `SELECT * FROM file_pickups ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
+    const { where, args } = listWhere([['job_id = ?', filter.jobId], ['practice_id = ?', filter.practiceId], ['id < ?', filter.before]], filter.practiceIds)
+    const sql = `SELECT * FROM file_pickups ${where} ORDER BY id DESC LIMIT ?`
     return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 500)) as Row[]).map(toPickup)
   }
 }

@@ -6,6 +6,7 @@
 import { AppError } from '../../../../../../shared/errors'
 import type { Db } from '../../../../store/database'
 import { canonical } from './reconcile'
+import { listWhere } from '../../../../store/list-where'
 
 export interface FieldChange {
   id: number
@@ -115,33 +116,11 @@ export class FieldChangesRepo {
   }
 
   list(filter: { practiceId?: string; practiceIds?: readonly string[]; status?: FieldChange['status']; txId?: number; recordId?: number; before?: number; limit?: number }): FieldChange[] {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (filter.practiceId) {
-      where.push('practice_id = ?')
-      args.push(filter.practiceId)
-    }
-    if (filter.practiceIds) {
-      where.push(`practice_id IN (${filter.practiceIds.map(() => '?').join(',') || "''"})`)
-      args.push(...filter.practiceIds)
-    }
-    if (filter.status) {
-      where.push('status = ?')
-      args.push(filter.status)
-    }
-    if (filter.txId) {
-      where.push('tx_id = ?')
-      args.push(filter.txId)
-    }
-    if (filter.recordId) {
-      where.push('record_id = ?')
-      args.push(filter.recordId)
-    }
-    if (filter.before) {
-      where.push('id < ?')
-      args.push(filter.before)
-    }
-    const sql = `SELECT * FROM patient_field_changes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
+    const { where, args } = listWhere(
+      [['practice_id = ?', filter.practiceId], ['status = ?', filter.status], ['tx_id = ?', filter.txId], ['record_id = ?', filter.recordId], ['id < ?', filter.before]],
+      filter.practiceIds,
+    )
+    const sql = `SELECT * FROM patient_field_changes ${where} ORDER BY id DESC LIMIT ?`
     return (this.db.prepare(sql).all(...args, Math.min(filter.limit ?? 100, 1000)) as Row[]).map(toChange)
   }
 }
