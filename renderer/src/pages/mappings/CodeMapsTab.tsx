@@ -6,7 +6,8 @@ import type { WhereUsed } from '../../../../shared/api/mappings'
 import { CODE_MAP_MISS_MODES, type CodeMap, type MappingOverride, type MappingSet } from '../../../../shared/mapping'
 import { api, type ApiError } from '../../api/client'
 import { ErrorAlert } from '../../components/ErrorAlert'
-import { download, ProvenanceBadge } from './bits'
+import { downloadText } from '../../components/download'
+import { ProvenanceBadge } from './bits'
 import {
   addCodeMap,
   codeMapViews,
@@ -112,7 +113,7 @@ function CodeMapEditor({
 
   const exportCsv = async () => {
     const r = await api('mappings.codeMapExport', { practiceId, key: shipped.key, override, map: map.name })
-    download(r.fileName, r.csv, 'text/csv')
+    downloadText(r.fileName, r.csv, 'text/csv')
   }
   const importCsv = async (file: File | null) => {
     if (!file) return

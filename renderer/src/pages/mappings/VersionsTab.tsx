@@ -7,7 +7,8 @@ import { api, useApi, useApiMutation, type ApiError } from '../../api/client'
 import { useAuth } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { Time } from '../../app/time-format'
-import { download, showValue } from './bits'
+import { downloadText } from '../../components/download'
+import { showValue } from './bits'
 import { chainSummary } from './TransformEditor'
 
 const refValue = (r: VersionRef): string => String(r)
@@ -36,7 +37,7 @@ export function VersionsTab({ practiceId, setKey, hasDraft, onChanged }: { pract
 
   const exportJson = async (version: VersionRef, content: 'override' | 'effective') => {
     const r = await api('mappings.export', { practiceId, key: setKey, version, content })
-    download(r.fileName, r.json, 'application/json')
+    downloadText(r.fileName, r.json, 'application/json')
   }
   const importJson = async (file: File | null) => {
     if (!file) return

@@ -54,12 +54,3 @@ export function sourceText(source: string | string[] | undefined): string {
   if (source === undefined) return '—'
   return Array.isArray(source) ? source.join(' | ') : source
 }
-
-export function download(fileName: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = fileName
-  a.click()
-  URL.revokeObjectURL(url)
-}
