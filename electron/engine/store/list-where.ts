@@ -3,7 +3,7 @@
  * (absent, empty or 0 = no filter), and a practice scope (`practiceIds`, from withinScope; an empty
  * list matches nothing) narrows to those practices. One place for what every paged list repeats.
  */
-export function listWhere(conditions: readonly (readonly [sql: string, value: unknown])[], practiceIds?: readonly string[]): { where: string; args: unknown[] } {
+export function listWhere(conditions: readonly (readonly [sql: string, value: unknown])[], practiceIds?: readonly string[], practiceColumn = 'practice_id'): { where: string; args: unknown[] } {
   const parts: string[] = []
   const args: unknown[] = []
   for (const [sql, value] of conditions) {
@@ -12,7 +12,7 @@ export function listWhere(conditions: readonly (readonly [sql: string, value: un
     args.push(value)
   }
   if (practiceIds) {
-    parts.push(`practice_id IN (${practiceIds.map(() => '?').join(',') || "''"})`)
+    parts.push(`${practiceColumn} IN (${practiceIds.map(() => '?').join(',') || "''"})`)
     args.push(...practiceIds)
   }
   return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args }

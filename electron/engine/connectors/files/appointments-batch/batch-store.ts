@@ -2,6 +2,7 @@
 import { CONFLICT_RULE_WORDS, type ApptConflict, type BatchRow, type BatchRun, type ConflictRule, type HeldRow } from '../../../../../shared/appointment-batch'
 import type { Db } from '../../../store/database'
 import type { FieldDiff, Fields } from './reconcile'
+import { listWhere } from '../../../store/list-where'
 
 interface RunRow {
   id: number
@@ -61,8 +62,8 @@ export class BatchStore {
   }
 
   runs(q: { practiceId?: string; practiceIds?: string[]; limit: number }): BatchRun[] {
-    const { where, args } = scoped(q)
-    return (this.db.prepare(`SELECT * FROM appt_batch_runs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args, q.limit) as RunRow[]).map(toRun)
+    const { where, args } = listWhere([['practice_id = ?', q.practiceId]], q.practiceIds)
+    return (this.db.prepare(`SELECT * FROM appt_batch_runs ${where} ORDER BY id DESC LIMIT ?`).all(...args, q.limit) as RunRow[]).map(toRun)
   }
 
   createRun(r: { practiceId: string; txId: number | null; direction: 'import' | 'export'; fileName: string; format: 'csv' | 'json'; trigger: string; total: number; at: number; by: string; status?: 'running' | 'done' }): BatchRun {
@@ -111,12 +112,8 @@ export class BatchStore {
   }
 
   conflicts(q: { practiceId?: string; practiceIds?: string[]; status?: 'open' | 'resolved'; limit: number }): ApptConflict[] {
-    const { where, args } = scoped(q)
-    if (q.status) {
-      where.push('status = ?')
-      args.push(q.status)
-    }
-    return (this.db.prepare(`SELECT * FROM appt_conflicts WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...args, q.limit) as Record<string, unknown>[]).map(toConflict)
+    const { where, args } = listWhere([['practice_id = ?', q.practiceId], ['status = ?', q.status]], q.practiceIds)
+    return (this.db.prepare(`SELECT * FROM appt_conflicts ${where} ORDER BY id LIMIT ?`).all(...args, q.limit) as Record<string, unknown>[]).map(toConflict)
   }
 
   conflict(practiceId: string, id: number): ApptConflict | null {
@@ -168,21 +165,6 @@ export class BatchStore {
   release(id: number): void {
     this.db.prepare("UPDATE appt_held SET status = 'released' WHERE id = ?").run(id)
   }
-}
-
-/** A list scoped to one practice or a set of them (the access work passes the caller's practices). */
-function scoped(q: { practiceId?: string; practiceIds?: string[] }): { where: string[]; args: unknown[] } {
-  const where: string[] = ['1']
-  const args: unknown[] = []
-  if (q.practiceId) {
-    where.push('practice_id = ?')
-    args.push(q.practiceId)
-  }
-  if (q.practiceIds) {
-    where.push(`practice_id IN (${q.practiceIds.map(() => '?').join(',') || "''"})`)
-    args.push(...q.practiceIds)
-  }
-  return { where, args }
 }
 
 function toConflict(r: Record<string, unknown>): ApptConflict {

@@ -6,6 +6,7 @@ import { cachedStatement } from '../../../store/statements'
 import { carcWords, groupWords } from './carc'
 import type { ClaimDraft } from './claim-model'
 import type { RemitAdjustment } from './remit-835'
+import { listWhere } from '../../../store/list-where'
 
 interface ClaimRow {
   id: number
@@ -146,16 +147,8 @@ export class BillingStore {
   }
 
   claims(q: { practiceIds?: string[]; practiceId?: string; status?: ClaimStatus; afterId?: number; limit: number }): ClaimSummary[] {
-    const where = ['c.id > ?']
-    const args: unknown[] = [q.afterId ?? 0]
-    const and = (clause: string, ...values: unknown[]): void => {
-      where.push(clause)
-      args.push(...values)
-    }
-    if (q.practiceId) and('c.practice_id = ?', q.practiceId)
-    if (q.practiceIds) and(`c.practice_id IN (${q.practiceIds.map(() => '?').join(',') || "''"})`, ...q.practiceIds)
-    if (q.status) and('c.status = ?', q.status)
-    const rows = this.q(`SELECT c.*, (SELECT count(*) FROM claim_lines l WHERE l.claim_id = c.id) AS line_count FROM claims c WHERE ${where.join(' AND ')} ORDER BY c.id LIMIT ?`)
+    const { where, args } = listWhere([['c.id > ?', q.afterId], ['c.practice_id = ?', q.practiceId], ['c.status = ?', q.status]], q.practiceIds, 'c.practice_id')
+    const rows = this.q(`SELECT c.*, (SELECT count(*) FROM claim_lines l WHERE l.claim_id = c.id) AS line_count FROM claims c ${where} ORDER BY c.id LIMIT ?`)
       .all(...args, q.limit) as (ClaimRow & { line_count: number })[]
     return rows.map(toClaim)
   }
