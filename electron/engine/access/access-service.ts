@@ -21,6 +21,9 @@ import type { SecretBox } from './secret-box'
 import type { AccessSettings } from './settings'
 import { checkTotp, hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpQrDataUrl, totpUri } from './totp'
 
+/** How stale a session's last-seen time may be before a call writes it again. */
+const TOUCH_EVERY_MS = 5_000
+
 export interface SessionOrigin {
   transport: 'http' | 'ipc' | 'internal'
   /** Where from, for the sessions list (peer address, user agent). */
@@ -301,7 +304,9 @@ export class AccessService {
       this.endSession(row, reason, person ? this.nameOf(person.username, person.display_name) : 'system')
       return { kind: 'ended', reason }
     }
-    if (activity) this.d.store.touchSession(row.id, now)
+    // Activity is counted in minutes (the idle limit): one write per session every few seconds is
+    // enough, not one per call on the path every request takes (and a full disk then fails fewer calls).
+    if (activity && now - row.last_seen_at >= TOUCH_EVERY_MS) this.d.store.touchSession(row.id, now)
     this.sweepBreakGlass()
     return { kind: 'session', principal: this.principalOf(person!, row), session: row }
   }
