@@ -24,7 +24,7 @@ const queryClient = new QueryClient({
 
 function Console({ transport }: { transport: Transport }) {
   const [connected, setConnected] = useState(false)
-  useEffect(() => transport.subscribe((name) => applyEvent(queryClient, name), setConnected), [transport])
+  useEffect(() => transport.subscribe((name, payload) => applyEvent(queryClient, name, payload), setConnected), [transport])
   return (
     <Router hook={useHashLocation}>
       <PracticeProvider>

@@ -10,14 +10,21 @@ const INVALIDATES: Record<string, string[]> = {
   'listeners.changed': ['system.status', 'connections.', 'dashboard.'],
   'storage.changed': ['system.status', 'alerts.'],
   'transactions.changed': ['transactions.', 'errors.', 'dashboard.', 'inspector.'],
-  'audit.appended': ['audit.'],
+  // Every audited action appends: only the audit page's list follows it (security alerts below).
+  'audit.appended': ['audit.list'],
   'notifications.raised': ['alerts.', 'system.status'],
   'files.changed': ['files.', 'matching.'],
 }
 
-export function applyEvent(qc: QueryClient, name: string): void {
-  const prefixes = INVALIDATES[name]
-  if (!prefixes) return
+/** The security banner (audit.alerts, on every page) changes only when an alert is raised or acknowledged. */
+function extra(name: string, payload: unknown): string[] {
+  const action = (payload as { action?: unknown } | null | undefined)?.action
+  return name === 'audit.appended' && typeof action === 'string' && action.startsWith('security_alert.') ? ['audit.alerts'] : []
+}
+
+export function applyEvent(qc: QueryClient, name: string, payload?: unknown): void {
+  const prefixes = [...(INVALIDATES[name] ?? []), ...extra(name, payload)]
+  if (!prefixes.length) return
   void qc.invalidateQueries({
     predicate: (q) => {
       const m = q.queryKey[0] as Method | string
