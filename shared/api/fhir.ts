@@ -84,7 +84,7 @@ export const webhookStatusSchema = z.object({
   listening: z.boolean(),
   localUrl: z.string().nullable(),
   publicUrl: z.string().nullable(),
-  /** Unsigned probe to the notification URL answered by this receiver (401 = reachable and checking signatures). */
+  /** A probe signed with the engine's own key to the notification URL, answered by this receiver (not counted as a delivery or a refusal). */
   reachable: z.boolean().nullable(),
   reachability: z.string(),
   unattributed: countersSchema,
@@ -124,7 +124,8 @@ export const fhirApi = {
   'fhir.write': method('records.write', z.object({ practiceId, recordId: z.number().int().positive() }), writeOutcomeSchema),
   /** Topics the server offers (GET SubscriptionTopic). */
   'fhir.topics': method('msg.view_meta', z.object({ practiceId }), z.array(z.object({ id: z.string(), title: z.string().nullable(), url: z.string().nullable() }))),
-  'fhir.subscriptions.list': method('msg.view_meta', z.object({ practiceId: practiceId.optional(), practiceIds: z.array(practiceId).optional() }), z.array(subscriptionViewSchema)),
+  /** Live subscriptions; `includeDeleted` adds the deleted ones (replaced or removed), newest first per topic. */
+  'fhir.subscriptions.list': method('msg.view_meta', z.object({ practiceId: practiceId.optional(), practiceIds: z.array(practiceId).optional(), includeDeleted: z.boolean().optional() }), z.array(subscriptionViewSchema)),
   /** Replace one subscription now (new one first, old one deleted after the overlap; the secret rotates). */
   'fhir.subscriptions.renew': method('conn.manage', z.object({ practiceId, id: z.number().int() }), subscriptionViewSchema),
   'fhir.subscriptions.delete': method('conn.manage', z.object({ practiceId, id: z.number().int() }), z.object({ deleted: z.literal(true) })),

@@ -112,3 +112,83 @@ test('FHIR: configure the sandbox endpoint, see its capabilities, watch a subscr
     await serve.stop()
   }
 })
+
+test('FHIR: pull a patient and their observations, then reprocess a notification that failed on a missing scope once the scope is back', async ({ page }) => {
+  test.setTimeout(300_000)
+  const serve = await startServe()
+  try {
+    await openConsole(page, serve.url)
+    await go(page, 'Subscriptions')
+
+    // Pull one patient with their clinical data: each resource a transaction in the patient's lane.
+    const pull = page.getByTestId('fhir-pull')
+    await pull.getByRole('textbox', { name: 'Patient id' }).fill('a-195900.E-1005')
+    await expect(pull.getByRole('checkbox', { name: /with Encounters, Observations/ })).toBeChecked()
+    await pull.getByRole('button', { name: 'Pull patient' }).click()
+    await expect(pull.getByTestId('pull-patient')).toHaveText('1 resource (1 new, 0 unchanged)', { timeout: 60_000 })
+    await expect(pull.getByTestId('pull-clinical')).toHaveText(/^([1-9]\d*) resources \(\1 new, 0 unchanged\)$/)
+    const observations = await serve.call<{ items: unknown[] }>('transactions.list', { practiceId: 'sandbox', connector: 'fhir', channel: 'Patient/a-195900.E-1005', messageType: 'Observation', limit: 500 })
+    expect(observations.ok && observations.value.items.length).toBeGreaterThan(0)
+    await keepScreenshot(page, 'fhir-pull')
+    await pull.getByRole('link', { name: "All of this patient's FHIR transactions" }).click()
+    const obs = page.getByTestId('tx-table').getByRole('row').filter({ hasText: 'Observation' })
+    await expect(obs.first()).toContainText('done', { timeout: 30_000 })
+    await obs.first().click()
+    await expect(page.getByTestId('fhir-facts').getByTestId('fhir-resource')).toHaveText(/^Observation\/\S+$/)
+    await expect(page.getByTestId('fhir-facts')).toContainText('FHIR resource')
+
+    // Break it for a real reason: the connection's token no longer carries system/Patient.read.
+    const editScopes = async (change: (scopes: ReturnType<Page['getByRole']>) => Promise<void>): Promise<void> => {
+      await go(page, 'Connections')
+      await page.getByRole('button', { name: 'Edit fhir' }).click()
+      const dialog = page.getByRole('dialog')
+      await change(dialog.getByRole('combobox', { name: 'Scopes' }))
+      await dialog.getByRole('button', { name: 'Save' }).click()
+      await expect(dialog).toBeHidden()
+    }
+    await editScopes(async (scopes) => {
+      const pill = page.getByRole('dialog').locator('.mantine-Pill-root', { hasText: 'system/Patient.read' })
+      await pill.locator('button').click()
+      await expect(pill).toHaveCount(0)
+      await expect(scopes).toBeVisible()
+    })
+    await go(page, 'Subscriptions')
+    const patientUpdate = page.getByTestId('subscription-Patient.update')
+    await expect(patientUpdate.getByTestId('subscription-state')).toHaveText('active', { timeout: 60_000 })
+    await patientUpdate.getByRole('button', { name: 'Send a test notification for Patient.update' }).click()
+    const toast = page.getByText(/Patient\.update: event [0-9a-f-]{36}/)
+    await expect(toast).toBeVisible()
+    const eventId = /event ([0-9a-f-]{36})/.exec((await toast.textContent()) ?? '')![1]!
+
+    // The re-read is refused (403 OperationOutcome): the notification waits in the error queue, not retried.
+    await go(page, 'Error queue')
+    const group = page.getByTestId('error-group').filter({ hasText: 'auth_failed' })
+    await expect(group).toContainText('system/Patient.read', { timeout: 30_000 })
+    await keepScreenshot(page, 'fhir-failed-notification')
+
+    // Fix: the scope back on the connection, then reprocess from the error queue.
+    await editScopes(async (scopes) => {
+      await scopes.fill('system/Patient.read')
+      await scopes.press('Enter')
+      await expect(page.getByRole('dialog').locator('.mantine-Pill-root', { hasText: 'system/Patient.read' })).toHaveCount(1)
+    })
+    await go(page, 'Error queue')
+    await group.click()
+    await page.getByTestId('group-detail').getByRole('button', { name: /Reprocess group \(1\)/ }).click()
+    const dialog = page.getByRole('dialog', { name: 'Reprocess' })
+    await dialog.getByRole('button', { name: 'Reprocess 1' }).click()
+    await expect(dialog).toBeHidden()
+    await expect(page.getByTestId('error-group').filter({ hasText: 'auth_failed' })).toHaveCount(0, { timeout: 30_000 })
+
+    await go(page, 'Transactions')
+    await page.getByRole('textbox', { name: 'Search' }).fill(eventId)
+    const tx = page.getByTestId('tx-table').getByRole('row').filter({ hasText: 'notification Patient.update' })
+    await expect(tx).toContainText('done', { timeout: 30_000 })
+    await tx.click()
+    await expect(page.getByTestId('fhir-facts').getByTestId('fhir-resource')).toHaveText(/^Patient\/a-195900\.E-\d+$/)
+    const audit = await serve.call<{ action: string }[]>('audit.list', { practiceId: 'sandbox' })
+    expect(audit.ok && audit.value.map((e) => e.action)).toEqual(expect.arrayContaining(['fhir.pull.patient', 'fhir.pull.clinical']))
+  } finally {
+    await serve.stop()
+  }
+})

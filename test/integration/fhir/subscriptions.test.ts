@@ -98,6 +98,13 @@ describe('subscriptions and push', () => {
     await waitFor(() => fhir(f!).repo.subscription(first.id)!.state === 'deleted', 'the old subscription to be deleted')
     expect(f.sb.fhir.push.subs.has(first.remoteId!)).toBe(false)
     expect(await f.engine.ctx.secrets.get(fhir(f).subscriptions.secretName(first.id))).toBeNull()
+    // The list is the live ones; the deleted one only when asked for, and nothing outside the scope.
+    const live = await f.call<any[]>('fhir.subscriptions.list', { practiceId: PRACTICE })
+    expect(live.map((s) => s.id)).not.toContain(first.id)
+    expect(live.every((s) => s.state !== 'deleted')).toBe(true)
+    const withDeleted = await f.call<any[]>('fhir.subscriptions.list', { practiceId: PRACTICE, includeDeleted: true })
+    expect(withDeleted.find((s) => s.id === first.id)).toMatchObject({ state: 'deleted', topic: 'Patient.update' })
+    expect(await f.call<any[]>('fhir.subscriptions.list', { practiceIds: ['another-practice'], includeDeleted: true })).toEqual([])
     const audit = await f.call<any[]>('audit.list', { practiceId: PRACTICE })
     expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['fhir.subscription.create', 'fhir.subscription.renew', 'fhir.subscription.delete']))
   })

@@ -83,10 +83,15 @@ describe('webhook receiver', () => {
     expect((await post(url, otherSub, { 'X-Hub-Signature': sign(SECRET, otherSub) })).status).toBe(404)
     expect((await post(url.replace(/\/acme$/, '/nobody'), raw, { 'X-Hub-Signature': SAMPLES[1]!.sig })).status).toBe(404)
     expect((await post(url, Buffer.alloc(70 * 1024, 32), { 'X-Hub-Signature': SAMPLES[1]!.sig })).status).toBe(413)
+    // The status check's probe is signed with the engine's own key: reachable, and neither stored nor counted.
+    for (let i = 0; i < 2; i++) expect(await f.call<any>('fhir.webhook.status', { practiceId: PRACTICE })).toMatchObject({ reachable: true, reachability: 'reachable (this receiver answered a signed probe)' })
+    // A request only claiming to be the probe is a delivery like any other: refused and counted.
+    const fakeProbe = Buffer.from('{"resourceType":"Parameters","parameter":[{"name":"probe","valueString":"x"}]}')
+    expect((await post(url, fakeProbe, { 'X-Hub-Signature': sign('guessed', fakeProbe), 'X-PSC-Probe': '1' })).status).toBe(401)
     f.engine.ctx.pipeline.drainInbox()
     expect(txRows(f)).toEqual([])
     await new Promise((r) => setTimeout(r, 50))
     const c = fhir(f).repo.countersToday(PRACTICE, '-', Date.now())
-    expect(c).toMatchObject({ bad_signatures: 4, malformed: 2, unknown: 2 })
+    expect(c).toMatchObject({ bad_signatures: 5, malformed: 2, unknown: 2, deliveries: 0 })
   })
 })

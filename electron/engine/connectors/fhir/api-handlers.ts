@@ -86,9 +86,9 @@ export function fhirHandlers(ctx: EngineContext): Pick<Handlers, FhirMethods> {
       return r
     },
     'fhir.topics': ({ practiceId }) => st().subscriptions.topics(practiceId),
-    'fhir.subscriptions.list': ({ practiceId, practiceIds }, c) => {
+    'fhir.subscriptions.list': ({ practiceId, practiceIds, includeDeleted }, c) => {
       const scope = withinScope(practiceId ? [practiceId] : practiceIds, c.scope)
-      return st().repo.subscriptions(scope).map(view)
+      return st().repo.subscriptions(scope, { includeDeleted }).map(view)
     },
     'fhir.subscriptions.renew': async ({ practiceId, id }, c) => view(await st().subscriptions.renew(practiceId, subOf(practiceId, id), c.actor)),
     'fhir.subscriptions.delete': async ({ practiceId, id }, c) => {
@@ -122,10 +122,10 @@ export function fhirHandlers(ctx: EngineContext): Pick<Handlers, FhirMethods> {
       let reachability = cfg.enabled ? 'not checked' : 'webhook off'
       if (cfg.enabled && url) {
         try {
-          // An unsigned probe: this receiver answers 401 (counted as a bad signature, nothing stored).
-          const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: '{}', signal: AbortSignal.timeout(5_000) })
-          reachable = res.status === 401 || res.status === 404
-          reachability = reachable ? `reachable (HTTP ${res.status} to an unsigned probe)` : `answered HTTP ${res.status}: not this receiver?`
+          // Signed with the engine's probe key: this receiver answers 204 and counts nothing (an unsigned probe used to show as a bad signature).
+          const p = await webhooks.probe(url)
+          reachable = p.ours
+          reachability = p.ours ? 'reachable (this receiver answered a signed probe)' : `answered HTTP ${p.status}: not this receiver?`
         } catch (e) {
           reachable = false
           reachability = `not reachable (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name})`

@@ -10,6 +10,7 @@ import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { Time } from '../../app/time-format'
+import { FhirPullCard } from './FhirPullCard'
 
 const STATE_COLOR: Record<SubscriptionView['state'], string> = { creating: 'blue', active: 'teal', retiring: 'yellow', deleted: 'gray', error: 'red' }
 
@@ -35,20 +36,21 @@ export function SubscriptionsPage() {
   const pid = practiceId ?? ''
   const conns = useApi('connections.list', { practiceId: pid }, { enabled: Boolean(practiceId) })
   const fhir = (conns.data ?? []).find((c) => c.kind === 'fhir-r4' && c.enabled) ?? null
-  const subs = useApi('fhir.subscriptions.list', { practiceId: pid }, { enabled: Boolean(practiceId), refetchInterval: 5_000 })
+  const [showDeleted, setShowDeleted] = useState(false)
+  const subs = useApi('fhir.subscriptions.list', { practiceId: pid, includeDeleted: showDeleted }, { enabled: Boolean(practiceId), refetchInterval: 5_000 })
   const canManage = useCan('conn.manage', practiceId)
   const canRun = useCan('conn.start_stop', practiceId)
-  // Not the webhook status: reading it probes the receiver (an unsigned request, counted as refused).
+  const canPull = useCan('records.write', practiceId)
+  // Not the webhook status: reading it sends a probe through the public URL (signed, not counted), on opening and on request only.
   const after = ['fhir.subscriptions.list'] as const
   const sync = useApiMutation('fhir.subscriptions.sync', [...after])
   const renew = useApiMutation('fhir.subscriptions.renew', [...after])
   const remove = useApiMutation('fhir.subscriptions.delete', [...after])
   const sendTest = useApiMutation('fhir.subscriptions.sendTest', ['fhir.subscriptions.list'])
   const reconcile = useApiMutation('fhir.reconcile', ['fhir.webhook.status'])
-  const [showDeleted, setShowDeleted] = useState(false)
   const cfg = (fhir?.config ?? {}) as { preset?: string; baseUrl?: string | null; webhook?: { topics?: string[] } }
   const sandbox = (cfg.preset ?? 'sandbox') === 'sandbox' && !cfg.baseUrl
-  const rows = (subs.data ?? []).filter((s) => showDeleted || s.state !== 'deleted').sort((a, b) => a.topic.localeCompare(b.topic) || b.createdAt - a.createdAt)
+  const rows = [...(subs.data ?? [])].sort((a, b) => a.topic.localeCompare(b.topic) || b.createdAt - a.createdAt)
 
   const applyNow = () =>
     sync.mutate(
@@ -86,6 +88,7 @@ export function SubscriptionsPage() {
       ) : null}
       {fhir && practiceId ? (
         <Stack>
+          {canPull ? <FhirPullCard practiceId={practiceId} /> : null}
           <WebhookCard practiceId={practiceId} />
           <Card withBorder>
             <Group justify="space-between" mb="xs">
@@ -245,8 +248,8 @@ function Refused({ c }: { c: Counters }) {
 }
 
 /**
- * The practice's webhook receiver. Its status call probes the public URL with an unsigned request
- * (answered 401 by this receiver, and counted), so it runs on opening and on request only.
+ * The practice's webhook receiver. Its status call sends a signed probe through the public URL
+ * (answered by this receiver without counting it), so it runs on opening and on request only.
  */
 function WebhookCard({ practiceId }: { practiceId: string }) {
   const st = useApi('fhir.webhook.status', { practiceId }, { staleTime: Infinity, refetchOnWindowFocus: false, retry: false })

@@ -4,6 +4,7 @@
  * per-connection state (sync cursors, last reconciliation, last receipt).
  */
 import type { Db } from '../../../store/database'
+import { listWhere } from '../../../store/list-where'
 
 export interface SeenResource {
   practiceId: string
@@ -76,7 +77,6 @@ export class FhirRepo {
       getSub: db.prepare('SELECT * FROM fhir_subscriptions WHERE id = ?'),
       subByRemote: db.prepare('SELECT * FROM fhir_subscriptions WHERE connection_id = ? AND remote_id = ?'),
       subsOf: db.prepare("SELECT * FROM fhir_subscriptions WHERE connection_id = ? AND state != 'deleted' ORDER BY id"),
-      allSubs: db.prepare("SELECT * FROM fhir_subscriptions WHERE state != 'deleted' ORDER BY practice_id, topic, id"),
       getState: db.prepare('SELECT value FROM fhir_state WHERE connection_id = ? AND key = ?'),
       setState: db.prepare(`INSERT INTO fhir_state (connection_id, key, value, updated_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (connection_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
@@ -132,9 +132,10 @@ export class FhirRepo {
   }
 
   /** Live subscriptions, optionally only of some practices (access scoping). */
-  subscriptions(practiceIds?: string[]): SubscriptionRow[] {
-    const all = (this.s.allSubs.all() as Record<string, unknown>[]).map(toSub)
-    return practiceIds ? all.filter((s) => practiceIds.includes(s.practiceId)) : all
+  /** Live subscriptions (deleted ones too when asked), narrowed in SQL to a practice scope (withinScope's list; empty = none). */
+  subscriptions(practiceIds?: readonly string[], opts: { includeDeleted?: boolean } = {}): SubscriptionRow[] {
+    const { where, args } = listWhere([["(state != 'deleted') = ?", opts.includeDeleted ? null : 1]], practiceIds)
+    return (this.db.prepare(`SELECT * FROM fhir_subscriptions ${where} ORDER BY practice_id, topic, id`).all(...args) as Record<string, unknown>[]).map(toSub)
   }
 
   updateSubscription(id: number, patch: Partial<Pick<SubscriptionRow, 'remoteId' | 'state' | 'remoteStatus' | 'endAt' | 'retireAfter' | 'replacedBy' | 'lastError' | 'lastDeliveryAt'>>, now: number): void {

@@ -12,6 +12,7 @@
  * reconciliation schedule, and notices receiver gaps (the engine was down longer than athena's
  * 1-hour retry window) to reconcile at start.
  */
+import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -27,11 +28,19 @@ import type { FhirRuntime } from '../runtime'
 import type { FhirRepo, SubscriptionRow } from '../store/fhir-repo'
 import type { Reconciler } from '../workflows/reconcile'
 import { MalformedNotification, parseNotification, topicId } from './notification'
-import { verifySignature, type Candidate } from './signature'
+import { sign, verifySignature, type Candidate } from './signature'
 import type { SubscriptionManager } from './subscription-manager'
 
 const OK_BODY = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', details: { text: 'received' } }] })
 const HEARTBEAT_MS = 60_000
+/** Marks the engine's own reachability probe; only a probe signed with this process's probe key is answered as one. */
+const PROBE_HEADER = 'x-psc-probe'
+
+export interface ProbeResult {
+  /** The signed probe came back answered by this receiver. */
+  ours: boolean
+  status: number
+}
 
 interface Listener {
   practiceId: string
@@ -65,6 +74,8 @@ export class WebhookService implements Service {
   private queue: Promise<void> = Promise.resolve()
   private ticking: Promise<void> | null = null
   private stopped = false
+  /** Signs the reachability probe; per process, never stored (a probe is checked by the process that sent it). */
+  private readonly probeKey = randomBytes(32).toString('hex')
 
   constructor(
     private readonly ctx: EngineContext,
@@ -261,6 +272,32 @@ export class WebhookService implements Service {
     return { status, stored: 0, duplicates: 0 }
   }
 
+  /**
+   * Posts a signed probe to a notification URL (the public one through the practice's proxy, or the
+   * local listener). This receiver answers it 204 with the nonce signed back, counts nothing and
+   * stores nothing; anything else answering is not this receiver.
+   */
+  async probe(url: string, timeoutMs = 5_000): Promise<ProbeResult> {
+    const nonce = randomUUID()
+    const body = Buffer.from(JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'probe', valueString: nonce }] }), 'utf8')
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', 'X-Hub-Signature': sign(this.probeKey, body), [PROBE_HEADER]: '1' }, body: new Uint8Array(body), signal: AbortSignal.timeout(timeoutMs) })
+    await res.arrayBuffer().catch(() => undefined)
+    return { ours: res.status === 204 && res.headers.get(PROBE_HEADER) === sign(this.probeKey, Buffer.from(nonce, 'utf8')), status: res.status }
+  }
+
+  /** The engine's own probe, checked over the raw bytes like any delivery: answered, never counted. */
+  private probeReply(req: IncomingMessage, raw: Buffer): string | null {
+    if (req.headers[PROBE_HEADER] !== '1') return null
+    const check = verifySignature(req.headers['x-hub-signature'] as string | undefined, raw, [{ secret: this.probeKey, owner: true }])
+    if (!check.ok) return null
+    try {
+      const nonce = (JSON.parse(raw.toString('utf8')) as { parameter?: Array<{ valueString?: unknown }> }).parameter?.[0]?.valueString
+      return typeof nonce === 'string' ? sign(this.probeKey, Buffer.from(nonce, 'utf8')) : null
+    } catch {
+      return null
+    }
+  }
+
   private async handle(listenerPractice: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const listener = this.listening.get(listenerPractice)
     if (!listener) {
@@ -286,6 +323,11 @@ export class WebhookService implements Service {
     if (raw === null) {
       this.count(listenerPractice, '-', { malformed: 1 }, 413, 'body over the size cap', cfg.maxBodyBytes)
       res.writeHead(413, { Connection: 'close' }).end()
+      return
+    }
+    const probe = this.probeReply(req, raw)
+    if (probe) {
+      res.writeHead(204, { [PROBE_HEADER]: probe }).end()
       return
     }
     // A listener serves one practice: a path naming another is an unknown practice here.
