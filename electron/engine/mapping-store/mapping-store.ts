@@ -261,10 +261,10 @@ export class MappingStore implements MappingSetsPort {
   recordMisses(practiceId: string, key: string, misses: CodeMiss[], txId: number | null): void {
     if (misses.length === 0) return
     const now = this.clock.now()
-    const get = this.db.prepare('SELECT count, examples FROM code_misses WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?')
-    const link = this.db.prepare('INSERT OR IGNORE INTO code_miss_transactions (practice_id, set_key, map_name, value, tx_id, seen_at) VALUES (?, ?, ?, ?, ?, ?)')
-    const reopen = this.db.prepare('UPDATE code_misses SET last_seen = ?, resolved_at = NULL WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?')
-    const upsert = this.db.prepare(`INSERT INTO code_misses (practice_id, set_key, map_name, value, count, first_seen, last_seen, examples, resolved_at)
+    const get = cachedStatement(this.db, 'SELECT count, examples FROM code_misses WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?')
+    const link = cachedStatement(this.db, 'INSERT OR IGNORE INTO code_miss_transactions (practice_id, set_key, map_name, value, tx_id, seen_at) VALUES (?, ?, ?, ?, ?, ?)')
+    const reopen = cachedStatement(this.db, 'UPDATE code_misses SET last_seen = ?, resolved_at = NULL WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?')
+    const upsert = cachedStatement(this.db, `INSERT INTO code_misses (practice_id, set_key, map_name, value, count, first_seen, last_seen, examples, resolved_at)
       VALUES (@p, @k, @m, @v, @count, @now, @now, @examples, NULL)
       ON CONFLICT (practice_id, set_key, map_name, value) DO UPDATE SET count = @count, last_seen = @now, examples = @examples, resolved_at = NULL`)
     this.db.transaction(() => {

@@ -73,6 +73,14 @@ describe('fhir.patient.in on every Patient in the corpus', () => {
     const r = evaluateMapping(set, fhirAccessor(roel), ctx)
     expect(r.output).toMatchObject({ last_name: 'Bor', preferred_language: 'dut', marital_status: 'M', phone_mobile: '+31612345678', phone_home: '+31201234567' })
   })
+
+  it('keeps a language already in ISO 639-2 (athenaNet language6392code under the BCP-47 system) instead of losing it to und', () => {
+    for (const [code, want] of [['eng', 'eng'], ['spa', 'spa'], ['zho', 'chi'], ['deu', 'ger'], ['en-US', 'eng'], ['xx', 'und']] as const) {
+      const r = evaluateMapping(set, fhirAccessor({ resourceType: 'Patient', id: 'a-1.E-1', communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code }] } }] }), ctx)
+      expect(r.output.preferred_language, code).toBe(want)
+      expect(r.codeMisses.length, code).toBe(want === 'und' ? 1 : 0)
+    }
+  })
 })
 
 describe('fhir.appointment.in on every Appointment in the corpus', () => {

@@ -1,3 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import fhirpath from 'fhirpath'
+import r4 from 'fhirpath/fhir-context/r4'
 import { describe, expect, it } from 'vitest'
 import { evaluateMapping } from '../../../electron/engine/mapping'
 import { fhirAccessor, fhirIdentifier, toFhirPath } from '../../../electron/engine/mapping-store/fhir-accessor'
@@ -49,5 +53,34 @@ describe('FHIRPath source paths', () => {
     const r = evaluateMapping(set, fhirAccessor({ resourceType: 'Patient', name: [{ family: 'Li' }] }), { defaultTimeZone: 'UTC' })
     expect(r.fields[0]?.error?.code).toBe('source_error')
     expect(r.output).toEqual({ last_name: 'Li' })
+  })
+})
+
+describe('plain paths read from the JSON agree with FHIRPath', () => {
+  // Every source of the shipped FHIR sets and some choice / primitive-extension cases, over the FHIR corpus.
+  const corpus = readdirSync('test/corpus/fhir', { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join('test/corpus/fhir', f), 'utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>)
+    .flatMap((r) => [r, ...(((r.entry as Array<{ resource?: Record<string, unknown> }> | undefined) ?? []).map((e) => e.resource).filter((x): x is Record<string, unknown> => !!x))])
+  const sources = new Set<string>(['birthDate', 'gender', 'name.given', 'name.family.first()', 'value.ofType(Quantity).unit', 'effective.ofType(Period).start', 'value', 'valueQuantity.value', 'status.first()', 'meta.lastUpdated', 'component.value.ofType(Quantity).value', 'code.coding.system', 'telecom.value'])
+  for (const f of readdirSync('electron/engine/mapping/defaults').filter((x) => x.startsWith('fhir-'))) {
+    const set = JSON.parse(readFileSync(join('electron/engine/mapping/defaults', f), 'utf8')) as { fields: Array<{ source: string | string[] }> }
+    for (const field of set.fields) for (const s of [field.source].flat()) sources.add(s)
+  }
+
+  it(`for ${sources.size} sources over the corpus`, () => {
+    expect(corpus.length).toBeGreaterThan(50)
+    let compared = 0
+    for (const r of [...corpus, { resourceType: 'Patient', _birthDate: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] }, name: [{ given: [null, 'B'], _given: [{ extension: [] }, null] }] }]) {
+      const frozen = JSON.stringify(r)
+      const acc = fhirAccessor(r)
+      for (const s of sources) {
+        const expected = fhirpath.evaluate(structuredClone(r), toFhirPath(s), undefined, r4)
+        expect(acc.getAll(s), `${String(r.resourceType)}/${String(r.id)}: ${s}`).toEqual(expected)
+        compared++
+      }
+      expect(JSON.stringify(r)).toBe(frozen)
+    }
+    expect(compared).toBeGreaterThan(1000)
   })
 })
