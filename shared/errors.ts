@@ -53,6 +53,8 @@ export const ERROR_CODES = [
   'identity_unknown',
   'identity_changed',
   'file_too_large',
+  // a transaction whose raw payload retention removed: nothing left to reprocess or edit
+  'payload_pruned',
   // everything else
   'internal',
 ] as const

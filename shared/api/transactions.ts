@@ -54,6 +54,12 @@ export const txDetailSchema = txSummarySchema.extend({
   nextAttemptAt: z.number().nullable(),
   steps: z.array(txStepSchema),
   stages: z.array(z.enum(['raw', 'current', 'parsed', 'mapped', 'outbound', 'response'])),
+  /**
+   * Retention removed the raw payload (and the parsed/mapped snapshots): when, and by which rule
+   * (null for payloads pruned before the rule was recorded). Metadata and rawSha256 stay; nothing
+   * can be reprocessed or edited (the engine answers `payload_pruned`).
+   */
+  rawPruned: z.object({ at: z.number(), days: z.number().int().nullable(), scope: z.enum(['practice', 'connector']).nullable() }).nullable(),
 })
 export type TxDetail = z.infer<typeof txDetailSchema>
 

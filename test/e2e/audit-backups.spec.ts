@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { createFileStore, parseMasterKey } from '../../electron/engine/secrets/file-store'
 import { openDatabase } from '../../electron/engine/store/database'
 import { startServe, tempDataDir } from '../support/serve-process'
-import { go, keepScreenshot, openConsole } from './support/console'
+import { go, keepScreenshot, openConsole, openHash } from './support/console'
 
 async function editAuditRow(dataDir: string): Promise<void> {
   const store = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: parseMasterKey(readFileSync(join(dataDir, 'master.key'), 'utf8')), location: 'e2e' })
@@ -23,6 +23,51 @@ async function editAuditRow(dataDir: string): Promise<void> {
     db.close()
   }
 }
+
+/** A finished HL7 transaction received 40 days ago, written while the server is stopped. */
+async function addOldTransaction(dataDir: string, practiceId: string): Promise<number> {
+  const store = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: parseMasterKey(readFileSync(join(dataDir, 'master.key'), 'utf8')), location: 'e2e' })
+  const db = openDatabase({ file: join(dataDir, 'practice-studio.db'), keyHex: (await store.get('db-key'))! })
+  try {
+    const at = Date.now() - 40 * 86_400_000
+    const raw = Buffer.from('MSH|^~\\&|LAB|NORTH|PS|PS|20260101||ADT^A08|OLD-1|P|2.5.1\rPID|1||MRN-OLD||OLDPAYLOAD^PATIENT\r')
+    const id = Number(
+      db.prepare(`INSERT INTO transactions (practice_id, connector, channel, direction, message_type, status, received_at, updated_at, content_type, raw, raw_sha256, control_id)
+        VALUES (?, 'hl7', 'adt-in', 'in', 'ADT^A08', 'done', ?, ?, 'hl7v2', x'', 'e2e', 'OLD-1')`).run(practiceId, at, at).lastInsertRowid,
+    )
+    db.prepare('INSERT INTO transaction_raw (tx_id, raw) VALUES (?, ?)').run(id, raw)
+    return id
+  } finally {
+    db.close()
+  }
+}
+
+test('a raw payload removed by retention: the inspector says when and by which rule, and reprocess and edit are disabled', async ({ page }) => {
+  const dataDir = tempDataDir()
+  let serve = await startServe({ dataDir, args: ['--secret-store', 'file'] })
+  expect((await serve.call('practices.create', { id: 'northside', name: 'Northside Clinic' })).ok).toBe(true)
+  await serve.stop()
+  const id = await addOldTransaction(dataDir, 'northside')
+  serve = await startServe({ dataDir, args: ['--secret-store', 'file'] })
+  try {
+    expect((await serve.call('practices.update', { id: 'northside', settings: { retention: { rawPayloadDays: 30 } } })).ok).toBe(true)
+    const run = await serve.call<{ payloadsPruned: number }>('retention.pruneNow')
+    expect(run.ok && run.value.payloadsPruned).toBe(1)
+    await openConsole(page, serve.url)
+    await openHash(page, `#/transactions/${id}`)
+    const notice = page.getByTestId('payload-pruned')
+    await expect(notice).toContainText('Raw payload removed by retention on')
+    await expect(notice).toContainText("metadata kept: raw payloads are kept 30 days (the practice's retention rule)")
+    // In the transaction's own practice (elsewhere every action is locked), only the pruned payload disables them.
+    await page.getByRole('button', { name: 'Switch to Northside Clinic' }).click()
+    await expect(page.getByRole('button', { name: 'Discard', exact: true })).toBeEnabled()
+    await expect(page.getByRole('button', { name: 'Reprocess', exact: true })).toBeDisabled()
+    await expect(page.getByRole('button', { name: 'Edit & reprocess', exact: true })).toBeDisabled()
+    await expect(page.getByText('OLDPAYLOAD')).toHaveCount(0)
+  } finally {
+    await serve.stop()
+  }
+})
 
 test('a tampered audit trail raises a banner that stays until acknowledged; a backup is taken and listed', async ({ page }) => {
   const dataDir = tempDataDir()

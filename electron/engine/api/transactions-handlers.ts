@@ -2,7 +2,7 @@ import { AppError } from '../../../shared/errors'
 import type { TxDetail, TxSummary } from '../../../shared/api/transactions'
 import { can } from '../access/principal'
 import type { EngineContext } from '../core/engine-context'
-import { toSummary } from '../pipeline/transactions-repo'
+import { payloadPrunedError, toSummary } from '../pipeline/transactions-repo'
 import type { CallContext, Handlers } from './dispatcher'
 
 /**
@@ -35,8 +35,9 @@ export function transactionsHandlers(ctx: EngineContext): Pick<Handlers, TxMetho
     'transactions.list': (input, c) => maskKeys(ctx.txRepo.list({ ...input, practiceIds: c.scope }), c),
     'transactions.get': ({ id }, c) => {
       const r = row(id)
-      const stages: TxDetail['stages'] = ['raw']
-      if (r.payload_version > 0) stages.push('current')
+      // A payload retention removed has no raw or current stage (not an empty one).
+      const stages: TxDetail['stages'] = r.raw_pruned_at === null ? ['raw'] : []
+      if (r.payload_version > 0 && r.raw_pruned_at === null) stages.push('current')
       if (r.parsed) stages.push('parsed')
       if (r.mapped) stages.push('mapped')
       if (r.outbound) stages.push('outbound')
@@ -56,10 +57,13 @@ export function transactionsHandlers(ctx: EngineContext): Pick<Handlers, TxMetho
         nextAttemptAt: r.next_attempt_at,
         steps: ctx.txRepo.steps(id),
         stages,
+        rawPruned: r.raw_pruned_at === null ? null : { at: r.raw_pruned_at, days: r.raw_pruned_days, scope: r.raw_pruned_scope },
       }
     },
     'transactions.payload': ({ id, stage }, c) => {
       const r = row(id)
+      const pruned = (stage === 'raw' || stage === 'current') && payloadPrunedError(r)
+      if (pruned) throw pruned
       const text = ((): string | null => {
         switch (stage) {
           case 'raw':

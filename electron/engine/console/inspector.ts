@@ -11,7 +11,7 @@ import type { TX_STAGES } from '../../../shared/api/transactions'
 import { decodeHl7Bytes } from '../connectors/hl7/charset'
 import type { AuditLog } from '../audit/audit-log'
 import type { Clock } from '../core/clock'
-import type { TransactionsRepo } from '../pipeline/transactions-repo'
+import { payloadPrunedError, type TransactionsRepo } from '../pipeline/transactions-repo'
 import type { TxRow } from '../pipeline/types'
 import type { RecordStore } from '../records/record-store'
 import type { Db } from '../store/database'
@@ -86,8 +86,11 @@ export class Inspector {
         out.push({ stage, format: 'hl7', text })
       } else out.push(classify(stage, buf.toString('utf8'), r.content_type === 'csv'))
     }
-    payload('raw', r.raw)
-    if (r.payload_version > 0) payload('current', this.d.txRepo.currentPayload(r))
+    // Retention removed the payload: no raw or current stage at all (the console says why).
+    if (r.raw_pruned_at === null) {
+      payload('raw', r.raw)
+      if (r.payload_version > 0) payload('current', this.d.txRepo.currentPayload(r))
+    }
     for (const [stage, text] of [
       ['parsed', r.parsed],
       ['mapped', r.mapped],
@@ -167,6 +170,7 @@ export class Inspector {
     const all = this.stages(r)
     // "current" is the payload the next attempt will process: the original until it is edited.
     const s = all.find((x) => x.stage === t.stage) ?? (t.stage === 'current' ? all.find((x) => x.stage === 'raw') : undefined)
+    if (!s && (t.stage === 'raw' || t.stage === 'current')) throw payloadPrunedError(r) ?? new AppError('not_found', `Transaction ${r.id} has no ${t.stage} stage.`)
     if (!s) throw new AppError('not_found', `Transaction ${r.id} has no ${t.stage} stage.`)
     if (t.path === '*') return { ...none, text: s.format === 'hl7' ? plainHl7Text(layoutHl7(s.text)) : s.format === 'json' ? JSON.stringify(s.json, null, 2) : s.text }
     let node: InspectorNode | null = null

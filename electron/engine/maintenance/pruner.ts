@@ -28,6 +28,8 @@ export interface EffectiveRetention {
   transactionsDays: number | null
   rawPayloadDays: number | null
   logsDays: number | null
+  /** Whether rawPayloadDays is the connector's override or the practice's rule. */
+  rawPayloadScope: 'practice' | 'connector'
 }
 
 export function effectiveRetention(r: Retention, connector: string): EffectiveRetention {
@@ -36,6 +38,7 @@ export function effectiveRetention(r: Retention, connector: string): EffectiveRe
     transactionsDays: o.transactionsDays === undefined ? r.transactionsDays : o.transactionsDays,
     rawPayloadDays: o.rawPayloadDays === undefined ? r.rawPayloadDays : o.rawPayloadDays,
     logsDays: o.logsDays === undefined ? r.logsDays : o.logsDays,
+    rawPayloadScope: o.rawPayloadDays === undefined ? 'practice' : 'connector',
   }
 }
 
@@ -118,8 +121,9 @@ export class Pruner {
           const now = clock.now()
           if (r.rawPayloadDays !== null) {
             const before = now - r.rawPayloadDays * DAY
+            const rule = { days: r.rawPayloadDays, scope: r.rawPayloadScope }
             await batches(
-              (from, n) => repo.pruneRawPayloads({ practiceId: p.id, connector, before, limit: n, from, now }),
+              (from, n) => repo.pruneRawPayloads({ practiceId: p.id, connector, before, limit: n, from, now, rule }),
               (b) => {
                 counts.payloadsPruned += b.rows
                 counts.payloadBytes += b.bytes

@@ -34,6 +34,12 @@ export interface PruneRun extends RunCounts {
   error: string | null
 }
 
+/** The retention rule that removed a raw payload: its period and whose rule it was. */
+export interface PruneRule {
+  days: number
+  scope: 'practice' | 'connector'
+}
+
 interface Candidate {
   id: number
   received_at: number
@@ -62,7 +68,7 @@ export class RetentionRepo {
         WHERE t.practice_id = @p AND t.connector = @c AND t.received_at < @before AND (t.received_at, t.id) > (@fromAt, @fromId)
         ORDER BY t.received_at, t.id LIMIT @limit`),
       payloadBytes: db.prepare('SELECT coalesce(sum(length(raw)), 0) AS n FROM transaction_payloads WHERE tx_id = ?'),
-      clearRaw: db.prepare(`UPDATE transactions SET raw = x'', parsed = NULL, mapped = NULL, outbound = NULL, raw_pruned_at = ? WHERE id = ?`),
+      clearRaw: db.prepare(`UPDATE transactions SET raw = x'', parsed = NULL, mapped = NULL, outbound = NULL, raw_pruned_at = @now, raw_pruned_days = @days, raw_pruned_scope = @scope WHERE id = @id`),
       deleteRaw: db.prepare('DELETE FROM transaction_raw WHERE tx_id = ?'),
       deletePayloads: db.prepare('DELETE FROM transaction_payloads WHERE tx_id = ?'),
       deleteFts: db.prepare('DELETE FROM transactions_fts WHERE rowid = ?'),
@@ -90,14 +96,15 @@ export class RetentionRepo {
   /**
    * Empties the raw payload (and the parsed/mapped snapshots and edited versions, which hold the
    * same data) of up to `limit` finished transactions received before `before`; the row, its
-   * metadata and the payload's SHA-256 stay. Returns what was freed and where to continue.
+   * metadata and the payload's SHA-256 stay, with when and by which rule (the inspector says so).
+   * Returns what was freed and where to continue.
    */
-  pruneRawPayloads(q: { practiceId: string; connector: string; before: number; limit: number; from?: PruneBatch['next']; now: number }): PruneBatch {
+  pruneRawPayloads(q: { practiceId: string; connector: string; before: number; limit: number; from?: PruneBatch['next']; now: number; rule: PruneRule }): PruneBatch {
     return this.relaxed(() => {
       const rows = this.s.rawCandidates.all({ p: q.practiceId, c: q.connector, before: q.before, fromAt: q.from?.receivedAt ?? -1, fromId: q.from?.id ?? -1, limit: q.limit }) as Candidate[]
       return this.each(rows, q.limit, (r) => {
         const bytes = r.bytes + (this.s.payloadBytes.get(r.id) as { n: number }).n
-        this.s.clearRaw.run(q.now, r.id)
+        this.s.clearRaw.run({ now: q.now, days: q.rule.days, scope: q.rule.scope, id: r.id })
         this.s.deleteRaw.run(r.id)
         this.s.deletePayloads.run(r.id)
         this.s.deleteFts.run(r.id)

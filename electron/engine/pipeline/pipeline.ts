@@ -20,7 +20,7 @@ import type { WriteBatcher } from '../store/write-batcher'
 import type { AuditLog } from '../audit/audit-log'
 import type { StorageHealth } from '../core/storage-health'
 import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
-import { sha256 as sha, type StepRecord, type TransactionsRepo } from './transactions-repo'
+import { payloadPrunedError, sha256 as sha, type StepRecord, type TransactionsRepo } from './transactions-repo'
 import type { Direction, IncomingTx, ReceiveResult } from './types'
 import { Ingress, type AcceptResult, type InboxDeps } from './ingress'
 import { Lanes } from './lanes'
@@ -182,6 +182,11 @@ export class Pipeline {
           skipped.push({ id, reason: `already ${row.status}` })
           continue
         }
+        const pruned = payloadPrunedError(row)
+        if (pruned) {
+          skipped.push({ id, reason: pruned.message })
+          continue
+        }
         this.d.repo.requeue(id, now)
         this.d.audit.append({ actor, action: 'transaction.reprocess', practiceId: row.practice_id, targetType: 'transaction', targetId: String(id), details: { from: row.status, payloadVersion: row.payload_version } })
         queued.push(id)
@@ -203,6 +208,10 @@ export class Pipeline {
       const row = this.d.repo.get(id)
       if (!row) throw new AppError('not_found', `Transaction ${id} does not exist.`)
       if (PENDING.has(row.status)) throw new AppError('conflict', `Transaction ${id} is ${row.status}; wait for it to finish before editing.`)
+      // An edit replaces the payload wholesale, but the operator could only have written it from
+      // the original (gone) and its reprocess would run with no original to compare against.
+      const pruned = payloadPrunedError(row)
+      if (pruned) throw pruned
       const now = this.d.clock.now()
       const before = this.d.repo.currentPayload(row)
       const v = this.d.repo.addPayloadVersion(id, raw, actor, reason, now)
@@ -255,6 +264,8 @@ export class Pipeline {
   async preview(id: number, raw?: Buffer): Promise<PreviewResult> {
     const row = this.d.repo.get(id)
     if (!row) throw new AppError('not_found', `Transaction ${id} does not exist.`)
+    const pruned = payloadPrunedError(row)
+    if (pruned) throw pruned
     const handler = this.handlers.get(`${row.connector}:${row.direction}`)
     const steps: StepRecord[] = []
     const stage: { parsed?: unknown; mapped?: unknown } = {}

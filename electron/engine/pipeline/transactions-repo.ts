@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { Db } from '../store/database'
 import type { TxFilter, TxStatus, TxStep, TxSummary } from '../../../shared/api/transactions'
-import type { AppErrorData } from '../../../shared/errors'
+import { AppError, type AppErrorData } from '../../../shared/errors'
 import { errorGroupKey } from './error-group'
 import type { Direction, IncomingTx, LaneRow, TxRow } from './types'
 
@@ -496,6 +496,20 @@ interface SummaryRow {
   error_message: string | null
   error_retryable: number | null
   triage_state: string | null
+}
+
+/**
+ * Why nothing can be done with a transaction's payload: retention removed it (the row keeps its
+ * metadata and hash). Null while the payload is kept. Reprocess, edit, preview and reading the raw
+ * stage all answer this instead of working on an empty payload.
+ */
+export function payloadPrunedError(r: Pick<TxRow, 'id' | 'raw_pruned_at'>): AppError | null {
+  if (r.raw_pruned_at === null) return null
+  const on = new Date(r.raw_pruned_at).toISOString().slice(0, 10)
+  return new AppError('payload_pruned', `Transaction ${r.id}'s raw payload was removed by retention on ${on}; its metadata is kept, but there is no payload to reprocess or edit.`, {
+    retryable: false,
+    details: { prunedAt: r.raw_pruned_at },
+  })
 }
 
 export function toSummary(r: SummaryRow): TxSummary {

@@ -62,6 +62,10 @@ export interface TxRow {
   content_type: ContentType
   raw: Buffer
   raw_sha256: string
+  /** When retention removed the raw payload (null: it is kept), and by which rule (0170; null for rows pruned before it). */
+  raw_pruned_at: number | null
+  raw_pruned_days: number | null
+  raw_pruned_scope: 'practice' | 'connector' | null
   payload_version: number
   parsed: string | null
   mapped: string | null

@@ -16,11 +16,29 @@
  *   up) gets a TRUNCATE checkpoint that waits up to `forceWaitMs` (250 ms, so one busy file
  *   never holds up the other's turn) for the writers' lock and readers: commits then wait for the
  *   copy (the ingest writer's lock wait is 10 s), nothing fails; busy means the next round.
+ *   `forceFactor` is 1 (it was 2): under a sustained burst three threads' overlapping short reads
+ *   keep the WAL from ever restarting, so nothing cut it until it passed twice the limit, and the
+ *   disk soak saw peaks of 2.1×. Forcing at the limit itself leaves one round's growth as the
+ *   overshoot. A read that lasts (a long export) still pins the WAL: no checkpoint can pass it.
  */
 import type { Worker } from 'node:worker_threads'
 import type { Logger } from '../core/logger'
 import type { Db } from './database'
 import { closeDbWorker, launchDbWorker } from './db-worker'
+
+/** Above the limit by this factor, a WAL still growing gets a checkpoint that makes writers wait (see the header). */
+export const WAL_FORCE_FACTOR = 1
+
+/**
+ * What one round does with a WAL of `size` bytes (plain, self-contained: its source is copied into
+ * the worker): nothing at or under the limit; cut to zero when idle (nothing appended since the
+ * last round) and fully copied; above `forceFactor × limit` a TRUNCATE that waits for the writers.
+ */
+export function walAction(w: { size: number; steady: boolean; copied: boolean; limit: number; forceFactor: number }): 'none' | 'truncate' | 'force' {
+  if (w.size <= w.limit) return 'none'
+  if (w.steady && w.copied) return 'truncate'
+  return w.size > w.limit * w.forceFactor ? 'force' : 'none'
+}
 
 const SOURCE = `
 const { statSync } = require('node:fs')
@@ -41,6 +59,7 @@ function truncate(db, waitMs) {
     db.pragma('busy_timeout = 0')
   }
 }
+const walAction = ${walAction.toString()}
 const timer = setInterval(() => {
   try {
     dbs.forEach((db, i) => {
@@ -48,11 +67,9 @@ const timer = setInterval(() => {
       const size = walSize(files[i])
       const steady = size === lastSize[i]
       lastSize[i] = size
-      if (size <= limit) return
-      // Idle (nothing appended since the last round, everything copied): cut the file to zero.
-      if (steady && r && r.log === r.checkpointed) truncate(db, 0)
-      // Writers never pause long enough: make them wait for one full checkpoint.
-      else if (size > limit * o.forceFactor) truncate(db, o.forceWaitMs)
+      const action = walAction({ size, steady, copied: Boolean(r && r.log === r.checkpointed), limit, forceFactor: o.forceFactor })
+      if (action === 'truncate') truncate(db, 0)
+      else if (action === 'force') truncate(db, o.forceWaitMs)
     })
     failures = 0
   } catch (e) {
@@ -93,7 +110,7 @@ export class Checkpointer {
       files,
       keyHex: o.keyHex,
       source: SOURCE,
-      options: { intervalMs: o.intervalMs ?? 100, forceFactor: o.forceFactor ?? 2, forceWaitMs: o.forceWaitMs ?? 250 },
+      options: { intervalMs: o.intervalMs ?? 100, forceFactor: o.forceFactor ?? WAL_FORCE_FACTOR, forceWaitMs: o.forceWaitMs ?? 250 },
       ...(o.walLimitBytes ? { walLimitBytes: o.walLimitBytes } : {}),
       what: 'the WAL checkpointer',
       fallback: 'WAL checkpoints stay in the writing thread',

@@ -99,6 +99,47 @@ describe('retention', () => {
     expect(await t.call('retention.pruneNow')).toMatchObject({ payloadsPruned: 0, transactionsDeleted: 0 })
   })
 
+  it('a pruned payload says so: when and by which rule, no empty raw stage, and reprocess, edit, preview and reading the raw are refused as payload_pruned', async () => {
+    const clock = steppedClock(NOW)
+    t = await openTestEngine({ clock })
+    await t.call('practices.create', { id: 'clinic', name: 'Clinic' })
+    const old = addTx(t, { daysAgo: 40, word: 'prunedpayload' })
+    const athenaOld = addTx(t, { connector: 'athena', daysAgo: 100, word: 'athenaprunedpayload' })
+    const kept = addTx(t, { daysAgo: 5, word: 'keptpayload' })
+    await t.call('practices.update', { id: 'clinic', settings: { retention: { rawPayloadDays: 30, connectors: { athena: { rawPayloadDays: 90 } } } } })
+    expect(await t.call('retention.pruneNow')).toMatchObject({ payloadsPruned: 2 })
+
+    const detail = await t.call<{ rawPruned: unknown; stages: string[]; controlId: string; rawSha256: string; status: string }>('transactions.get', { id: old })
+    expect(detail).toMatchObject({ rawPruned: { at: NOW, days: 30, scope: 'practice' }, controlId: 'CTRL-prunedpayload', status: 'done' })
+    expect(detail.stages).not.toContain('raw')
+    expect((await t.call<{ rawPruned: unknown }>('transactions.get', { id: athenaOld })).rawPruned).toEqual({ at: NOW, days: 90, scope: 'connector' })
+    const keptDetail = await t.call<{ rawPruned: unknown; stages: string[] }>('transactions.get', { id: kept })
+    expect(keptDetail.rawPruned).toBeNull()
+    expect(keptDetail.stages).toContain('raw')
+
+    const view = await t.call<{ stages: { stage: string }[] }>('inspector.view', { id: old })
+    expect(view.stages.map((s) => s.stage)).not.toContain('raw')
+
+    const refused = async (method: string, input: unknown): Promise<void> => {
+      const r = await t!.callRaw(method, input)
+      expect(r.ok, method).toBe(false)
+      if (!r.ok) {
+        expect(r.error, method).toMatchObject({ code: 'payload_pruned', retryable: false })
+        expect(r.error.message, method).toMatch(/removed by retention on 2026-06-01/)
+      }
+    }
+    await refused('transactions.payload', { id: old, stage: 'raw' })
+    await refused('transactions.editAndReprocess', { id: old, raw: 'MSH|^~\\&|A|B|C|D|20260101||ADT^A08|X|P|2.5.1', reason: 'retype it' })
+    await refused('errors.preview', { id: old, raw: 'MSH|^~\\&|A|B|C|D|20260101||ADT^A08|X|P|2.5.1' })
+    await refused('inspector.reveal', { id: old, stage: 'raw', path: '*' })
+    const rep = await t.call<{ queued: number[]; skipped: { id: number; reason: string }[] }>('transactions.reprocess', { ids: [old, kept] })
+    expect(rep.queued).toEqual([kept])
+    expect(rep.skipped).toEqual([{ id: old, reason: expect.stringMatching(/removed by retention/) }])
+    expect(row(t, old)).toMatchObject({ status: 'done', rawBytes: 0 })
+    expect(t.engine.ctx.audit.list({ action: 'transaction.reprocess', targetId: String(old) })).toHaveLength(0)
+    expect(t.engine.ctx.audit.list({ action: 'transaction.edit', targetId: String(old) })).toHaveLength(0)
+  })
+
   it('small batches: many rows pruned over many short transactions', async () => {
     const clock = steppedClock(NOW)
     t = await openTestEngine({ clock })

@@ -9,6 +9,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hl7Runtime } from '../../../electron/engine/connectors/hl7-engine'
+import { MAX_CONTROL_ID_LENGTH } from '../../../electron/engine/connectors/hl7-engine/inbound-receiver'
 import { frameMessage, parseAck } from '../../../electron/engine/connectors/hl7'
 import { engineLogFile, tailLog } from '../../../electron/engine/core/log-reader'
 import { adtMsg, MllpTestClient, openHl7Engine, until, type Hl7TestEngine } from './support'
@@ -31,20 +32,21 @@ const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`
 describe('logs cannot be erased by input', () => {
   it('frames with an 11 MB control id leave every earlier line readable, and log it truncated with a marker', async () => {
     t = await openHl7Engine({ logFile: true })
-    const { port } = await t.addInbound('big-ids')
+    // No byte budget for refused input here: these frames are refused (over-long MSH-10) and must still be answered and logged.
+    const { port } = await t.addInbound('big-ids', { refusedBytesPerMinute: 0 })
     for (let n = 0; n < 2000; n++) t.engine.ctx.logger.info('marker line', { n })
     const controlId = 'X'.repeat(11 * 1024 * 1024)
     const c = await MllpTestClient.connect(port)
-    // The first is stored; the next two are duplicates, logged with their control id.
+    // Each is refused (an over-long MSH-10) and logged with its control id.
     const big = frameMessage(Buffer.from(adtMsg({ control: controlId })))
     for (let i = 0; i < 3; i++) {
       c.write(big)
-      expect((await c.next(180_000)).includes(Buffer.from('MSA|AA|'))).toBe(true)
+      expect((await c.next(180_000)).includes(Buffer.from('MSA|AR|'))).toBe(true)
     }
     c.close()
     const file = engineLogFile(t.dir)
-    await until(() => tailLog(file, { level: 'info', q: 'duplicate message', limit: 5 }).entries.length >= 2, 'the duplicate lines')
-    const dup = tailLog(file, { level: 'info', q: 'duplicate message', limit: 1 }).entries[0]!
+    await until(() => tailLog(file, { level: 'info', q: 'control id too long', limit: 5 }).entries.length >= 3, 'the refusal lines')
+    const dup = tailLog(file, { level: 'info', q: 'control id too long', limit: 1 }).entries[0]!
     expect(String(dup.fields.controlId)).toMatch(/^X{512}…\[\+11533824 bytes\]$/)
     const seen = new Set<number>()
     let before: string | undefined
@@ -56,6 +58,57 @@ describe('logs cannot be erased by input', () => {
     }
     expect(seen.size).toBe(2000)
     expect(size(file)).toBeLessThan(1024 * 1024)
+  })
+})
+
+describe('an over-long MSH-10 is neither stored nor indexed at full length', () => {
+  it('an 11 MB control id is refused with AR naming MSH-10, kept whole in the raw bytes and cut in control_id; ids up to the cap dedup exactly', async () => {
+    t = await openHl7Engine()
+    // No byte budget for refused input (4 MiB a minute by default, which would keep the 11 MB frame out of the store altogether).
+    const { port } = await t.addInbound('long-ids', { refusedBytesPerMinute: 0 })
+    const c = await MllpTestClient.connect(port)
+    const huge = 'H'.repeat(11 * 1024 * 1024)
+    const hugeMsg = Buffer.from(adtMsg({ control: huge }))
+    c.write(frameMessage(hugeMsg))
+    const refused = parseAck(await c.next(180_000))
+    expect(refused.code).toBe('AR')
+    expect(refused.errors[0]).toMatchObject({ code: '102', location: expect.stringMatching(/^MSH\b.*10$/) })
+    expect(refused.errors[0]!.userMessage).toMatch(/MSH-10 \(message control id\) is 11534336 characters long; at most 199 are accepted/)
+
+    // Exactly at the cap: accepted, and a resend is a duplicate answered with the original ACK.
+    const atCap = 'C'.repeat(MAX_CONTROL_ID_LENGTH)
+    const first = parseAck(await c.send(adtMsg({ control: atCap })))
+    expect(first.code).toBe('AA')
+    const again = parseAck(await c.send(adtMsg({ control: atCap })))
+    expect(again.code).toBe('AA')
+    // Same first 199 characters, one more: refused, not taken for a duplicate of the one above.
+    const over = parseAck(await c.send(adtMsg({ control: atCap + 'C' })))
+    expect(over.code).toBe('AR')
+    c.close()
+
+    const rows = t.rows("channel = 'long-ids'")
+    expect(rows).toHaveLength(3)
+    // Accepted messages reach transactions through the inbox, so ids do not follow arrival: find each by what it holds.
+    const big = rows.find((r) => r.control_id!.startsWith('H'))!
+    const ok = rows.find((r) => r.control_id === atCap)!
+    const overRow = rows.find((r) => r.control_id!.startsWith('C') && r !== ok)!
+    expect(big.status).toBe('error')
+    expect(big.error_code).toBe('parse_error')
+    expect(big.control_id).toBe(`${'H'.repeat(MAX_CONTROL_ID_LENGTH)}…[+${huge.length - MAX_CONTROL_ID_LENGTH} chars]`)
+    expect(big.dedup_key).toBeNull()
+    expect(big.raw.equals(hugeMsg)).toBe(true)
+    expect(big.response!.length).toBeLessThan(8 * 1024)
+    expect(ok.status).not.toBe('error')
+    expect(ok.dedup_key).toContain(atCap)
+    expect(overRow.control_id).toBe(`${atCap}…[+1 chars]`)
+    // Nothing in the database holds the id at full length but the raw bytes.
+    const db = t.engine.ctx.db
+    const longest = db.prepare("SELECT max(length(control_id)) AS c, max(length(coalesce(dedup_key, ''))) AS d, max(length(coalesce(response, ''))) AS r FROM transactions").get() as { c: number; d: number; r: number }
+    expect(longest.c).toBeLessThan(300)
+    expect(longest.d).toBeLessThan(300)
+    expect(longest.r).toBeLessThan(8 * 1024)
+    const k = (await t.call<{ name: string; counters: Record<string, number> }[]>('hl7.listeners', { practiceId: 'sandbox' })).find((x) => x.name === 'long-ids')!.counters
+    expect(k).toMatchObject({ accepted: 1, duplicates: 1, rejected: 2 })
   })
 })
 

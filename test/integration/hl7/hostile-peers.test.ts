@@ -121,6 +121,23 @@ describe('refused input is capped per address', () => {
     expect(k).toMatchObject({ rejected: 4, refusedNotStored: 1, refusedInputClosed: 1, refusedInputBudget: 1 })
   })
 
+  it("one address spending its budget does not stop another address's refused frames being stored", async () => {
+    const { port } = await t.addInbound('two-peers', { refusedFramesPerMinute: 2, refusedBytesPerMinute: 0 })
+    const hostile = await MllpTestClient.connect(port, { localAddress: '127.0.0.2' })
+    for (let i = 0; i < 3; i++) expect((await hostile.send(`NOT HL7 FROM THE HOSTILE ONE ${i}`)).toString('latin1')).toContain('MSA|AR')
+    await hostile.waitClose()
+    const hostileAgain = await MllpTestClient.connect(port, { localAddress: '127.0.0.2' })
+    await hostileAgain.waitClose()
+    // Another sender's refused frames are still recorded for the operator to see.
+    const other = await MllpTestClient.connect(port, { localAddress: '127.0.0.3' })
+    for (let i = 0; i < 2; i++) expect((await other.send(`NOT HL7 FROM THE OTHER ONE ${i}`)).toString('latin1')).toContain('MSA|AR')
+    expect(other.closed).toBe(false)
+    other.close()
+    expect(t.rows("channel = 'two-peers' AND peer LIKE '127.0.0.2:%'")).toHaveLength(2)
+    expect(t.rows("channel = 'two-peers' AND peer LIKE '127.0.0.3:%'")).toHaveLength(2)
+    expect(await counters('two-peers')).toMatchObject({ rejected: 5, refusedNotStored: 1, refusedInputClosed: 1, refusedInputBudget: 1 })
+  })
+
   it('garbage bytes count too: past refusedBytesPerMinute the connection is closed and counted, nothing stored', async () => {
     const { port } = await t.addInbound('garbage', { refusedBytesPerMinute: 64 * 1024 })
     const c = await MllpTestClient.connect(port)

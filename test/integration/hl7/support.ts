@@ -127,9 +127,11 @@ export class MllpTestClient {
     )
   }
 
-  static connect(port: number, opts: { tls?: tls.ConnectionOptions; allowHalfOpen?: boolean } = {}): Promise<MllpTestClient> {
+  /** `localAddress`: connect from another loopback address (127.0.0.2 …), as another host would. */
+  static connect(port: number, opts: { tls?: tls.ConnectionOptions; allowHalfOpen?: boolean; localAddress?: string } = {}): Promise<MllpTestClient> {
     return new Promise((resolveC, reject) => {
-      const s = opts.tls ? tls.connect({ host: '127.0.0.1', port, ...opts.tls }) : net.connect({ host: '127.0.0.1', port, allowHalfOpen: opts.allowHalfOpen ?? false })
+      const from = opts.localAddress ? { localAddress: opts.localAddress } : {}
+      const s = opts.tls ? tls.connect({ host: '127.0.0.1', port, ...from, ...opts.tls }) : net.connect({ host: '127.0.0.1', port, allowHalfOpen: opts.allowHalfOpen ?? false, ...from })
       s.once(opts.tls ? 'secureConnect' : 'connect', () => resolveC(new MllpTestClient(s)))
       s.once('error', reject)
     })

@@ -23,9 +23,9 @@ describe('syslogMessage', () => {
 describe('effectiveRetention', () => {
   it('a connector value overrides the practice value; null there keeps for that connector; absent inherits', () => {
     const r = retentionSchema.parse({ rawPayloadDays: 30, transactionsDays: 365, connectors: { athena: { rawPayloadDays: 90 }, hl7: { transactionsDays: null } } })
-    expect(effectiveRetention(r, 'athena')).toEqual({ rawPayloadDays: 90, transactionsDays: 365, logsDays: null })
-    expect(effectiveRetention(r, 'hl7')).toEqual({ rawPayloadDays: 30, transactionsDays: null, logsDays: null })
-    expect(effectiveRetention(r, 'fhir')).toEqual({ rawPayloadDays: 30, transactionsDays: 365, logsDays: null })
+    expect(effectiveRetention(r, 'athena')).toEqual({ rawPayloadDays: 90, transactionsDays: 365, logsDays: null, rawPayloadScope: 'connector' })
+    expect(effectiveRetention(r, 'hl7')).toEqual({ rawPayloadDays: 30, transactionsDays: null, logsDays: null, rawPayloadScope: 'practice' })
+    expect(effectiveRetention(r, 'fhir')).toEqual({ rawPayloadDays: 30, transactionsDays: 365, logsDays: null, rawPayloadScope: 'practice' })
   })
 
   it('refuses an audit period under six years and raw payloads kept longer than their transactions (also per connector)', () => {

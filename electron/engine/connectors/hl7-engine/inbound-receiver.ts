@@ -78,6 +78,21 @@ export interface ReceiverDeps {
 
 const CONNECTOR = 'hl7'
 
+/**
+ * Longest MSH-10 (message control id) taken. MSH-10 is an ST of at most 20 characters in v2.5 and
+ * 199 from v2.7 on; senders that outgrew 20 (GUIDs, 36) exist, so the later limit is the cap. A
+ * longer id cannot come from a conformant sender, and accepting it would store and index it at full
+ * length (the probe sent 11 MB ids) in control_id and the dedup key. So it is refused (AR naming
+ * MSH-10, stored in the error queue under the refused-input budget, its id cut to this length) and
+ * every accepted message's id is whole: dedup stays exact, with no hash or truncation to collide.
+ */
+export const MAX_CONTROL_ID_LENGTH = 199
+
+/** A control id as stored for a refused frame: cut to MAX_CONTROL_ID_LENGTH with a marker saying how much is missing. */
+export function capControlId(id: string): string {
+  return id.length <= MAX_CONTROL_ID_LENGTH ? id : `${id.slice(0, MAX_CONTROL_ID_LENGTH)}…[+${id.length - MAX_CONTROL_ID_LENGTH} chars]`
+}
+
 export class InboundReceiver {
   readonly counters: ReceiverCounters = { received: 0, accepted: 0, duplicates: 0, rejected: 0, storeFailures: 0, refusedNotStored: 0, lastReceivedAt: null }
   private readonly defaultCharset: string
@@ -145,6 +160,7 @@ export class InboundReceiver {
       return this.rejectUnparsed(payload, e, peer, address)
     }
     const policy = ackPolicy(msg)
+    if (msg.controlId.length > MAX_CONTROL_ID_LENGTH) return this.rejectControlId(payload, text, msg, policy, peer, address)
     const type = supportedType(msg.code, msg.trigger)
     // An ignored type is taken like any other: acknowledged once stored, then filtered by processing.
     // An empty MSH-9 is not well formed: always refused.
@@ -257,6 +273,21 @@ export class InboundReceiver {
     const stored = await this.storeRejected(payload, text, error, ack, { controlId: msg.controlId || null, messageType: msg.messageType || null, peer, address })
     if (stored === 'failed') return this.storeFailed(msg, policy, new AppError('storage_full', 'not stored'), peer)
     this.note('info', 'refused', 'message type refused', { controlId: msg.controlId, messageType: msg.messageType, peer, ack: ackCode })
+    if (policy.mode === 'enhanced' && !this.acceptWanted(policy, false)) return null
+    return this.encode(msg, ack)
+  }
+
+  /** MSH-10 longer than MAX_CONTROL_ID_LENGTH: AR (CR in enhanced mode) naming MSH-10, stored as an error with the id cut. */
+  private async rejectControlId(payload: Buffer, text: string, msg: Hl7Message, policy: AckPolicy, peer: string, address: string): Promise<Buffer | null> {
+    const reason = `MSH-10 (message control id) is ${msg.controlId.length} characters long; at most ${MAX_CONTROL_ID_LENGTH} are accepted.`
+    const error = new AppError('parse_error', reason, { retryable: false, details: { reason: 'control_id_too_long', hl7ErrorCode: '102', segmentId: 'MSH', field: 10, length: msg.controlId.length } })
+    const ackCode = policy.mode === 'enhanced' ? 'CR' : 'AR'
+    const ack = buildAck(msg, { code: ackCode, errors: [{ code: '102', severity: 'E', location: { segment: 'MSH', sequence: 1, field: 10 }, userMessage: reason }], text: reason, clock: this.d.clock })
+    // The raw bytes are kept whole; the search index gets the text with the id cut (one 11 MB token otherwise).
+    const searchText = text.replace(msg.controlId, capControlId(msg.controlId))
+    const stored = await this.storeRejected(payload, searchText, error, ack, { controlId: capControlId(msg.controlId), messageType: msg.messageType || null, peer, address })
+    if (stored === 'failed') return this.storeFailed(msg, policy, new AppError('storage_full', 'not stored'), peer)
+    this.note('info', 'refused', 'control id too long; message refused', { controlId: msg.controlId, messageType: msg.messageType, peer, ack: ackCode })
     if (policy.mode === 'enhanced' && !this.acceptWanted(policy, false)) return null
     return this.encode(msg, ack)
   }

@@ -1,5 +1,5 @@
 import { ActionIcon, Alert, Badge, Button, Card, CopyButton, Group, SimpleGrid, Stack, Table, Tabs, Text, Timeline, Title, Tooltip } from '@mantine/core'
-import { IconBuildingHospital, IconCheck, IconEye, IconEyeOff, IconLink, IconPencil, IconRefresh, IconTrash, IconClipboardCheck } from '@tabler/icons-react'
+import { IconArchiveOff, IconBuildingHospital, IconCheck, IconEye, IconEyeOff, IconLink, IconPencil, IconRefresh, IconTrash, IconClipboardCheck } from '@tabler/icons-react'
 import { useState } from 'react'
 import { useParams } from 'wouter'
 import type { InspectorStage, RecordDiff } from '../../../../shared/api/inspector'
@@ -117,6 +117,7 @@ export function InspectorPage() {
               <TxActions t={t} locked={elsewhere} onReprocess={() => setReprocess({ kind: 'ids', ids: [id] })} onEdit={() => setEditing(true)} onDiscard={() => setDiscard({ kind: 'ids', ids: [id] })} onTriage={() => setTriage({ kind: 'ids', ids: [id] })} />
             </Group>
           </Card>
+          {t.rawPruned ? <PrunedNotice pruned={t.rawPruned} /> : null}
           {seesContent ? (
             <ErrorAlert error={view.error} />
           ) : (
@@ -136,22 +137,43 @@ export function InspectorPage() {
   )
 }
 
+/** Retention removed the raw payload: say so, with when and by which rule, instead of an empty payload. */
+function PrunedNotice({ pruned }: { pruned: NonNullable<TxDetail['rawPruned']> }) {
+  const fmt = useTimeFormat()
+  const rule = pruned.days === null ? null : `raw payloads are kept ${pruned.days} day${pruned.days === 1 ? '' : 's'} (${pruned.scope === 'connector' ? "this connector's" : "the practice's"} retention rule)`
+  return (
+    <Alert color="gray" icon={<IconArchiveOff size={20} />} title="Raw payload removed by retention" data-testid="payload-pruned">
+      <Text size="sm">
+        Raw payload removed by retention on {fmt.format(pruned.at)}; metadata kept{rule ? `: ${rule}` : ''}. The message's fingerprint (SHA-256), its steps and its
+        acknowledgment stay; it can no longer be reprocessed or edited.
+      </Text>
+    </Alert>
+  )
+}
+
+const PRUNED_REASON = 'The raw payload was removed by retention: there is nothing to reprocess or edit.'
+
 function TxActions({ t, locked, onReprocess, onEdit, onDiscard, onTriage }: { t: TxDetail; locked: boolean; onReprocess(): void; onEdit(): void; onDiscard(): void; onTriage(): void }) {
   const pending = locked || t.status === 'received' || t.status === 'queued' || t.status === 'processing'
   const permanent = t.status === 'error' && t.errorRetryable === false
   // Only the actions the person may take on this transaction's practice (the engine refuses the others anyway).
   const { can } = useAuth()
+  const pruned = t.rawPruned !== null
   return (
     <Group gap="xs">
       {can('msg.reprocess', t.practiceId) ? (
-        <Button variant={permanent ? 'default' : 'filled'} leftSection={<IconRefresh size={16} />} disabled={pending} onClick={onReprocess}>
-          {t.status === 'error' && t.errorRetryable ? 'Retry' : 'Reprocess'}
-        </Button>
+        <Tooltip label={PRUNED_REASON} disabled={!pruned}>
+          <Button variant={permanent ? 'default' : 'filled'} leftSection={<IconRefresh size={16} />} disabled={pending || pruned} onClick={onReprocess}>
+            {t.status === 'error' && t.errorRetryable ? 'Retry' : 'Reprocess'}
+          </Button>
+        </Tooltip>
       ) : null}
       {can('msg.edit_payload', t.practiceId) ? (
-        <Button variant={permanent ? 'filled' : 'default'} leftSection={<IconPencil size={16} />} disabled={pending} onClick={onEdit}>
-          Edit & reprocess
-        </Button>
+        <Tooltip label={PRUNED_REASON} disabled={!pruned}>
+          <Button variant={permanent ? 'filled' : 'default'} leftSection={<IconPencil size={16} />} disabled={pending || pruned} onClick={onEdit}>
+            Edit & reprocess
+          </Button>
+        </Tooltip>
       ) : null}
       {t.status === 'error' && can('msg.reprocess', t.practiceId) ? (
         <Button variant="default" leftSection={<IconClipboardCheck size={16} />} onClick={onTriage} disabled={locked}>
