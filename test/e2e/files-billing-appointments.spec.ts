@@ -108,7 +108,7 @@ test('a claims-837p job configured in the console drops the claim file on the SF
   await dialog.getByRole('textbox', { name: 'Host', exact: true }).fill(sshd.host)
   await dialog.getByRole('textbox', { name: 'Port', exact: true }).fill(String(sshd.port))
   await dialog.getByRole('textbox', { name: 'Username', exact: true }).fill(sshd.username)
-  await dialog.getByLabel(/Private key/).fill(sshd.clientKey)
+  await dialog.getByRole('textbox', { name: /Private key/ }).fill(sshd.clientKey)
   await dialog.getByRole('button', { name: 'Create connection' }).click()
   await expect(dialog).toBeHidden()
   const row = page.getByTestId('connection-row-clearinghouse')
@@ -171,7 +171,7 @@ test('a claims-837p job configured in the console drops the claim file on the SF
 })
 
 test('an 835 imported in the console; the reconciliation page shows its totals', async ({ page }) => {
-  // BCBS pays 120.00 of the 150.00 claim (30.00 contractual adjustment); the bank deposit follows.
+  // BCBS pays 120.00 of the 150.00 claim, the rest a contractual adjustment (CO-45: paid in full); the bank deposit follows.
   const remit = remit835({ trace: 'EFT100', amount: '120', date: '20261203', body: ['CLP*PS00000001*1*150*120**12*ICN1', 'CAS*CO*45*30'] })
   await openConsole(page, serve.url)
   await go(page, 'Billing files')
@@ -190,7 +190,7 @@ test('an 835 imported in the console; the reconciliation page shows its totals',
   await expect(page.getByTestId('rec-expected')).toHaveText('$150.00')
   await expect(page.getByTestId('rec-plb')).toHaveText('$0.00')
   await expect(page.getByTestId('rec-deposited')).toHaveText('$120.00')
-  await expect(page.getByTestId('rec-claims')).toContainText('1 partially paid')
+  await expect(page.getByTestId('rec-claims')).toContainText('1 paid0 partially paid')
   await expect(page.getByTestId('rec-remittances')).toContainText('EFT100')
   await expect(page.getByTestId('rec-remittances')).toContainText('posted, deposited')
   expect(await axe(page)).toEqual([])

@@ -86,6 +86,28 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
     expect(list('schedules/processed')).toHaveLength(2)
   })
 
+  it('an appointments-export job exports the days of its own range (validated; default today and the next 13)', async () => {
+    const bad = await t.callRaw('files.jobs.create', { practiceId: P, name: 'export-bad', config: { connectionId: conn, direction: 'outbound', kind: 'appointments-export', exportRange: { fromDays: 0, days: 0 } } })
+    expect(bad.ok).toBe(false)
+    expect(bad.error).toMatchObject({ code: 'invalid_input' })
+    expect(JSON.stringify(bad.error)).toContain('exportRange')
+    const zone = t.engine.ctx.practices.get(P).timeZone
+    // The schedule file above booked 1001 and 1002 on 2026-07-01: a range starting that day holds them, one ending the day before does not.
+    const toJuly1 = Math.round(DateTime.fromISO('2026-07-01', { zone }).diff(DateTime.now().setZone(zone).startOf('day'), 'days').days)
+    sshd.mkdir('exports')
+    const naming = (n: string) => `{practice}-${n}-{seq}.csv`
+    const july = await job('export-july', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('july'), exportRange: { fromDays: toJuly1, days: 1 } })
+    const before = await job('export-june', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('june'), exportRange: { fromDays: toJuly1 - 30, days: 30 } })
+    const dflt = await t.call<{ config: { exportRange: unknown } }>('files.jobs.create', { practiceId: P, name: 'export-default', config: { connectionId: conn, direction: 'outbound', kind: 'appointments-export', folder: 'exports' } })
+    expect(dflt.config.exportRange).toEqual({ fromDays: 0, days: 14 })
+    expect((await run(july)).summary).toMatchObject({ produced: 1, rows: 2 })
+    expect((await run(before)).summary).toMatchObject({ rows: 0 })
+    await t.idle()
+    const out = readFileSync(join(dir('exports'), 'sandbox-july-1.csv'), 'utf8')
+    expect(out).toContain('1001')
+    expect(out).toContain('1002')
+  })
+
   it('claims are generated and dropped to SFTP under the job naming (temporary name, then rename), once', async () => {
     const id = await job('claims-out', { direction: 'outbound', kind: 'claims-837p', folder: 'claims', naming: '{practice}-claims-{date:yyyyMMdd}-{seq}.837' })
     const r = await run(id)
