@@ -106,7 +106,7 @@ export function ConnectionsPage() {
     <>
       <PageHeader
         title="Connections"
-        description={`athenaNet credentials and HL7 interfaces of ${practice?.name ?? 'this practice'}. Secrets go to the OS keychain and are never shown again.`}
+        description={`athenaNet credentials, HL7 interfaces, FHIR endpoints and file locations (with their file jobs) of ${practice?.name ?? 'this practice'}. Secrets go to the OS keychain and are never shown again.`}
         actions={
           mayCreate ? (
           <Menu position="bottom-end">
