@@ -106,6 +106,16 @@ export const fileJobConfigSchema = z.object({
   maxFileBytes: z.number().int().positive().max(2 * 1024 * 1024 * 1024).default(200 * 1024 * 1024),
   /** Most files one run takes. */
   maxFilesPerRun: z.number().int().positive().max(10_000).default(50),
+  /**
+   * The dates an `appointments-export` run covers, in the practice's time zone: `days` days starting
+   * `fromDays` from the run's day (0 = today, -1 = yesterday). Other kinds ignore it.
+   */
+  exportRange: z
+    .object({
+      fromDays: z.number().int().min(-366, 'at most 366 days back').max(366, 'at most 366 days ahead').default(0),
+      days: z.number().int().min(1, 'at least one day').max(366, 'at most 366 days').default(14),
+    })
+    .default({ fromDays: 0, days: 14 }),
 })
 export type FileJobConfig = z.infer<typeof fileJobConfigSchema>
 

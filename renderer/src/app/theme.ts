@@ -1,4 +1,4 @@
-import { createTheme, Notification } from '@mantine/core'
+import { createTheme, Modal, Notification } from '@mantine/core'
 
 export const theme = createTheme({
   primaryColor: 'indigo',
@@ -13,5 +13,7 @@ export const theme = createTheme({
   components: {
     // A toast's close button is an icon only: give it a name screen readers can say.
     Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss' } } }),
+    // A dialog's close button too (axe button-name); a dialog may still name it more precisely.
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
   },
 })

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClaimSummary, Reconciliation, RemittanceClaim } from '../../../shared/billing'
 import { CORPUS_ROOT } from '../../support/corpus-dir'
+import { billingRuntime } from '../../../electron/engine/connectors/files/billing/runtime'
 import { adtMsg, CLAIM_SETTINGS, dft, openBillingEngine, remit835, type BillingTest } from './billing-support'
 
 type ImportResult = { transactions: Array<{ trace: string; outcome: string; remittanceId: number | null; problems: string[] }>; depositsMatched: number }
@@ -112,5 +113,19 @@ describe('835 remittances, deposits and reconciliation', () => {
     expect(r.amountMismatches).toEqual([expect.objectContaining({ trace: 'R4', remitCents: 1000, depositCents: 1100 })])
     const n = b.t.engine.ctx.db.prepare("SELECT count(*) AS n FROM remittance_claims WHERE pcn = 'UNKNOWN-PCN'").get() as { n: number }
     expect(n.n).toBe(1)
+  })
+
+  it('posts and records in one commit: a record that fails leaves nothing posted, and the retry posts instead of reporting "already posted"', async () => {
+    const svc = billingRuntime.find(b.t.engine.ctx)!
+    const bytes = Buffer.from(remit835({ trace: 'ATOM1', amount: '40', date: '20260520', body: ['CLP*PS00000004*1*40*40**12*ICN4'] }), 'latin1')
+    const posted = () => (b.t.engine.ctx.db.prepare("SELECT count(*) AS n FROM remittances WHERE trace = 'ATOM1' AND status = 'posted'").get() as { n: number }).n
+    // A file job's row ledger runs inside the posting's transaction; here it fails as a crash would.
+    await expect(svc.importRemittance('sandbox', 'atom.835', bytes, 'tester', () => { throw new Error('crash before the record') })).rejects.toThrow('crash before the record')
+    expect(posted()).toBe(0)
+    const recorded: string[] = []
+    const r = await svc.importRemittance('sandbox', 'atom.835', bytes, 'tester', (x) => recorded.push(...x.transactions.map((t) => t.outcome)))
+    expect(r.transactions.map((t) => t.outcome)).toEqual(['posted'])
+    expect(recorded).toEqual(['posted'])
+    expect(posted()).toBe(1)
   })
 })

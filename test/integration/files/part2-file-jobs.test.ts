@@ -132,6 +132,28 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
     expect(notes.items.map((n) => [n.level, n.title])).toContainEqual(['error', 'Remittance era-bad.835 does not balance'])
   })
 
+  it('an appointments-export job exports the days of its own range (validated; default today and the next 13)', async () => {
+    const bad = await t.callRaw('files.jobs.create', { practiceId: P, name: 'export-bad', config: { connectionId: conn, direction: 'outbound', kind: 'appointments-export', exportRange: { fromDays: 0, days: 0 } } })
+    expect(bad.ok).toBe(false)
+    expect(bad.error).toMatchObject({ code: 'invalid_input' })
+    expect(JSON.stringify(bad.error)).toContain('exportRange')
+    const zone = t.engine.ctx.practices.get(P).timeZone
+    // The schedule file above booked 1001 and 1002 on 2026-07-01: a range starting that day holds them, one ending the day before does not.
+    const toJuly1 = Math.round(DateTime.fromISO('2026-07-01', { zone }).diff(DateTime.now().setZone(zone).startOf('day'), 'days').days)
+    sshd.mkdir('exports')
+    const naming = (n: string) => `{practice}-${n}-{seq}.csv`
+    const july = await job('export-july', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('july'), exportRange: { fromDays: toJuly1, days: 1 } })
+    const before = await job('export-june', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('june'), exportRange: { fromDays: toJuly1 - 30, days: 30 } })
+    const dflt = await t.call<{ config: { exportRange: unknown } }>('files.jobs.create', { practiceId: P, name: 'export-default', config: { connectionId: conn, direction: 'outbound', kind: 'appointments-export', folder: 'exports' } })
+    expect(dflt.config.exportRange).toEqual({ fromDays: 0, days: 14 })
+    expect((await run(july)).summary).toMatchObject({ produced: 1, rows: 2 })
+    expect((await run(before)).summary).toMatchObject({ rows: 0 })
+    await t.idle()
+    const out = readFileSync(join(dir('exports'), 'sandbox-july-1.csv'), 'utf8')
+    expect(out).toContain('1001')
+    expect(out).toContain('1002')
+  })
+
   it('refuses a file that is not an 835 to error/ with a report', async () => {
     const id = (await t.call<{ id: string; name: string }[]>('files.jobs.list', { practiceId: P })).find((j) => j.name === 'remits-in')!.id
     writeFileSync(join(dir('remits'), 'not-x12.835'), 'hello,world\r\n')
@@ -163,5 +185,17 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
     const after = await fired()
     expect(after.some((x) => x.includes('appointment_batch_failed'))).toBe(true)
     expect(after.some((x) => x.includes('appointment_conflicts'))).toBe(true)
+  })
+
+  it('an unbalanced 835 picked up by a job alerts once: through the practice remittance_unbalanced rule, with no second notification', async () => {
+    const id = (await t.call<{ id: string; name: string }[]>('files.jobs.list', { practiceId: P })).find((j) => j.name === 'remits-in')!.id
+    const direct = async () => (await t.call<{ items: { title: string }[] }>('alerts.notifications', { practiceId: P, limit: 500 })).items.filter((n) => n.title === 'Remittance era-bad-2.835 does not balance')
+    writeFileSync(join(dir('remits'), 'era-bad-2.835'), remit835({ trace: 'EFT300', amount: '98', date: '20260411', body: ['CLP*PS00000001*1*150*120**12*ICN1', 'CAS*CO*45*30'] }))
+    await run(id)
+    expect((await t.call<{ trace: string; status: string }[]>('billing.remittances', { practiceId: P })).find((x) => x.trace === 'EFT300')?.status).toBe('unbalanced')
+    // The rule (saved above) counts it; the file kind adds no notification of its own.
+    expect(await direct()).toEqual([])
+    const rules = await t.call<{ kind: string; firing: boolean }[]>('alerts.rules', { practiceId: P })
+    expect(rules.filter((r) => r.kind === 'remittance_unbalanced').map((r) => r.firing)).toEqual([true])
   })
 })

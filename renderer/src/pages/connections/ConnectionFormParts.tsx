@@ -67,6 +67,7 @@ export function ConnectionFormFooter({
   isNew,
   busy,
   onCancel,
+  createLabel = 'Create connection',
 }: {
   enabled: boolean
   onEnabled(v: boolean): void
@@ -76,6 +77,7 @@ export function ConnectionFormFooter({
   isNew: boolean
   busy: boolean
   onCancel(): void
+  createLabel?: string
 }) {
   return (
     <>
@@ -91,7 +93,7 @@ export function ConnectionFormFooter({
           Cancel
         </Button>
         <Button type="submit" loading={busy}>
-          {isNew ? 'Create connection' : 'Save'}
+          {isNew ? createLabel : 'Save'}
         </Button>
       </Group>
     </>

@@ -18,6 +18,9 @@ import { Hl7DestinationsCard } from './Hl7DestinationsCard'
 import { Hl7InboundForm } from './Hl7InboundForm'
 import { Hl7OutboundForm } from './Hl7OutboundForm'
 import { Hl7ListenersCard } from './Hl7ListenersCard'
+import { FileJobsCard } from './FileJobsCard'
+import { LocationIdentity } from './LocationIdentity'
+import { SftpLocationForm, type SftpFormValues } from './SftpLocationForm'
 
 type Kind = Connection['kind']
 type Editing = { kind: Kind; conn?: Connection } | null
@@ -61,6 +64,7 @@ export function ConnectionsPage() {
   const hasAthena = conns.some((c) => c.kind === 'athena-rest' && c.enabled)
   const hasInbound = conns.some((c) => c.kind === 'hl7-inbound')
   const hasOutbound = conns.some((c) => c.kind === 'hl7-outbound')
+  const locations = conns.filter((c) => c.kind === 'sftp' || c.kind === 'ftps' || c.kind === 'folder')
 
   const open = (e: Editing) => {
     create.reset()
@@ -69,7 +73,7 @@ export function ConnectionsPage() {
     setEditing(e)
   }
 
-  const save = async (v: { name: string; enabled: boolean; config: Record<string, unknown>; secret?: string; secrets?: FhirFormValues['secrets'] }) => {
+  const save = async (v: { name: string; enabled: boolean; config: Record<string, unknown>; secret?: string; secrets?: FhirFormValues['secrets'] | SftpFormValues['secrets'] }) => {
     if (!practiceId || !editing) return
     setBusy(true)
     setSaveError(null)
@@ -80,7 +84,7 @@ export function ConnectionsPage() {
         ? await update.mutateAsync({ id: editing.conn.id, ...body } as InputOf<'connections.update'>)
         : await create.mutateAsync({ practiceId, ...body } as InputOf<'connections.create'>)
       if (v.secret) await api('connections.setSecret', { id: saved.id, field: 'client_secret', value: v.secret })
-      for (const [field, value] of Object.entries(v.secrets ?? {})) if (value) await api('connections.setSecret', { id: saved.id, field: field as keyof FhirFormValues['secrets'], value })
+      for (const [field, value] of Object.entries(v.secrets ?? {})) if (value) await api('connections.setSecret', { id: saved.id, field: field as keyof FhirFormValues['secrets'] | keyof SftpFormValues['secrets'], value })
       await list.refetch()
       notifications.show({ color: 'teal', title: editing.conn ? 'Connection saved' : 'Connection created', message: saved.name })
       setEditing(null)
@@ -102,7 +106,7 @@ export function ConnectionsPage() {
     <>
       <PageHeader
         title="Connections"
-        description={`athenaNet credentials and HL7 interfaces of ${practice?.name ?? 'this practice'}. Secrets go to the OS keychain and are never shown again.`}
+        description={`athenaNet credentials, HL7 interfaces, FHIR endpoints and file locations (with their file jobs) of ${practice?.name ?? 'this practice'}. Secrets go to the OS keychain and are never shown again.`}
         actions={
           mayCreate ? (
           <Menu position="bottom-end">
@@ -116,6 +120,7 @@ export function ConnectionsPage() {
               <Menu.Item onClick={() => open({ kind: 'hl7-inbound' })}>HL7 inbound listener</Menu.Item>
               <Menu.Item onClick={() => open({ kind: 'hl7-outbound' })}>HL7 outbound destination</Menu.Item>
               <Menu.Item onClick={() => open({ kind: 'fhir-r4' })}>FHIR R4 endpoint</Menu.Item>
+              <Menu.Item onClick={() => open({ kind: 'sftp' })}>SFTP location</Menu.Item>
             </Menu.Dropdown>
           </Menu>
           ) : null
@@ -168,6 +173,8 @@ export function ConnectionsPage() {
                           </Badge>
                         )}
                       </Group>
+                    ) : c.kind === 'sftp' || c.kind === 'ftps' ? (
+                      <LocationIdentity conn={c} mayManage={mayUpdate} />
                     ) : (
                       <Text size="sm" c="dimmed">
                         —
@@ -234,6 +241,7 @@ export function ConnectionsPage() {
       {practiceId && hasAthena ? <AthenaSyncCard practiceId={practiceId} /> : null}
       {practiceId && hasInbound ? <Hl7ListenersCard practiceId={practiceId} /> : null}
       {practiceId && hasOutbound ? <Hl7DestinationsCard practiceId={practiceId} /> : null}
+      {practiceId && locations.length ? <FileJobsCard practiceId={practiceId} locations={locations} /> : null}
 
       <Modal
         opened={editing !== null}
@@ -277,6 +285,8 @@ export function ConnectionsPage() {
             error={saveError}
             busy={busy}
           />
+        ) : editing?.kind === 'sftp' ? (
+          <SftpLocationForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
         ) : editing?.kind === 'hl7-inbound' ? (
           <Hl7InboundForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
         ) : editing ? (

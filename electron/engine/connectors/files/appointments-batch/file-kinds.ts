@@ -13,9 +13,6 @@ import { APPOINTMENT_IN_SET, APPOINTMENT_OUT_SET } from './mappings'
 /** Local hours a nightly batch never runs in: DST changes skip or repeat an hour between 01:00 and 03:00. */
 export const DST_QUIET_WINDOW = { start: '01:00', end: '03:00' }
 
-/** Days the nightly export covers: today and the next 13 (practice time zone). */
-export const EXPORT_DAYS = 14
-
 export function appointmentFileKinds(batches: AppointmentBatches): [InboundFileKind, OutboundFileKind] {
   const inbound: InboundFileKind = {
     kind: 'appointments',
@@ -40,9 +37,11 @@ export function appointmentFileKinds(batches: AppointmentBatches): [InboundFileK
     defaultMappingKey: APPOINTMENT_OUT_SET,
     quietWindow: DST_QUIET_WINDOW,
     async produce(job, ctx) {
-      const today = DateTime.fromMillis(ctx.clock.now(), { zone: ctx.practices.get(job.practiceId).timeZone })
+      // The job's export range (default: today and the next 13 days), in the practice's time zone.
+      const { fromDays, days } = job.config.exportRange
+      const first = DateTime.fromMillis(ctx.clock.now(), { zone: ctx.practices.get(job.practiceId).timeZone }).plus({ days: fromDays })
       const format = job.config.format.type === 'csv' ? 'csv' : 'json'
-      const out = batches.export(job.practiceId, today.toISODate()!, today.plus({ days: EXPORT_DAYS - 1 }).toISODate()!, format, `file job ${job.id}`, `job:${job.id}`)
+      const out = batches.export(job.practiceId, first.toISODate()!, first.plus({ days: days - 1 }).toISODate()!, format, `file job ${job.id}`, `job:${job.id}`)
       return { content: Buffer.from(out.content, 'utf8'), rows: out.rows, contentType: format }
     },
   }

@@ -2,9 +2,11 @@
 import { consoleLink, type AlertKinds } from '../../../console/alert-kinds'
 import type { BillingStore } from './billing-store'
 
+export const REMITTANCE_UNBALANCED = 'remittance_unbalanced'
+
 export function registerBillingAlertKinds(kinds: AlertKinds, store: BillingStore): void {
   kinds.register({
-    kind: 'remittance_unbalanced',
+    kind: REMITTANCE_UNBALANCED,
     label: 'Remittance does not balance',
     description: 'At least `threshold` 835 payments were refused as unbalanced (nothing of their file posted) in the last `windowMinutes`.',
     uses: ['threshold', 'windowMinutes'],

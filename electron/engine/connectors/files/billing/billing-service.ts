@@ -201,9 +201,10 @@ export class BillingService {
   /**
    * Imports an 835: every transaction is balanced first; if any is not, nothing of the file is
    * posted and each transaction is recorded as unbalanced with its problems. A transaction whose
-   * trace (TRN02 + TRN03) was already posted is skipped. Posting is one database transaction.
+   * trace (TRN02 + TRN03) was already posted is skipped. Posting is one database transaction;
+   * `record` runs inside it (a file job's row ledger), so the posting and its record commit together.
    */
-  async importRemittance(practiceId: string, fileName: string, bytes: Buffer, actor: string): Promise<RemitImportResult> {
+  async importRemittance(practiceId: string, fileName: string, bytes: Buffer, actor: string, record?: (r: RemitImportResult) => void): Promise<RemitImportResult> {
     this.d.practices.get(practiceId)
     const hash = sha256(bytes)
     let parsed
@@ -242,6 +243,7 @@ export class BillingService {
         result.transactions.push({ ...base, outcome: 'posted', remittanceId: rid, problems: [] })
       })
       result.depositsMatched = this.store.matchDeposits(practiceId)
+      record?.(result)
     }).immediate()
     const outcome = (o: string): number => result.transactions.filter((t) => t.outcome === o).length
     this.d.audit.append({

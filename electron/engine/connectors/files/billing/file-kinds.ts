@@ -9,7 +9,7 @@ import type { InboundFileKind, OutboundFileKind } from '../kinds/file-kind'
 import type { RowEntry } from '../kinds/row-ledger'
 import { joinPath } from '../transports/transport'
 import { delimitersOf, normaliseX12 } from '../x12/x12-segments'
-import type { BillingService } from './billing-service'
+import type { BillingService, RemitImportResult } from './billing-service'
 
 export function billingFileKinds(billing: BillingService, alert: (practiceId: string, title: string, message: string) => void): [InboundFileKind, InboundFileKind, OutboundFileKind] {
   const remittance: InboundFileKind = {
@@ -29,18 +29,21 @@ export function billingFileKinds(billing: BillingService, alert: (practiceId: st
       return { rows: segments.filter((x) => x.startsWith(`CLP${d.element}`)).length, summary: { standard: 'X12 835' } }
     },
     async apply({ bytes, job, fileName }, _pctx, ledger) {
-      // A restarted file whose import was recorded is done; an earlier import of the same
-      // trace (the crash fell between posting and the ledger) comes back as `duplicate`.
+      // A restarted file whose import was recorded is done. The posting and its ledger entries
+      // commit together (the ledger's commit nests in the import's transaction), so a crash leaves
+      // either both or neither: never a posted file whose report would say "already posted".
       if (ledger.doneLines().size > 0) return undefined
-      const r = await billing.importRemittance(job.practiceId, fileName, bytes, `file job ${job.id}`)
-      const entries: RowEntry[] = r.transactions.map((t, i) => ({
-        line: i + 1,
-        outcome: t.outcome === 'posted' ? 'created' : t.outcome === 'duplicate' ? 'unchanged' : 'rejected',
-        recordId: t.remittanceId,
-        extId: t.trace,
-        detail: { outcome: t.outcome, claims: t.claims, problems: t.problems },
-      }))
-      ledger.commit(() => ({ entries, result: null }))
+      const record = (r: RemitImportResult): void => {
+        const entries: RowEntry[] = r.transactions.map((t, i) => ({
+          line: i + 1,
+          outcome: t.outcome === 'posted' ? 'created' : t.outcome === 'duplicate' ? 'unchanged' : 'rejected',
+          recordId: t.remittanceId,
+          extId: t.trace,
+          detail: { outcome: t.outcome, claims: t.claims, problems: t.problems },
+        }))
+        ledger.commit(() => ({ entries, result: null }))
+      }
+      const r = await billing.importRemittance(job.practiceId, fileName, bytes, `file job ${job.id}`, record)
       const unbalanced = r.transactions.filter((t) => t.outcome === 'unbalanced')
       if (unbalanced.length > 0) alert(job.practiceId, `Remittance ${fileName} does not balance`, `${unbalanced.length} of ${r.transactions.length} payment(s) do not balance; nothing of the file was posted. ${unbalanced[0]?.problems[0] ?? ''}`)
       const n = (o: string): number => r.transactions.filter((t) => t.outcome === o).length
