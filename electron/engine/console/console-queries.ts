@@ -191,9 +191,7 @@ export class ConsoleQueries {
     if (from < h0) add(0, this.direct(practiceId, connector, channel, from, h0))
     if (h1 < to) add(n - 1, this.direct(practiceId, connector, channel, h1, to))
     const aligned = Math.floor(from / HOUR_MS) * HOUR_MS
-    for (const r of this.rollup!.hours(practiceId, connector, channel, h0 / HOUR_MS, h1 / HOUR_MS)) {
-      add(Math.min(n - 1, Math.floor((r.hour * HOUR_MS - aligned) / size)), r)
-    }
+    for (const r of this.rollup!.buckets(practiceId, connector, channel, h0 / HOUR_MS, h1 / HOUR_MS, aligned, size)) add(Math.min(n - 1, r.k), r)
     return cells
   }
 

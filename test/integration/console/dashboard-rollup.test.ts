@@ -2,7 +2,7 @@
  * The dashboard's long windows read the hourly rollup (migration 0190, console/tx-rollup.ts).
  * Whatever happens to the rows (processed done / filtered / error, reprocessed, fixed by an edit,
  * discarded, a practice deleted) the rollup-backed answer must equal a direct count of the store,
- * practice by practice, bucket by bucket, and a rollup found out of step is rebuilt at first use.
+ * practice by practice, bucket by bucket; a rollup found missing or broken is rebuilt at first use.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Dashboard } from '../../../shared/api/dashboard'
@@ -81,15 +81,15 @@ describe('dashboard over the hourly rollup', () => {
     }
   }
 
-  it('rebuilds a rollup that is out of step at its first use, then answers 30 and 7 days like a direct count', async () => {
+  it('rebuilds a missing rollup at its first use, then answers 30 and 7 days like a direct count', async () => {
     const db = t.engine.ctx.db
     expect(directCounts('north', 0, Date.now() + 1000)).toMatchObject({ received: 120 })
     for (const p of PRACTICES) {
       const c = directCounts(p, 0, Date.now() + 1000)
       expect(c.done * c.filtered * c.error).toBeGreaterThan(0) // a mixed workload in every practice
     }
-    db.prepare(`DELETE FROM tx_hourly WHERE practice_id = 'north'`).run()
-    db.prepare(`UPDATE tx_hourly SET done = done + 3 WHERE practice_id = 'south' AND hour = (SELECT max(hour) FROM tx_hourly WHERE practice_id = 'south')`).run()
+    // Missing (emptied by hand): the engine's first use of it rebuilds it from the store.
+    db.prepare('DELETE FROM tx_hourly').run()
     expect(new TxRollup(db).consistent()).toBe(false)
     await expectMatchesStore(30, 60)
     expect(new TxRollup(db).consistent()).toBe(true)
@@ -110,10 +110,19 @@ describe('dashboard over the hourly rollup', () => {
     expect(new TxRollup(t.engine.ctx.db).consistent()).toBe(true)
   })
 
-  it('a rebuild from the store gives the rollup the triggers kept', () => {
+  it('a rebuild from the store gives the rollup the triggers kept; a negative cell is rebuilt at first use, other drift found by consistent()', () => {
     const db = t.engine.ctx.db
-    const before = db.prepare('SELECT * FROM tx_hourly WHERE received > 0 ORDER BY practice_id, connector, channel, hour').all()
+    const all = () => db.prepare('SELECT * FROM tx_hourly WHERE received > 0 ORDER BY practice_id, connector, channel, hour').all()
+    const kept = all()
+    const newest = `practice_id = 'north' AND hour = (SELECT max(hour) FROM tx_hourly WHERE practice_id = 'north')`
+    db.prepare(`UPDATE tx_hourly SET done = -1 WHERE ${newest}`).run()
+    expect(new TxRollup(db).ensure()).toBe(true)
+    expect(all()).toEqual(kept)
+    db.prepare(`UPDATE tx_hourly SET done = done + 3 WHERE ${newest}`).run()
+    expect(new TxRollup(db).ensure()).toBe(false) // not visible from the rollup alone
+    expect(new TxRollup(db).consistent()).toBe(false)
     new TxRollup(db).rebuild()
-    expect(db.prepare('SELECT * FROM tx_hourly ORDER BY practice_id, connector, channel, hour').all()).toEqual(before)
+    expect(all()).toEqual(kept)
+    expect(new TxRollup(db).consistent()).toBe(true)
   })
 })
