@@ -16,6 +16,7 @@ import { AlertChannels, AlertDelivery } from './alert-delivery'
 import { alertKinds } from './alert-kinds'
 import { BulkActions } from './bulk-actions'
 import { ConsoleQueries } from './console-queries'
+import { TxRollup } from './tx-rollup'
 import { Inspector } from './inspector'
 import { SavedSearches } from './saved-searches'
 import { raiseStorageNotifications } from './storage-alerts'
@@ -71,7 +72,7 @@ const slot = moduleSlot<ConsoleModule>()
 export function consoleModule(ctx: EngineContext): ConsoleModule {
   let m = slot.find(ctx)
   if (m) return m
-  const queries = new ConsoleQueries(ctx.db)
+  const queries = new ConsoleQueries(ctx.db, new TxRollup(ctx.db, ctx.logger.child({ component: 'console' })))
   const alerts = new Alerts({ db: ctx.db, audit: ctx.audit, events: ctx.events, clock: ctx.clock, logger: ctx.logger.child({ component: 'alerts' }), queries, kinds: alertKinds(ctx) })
   const alertService = new AlertService(alerts, ctx.clock, ctx.logger.child({ component: 'alerts' }))
   const channels = new AlertChannels({ db: ctx.db, secrets: ctx.secrets, audit: ctx.audit, clock: ctx.clock })

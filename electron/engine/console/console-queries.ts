@@ -5,6 +5,10 @@
  */
 import type { TxStatus } from '../../../shared/api/transactions'
 import type { Db } from '../store/database'
+import { HOUR_MS, TxRollup, type WindowSums } from './tx-rollup'
+
+/** Buckets this long or longer read whole hours from the hourly rollup (the 7- and 30-day windows). */
+export const ROLLUP_FROM_BUCKET_MS = HOUR_MS
 
 export interface DashboardQuery {
   practiceId: string
@@ -56,7 +60,11 @@ const emptyCounts = (): Record<TxStatus, number> => ({ received: 0, queued: 0, p
 export class ConsoleQueries {
   private readonly s
 
-  constructor(private readonly db: Db) {
+  /** `rollup: null` counts every window from the index (the bench's baseline). */
+  constructor(
+    private readonly db: Db,
+    readonly rollup: TxRollup | null = new TxRollup(db),
+  ) {
     this.s = {
       // Conditional sums over one index range: no GROUP BY, so no sorter over every row in the window.
       laneWindow: db.prepare(`SELECT count(*) AS received, sum(status = 'done') AS done, sum(status = 'filtered') AS filtered,
@@ -90,32 +98,51 @@ export class ConsoleQueries {
    * Counts per lane and status, throughput buckets, and what is waiting, for one practice.
    * Each (lane, bucket) pair is one range of tx_practice_channel read with conditional sums, so
    * every row in the window is visited once, from the index, with no sorter; lane totals and
-   * bucket totals are sums of those cells.
+   * bucket totals are sums of those cells. When the buckets are an hour or longer (the 7- and
+   * 30-day windows), their whole hours come from the hourly rollup instead (tx-rollup.ts: ~720
+   * rows a lane for 30 days, whatever the traffic): buckets are then whole hours aligned to UTC
+   * hours, the first one starting at `from`, and only the partial hours at the window's two ends
+   * are counted from the index, so the answer is the same as the direct count's.
    */
   dashboard(q: DashboardQuery): DashboardData {
     const span = Math.max(1, q.to - q.from)
-    const size = Math.max(1000, Math.ceil(span / Math.max(1, Math.min(q.buckets, 500))))
+    let size = Math.max(1000, Math.ceil(span / Math.max(1, Math.min(q.buckets, 500))))
+    const useRollup = this.rollup !== null && size >= ROLLUP_FROM_BUCKET_MS
+    if (useRollup) this.rollup!.ensure()
     const totals = emptyCounts()
     const buckets: Bucket[] = []
-    for (let start = q.from; start < q.to; start += size) buckets.push({ start, received: 0, done: 0, filtered: 0, error: 0 })
+    // Bucket k covers [edges[k], edges[k + 1]).
+    const edges: number[] = []
+    if (useRollup) {
+      size = Math.ceil(size / HOUR_MS) * HOUR_MS
+      const aligned = Math.floor(q.from / HOUR_MS) * HOUR_MS
+      edges.push(q.from)
+      for (let e = aligned + size; e < q.to && edges.length < 500; e += size) edges.push(e)
+    } else {
+      for (let start = q.from; start < q.to; start += size) edges.push(start)
+    }
+    edges.push(q.to)
+    for (let k = 0; k + 1 < edges.length; k++) buckets.push({ start: edges[k], received: 0, done: 0, filtered: 0, error: 0 })
     const lanes: LaneCounts[] = []
-    type Sums = { received: number; done: number | null; filtered: number | null; error: number | null; discarded: number | null }
     for (const f of this.facets(q.practiceId)) {
+      const cells: WindowSums[] = useRollup
+        ? this.rollupCells(q.practiceId, f.connector, f.channel, edges, size)
+        : buckets.map((_, k) => this.direct(q.practiceId, f.connector, f.channel, edges[k], edges[k + 1]))
       const counts = emptyCounts()
       let received = 0
-      for (const b of buckets) {
-        const r = this.s.laneWindow.get(q.practiceId, f.connector, f.channel, b.start, Math.min(q.to, b.start + size)) as Sums
-        if (r.received === 0) continue
+      cells.forEach((r, k) => {
+        if (r.received === 0) return
+        const b = buckets[k]
         received += r.received
         b.received += r.received
-        b.done += r.done ?? 0
-        b.filtered += r.filtered ?? 0
-        b.error += r.error ?? 0
-        counts.done += r.done ?? 0
-        counts.filtered += r.filtered ?? 0
-        counts.error += r.error ?? 0
-        counts.discarded += r.discarded ?? 0
-      }
+        b.done += r.done
+        b.filtered += r.filtered
+        b.error += r.error
+        counts.done += r.done
+        counts.filtered += r.filtered
+        counts.error += r.error
+        counts.discarded += r.discarded
+      })
       // Received in the window and not finished yet (received, queued or processing).
       counts.queued = Math.max(0, received - counts.done - counts.filtered - counts.error - counts.discarded)
       for (const k of Object.keys(totals) as TxStatus[]) totals[k] += counts[k]
@@ -128,6 +155,44 @@ export class ConsoleQueries {
       pending += r.n
     }
     return { from: q.from, to: q.to, bucketMs: size, lanes, buckets, totals, pending }
+  }
+
+  /** One lane's counts received in [lo, hi), read from the index. */
+  private direct(practiceId: string, connector: string, channel: string, lo: number, hi: number): WindowSums {
+    type Sums = { received: number; done: number | null; filtered: number | null; error: number | null; discarded: number | null }
+    const r = this.s.laneWindow.get(practiceId, connector, channel, lo, hi) as Sums
+    return { received: r.received, done: r.done ?? 0, filtered: r.filtered ?? 0, error: r.error ?? 0, discarded: r.discarded ?? 0 }
+  }
+
+  /**
+   * One lane's cells for hour-aligned buckets (`edges`: `from`, then whole hours `size` apart, then
+   * `to`): the window's whole hours from the rollup in one range read, each added to its bucket; the
+   * partial hour at each end (before the first whole hour, after the last) from the index.
+   */
+  private rollupCells(practiceId: string, connector: string, channel: string, edges: number[], size: number): WindowSums[] {
+    const n = edges.length - 1
+    const from = edges[0]
+    const to = edges[n]
+    const cells: WindowSums[] = Array.from({ length: n }, () => ({ received: 0, done: 0, filtered: 0, error: 0, discarded: 0 }))
+    const add = (k: number, r: WindowSums): void => {
+      const c = cells[k]
+      c.received += r.received
+      c.done += r.done
+      c.filtered += r.filtered
+      c.error += r.error
+      c.discarded += r.discarded
+    }
+    const h0 = Math.ceil(from / HOUR_MS) * HOUR_MS
+    const h1 = Math.floor(to / HOUR_MS) * HOUR_MS
+    if (h0 >= h1) {
+      add(0, this.direct(practiceId, connector, channel, from, to))
+      return cells
+    }
+    if (from < h0) add(0, this.direct(practiceId, connector, channel, from, h0))
+    if (h1 < to) add(n - 1, this.direct(practiceId, connector, channel, h1, to))
+    const aligned = Math.floor(from / HOUR_MS) * HOUR_MS
+    for (const r of this.rollup!.buckets(practiceId, connector, channel, h0 / HOUR_MS, h1 / HOUR_MS, aligned, size)) add(Math.min(n - 1, r.k), r)
+    return cells
   }
 
   /** Failures grouped by cause (error code + message pattern), newest cause first. */

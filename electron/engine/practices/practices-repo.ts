@@ -125,6 +125,7 @@ export class PracticesRepo {
       this.db.prepare('DELETE FROM transaction_payloads WHERE tx_id IN (SELECT id FROM transactions WHERE practice_id = ?)').run(id)
       this.db.prepare('DELETE FROM transaction_raw WHERE tx_id IN (SELECT id FROM transactions WHERE practice_id = ?)').run(id)
       this.db.prepare('DELETE FROM transactions WHERE practice_id = ?').run(id)
+      this.db.prepare('DELETE FROM tx_hourly WHERE practice_id = ?').run(id) // the rollup's rows, zeroed by the delete above
       this.db.prepare('DELETE FROM record_changes WHERE practice_id = ?').run(id)
       this.db.prepare('DELETE FROM external_ids WHERE practice_id = ?').run(id)
       this.db.prepare('DELETE FROM practices WHERE id = ?').run(id) // cascades: connections, records

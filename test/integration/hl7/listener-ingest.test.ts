@@ -249,6 +249,42 @@ describe('application acknowledgment mode', () => {
     c.close()
   })
 
+  it('a BHS batch gets a batch ACK whose members are application ACKs sent after processing: AA done, AE with the error, AA filtered', async () => {
+    const c = await MllpTestClient.connect(p2)
+    const id = randomId()
+    const [ok, bad, training, other] = [`AB1${id}`, `AB2${id}`, `AB3${id}`, `AB4${id}`]
+    const frame = [
+      `BHS|^~\\&|SAPP|SFAC|RAPP|RFAC|20260601091500||||B${id}`,
+      adtMsg({ control: ok, mrn: `M${ok}` }).replace(/\r$/, ''),
+      adtMsg({ control: bad, mrn: `M${bad}`, sex: 'Q' }).replace(/\r$/, ''),
+      adtMsg({ control: training, processing: 'T' }).replace(/\r$/, ''),
+      `MSH|^~\\&|APP|FAC|R|RF|20260101||ORM^O01|${other}|P|2.5.1\rPID|1`, // a type this interface does not process
+      'BTS|4',
+    ].join('\r')
+    const reply = await c.send(frame + '\r')
+    const batch = parseHl7Batch(reply.toString('latin1'), { strict: true })
+    expect(reply.toString('latin1').split('\r')[0]!.split('|')[11]).toBe(`B${id}`)
+    expect(batch.messages.map((m) => [m.get('MSA-1'), m.get('MSA-2')])).toEqual([
+      ['AA', ok],
+      ['AE', bad],
+      ['AA', training],
+      ['AA', other],
+    ])
+    expect(parseAck(Buffer.from(batch.messages[1]!.raw)).text).toMatch(/^Mapping hl7\.adt\.patient\.in failed: PID-8 .*hl7_sex/)
+    // Each was processed before the batch ACK left: its outcome is what its member ACK says.
+    const status = (control: string) => t.rows("channel = 'app-ack' AND control_id = ?", control)[0]
+    expect(status(ok)).toMatchObject({ status: 'done' })
+    expect(status(bad)).toMatchObject({ status: 'error', error_code: 'code_map_miss' })
+    expect(status(training)).toMatchObject({ status: 'filtered' })
+    expect(status(other)).toMatchObject({ status: 'filtered' })
+    expect(t.engine.ctx.records.findByExternalId('sandbox', 'patient', 'mrn:RIVERSIDE', `M${ok}`)).not.toBeNull()
+    // A resend of the batch gets the same outcomes (duplicates answered from their stored outcome).
+    const again = parseHl7Batch((await c.send(frame + '\r')).toString('latin1'))
+    expect(again.messages.map((m) => m.get('MSA-1'))).toEqual(['AA', 'AE', 'AA', 'AA'])
+    expect(t.rows("channel = 'app-ack' AND control_id = ?", ok)).toHaveLength(1)
+    c.close()
+  })
+
   it('enhanced-mode messages still get CA on commit', async () => {
     const c = await MllpTestClient.connect(p2)
     expect(await c.sendAck(adtMsg({ control: 'APP4', msh15: 'AL', msh16: 'AL' }))).toMatchObject({ code: 'CA' })

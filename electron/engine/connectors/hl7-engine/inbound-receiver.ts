@@ -16,7 +16,8 @@
  *   `reject` answers AR/CR and stores it in the error queue.
  * - if the commit fails (disk full, locked, I/O error) the answer is AE/CE: never AA/CA.
  * - a frame holding a batch (FHS/BHS … BTS/FTS, or several MSH back to back) is split: each
- *   message is stored, deduplicated and acknowledged as if it had come alone, in order; the reply
+ *   message is stored, deduplicated and acknowledged as if it had come alone, in order (in
+ *   application mode every member is stored first, then each ACK waits for its outcome); the reply
  *   is a batch ACK (BHS, the ACKs, BTS) when the frame was a BHS/FHS batch, else the ACKs back to
  *   back in one frame. A member's stored bytes are its segments joined by CR in the frame's charset.
  */
@@ -133,11 +134,11 @@ export class InboundReceiver {
       this.counters.received++
       return this.rejectUnparsed(payload, e, peer, address)
     }
-    const replies: Buffer[] = []
-    for (const m of batch.messages) {
-      const reply = await this.handleMessage(encodeHl7Text(m.raw, m.charsetName ?? charsetName), peer, address)
-      if (reply) replies.push(reply)
-    }
+    // Every member is stored first, in order; then the application ACKs (application mode) wait for
+    // their outcomes together, so a batch waits for its slowest member, not for the sum of them.
+    const admitted: Reply[] = []
+    for (const m of batch.messages) admitted.push(await this.admit(encodeHl7Text(m.raw, m.charsetName ?? charsetName), peer, address))
+    const replies = (await Promise.all(admitted.map(settle))).filter((r): r is Buffer => r !== null)
     this.d.logger.info('batch split into its messages', { messages: batch.messages.length, peer, envelope: batch.groups.some((g) => g.header) || batch.fileHeader ? 'batch' : 'messages' })
     if (!batch.fileHeader && !batch.groups.some((g) => g.header)) return replies.length > 0 ? Buffer.concat(replies) : null
     // A batch is answered with a batch: the ACKs (in the batch's charset) under BHS … BTS.
@@ -146,6 +147,11 @@ export class InboundReceiver {
   }
 
   private async handleMessage(payload: Buffer, peer: string, address: string): Promise<Buffer | null> {
+    return settle(await this.admit(payload, peer, address))
+  }
+
+  /** Stores one message and says how to answer it: now, or (application mode) once it is processed. */
+  private async admit(payload: Buffer, peer: string, address: string): Promise<Reply> {
     this.counters.received++
     this.counters.lastReceivedAt = this.d.clock.now()
     let text: string
@@ -212,7 +218,7 @@ export class InboundReceiver {
       this.counters.accepted++
     }
     this.d.peers?.accepted(address)
-    if (application) return this.applicationAck(msg, r.id, peer)
+    if (application) return () => this.applicationAck(msg, r.id, peer)
     return ack === null ? null : encodeHl7Text(ack, msg.charsetName)
   }
 
@@ -348,6 +354,11 @@ export class InboundReceiver {
     }
   }
 }
+
+/** A message's answer: ready, none, or (application mode) to be awaited once it is processed. */
+type Reply = Buffer | null | (() => Promise<Buffer>)
+
+const settle = (r: Reply): Promise<Buffer | null> | Buffer | null => (typeof r === 'function' ? r() : r)
 
 /** Whether a frame holds more than one message: it opens with a batch header, or a second MSH starts a segment. */
 export function holdsBatch(payload: Buffer): boolean {
