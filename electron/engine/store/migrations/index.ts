@@ -27,6 +27,7 @@ import { migration0112 } from './0112-pending-patient-links'
 import { migration0150 } from './0150-billing-files'
 import { migration0151 } from './0151-appointment-batches'
 import { migration0160 } from './0160-transaction-raw'
+import { migration0180 } from './0180-athena-call-detail'
 
 export interface Migration {
   version: number
@@ -34,7 +35,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0100, migration0110, migration0111, migration0112, migration0130, migration0140, migration0141, migration0142, migration0150, migration0151, migration0160]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0100, migration0110, migration0111, migration0112, migration0130, migration0140, migration0141, migration0142, migration0150, migration0151, migration0160, migration0180]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')
