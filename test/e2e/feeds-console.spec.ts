@@ -1,0 +1,45 @@
+/**
+ * Issue 16, the console's own loose ends as a person sees them: a notification in the bell opens
+ * the failing group it is about (the same link the e-mail carries).
+ */
+import { expect, test } from '@playwright/test'
+import { startServe } from '../support/serve-process'
+import { go, keepScreenshot, openConsole } from './support/console'
+import { sendRawFrame } from './support/mllp'
+
+const adt = (control: string, sex: string) =>
+  `MSH|^~\\&|REGADT|RIVERSIDE|PS|CLINIC|20260601091500||ADT^A08|${control}|P|2.5.1\rEVN|A08|20260601091500\rPID|1||E2E7^^^RIVERSIDE^MR||QUINTERO^ELENA||19870618|${sex}\rPV1|1|I|WARD^2\r`
+
+test('a notification in the bell opens the failing group it is about', async ({ page }) => {
+  const serve = await startServe({ args: ['--config', 'docs/examples/sandbox-hl7.json'] })
+  try {
+    const listener = serve.listeners.find((l) => l.kind === 'hl7-mllp' && l.practice === 'sandbox')!
+    // A failure (a sex code the map does not know), and a rule that notices it.
+    expect(await sendRawFrame(listener.port, adt('E2E-BELL', 'Q'))).toMatch(/MSA\|AA\|E2E-BELL/)
+    await expect.poll(async () => {
+      const g = await serve.call<unknown[]>('errors.groups', { practiceId: 'sandbox' })
+      return g.ok ? g.value.length : 0
+    }).toBe(1)
+    expect((await serve.call('alerts.saveRule', { practiceId: 'sandbox', name: 'Feed failing', kind: 'error_count', threshold: 1, windowMinutes: 60 })).ok).toBe(true)
+    const raised = await serve.call<{ link: string }[]>('alerts.evaluate', { practiceId: 'sandbox' })
+    expect(raised.ok && raised.value[0]!.link).toMatch(/^\/errors\?practiceId=sandbox&group=/)
+
+    await openConsole(page, serve.url)
+    await go(page, 'Dashboard')
+    await page.getByTestId('notification-bell').click()
+    const link = page.getByTestId('notification-link').first()
+    await expect(link).toContainText('Feed failing')
+    await keepScreenshot(page, 'feeds-bell-notification')
+    // From the keyboard: focus the notification and press Enter.
+    await link.focus()
+    await page.keyboard.press('Enter')
+    await expect(page.getByTestId('group-detail')).toContainText('ctl E2E-BELL')
+    await expect(page).toHaveURL(/#\/errors$/)
+    await expect(page.getByTestId('notification-list')).toBeHidden()
+    await keepScreenshot(page, 'feeds-bell-opens-group')
+    // Following it read the notification.
+    await expect(page.getByTestId('notification-bell')).toHaveAccessibleName('Notifications (0 unread)')
+  } finally {
+    await serve.stop()
+  }
+})
