@@ -1,6 +1,7 @@
 /**
  * Issue 16, the console's own loose ends as a person sees them: a notification in the bell opens
- * the failing group it is about (the same link the e-mail carries).
+ * the failing group it is about (the same link the e-mail carries); the athenaNet quota shows one
+ * figure, the engine's, on every page.
  */
 import { expect, test } from '@playwright/test'
 import { startServe } from '../support/serve-process'
@@ -39,6 +40,45 @@ test('a notification in the bell opens the failing group it is about', async ({ 
     await keepScreenshot(page, 'feeds-bell-opens-group')
     // Following it read the notification.
     await expect(page.getByTestId('notification-bell')).toHaveAccessibleName('Notifications (0 unread)')
+  } finally {
+    await serve.stop()
+  }
+})
+
+test('the athenaNet quota reads the same on the dashboard, Connections and API logs as the engine counts it', async ({ page }) => {
+  const serve = await startServe()
+  try {
+    const sync = await serve.call<any>('athena.sync', { practiceId: 'sandbox', what: 'reference', mode: 'full', wait: true })
+    expect(sync.ok && sync.value.status).toBe('done')
+    const engineUsed = async () => {
+      const u = await serve.call<{ dailyQuota: number; remainingQuota: number }>('athena.usage', { practiceId: 'sandbox' })
+      if (!u.ok) throw new Error(u.error.message)
+      return u.value.dailyQuota - u.value.remainingQuota
+    }
+    expect(await engineUsed()).toBeGreaterThan(0)
+    // The engine keeps calling in the background now and then (FHIR subscriptions and the changed
+    // feed set themselves up after start-up), so each page is read against the engine's count at
+    // the same moment, until they agree.
+    const agrees = async (where: string) => {
+      const el = page.getByTestId(where).getByTestId('quota-used')
+      await expect
+        .poll(async () => {
+          const before = await engineUsed()
+          const ui = Number(await el.getAttribute('data-used'))
+          return ui === before && ui === (await engineUsed())
+        }, { timeout: 30_000 })
+        .toBe(true)
+      await expect(el).toHaveText(/^[\d,]+ of 50,000 quota calls used$/)
+    }
+
+    await openConsole(page, serve.url)
+    await go(page, 'Dashboard')
+    await agrees('quota-card')
+    await go(page, 'Connections')
+    await agrees('athena-sync')
+    await go(page, 'API logs')
+    await agrees('usage-panel')
+    await keepScreenshot(page, 'feeds-quota-api-logs')
   } finally {
     await serve.stop()
   }
