@@ -109,6 +109,15 @@ export const apiLogEntrySchema = z.object({
 })
 export type ApiLogEntry = z.infer<typeof apiLogEntrySchema>
 
+/** One call's headers and bodies as the log keeps them: PHI values redacted as in the path, credentials never. */
+export const apiCallDetailSchema = z.object({
+  requestHeaders: z.record(z.string(), z.string()),
+  requestBody: z.string().nullable(),
+  responseHeaders: z.record(z.string(), z.string()),
+  responseBody: z.string().nullable(),
+})
+export type ApiCallDetail = z.infer<typeof apiCallDetailSchema>
+
 export const apiLogFilterSchema = z.object({
   practiceId: practiceId.optional(),
   endpoint: z.string().max(300).optional(),
@@ -321,6 +330,8 @@ export const athenaApi = {
   'athena.apiLog.endpoints': method('msg.view_meta', z.object({ practiceId: practiceId.optional() }), z.array(z.string())),
   /** CSV of the filtered log (at most 50,000 rows; no developer detail). Audited. */
   'athena.apiLog.export': method('msg.export', apiLogFilterSchema, z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() })),
+  /** One logged call with its request and response (null detail: a token request, or logged before they were kept). Audited. */
+  'athena.apiLog.get': method('msg.view_phi', z.object({ practiceId, id: z.number().int().positive() }), apiLogEntrySchema.extend({ detail: apiCallDetailSchema.nullable() })),
   'athena.usage': method('msg.view_meta', z.object({ practiceId }), usageSchema),
   /** Usage of every practice with an athenaNet connection (dashboard). */
   'athena.usageAll': method('msg.view_meta', z.object({}), z.array(usageSchema)),

@@ -31,6 +31,38 @@ test('API logs after a sandbox sync: filter by endpoint and outcome, usage again
     await expect(page.getByTestId('api-log-table')).toContainText('lastname=*')
     await keepScreenshot(page, 'athena-api-logs')
 
+    // The table fits a 1440 px screen (the suite's viewport): nothing scrolls sideways.
+    expect(page.viewportSize()).toEqual({ width: 1440, height: 900 })
+    const noSideScroll = (sel: string) => page.locator(sel).first().evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }))
+    const box = await noSideScroll('[data-testid="api-log-container"]')
+    expect(box.scroll).toBeLessThanOrEqual(box.client)
+    const doc = await noSideScroll('html')
+    expect(doc.scroll).toBeLessThanOrEqual(doc.client)
+
+    // A row opens to its request and response from the keyboard; PHI and the bearer are not there.
+    // A page of the patient sync (the newest row is the empty search).
+    const open = rows.filter({ hasNotText: 'lastname=' }).first().getByTestId('open-api-call')
+    await open.focus()
+    await page.keyboard.press('Enter')
+    const drawer = page.getByTestId('api-call-drawer')
+    await expect(drawer).toBeVisible()
+    await expect(page.getByTestId('request-headers')).toContainText('authorization')
+    await expect(page.getByTestId('request-headers')).toContainText('(not stored)')
+    await expect(page.getByTestId('response-headers')).toContainText('content-type')
+    const body = page.getByTestId('response-body')
+    await expect(body).toContainText('"patientid"')
+    await expect(body).toContainText('"firstname": "*"')
+    await expect(body).toContainText('"dob": "*"')
+    await expect(drawer).not.toContainText('Bearer')
+    const inDrawer = await noSideScroll('.mantine-Drawer-body')
+    expect(inDrawer.scroll).toBeLessThanOrEqual(inDrawer.client)
+    await keepScreenshot(page, 'athena-api-call-drawer')
+    await page.keyboard.press('Escape')
+    await expect(drawer).toBeHidden()
+    await expect(open).toBeFocused()
+    const viewed = await serve.call<any>('audit.list', { action: 'athena.apilog.view_call' })
+    expect(viewed.ok && viewed.value.length).toBe(1)
+
     await page.getByRole('combobox', { name: 'Outcome' }).click()
     await page.getByRole('option', { name: 'Failed' }).click()
     await expect(page.getByTestId('api-log-empty')).toBeVisible()

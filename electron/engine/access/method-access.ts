@@ -194,6 +194,7 @@ export function methodRules(l: PracticeLookups): MethodRules {
     'athena.apiLog.list': { scope: 'list' },
     'athena.apiLog.endpoints': { scope: 'list' },
     'athena.apiLog.export': { scope: 'list', stepUp: true },
+    'athena.apiLog.get': practice,
     'athena.usage': practice,
     'athena.usageAll': { scope: 'list' },
     'athena.circuit': practice,

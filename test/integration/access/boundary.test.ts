@@ -44,6 +44,8 @@ interface Fixture {
   bgB: string
   personB: string
   alice: string
+  apiA: number
+  apiB: number
 }
 
 type P = 'alpha' | 'bravo'
@@ -174,6 +176,7 @@ const INPUTS: Record<Method, Entry> = {
   'athena.apiLog.list': practice(true),
   'athena.apiLog.endpoints': practice(true),
   'athena.apiLog.export': practice(true),
+  'athena.apiLog.get': { read: true, input: (p, f) => ({ practiceId: p, id: pick(p, f.apiA, f.apiB) }) },
   'athena.usage': practice(true),
   'athena.usageAll': noPractice(true),
   'athena.circuit': practice(false, { state: 'auto' }),
@@ -314,7 +317,7 @@ function frame(port: number, body: string): Promise<string> {
   })
 }
 
-async function seed(p: P): Promise<{ tx: number; err: number; conn: string; saved: string; rule: string; note: string; sample: number; channel: string }> {
+async function seed(p: P): Promise<{ tx: number; err: number; conn: string; saved: string; rule: string; note: string; sample: number; channel: string; api: number }> {
   const up = p.toUpperCase()
   await t.internal('practices.create', { id: p, name: p === 'alpha' ? 'Alpha Family Medicine' : 'Bravo Marker Clinic' })
   const conn = await t.internal<{ id: string }>('connections.create', { practiceId: p, kind: 'hl7-inbound', name: `${p}-adt-in`, config: { host: '127.0.0.1', port: 0 } })
@@ -330,10 +333,13 @@ async function seed(p: P): Promise<{ tx: number; err: number; conn: string; save
   const notes = await t.internal<{ id: string }[]>('alerts.evaluate', { practiceId: p })
   const channel = await t.internal<{ id: string }>('alerts.saveChannel', { practiceId: p, name: `${p} pager`, kind: 'webhook', config: { url: `https://${p}.example.test/hook` } })
   const sample = await t.internal<{ id: number }>('mappings.samples.add', { practiceId: p, name: `${p} sample`, text: adtMessage({ control: `${up}SAMPLE`, mrn: `${up}MRN9`, last: `${up}SAMPLEPATIENT` }) })
-  t.engine.ctx.db
+  const api = t.engine.ctx.db
     .prepare(`INSERT INTO athena_api_calls (at, practice_id, connection_id, method, endpoint, path, status, outcome, latency_ms, attempt, request_id) VALUES (?, ?, NULL, 'GET', ?, ?, 200, 'ok', 5, 1, ?)`)
     .run(t.clock.now(), p, `/${p}/patients`, `/v1/${p}/patients`, `${p}-req`)
-  return { tx: rows[0].id, err: rows.find((r) => r.status === 'error')!.id, conn: conn.id, saved: saved.id, rule: rule.id, note: notes[0].id, sample: sample.id, channel: channel.id }
+  t.engine.ctx.db
+    .prepare('INSERT INTO athena_api_call_detail (call_id, request_headers, request_body, response_headers, response_body) VALUES (?, ?, NULL, ?, ?)')
+    .run(api.lastInsertRowid, '{}', '{}', JSON.stringify({ patients: [{ patientid: `${p}-1` }] }))
+  return { tx: rows[0].id, err: rows.find((r) => r.status === 'error')!.id, conn: conn.id, saved: saved.id, rule: rule.id, note: notes[0].id, sample: sample.id, channel: channel.id, api: Number(api.lastInsertRowid) }
 }
 
 beforeAll(async () => {
@@ -348,7 +354,7 @@ beforeAll(async () => {
   await bob.ok('breakglass.stop', { id: bg.id })
   const al = await t.person('alice', [{ practiceId: 'alpha', roleId: 'practice_admin' }])
   alice = al
-  fx = { txA: a.tx, txB: b.tx, errA: a.err, connA: a.conn, connB: b.conn, savedA: a.saved, savedB: b.saved, ruleA: a.rule, ruleB: b.rule, noteA: a.note, noteB: b.note, channelA: a.channel, channelB: b.channel, sampleA: a.sample, sampleB: b.sample, bgB: bg.id, personB: bob.personId, alice: al.personId }
+  fx = { txA: a.tx, txB: b.tx, errA: a.err, connA: a.conn, connB: b.conn, savedA: a.saved, savedB: b.saved, ruleA: a.rule, ruleB: b.rule, noteA: a.note, noteB: b.note, channelA: a.channel, channelB: b.channel, sampleA: a.sample, sampleB: b.sample, bgB: bg.id, personB: bob.personId, alice: al.personId, apiA: a.api, apiB: b.api }
   // The engine log has lines about both practices.
   expect(t.logs.some((l) => l.includes('"practiceId":"bravo"'))).toBe(true)
 }, 180_000)

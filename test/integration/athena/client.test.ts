@@ -185,4 +185,38 @@ describe('athenaNet client over HTTP', () => {
     const audit = await a.call<any[]>('audit.list', { action: 'athena.patient.search' })
     expect(audit[0].details).toEqual({ fields: ['firstname', 'lastname', 'dob'], results: expect.any(Number) })
   })
+
+  it('keeps each call’s request and response, PHI values and credentials redacted, opened one at a time (audited)', async () => {
+    a = await startAthenaTest()
+    const created = await client(a).post('/patients', { firstname: 'Ana', lastname: 'Rivera', dob: '03/14/1985', departmentid: 1, sex: 'F', homephone: '6175550100' })
+    const patientId = String((created.body as { patientid: string }[])[0]!.patientid)
+    await client(a).get(`/patients/${patientId}`)
+    const rows = await log(a)
+    const post = rows.find((r) => r.method === 'POST' && r.endpoint === '/v1/{practiceid}/patients')!
+    const get = rows.find((r) => r.method === 'GET' && r.endpoint === '/v1/{practiceid}/patients/{patientid}')!
+    const token = rows.find((r) => r.endpoint === '/oauth2/v1/token')!
+
+    const p = await a.call<any>('athena.apiLog.get', { practiceId: 'acme', id: post.id })
+    expect(p.detail.requestHeaders.authorization).toBe('(not stored)')
+    expect(p.detail.requestHeaders['content-type']).toBe('application/x-www-form-urlencoded')
+    expect(p.detail.requestBody).toContain('firstname=*')
+    expect(p.detail.requestBody).toContain('departmentid=1')
+    expect(p.detail.responseBody).toContain(patientId)
+    const g = await a.call<any>('athena.apiLog.get', { practiceId: 'acme', id: get.id })
+    expect(g.detail.requestBody).toBeNull()
+    expect(g.detail.responseHeaders['content-type']).toContain('application/json')
+    const body = JSON.parse(g.detail.responseBody)
+    expect(body[0]).toMatchObject({ patientid: patientId, firstname: '*', lastname: '*', dob: '*', homephone: '*' })
+    // Nothing stored anywhere holds the name, the birth date, the phone or the bearer.
+    const stored = JSON.stringify(a.engine.ctx.db.prepare('SELECT * FROM athena_api_call_detail').all())
+    expect(stored).not.toMatch(/Rivera|Ana\b|1985|6175550100|Bearer/)
+    // A token request keeps no detail (its answer is a credential).
+    expect((await a.call<any>('athena.apiLog.get', { practiceId: 'acme', id: token.id })).detail).toBeNull()
+    await expect(a.call('athena.apiLog.get', { practiceId: 'acme', id: 999_999 })).rejects.toThrow(/not_found/)
+    const audit = await a.call<any[]>('audit.list', { action: 'athena.apilog.view_call' })
+    expect(audit.map((x) => x.targetId)).toEqual(expect.arrayContaining([String(post.id), String(get.id)]))
+    // Retention removes a call's detail with the call.
+    await athena(a).runtime.apiLog.prune(0, 1_000_000)
+    expect(a.engine.ctx.db.prepare('SELECT count(*) AS n FROM athena_api_call_detail').get()).toEqual({ n: 0 })
+  })
 })

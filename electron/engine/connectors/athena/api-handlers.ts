@@ -329,6 +329,14 @@ export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods
       await rt().apiLog.flush()
       return rt().apiLog.endpoints(practiceId, c.scope)
     },
+    'athena.apiLog.get': async ({ practiceId, id }, c) => {
+      const runtime = rt()
+      await runtime.apiLog.flush()
+      const call = runtime.apiLog.get(practiceId, id)
+      if (!call) throw new AppError('not_found', `No logged athenaNet call ${id} in this practice.`)
+      ctx.audit.append({ actor: c.actor, action: 'athena.apilog.view_call', practiceId, targetType: 'api_log', targetId: String(id), details: { endpoint: call.endpoint } })
+      return call
+    },
     'athena.apiLog.export': async (input, c) => {
       const runtime = rt()
       await runtime.apiLog.flush()

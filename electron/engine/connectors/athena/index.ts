@@ -35,6 +35,9 @@ export function createAthenaModule(opts: AthenaModuleOptions = {}): ConnectorMod
     const sync = new SyncManager(ctx, runtime)
     const sandbox = new AthenaSandboxService(ctx, runtime, opts.sandbox)
     ctx.mappings.registerDefaults(clinicalMappingSets())
+    // Department zones come from athena's departments (the cached reference data), for every
+    // mapping that names a department: the studio's previews and tests, HL7 and file feeds.
+    ctx.mappings.setDepartmentTimeZoneLookup((practiceId, departmentId) => runtime.reference.departmentTimeZone(practiceId, departmentId))
     ctx.pipeline.register(inboundHandler(ctx, runtime))
     ctx.pipeline.register(outboundHandler(ctx, runtime))
     engine.addService(sandbox)

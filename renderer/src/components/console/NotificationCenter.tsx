@@ -1,5 +1,6 @@
-import { ActionIcon, Badge, Button, Group, Indicator, Popover, ScrollArea, SegmentedControl, Stack, Text } from '@mantine/core'
+import { ActionIcon, Badge, Button, Group, Indicator, Popover, ScrollArea, SegmentedControl, Stack, Text, UnstyledButton } from '@mantine/core'
 import { useState } from 'react'
+import { useLocation } from 'wouter'
 import { notifications } from '@mantine/notifications'
 import { IconBell } from '@tabler/icons-react'
 import { useApi, useApiMutation } from '../../api/client'
@@ -21,16 +22,26 @@ export function NotificationToasts() {
 export function NotificationBell() {
   const { practiceId, practices } = usePractice()
   const [scope, setScope] = useState<'practice' | 'all'>('practice')
+  const [opened, setOpened] = useState(false)
+  const [, navigate] = useLocation()
   const scoped = scope === 'practice' ? (practiceId ?? undefined) : undefined
   const list = useApi('alerts.notifications', { ...(scoped ? { practiceId: scoped } : {}), limit: 30 }, { enabled: Boolean(practiceId) || scope === 'all' })
   const markRead = useApiMutation('alerts.markRead', ['alerts.notifications'])
   const unread = list.data?.unread ?? 0
   const nameOf = (id: string | null) => (id === null ? 'all practices' : (practices.find((p) => p.id === id)?.name ?? id))
+  // A notification opens the page that shows its cause (the failing group, the transactions), the
+  // same link the e-mail carries: its query selects the practice and the group there.
+  const follow = (n: { id: string; link: string | null; readAt: number | null }) => {
+    if (!n.link) return
+    if (!n.readAt) markRead.mutate({ ids: [n.id] })
+    setOpened(false)
+    navigate(n.link)
+  }
   return (
-    <Popover width={440} position="bottom-end" shadow="md">
+    <Popover width={440} position="bottom-end" shadow="md" opened={opened} onChange={setOpened}>
       <Indicator label={unread} size={16} disabled={unread === 0} color="red">
         <Popover.Target>
-          <ActionIcon variant="default" size="lg" aria-label={`Notifications (${unread} unread)`} data-testid="notification-bell">
+          <ActionIcon variant="default" size="lg" aria-label={`Notifications (${unread} unread)`} data-testid="notification-bell" onClick={() => setOpened((o) => !o)}>
             <IconBell size={18} />
           </ActionIcon>
         </Popover.Target>
@@ -64,9 +75,17 @@ export function NotificationBell() {
                   <Badge size="xs" color={COLOR[n.level]}>
                     {n.level}
                   </Badge>
-                  <Text size="sm" fw={500}>
-                    {n.title}
-                  </Text>
+                  {n.link ? (
+                    <UnstyledButton onClick={() => follow(n)} data-testid="notification-link" aria-label={`${n.title}: open ${n.link.startsWith('/errors') ? 'the failing group' : 'what caused it'}`}>
+                      <Text size="sm" fw={500} td="underline">
+                        {n.title}
+                      </Text>
+                    </UnstyledButton>
+                  ) : (
+                    <Text size="sm" fw={500}>
+                      {n.title}
+                    </Text>
+                  )}
                 </Group>
                 <Text size="xs">{n.message}</Text>
                 <Text size="xs" c="dimmed">

@@ -1,4 +1,4 @@
-import { Badge, Button, Code, Group, NumberInput, Select, Switch, Table, Text, Tooltip } from '@mantine/core'
+import { Badge, Box, Button, Code, Group, NumberInput, Select, Switch, Table, Text, Tooltip } from '@mantine/core'
 import { IconDownload, IconRefresh } from '@tabler/icons-react'
 import { useMemo, useState } from 'react'
 import type { ApiLogEntry } from '../../../../shared/api/athena'
@@ -8,6 +8,8 @@ import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { Time } from '../../app/time-format'
 import { UsagePanel } from './UsagePanel'
+import { ApiCallDrawer } from './ApiCallDrawer'
+import { useMayCall } from '../../app/auth'
 
 const RANGES: Record<string, number | null> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, all: null }
 const RANGE_LABEL: Record<string, string> = { '15m': 'Last 15 minutes', '1h': 'Last hour', '24h': 'Last 24 hours', '7d': 'Last 7 days', all: 'Everything kept' }
@@ -33,6 +35,7 @@ export function ApiLogsPage() {
   const [olderCursor, setOlderCursor] = useState<number | null | undefined>(undefined)
   const [exporting, setExporting] = useState(false)
   const [exportError, setExportError] = useState<Error | null>(null)
+  const [opened, setOpened] = useState<{ practiceId: string; id: number } | null>(null)
   const selectedPractice = scope === 'current' ? (practiceId ?? undefined) : scope === 'all' ? undefined : scope
   // The window moves with each refresh; rounded so the query key stays stable between polls.
   const [now, setNow] = useState(() => Date.now())
@@ -41,6 +44,8 @@ export function ApiLogsPage() {
     () => ({ practiceId: selectedPractice, endpoint: endpoint ?? undefined, from, outcome: outcome === 'any' ? undefined : (outcome as 'ok' | 'error' | 'throttled'), status }),
     [selectedPractice, endpoint, from, outcome, status],
   )
+  // Headers and bodies hold (redacted) patient data: opening a call needs the PHI view permission.
+  const mayOpen = useMayCall('athena.apiLog.get', selectedPractice ?? practiceId)
   const log = useApi('athena.apiLog.list', { ...filter, limit: 200, developer }, { refetchInterval: live ? 3000 : false })
   const endpoints = useApi('athena.apiLog.endpoints', { practiceId: selectedPractice }, { refetchInterval: live ? 10_000 : false })
   const rows = [...(log.data?.items ?? []), ...older.filter((o) => !(log.data?.items ?? []).some((x) => x.id === o.id))]
@@ -122,61 +127,101 @@ export function ApiLogsPage() {
         </Tooltip>
       </Group>
       <ErrorAlert error={log.error ?? exportError} />
-      <Table striped highlightOnHover fz="sm" data-testid="api-log-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Time</Table.Th>
-            {scope === 'all' ? <Table.Th>Practice</Table.Th> : null}
-            <Table.Th>Method</Table.Th>
-            <Table.Th>Endpoint</Table.Th>
-            <Table.Th>Path sent</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th ta="right">Latency</Table.Th>
-            <Table.Th ta="right">Attempt</Table.Th>
-            <Table.Th>Request id</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((e) => (
-            <Table.Tr key={e.id} data-testid="api-log-row">
-              <Table.Td style={{ whiteSpace: 'nowrap' }}><Time value={e.at} /></Table.Td>
-              {scope === 'all' ? <Table.Td>{e.practiceId}</Table.Td> : null}
-              <Table.Td>{e.method}</Table.Td>
-              <Table.Td>
-                <Code>{e.endpoint}</Code>
-              </Table.Td>
-              <Table.Td maw={360}>
-                <Text size="xs" ff="monospace" truncate="end" title={e.path}>
-                  {e.path}
-                </Text>
-                {e.errorMessage ? (
-                  <Text size="xs" c="red">
-                    {e.errorMessage}
-                    {e.errorCode ? ` (${e.errorCode})` : ''}
-                  </Text>
-                ) : null}
-                {developer && e.developerDetail ? (
-                  <Text size="xs" c="dimmed">
-                    {e.developerDetail}
-                  </Text>
-                ) : null}
-              </Table.Td>
-              <Table.Td>
-                <Badge color={statusColor(e)} variant="light">
-                  {e.status ?? e.outcome}
-                </Badge>
-              </Table.Td>
-              <Table.Td ta="right">{e.latencyMs.toFixed(0)} ms</Table.Td>
-              <Table.Td ta="right">{e.attempt}</Table.Td>
-              <Table.Td>
-                <Text size="xs" ff="monospace">
-                  {e.requestId}
-                </Text>
-              </Table.Td>
+      {/* Fixed layout: the call column takes what is left and truncates, so the table fits a 1440 px screen; the full call opens in the drawer. */}
+      <Box style={{ overflowX: 'auto' }} data-testid="api-log-container">
+        <Table striped highlightOnHover fz="sm" layout="fixed" data-testid="api-log-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th w={200}>Time</Table.Th>
+              {scope === 'all' ? <Table.Th w={120}>Practice</Table.Th> : null}
+              <Table.Th>Call (path sent)</Table.Th>
+              <Table.Th w={90}>Status</Table.Th>
+              <Table.Th w={90} ta="right">
+                Latency
+              </Table.Th>
+              <Table.Th w={70} ta="right">
+                Attempt
+              </Table.Th>
+              <Table.Th w={120}>Request id</Table.Th>
+              {mayOpen ? <Table.Th w={90}>Detail</Table.Th> : null}
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((e) => (
+              <Table.Tr
+                key={e.id}
+                data-testid="api-log-row"
+                onClick={mayOpen ? () => setOpened({ practiceId: e.practiceId, id: e.id }) : undefined}
+                style={mayOpen ? { cursor: 'pointer' } : undefined}
+                bg={opened?.id === e.id ? 'var(--mantine-color-default-hover)' : undefined}
+              >
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  <Time value={e.at} />
+                </Table.Td>
+                {scope === 'all' ? (
+                  <Table.Td>
+                    <Text size="sm" truncate="end">
+                      {e.practiceId}
+                    </Text>
+                  </Table.Td>
+                ) : null}
+                <Table.Td>
+                  <Group gap={6} wrap="nowrap">
+                    <Text size="xs" fw={700} style={{ flexShrink: 0 }}>
+                      {e.method}
+                    </Text>
+                    <Code style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{e.endpoint}</Code>
+                  </Group>
+                  <Text size="xs" ff="monospace" truncate="end" title={e.path}>
+                    {e.path}
+                  </Text>
+                  {e.errorMessage ? (
+                    <Text size="xs" c="red" style={{ overflowWrap: 'anywhere' }}>
+                      {e.errorMessage}
+                      {e.errorCode ? ` (${e.errorCode})` : ''}
+                    </Text>
+                  ) : null}
+                  {developer && e.developerDetail ? (
+                    <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                      {e.developerDetail}
+                    </Text>
+                  ) : null}
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={statusColor(e)} variant="light">
+                    {e.status ?? e.outcome}
+                  </Badge>
+                </Table.Td>
+                <Table.Td ta="right">{e.latencyMs.toFixed(0)} ms</Table.Td>
+                <Table.Td ta="right">{e.attempt}</Table.Td>
+                <Table.Td>
+                  <Text size="xs" ff="monospace" truncate="end" title={e.requestId}>
+                    {e.requestId}
+                  </Text>
+                </Table.Td>
+                {mayOpen ? (
+                  <Table.Td>
+                    <Button
+                      size="compact-xs"
+                      variant="light"
+                      aria-haspopup="dialog"
+                      aria-label={`Open call ${e.method} ${e.endpoint} at attempt ${e.attempt}, request ${e.requestId}`}
+                      data-testid="open-api-call"
+                      onClick={(ev) => {
+                        ev.stopPropagation()
+                        setOpened({ practiceId: e.practiceId, id: e.id })
+                      }}
+                    >
+                      Open
+                    </Button>
+                  </Table.Td>
+                ) : null}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Box>
+      <ApiCallDrawer call={opened} onClose={() => setOpened(null)} />
       {log.data && rows.length === 0 ? (
         <Text c="dimmed" size="sm" mt="sm" data-testid="api-log-empty">
           No calls match these filters.

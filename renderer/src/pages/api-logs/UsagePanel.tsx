@@ -1,9 +1,11 @@
+import type { ReactNode } from 'react'
 import { Badge, Button, Card, Group, Progress, SimpleGrid, Stack, Text } from '@mantine/core'
-import { useApi, useApiMutation } from '../../api/client'
+import { useApiMutation } from '../../api/client'
+import { QuotaUsed, quotaUsed, useAthenaUsage } from '../../components/console/athena-quota'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { useTimeFormat } from '../../app/time-format'
 
-function Stat({ label, value, hint, testId }: { label: string; value: string | number; hint?: string; testId?: string }) {
+function Stat({ label, value, hint, testId }: { label: string; value: string | number; hint?: ReactNode; testId?: string }) {
   return (
     <Card withBorder padding="sm">
       <Text size="xs" c="dimmed">
@@ -24,7 +26,7 @@ function Stat({ label, value, hint, testId }: { label: string; value: string | n
 /** Today's athenaNet usage of one practice against its quota, the circuit breaker and the token. */
 export function UsagePanel({ practiceId }: { practiceId: string }) {
   const fmt = useTimeFormat()
-  const usage = useApi('athena.usage', { practiceId }, { refetchInterval: 5000 })
+  const usage = useAthenaUsage(practiceId)
   const circuit = useApiMutation('athena.circuit', ['athena.usage'])
   const u = usage.data
   if (usage.error) return <ErrorAlert error={usage.error} />
@@ -35,13 +37,13 @@ export function UsagePanel({ practiceId }: { practiceId: string }) {
         This practice has no enabled athenaNet connection.
       </Text>
     )
-  const used = u.dailyQuota ? Math.min(100, (u.today.calls / u.dailyQuota) * 100) : 0
+  const used = u.dailyQuota ? Math.min(100, ((quotaUsed(u) ?? 0) / u.dailyQuota) * 100) : 0
   const c = u.circuit
   return (
     <Stack gap="xs" mb="md" data-testid="usage-panel">
       <SimpleGrid cols={{ base: 2, md: 6 }}>
         <Stat label="Calls today (UTC)" value={u.today.calls} hint={`${u.today.tokenRequests} token requests`} testId="usage-calls" />
-        <Stat label="Quota left" value={u.remainingQuota ?? '—'} hint={`of ${u.dailyQuota ?? '—'}, resets ${u.quotaResetsAt ? fmt.format(u.quotaResetsAt) : '—'}`} testId="usage-remaining" />
+        <Stat label="Quota left" value={u.remainingQuota ?? '—'} hint={<><QuotaUsed usage={u} size="xs" />, resets {u.quotaResetsAt ? fmt.format(u.quotaResetsAt) : '—'}</>} testId="usage-remaining" />
         <Stat label="Throttled" value={u.today.throttled} hint="429 / Over QPS answers" />
         <Stat label="Retried" value={u.today.retried} hint={`retry budget ${u.retryBudget ?? '—'}`} />
         <Stat label="Errors" value={u.today.errors} hint={`limit ${u.qps ?? '—'} req/s`} />

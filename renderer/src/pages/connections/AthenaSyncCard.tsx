@@ -5,6 +5,7 @@ import type { SyncState } from '../../../../shared/api/athena'
 import { useApi, useApiMutation } from '../../api/client'
 import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
+import { QuotaUsed, useAthenaUsage } from '../../components/console/athena-quota'
 import { Time } from '../../app/time-format'
 
 const LABEL: Record<SyncState['stream'], string> = { reference: 'Reference data', patients: 'Patients', appointments: 'Appointments', clinical: 'Clinical' }
@@ -13,7 +14,7 @@ const COLOR: Record<SyncState['status'], string> = { idle: 'gray', running: 'blu
 /** Sync runs of the practice's athenaNet connection: start them, see where each stands. */
 export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
   const status = useApi('athena.syncStatus', { practiceId }, { refetchInterval: (q) => (q.state.data?.running ? 1000 : 10_000) })
-  const usage = useApi('athena.usage', { practiceId }, { refetchInterval: 5000 })
+  const usage = useAthenaUsage(practiceId)
   const sync = useApiMutation('athena.sync', ['athena.syncStatus', 'athena.usage'])
   const maySync = useMayCall('athena.sync', practiceId)
   const start = (what: SyncState['stream'], mode: 'full' | 'incremental' | 'replay') =>
@@ -29,7 +30,7 @@ export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
         {u ? (
           <Group gap="xs">
             <Text size="xs" c="dimmed" data-testid="sync-usage">
-              {u.today.calls} calls today · {u.remainingQuota ?? '—'} of {u.dailyQuota ?? '—'} left · {u.qps ?? '—'} req/s
+              {u.today.calls} calls today · <QuotaUsed usage={u} size="xs" /> · {u.qps ?? '—'} req/s
             </Text>
             <Badge color={u.circuit.state === 'closed' ? 'teal' : u.circuit.state === 'open' ? 'red' : 'yellow'} variant="light">
               circuit {u.circuit.state.replace('_', '-')}

@@ -1,10 +1,8 @@
 import { Anchor, Badge, Card, Progress, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core'
-import { useQuery } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { Link } from 'wouter'
-import { isMethod } from '../../../../shared/api'
 import type { Dashboard } from '../../../../shared/api/dashboard'
-import { getTransport, useApi } from '../../api/client'
+import { useApi } from '../../api/client'
 import { usePractice } from '../../app/practice-context'
 import { useEngineEvent } from '../../components/console/engine-events'
 import { ThroughputChart } from '../../components/console/ThroughputChart'
@@ -12,6 +10,7 @@ import { bucketCount } from '../../components/console/time-presets'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
 import { Time } from '../../app/time-format'
+import { QuotaUsed, quotaUsed, useAthenaUsage } from '../../components/console/athena-quota'
 import { AlertRulesCard } from './AlertRulesCard'
 import { StorageUsageCard } from './StorageUsageCard'
 import { AlertChannelsCard } from './AlertChannelsCard'
@@ -207,28 +206,11 @@ function ListenersCard({ d }: { d: Dashboard }) {
   )
 }
 
-/**
- * athenaNet API quota used today. Shown only when the engine offers a usage method (the athenaNet
- * connector adds it); without one the card is left out rather than showing made-up numbers.
- */
+/** athenaNet API quota used today (components/console/athena-quota.tsx: the same figure as every other page). */
 function QuotaCard({ practiceId }: { practiceId: string }) {
-  const method = 'athena.usage'
-  const available = isMethod(method)
-  const usage = useQuery({
-    queryKey: [method, { practiceId }],
-    enabled: available,
-    refetchInterval: 30_000,
-    queryFn: async () => {
-      const r = await getTransport().call(method, { practiceId })
-      if (!r.ok) throw new Error(r.error.message)
-      return r.value as Record<string, unknown>
-    },
-  })
-  if (!available) return null
-  // The athenaNet connector's usage shape (shared/api/athena.ts), read defensively: this card must
-  // not break when that contract moves.
-  const v = usage.data as { today?: { calls?: number; throttled?: number; errors?: number }; dailyQuota?: number | null; remainingQuota?: number | null; circuit?: { state?: string }; connectionName?: string | null } | undefined
-  const used = v?.today?.calls ?? null
+  const usage = useAthenaUsage(practiceId)
+  const v = usage.data
+  const used = v ? quotaUsed(v) : null
   const limit = v?.dailyQuota ?? null
   return (
     <Card withBorder data-testid="quota-card">
@@ -239,21 +221,20 @@ function QuotaCard({ practiceId }: { practiceId: string }) {
         <Text size="sm" c="dimmed">
           {usage.error.message}
         </Text>
-      ) : used !== null ? (
+      ) : v && used !== null && limit ? (
         <Stack gap={4}>
           <Text size="sm">
-            {used.toLocaleString()} call{used === 1 ? '' : 's'}
-            {limit ? ` of ${limit.toLocaleString()}` : ''}
-            {v?.connectionName ? ` (connection ${v.connectionName})` : ''}
+            <QuotaUsed usage={v} />
+            {v.connectionName ? ` (connection ${v.connectionName})` : ''}
           </Text>
-          {limit ? <Progress value={Math.min(100, (used / limit) * 100)} color={used / limit > 0.9 ? 'red' : 'blue'} aria-label="Quota used" /> : null}
+          <Progress value={Math.min(100, (used / limit) * 100)} color={used / limit > 0.9 ? 'red' : 'blue'} aria-label="Quota used" />
           <Text size="xs" c="dimmed">
-            {v?.today?.throttled ?? 0} throttled · {v?.today?.errors ?? 0} errors{v?.circuit?.state && v.circuit.state !== 'closed' ? ` · circuit ${v.circuit.state}` : ''}
+            {v.today.throttled} throttled · {v.today.errors} errors{v.circuit.state !== 'closed' ? ` · circuit ${v.circuit.state}` : ''}
           </Text>
         </Stack>
       ) : (
         <Text size="sm" c="dimmed">
-          No usage recorded today.
+          {v && !v.connectionId ? 'No enabled athenaNet connection.' : 'No usage recorded today.'}
         </Text>
       )}
     </Card>

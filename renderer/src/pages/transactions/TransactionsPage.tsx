@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Group, Loader, Paper, Switch, Text, Tooltip } fro
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { IconArrowUp } from '@tabler/icons-react'
 import { useEffect, useMemo, useRef, useState } from 'react'
-import { Link, useLocation } from 'wouter'
+import { Link, useLocation, useSearch } from 'wouter'
 import type { TxSummary } from '../../../../shared/api/transactions'
 import { useCan } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
@@ -27,6 +27,8 @@ export function TransactionsPage() {
   const [filter, setFilterState] = useState<LogFilter | null>(null)
   const [live, setLive] = useState(true)
   const [now, setNow] = useState(() => Date.now())
+  // Re-read when a link is followed while this page is open (the notification bell).
+  const search = useSearch()
 
   useEffect(() => {
     if (!practiceId) return
@@ -40,7 +42,7 @@ export function TransactionsPage() {
       history.replaceState(history.state, '', window.location.pathname + window.location.hash)
     }
     setFilterState(linked ?? loadFilter(practiceId))
-  }, [practiceId, practices, setPracticeId])
+  }, [practiceId, practices, setPracticeId, search])
   const setFilter = (f: LogFilter) => {
     if (!practiceId) return
     storeFilter(practiceId, f)

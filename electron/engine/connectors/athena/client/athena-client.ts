@@ -20,7 +20,7 @@ import { encodeParams, multipartBody, type Params } from './encode'
 import { clampLimit, pagingFor } from './endpoints'
 import { errorFromResponse } from './errors'
 import { classifyFetchError } from './network-errors'
-import { endpointTemplate, redactPath } from './redact'
+import { endpointTemplate, redactBody, redactHeaders, redactPath, type CallDetail } from './redact'
 import { parseBody, readError, readList, softFailure, type ListPage } from './response'
 import type { RetryBudget } from './retry-budget'
 import { parseRetryAfter } from './retry-after'
@@ -69,6 +69,8 @@ export interface ApiCallRecord {
   requestId: string
   /** What the call means for the usage counters. */
   retried: boolean
+  /** Headers and bodies, redacted (client/redact.ts); absent for token requests. */
+  detail?: CallDetail
 }
 
 export interface ClientSettings {
@@ -230,7 +232,13 @@ export class AthenaClient {
       const latencyMs = clock.monotonic() - t0
       const outcome = this.classify(res, text, netError, { endpoint, requestId, allowSoftFailure: opts.allowSoftFailure === true })
       if (res) this.observeQuota(res.headers)
-      this.log({ at, endpoint, method, logPath, res, outcome, latencyMs, attempt, requestId, retried: attempt > 1, developer: res ? readError(parseBody(text)).detailedmessage : null })
+      const detail: CallDetail = {
+        requestHeaders: redactHeaders(Object.entries(headers)),
+        requestBody: typeof body === 'string' ? redactBody(body, headers['Content-Type'] ?? null) : body ? `(${body.length} bytes of multipart/form-data, not stored: a document upload)` : null,
+        responseHeaders: res ? redactHeaders(res.headers) : {},
+        responseBody: res ? redactBody(text, res.headers.get('content-type')) : null,
+      }
+      this.log({ at, endpoint, method, logPath, res, outcome, latencyMs, attempt, requestId, retried: attempt > 1, developer: res ? readError(parseBody(text)).detailedmessage : null, detail })
 
       switch (outcome.kind) {
         case 'ok':
@@ -344,6 +352,7 @@ export class AthenaClient {
     requestId: string
     retried: boolean
     developer: string | null
+    detail: CallDetail
   }): void {
     const o = x.outcome
     const outcome: ApiCallRecord['outcome'] =
@@ -366,6 +375,7 @@ export class AthenaClient {
       attempt: x.attempt,
       requestId: x.requestId,
       retried: x.retried,
+      detail: x.detail,
     }
     this.o.logger.debug('athena call', { practiceId: rec.practiceId, method: rec.method, endpoint: rec.endpoint, status: rec.status, outcome, ms: rec.latencyMs, attempt: rec.attempt, requestId: rec.requestId })
     try {

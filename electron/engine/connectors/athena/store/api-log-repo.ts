@@ -9,6 +9,7 @@ import type { Db } from '../../../store/database'
 import type { WriteBatcher } from '../../../store/write-batcher'
 import { utcDay } from '../client/daily-quota'
 import type { ApiCallRecord } from '../client/athena-client'
+import type { CallDetail } from '../client/redact'
 
 export interface LoggedCall extends ApiCallRecord {
   /** Rate-limit scope the call counted against. */
@@ -115,6 +116,9 @@ export class ApiLogRepo {
         coalesce(sum(errors),0) AS errors, coalesce(sum(token_requests),0) AS tokenRequests FROM athena_usage WHERE practice_id = ? AND day = ?`),
       endpoints: db.prepare('SELECT DISTINCT endpoint FROM athena_api_calls WHERE practice_id = ? ORDER BY endpoint'),
       endpointsAll: db.prepare('SELECT DISTINCT endpoint FROM athena_api_calls ORDER BY endpoint'),
+      detail: db.prepare('INSERT INTO athena_api_call_detail (call_id, request_headers, request_body, response_headers, response_body) VALUES (?, ?, ?, ?, ?)'),
+      getOne: db.prepare('SELECT * FROM athena_api_calls WHERE id = ? AND practice_id = ?'),
+      getDetail: db.prepare('SELECT request_headers, request_body, response_headers, response_body FROM athena_api_call_detail WHERE call_id = ?'),
       pruneAge: db.prepare('DELETE FROM athena_api_calls WHERE at < ?'),
       maxId: db.prepare('SELECT coalesce(max(id), 0) AS n FROM athena_api_calls'),
       pruneCount: db.prepare('DELETE FROM athena_api_calls WHERE id <= ?'),
@@ -160,7 +164,7 @@ export class ApiLogRepo {
     const p = this.batcher
       .run(() => {
         for (const r of batch) {
-          this.s.insert.run({
+          const { lastInsertRowid } = this.s.insert.run({
             at: r.at,
             practiceId: r.practiceId,
             connectionId: r.connectionId,
@@ -176,6 +180,8 @@ export class ApiLogRepo {
             attempt: r.attempt,
             requestId: r.requestId,
           })
+          const d = r.detail
+          if (d) this.s.detail.run(lastInsertRowid, JSON.stringify(d.requestHeaders), d.requestBody, JSON.stringify(d.responseHeaders), d.responseBody)
         }
         for (const u of usage.values()) this.s.usage.run(u.practiceId, u.scope, u.day, u.c.calls, u.c.throttled, u.c.retried, u.c.errors, u.c.tokenRequests)
       })
@@ -238,6 +244,17 @@ export class ApiLogRepo {
     params.limit = Math.min(Math.max(f.limit ?? 100, 1), 5000)
     const sql = `SELECT * FROM athena_api_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
     return (this.db.prepare(sql).all(params) as Row[]).map(toRow)
+  }
+
+  /** One call of one practice with its redacted headers and bodies (null: stored before 0180, or a token request). */
+  get(practiceId: string, id: number): (ApiLogRow & { detail: CallDetail | null }) | null {
+    const row = this.s.getOne.get(id, practiceId) as Row | undefined
+    if (!row) return null
+    const d = this.s.getDetail.get(id) as { request_headers: string; request_body: string | null; response_headers: string; response_body: string | null } | undefined
+    return {
+      ...toRow(row),
+      detail: d ? { requestHeaders: JSON.parse(d.request_headers), requestBody: d.request_body, responseHeaders: JSON.parse(d.response_headers), responseBody: d.response_body } : null,
+    }
   }
 
   endpoints(practiceId?: string, practiceIds?: readonly string[] | null): string[] {
