@@ -41,16 +41,17 @@ describe('first-run guide', () => {
   it('ticks each step from the state it names, and nothing from nothing', () => {
     const none = { lanes: [], streams: [], connections: [{ practice: sandbox, items: [conn('athena-rest', { environment: 'sandbox' })] }], errorQueueOpened: false }
     expect(guideProgress(none)).toEqual({ hl7: false, sync: false, errorQueue: false, realConnection: false })
-    // Outbound HL7 or FHIR traffic is not the test message; a running or failed sync is not a finished one.
+    // Outbound HL7 or FHIR traffic is not the test message; a running or failed sync is not a finished
+    // one, nor is an incremental run (those also start on their own).
     const other = {
       ...none,
       lanes: [{ connector: 'hl7', channel: 'orders', direction: 'out' as const, lastReceivedAt: 1 }, { connector: 'fhir', channel: 'Patient', direction: 'in' as const, lastReceivedAt: 1 }],
-      streams: [stream({ status: 'running' }), stream({ stream: 'appointments', status: 'error' })],
+      streams: [stream({ status: 'running', mode: 'full' }), stream({ stream: 'appointments', status: 'done', mode: 'incremental', lastSuccessAt: 5 }), stream({ stream: 'reference', status: 'error', mode: 'full' })],
     }
     expect(guideProgress(other)).toEqual({ hl7: false, sync: false, errorQueue: false, realConnection: false })
     const all = {
       lanes: [{ connector: 'hl7', channel: 'adt-in', direction: 'in' as const, lastReceivedAt: 1 }],
-      streams: [stream({ status: 'done', lastSuccessAt: 5 })],
+      streams: [stream({ stream: 'reference', status: 'done', mode: 'full', lastSuccessAt: 5 })],
       connections: [{ practice: sandbox, items: [] }, { practice: own, items: [conn('hl7-inbound', {}, 'downtown')] }],
       errorQueueOpened: true,
     }

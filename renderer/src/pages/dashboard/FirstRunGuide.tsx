@@ -15,7 +15,7 @@ import { guideProgress, type GuideProgress } from './first-run'
 
 const STEPS: { key: keyof GuideProgress; label: string; href: string; how: string }[] = [
   { key: 'hl7', label: 'Send a test HL7 message', href: '/connections', how: 'to the sandbox listener (its address is on the Connections page), e.g. with mllp_send' },
-  { key: 'sync', label: 'Run a sync', href: '/connections', how: 'of patients or appointments from the simulated athenaNet' },
+  { key: 'sync', label: 'Run a full sync', href: '/connections', how: 'of reference data, patients or appointments from the simulated athenaNet' },
   { key: 'errorQueue', label: 'Open the error queue', href: '/errors', how: 'where messages that could not be processed wait for you' },
   { key: 'realConnection', label: 'Set up a real connection', href: '/practices', how: 'a practice of your own with its athenaNet, FHIR, HL7 or file connections' },
 ]

@@ -38,7 +38,9 @@ export interface GuideProgress {
 export function guideProgress(f: GuideFacts): GuideProgress {
   return {
     hl7: f.lanes.some((l) => l.connector === 'hl7' && l.direction === 'in'),
-    sync: f.streams.some((s) => s.status === 'done' || s.lastSuccessAt !== null),
+    // Incremental runs also start on their own (the FHIR reconciliation at start-up, schedules), so
+    // only a full or replay run, which a person asks for, counts as "ran a sync".
+    sync: f.streams.some((s) => s.status === 'done' && s.mode !== null && s.mode !== 'incremental'),
     errorQueue: f.errorQueueOpened,
     realConnection: f.connections.some(({ practice, items }) => items.some((c) => isRealConnection(c, practice))),
   }
