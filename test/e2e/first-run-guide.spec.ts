@@ -3,7 +3,7 @@
  * the sandbox simulates and four unticked first steps (the incremental appointments sync the FHIR
  * reconciliation starts on its own does not count); a real HL7 message over MLLP ticks the HL7 step,
  * a full reference-data sync from the Connections page ticks the sync step, opening the error queue
- * ticks its step; dismissing keeps it gone across a reload; axe finds no serious or critical
+ * ticks its step, a practice of one's own with a connection the last; dismissing keeps it gone across a reload; axe finds no serious or critical
  * violation on the dashboard while it shows.
  */
 import AxeBuilder from '@axe-core/playwright'
@@ -33,12 +33,16 @@ test('the first run explains the sandbox, ticks steps from real state, and stays
   for (const step of ['hl7', 'sync', 'errorQueue', 'realConnection']) await expect(page.getByTestId(`guide-${step}`)).toHaveAttribute('data-done', 'false')
   await expect(guide).toContainText('0 of 4 done')
 
-  // Axe on the dashboard with the guide showing.
+  // Axe on the dashboard with the guide showing, in light and dark mode.
   await expect(page.getByTestId('dashboard-totals')).toBeVisible()
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  const serious = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
-  expect(serious, serious.join('\n')).toEqual([])
-  await keepScreenshot(page, 'first-run-guide-fresh')
+  for (const scheme of ['light', 'dark'] as const) {
+    if ((await page.locator('html').getAttribute('data-mantine-color-scheme')) !== scheme) await page.getByRole('button', { name: 'Toggle color scheme' }).click()
+    await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', scheme)
+    const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+    const serious = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
+    expect(serious, serious.join('\n')).toEqual([])
+    await keepScreenshot(page, `first-run-guide-fresh-${scheme}`)
+  }
 
   // A real message to the sandbox listener ticks the HL7 step (the dashboard follows engine events).
   const l = serve.listeners.find((x) => x.kind === 'hl7-mllp')!
@@ -67,6 +71,12 @@ test('the first run explains the sandbox, ticks steps from real state, and stays
   await expect(page.getByTestId('guide-realConnection')).toHaveAttribute('data-done', 'false')
   await expect(guide).toContainText('3 of 4 done')
   await keepScreenshot(page, 'first-run-guide-progress')
+
+  // A practice of one's own with a connection ticks the last step (the page follows engine events).
+  expect((await serve.call('practices.create', { id: 'northside', name: 'Northside Clinic' })).ok).toBe(true)
+  expect((await serve.call('connections.create', { practiceId: 'northside', kind: 'hl7-inbound', name: 'northside-adt', config: { host: '127.0.0.1', port: 0 } })).ok).toBe(true)
+  await expect(page.getByTestId('guide-realConnection')).toHaveAttribute('data-done', 'true')
+  await expect(guide).toContainText('4 of 4 done')
 
   // Dismissed: gone now and after a reload.
   await guide.getByRole('button', { name: 'Dismiss guide' }).click()
