@@ -14,6 +14,7 @@ import { QuotaUsed, quotaUsed, useAthenaUsage } from '../../components/console/a
 import { AlertRulesCard } from './AlertRulesCard'
 import { StorageUsageCard } from './StorageUsageCard'
 import { AlertChannelsCard } from './AlertChannelsCard'
+import { FirstRunGuide } from './FirstRunGuide'
 
 const RANGES = [
   { value: '1h', label: '1 hour', ms: 3_600_000 },
@@ -72,6 +73,7 @@ export function DashboardPage() {
       <ErrorAlert error={summary.error} />
       {d ? (
         <Stack>
+          <FirstRunGuide />
           <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} data-testid="dashboard-totals">
             <Stat label="Received" value={d.buckets.reduce((a, b) => a + b.received, 0)} />
             <Stat label="Done" value={d.totals.done} color="teal" />

@@ -6,6 +6,7 @@ import type { ErrorGroup, Selection } from '../../../../shared/api/errors-queue'
 import type { TxSummary } from '../../../../shared/api/transactions'
 import { useApi } from '../../api/client'
 import { useAuth } from '../../app/auth'
+import { setPersonFlag } from '../../app/person-flags'
 import { usePractice } from '../../app/practice-context'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { PageHeader } from '../../components/PageHeader'
@@ -16,7 +17,9 @@ const SEP = '\u001f'
 
 export function ErrorsPage() {
   const { practiceId, practices, setPracticeId } = usePractice()
-  const { can } = useAuth()
+  const { can, me } = useAuth()
+  // The first-run guide's "open the error queue" step (dashboard/FirstRunGuide.tsx).
+  useEffect(() => setPersonFlag(me.id, 'error-queue-opened'), [me.id])
   const [lane, setLane] = useState<string | null>(null)
   const [connector, channel] = lane ? lane.split(SEP) : [undefined, undefined]
   const lanes = useApi('dashboard.lanes', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId) })
