@@ -8,7 +8,8 @@
  *   connection and opens a new connection every 5 s. PASS: every message got its AA within 1 s.
  * - **disk**: a burst of `FRAMES` (default 100,000) ~1 KB ADTs over 16 connections, processing
  *   paused (moving into transactions still runs). Samples both WALs and the data folder every
- *   100 ms. PASS: each WAL stays under 3 × PS_WAL_LIMIT_BYTES (the forced checkpoint starts at 2×),
+ *   100 ms. PASS: each WAL stays under 1.5 × PS_WAL_LIMIT_BYTES (the forced checkpoint starts at the
+ *   limit; the margin is one checkpoint round's growth at full burst),
  *   ends at most at the limit, and the emptied inbox file ends under 8 MiB (its rebuild threshold).
  *
  * Prints figures; exits 1 if a round fails.
@@ -176,8 +177,8 @@ async function disk(): Promise<boolean> {
     console.log(`disk: ${FRAMES} frames (${mb(bytes)}) over ${CONNS} connections in ${burst.toFixed(1)} s (${Math.round(FRAMES / burst)} msgs/s), processing paused; WAL limit ${mb(limit)}`)
     console.log(`  peak during the burst: main WAL ${mb(peak.main)}, inbox WAL ${mb(peak.inbox)}, data folder ${mb(peak.folder)}`)
     console.log(`  ${settled ? `settled ${((performance.now() - settleStart) / 1000).toFixed(1)} s after` : 'NOT settled 120 s after'}: main ${mb(final.main)} + WAL ${mb(final.mainWal)}, inbox ${mb(final.inbox)} + WAL ${mb(final.inboxWal)}, data folder ${mb(final.folder)}`)
-    const pass = settled && peak.main < 3 * limit && peak.inbox < 3 * limit
-    console.log(`  ${pass ? 'PASS' : 'FAIL'}: WALs under 3 × the limit throughout, at most the limit after; inbox file rebuilt under 8 MiB`)
+    const pass = settled && peak.main < 1.5 * limit && peak.inbox < 1.5 * limit
+    console.log(`  ${pass ? 'PASS' : 'FAIL'}: WALs under 1.5 × the limit throughout, at most the limit after; inbox file rebuilt under 8 MiB`)
     void s
     return pass
   } finally {

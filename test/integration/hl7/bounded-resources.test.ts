@@ -112,6 +112,25 @@ describe('an over-long MSH-10 is neither stored nor indexed at full length', () 
   })
 })
 
+describe('an over-long MSH-3 or MSH-4 does not make the duplicate key long', () => {
+  it('a 1 MB sending facility is accepted, its resend is a duplicate, one character more is not, and no stored key is long', async () => {
+    t = await openHl7Engine()
+    const { port } = await t.addInbound('long-facility')
+    const c = await MllpTestClient.connect(port)
+    const facility = 'F'.repeat(1024 * 1024)
+    expect(parseAck(await c.send(adtMsg({ control: 'LF1', facility }))).code).toBe('AA')
+    expect(parseAck(await c.send(adtMsg({ control: 'LF1', facility }))).code).toBe('AA')
+    expect(parseAck(await c.send(adtMsg({ control: 'LF1', facility: facility + 'G' }))).code).toBe('AA')
+    c.close()
+    const k = (await t.call<{ name: string; counters: Record<string, number> }[]>('hl7.listeners', { practiceId: 'sandbox' })).find((x) => x.name === 'long-facility')!.counters
+    expect(k).toMatchObject({ accepted: 2, duplicates: 1 })
+    const rows = t.rows("channel = 'long-facility'")
+    expect(rows).toHaveLength(2)
+    for (const r of rows) expect(r.dedup_key).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(new Set(rows.map((r) => r.dedup_key)).size).toBe(2)
+  })
+})
+
 describe('disk is bounded', () => {
   it('after a burst both WALs end at most at their limit (the probe: hundreds of MB left behind), and the emptied inbox file is rebuilt small', async () => {
     const limit = 2 * 1024 * 1024

@@ -21,6 +21,7 @@
  *   is a batch ACK (BHS, the ACKs, BTS) when the frame was a BHS/FHS batch, else the ACKs back to
  *   back in one frame. A member's stored bytes are its segments joined by CR in the frame's charset.
  */
+import { createHash } from 'node:crypto'
 import { AppError, isAppError, toErrorData } from '../../../../shared/errors'
 import type { Clock } from '../../core/clock'
 import { rateLimitedLog, type Logger, type RateLimitedLog } from '../../core/logger'
@@ -88,6 +89,19 @@ const CONNECTOR = 'hl7'
  * every accepted message's id is whole: dedup stays exact, with no hash or truncation to collide.
  */
 export const MAX_CONTROL_ID_LENGTH = 199
+
+/** Keys up to this length are stored as they are (readable in the database); longer ones are hashed. */
+const MAX_PLAIN_DEDUP_KEY = 512
+
+/**
+ * MSH-3|MSH-4|MSH-10, the duplicate key. MSH-10 is capped above, but MSH-3 and MSH-4 are not
+ * length-checked, and a sender could make every stored key (and its unique index) megabytes long:
+ * a long key is replaced by its SHA-256, which keeps duplicate detection exact.
+ */
+export function duplicateKey(sendingApp: string, sendingFacility: string, controlId: string): string {
+  const key = `${sendingApp}|${sendingFacility}|${controlId}`
+  return key.length <= MAX_PLAIN_DEDUP_KEY ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`
+}
 
 /** A control id as stored for a refused frame: cut to MAX_CONTROL_ID_LENGTH with a marker saying how much is missing. */
 export function capControlId(id: string): string {
@@ -175,7 +189,7 @@ export class InboundReceiver {
 
     const controlId = msg.controlId
     const h = msg.header
-    const dedupKey = controlId ? `${h.field(3)}|${h.field(4)}|${h.field(10)}` : null
+    const dedupKey = controlId ? duplicateKey(h.field(3), h.field(4), h.field(10)) : null
     const application = this.d.iface.config.ackMode === 'application' && policy.mode === 'original'
     let ack: string | null = null
     if (!application) {
