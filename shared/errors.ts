@@ -55,6 +55,8 @@ export const ERROR_CODES = [
   'file_too_large',
   // a transaction whose raw payload retention removed: nothing left to reprocess or edit
   'payload_pruned',
+  // audit.acceptBreak while the audit trail verifies: there is nothing to accept
+  'no_break',
   // everything else
   'internal',
 ] as const

@@ -48,6 +48,8 @@ export const auditIntegritySchema = z.object({
   detail: z.string(),
   lastCheckedAt: z.number().nullable(),
   anchor: z.object({ seq: z.number().int(), at: z.number() }).nullable(),
+  /** The entry the current checkpoint series starts at, once a person accepted a break. */
+  seriesStart: z.number().int().nullable().optional(),
   failure: z.object({ firstBrokenSeq: z.number().int().nullable(), reason: z.string() }).nullable(),
   openAlerts: z.number().int(),
   exportError: z.string().nullable(),
@@ -78,4 +80,15 @@ export const auditApi = {
   /** Security alerts (a failed audit verification): they stay until a person acknowledges them. */
   'audit.alerts': method('audit.view', z.object({ openOnly: z.boolean().default(false), limit: z.number().int().min(1).max(1000).default(100) }), z.array(securityAlertSchema)),
   'audit.acknowledgeAlert': method('audit.view', z.object({ id: z.string().min(1), note: z.string().trim().max(2000).optional() }), securityAlertSchema),
+  /**
+   * Accepts a detected break after it was investigated and starts a new checkpoint series from the
+   * current head (audit-integrity.ts): only while verification fails (else `no_break`); recorded
+   * for good as an `audit.break_accepted` entry that every later checkpoint names.
+   */
+  'audit.acceptBreak': method('users.manage', z.object({ reason: z.string().trim().min(10).max(2000) }), z.object({
+    /** The audit.break_accepted entry: the start of the new series. */
+    seriesStart: z.number().int(),
+    firstBrokenSeq: z.number().int().nullable(),
+    anchor: z.object({ seq: z.number().int(), at: z.number() }),
+  })),
 }

@@ -116,3 +116,34 @@ test('a tampered audit trail raises a banner that stays until acknowledged; a ba
     await serve.stop()
   }
 })
+
+test('after an investigated break, accepting it (with a reason) closes the banner and the trail verifies again', async ({ page }) => {
+  const dataDir = tempDataDir()
+  let serve = await startServe({ dataDir, args: ['--secret-store', 'file'] })
+  await serve.stop()
+  await editAuditRow(dataDir)
+  serve = await startServe({ dataDir, args: ['--secret-store', 'file'] })
+  try {
+    await openConsole(page, serve.url)
+    await expect(page.getByTestId('security-banner')).toBeVisible()
+    await go(page, 'Settings')
+    await expect(page.getByTestId('audit-state')).toContainText('BROKEN')
+    await page.getByTestId('audit-accept-break').click()
+    const confirm = page.getByTestId('audit-accept-break-confirm')
+    await page.getByTestId('audit-accept-break-reason').fill('short')
+    await expect(confirm).toBeDisabled() // a reason of at least 10 characters is required
+    await page.getByTestId('audit-accept-break-reason').fill('edit traced to IT ticket 4411')
+    await confirm.click()
+    await expect(page.getByTestId('security-banner')).toHaveCount(0)
+    await expect(page.getByTestId('audit-state')).toContainText('verifies')
+    await expect(page.getByTestId('audit-state')).toContainText('checkpoint series since entry')
+    await expect(page.getByTestId('audit-accept-break')).toHaveCount(0)
+
+    const accepted = await serve.call<{ action: string; details: { reason: string; firstBrokenSeq: number } }[]>('audit.list', { action: 'audit.break_accepted' })
+    expect(accepted.ok && accepted.value.map((e) => e.details)).toEqual([expect.objectContaining({ reason: 'edit traced to IT ticket 4411', firstBrokenSeq: 1 })])
+    const verify = await serve.call<{ ok: boolean }>('audit.verify')
+    expect(verify.ok && verify.value.ok).toBe(true)
+  } finally {
+    await serve.stop()
+  }
+})

@@ -107,6 +107,8 @@ export function methodRules(l: PracticeLookups): MethodRules {
     // Security alerts are about the whole trail: anyone who audits sees them; acknowledging one is for who audits everything.
     'audit.alerts': { scope: 'list' },
     'audit.acknowledgeAlert': { scope: 'global' },
+    // Starting a new checkpoint series after a break is about the whole installation's trail.
+    'audit.acceptBreak': { scope: 'global' },
     // Installation-wide settings, retention and backups (maintenance/).
     'system.settings': { scope: 'none' },
     'system.saveSettings': { scope: 'global' },

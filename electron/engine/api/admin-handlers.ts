@@ -3,7 +3,7 @@ import { exportConfig, importConfig } from '../config/config-io'
 import type { Handlers } from './dispatcher'
 import { checkSchedule } from '../maintenance/backup'
 
-type AdminMethods = 'audit.list' | 'audit.export' | 'audit.verify' | 'audit.alerts' | 'audit.acknowledgeAlert' | 'config.export' | 'config.import'
+type AdminMethods = 'audit.list' | 'audit.export' | 'audit.verify' | 'audit.alerts' | 'audit.acknowledgeAlert' | 'audit.acceptBreak' | 'config.export' | 'config.import'
 
 /** A CSV cell: quoted when needed, spreadsheet formulas defused. */
 function csvCell(v: unknown): string {
@@ -32,6 +32,10 @@ export function adminHandlers(ctx: EngineContext): Pick<Handlers, AdminMethods> 
     },
     'audit.alerts': ({ openOnly, limit }) => ctx.securityAlerts.list({ openOnly, limit }),
     'audit.acknowledgeAlert': ({ id, note }, c) => ctx.securityAlerts.acknowledge(id, c.actor, note ?? null),
+    'audit.acceptBreak': async ({ reason }, c) => {
+      const { entry, checkpoint } = await ctx.integrity.acceptBreak(c.actor, reason)
+      return { seriesStart: entry.seq, firstBrokenSeq: (entry.details.firstBrokenSeq as number | null) ?? null, anchor: { seq: checkpoint.seq, at: checkpoint.at } }
+    },
     'config.export': ({ practiceIds }, c) => {
       const allowed = c.scope === null ? practiceIds : (practiceIds ?? c.scope).filter((id) => c.scope!.includes(id))
       const json = exportConfig(io(), allowed)

@@ -21,7 +21,8 @@ import type { Logger } from '../core/logger'
 import type { Service, ServiceStatus } from '../core/service'
 import type { SecretStore } from '../secrets/secret-store'
 import type { AnchorExporter } from './anchor-export'
-import { parseCheckpoint, type AuditLog, type Checkpoint, type VerifyResult, type VerifyScope } from './audit-log'
+import { AppError } from '../../../shared/errors'
+import { parseCheckpoint, type AuditEntry, type AuditLog, type Checkpoint, type VerifyResult, type VerifyScope } from './audit-log'
 import type { SecurityAlerts } from './security-alerts'
 
 export const AUDIT_CHECK_INTERVAL_MS = 60_000
@@ -34,6 +35,8 @@ export interface IntegrityStatus {
   lastCheckedAt: number | null
   /** The latest checkpoint kept outside the database. */
   anchor: { seq: number; at: number } | null
+  /** The entry the current checkpoint series starts at, when a person accepted a break. */
+  seriesStart: number | null
   failure: { firstBrokenSeq: number | null; reason: string } | null
   openAlerts: number
   exportError: string | null
@@ -149,7 +152,8 @@ export class AuditIntegrity implements Service {
     }
     const head = r.head
     if (head && (!this.anchor || this.anchor.seq !== head.seq || this.anchor.hash !== head.hash)) {
-      const cp = this.d.audit.sign(head)
+      // The series start (a break a person accepted) travels with every later checkpoint.
+      const cp = this.d.audit.sign(head, this.anchor?.base)
       // Outside the database first: if the process dies between the two writes, the anchor is the newer one.
       await this.d.secrets.set('audit-anchor', JSON.stringify(cp))
       this.anchor = cp
@@ -157,6 +161,51 @@ export class AuditIntegrity implements Service {
       await this.d.exporter.export({ type: 'checkpoint', install: this.d.install, checkpoint: cp })
     }
     return r
+  }
+
+  /**
+   * A person accepts a break they investigated and starts a new checkpoint series: allowed only
+   * while the trail fails verification (a fresh full walk). The break is recorded for good as an
+   * `audit.break_accepted` entry (first broken entry, the old anchor, who, why, when) that becomes
+   * the start of the new series: every later checkpoint, signed with the key outside the database,
+   * names that entry, and full walks start from it. So the record cannot be edited or removed
+   * without the next check failing, and someone with only the database key can neither forge an
+   * acceptance (they cannot sign it) nor hide tampering after it. Entries before the series start
+   * are no longer walked; they stay as found, for investigation. The open integrity alerts are
+   * acknowledged in the person's name.
+   */
+  acceptBreak(actor: string, reason: string): Promise<{ entry: AuditEntry; checkpoint: Checkpoint }> {
+    const run = this.queue.then(() => this.acceptNow(actor, reason))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async acceptNow(actor: string, reason: string): Promise<{ entry: AuditEntry; checkpoint: Checkpoint }> {
+    const r = await this.checkNow('full')
+    if (r.ok) throw new AppError('no_break', 'The audit trail verifies; there is no break to accept.')
+    const old = this.anchor
+    const entry = this.d.audit.append({
+      actor,
+      action: 'audit.break_accepted',
+      targetType: 'audit',
+      outcome: 'ok',
+      // The reason is the operator's incident note (a ticket, what was found), kept with the record.
+      details: { firstBrokenSeq: r.firstBrokenSeq, brokenReason: r.reason ?? 'verification failed', oldAnchor: old ? { seq: old.seq, hash: old.hash, at: old.at } : null, reason },
+    })
+    const head = { seq: entry.seq, hash: entry.hash }
+    const cp = this.d.audit.sign(head, head)
+    // Outside the database first, as for every checkpoint: the secret store's anchor is what is trusted.
+    await this.d.secrets.set('audit-anchor', JSON.stringify(cp))
+    this.anchor = cp
+    this.anchorProblem = null
+    this.d.audit.storeCheckpoint(cp)
+    for (const a of this.d.alerts.list({ openOnly: true, limit: 1000 })) {
+      if (a.kind === 'audit_integrity') this.d.alerts.acknowledge(a.id, actor, `break accepted, new checkpoint series from entry ${entry.seq}: ${reason}`)
+    }
+    this.d.logger.warn('an audit trail break was accepted; a new checkpoint series starts', { seriesStart: entry.seq, firstBrokenSeq: r.firstBrokenSeq })
+    await this.d.exporter.export({ type: 'checkpoint', install: this.d.install, checkpoint: cp })
+    await this.checkNow('full')
+    return { entry, checkpoint: cp }
   }
 
   private fail(r: VerifyResult): void {
@@ -182,7 +231,7 @@ export class AuditIntegrity implements Service {
     const r = this.last
     const anchor = this.anchor ? { seq: this.anchor.seq, at: this.anchor.at } : null
     const lastCheck = r ? { scope: r.scope, checked: r.checked } : null
-    const base = { lastCheckedAt: this.lastAt, anchor, openAlerts: this.d.alerts.openCount(), exportError: this.d.exporter.lastError, lastFullCheckAt: this.lastFullAt, lastCheck }
+    const base = { lastCheckedAt: this.lastAt, anchor, seriesStart: this.anchor?.base?.seq ?? null, openAlerts: this.d.alerts.openCount(), exportError: this.d.exporter.lastError, lastFullCheckAt: this.lastFullAt, lastCheck }
     if (!r) return { ...base, state: 'unverified', detail: 'not checked yet', failure: null }
     if (!r.ok) {
       const reason = r.reason ?? 'verification failed'

@@ -177,9 +177,9 @@ export class AuditLog {
    * they have just verified from the previous checkpoint forward (audit-integrity.ts): signing
    * whatever is in the table would bless tampering.
    */
-  sign(head: ChainHead): Checkpoint {
+  sign(head: ChainHead, base?: ChainHead | null): Checkpoint {
     if (!this.checkpointKey) throw new Error('no audit checkpoint key')
-    const body = { seq: head.seq, hash: head.hash, at: this.clock.now() }
+    const body = { seq: head.seq, hash: head.hash, at: this.clock.now(), ...(base ? { base: { seq: base.seq, hash: base.hash } } : {}) }
     return { ...body, mac: this.mac(body) }
   }
 
@@ -201,8 +201,19 @@ export class AuditLog {
     this.db.prepare("INSERT INTO settings (key, value) VALUES ('audit.checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify(cp))
   }
 
-  private mac(body: { seq: number; hash: string; at: number }): string {
-    return createHmac('sha256', this.checkpointKey!).update(`${body.seq}\n${body.hash}\n${body.at}`).digest('hex')
+  private mac(body: { seq: number; hash: string; at: number; base?: ChainHead }): string {
+    // A checkpoint without a series start is signed as before, so existing anchors keep verifying.
+    const series = body.base ? `\n${body.base.seq}\n${body.base.hash}` : ''
+    return createHmac('sha256', this.checkpointKey!).update(`${body.seq}\n${body.hash}\n${body.at}${series}`).digest('hex')
+  }
+
+  /**
+   * Where a full walk starts: the first entry, or the start of the series a person began by
+   * accepting a break (audit-integrity.ts), as named by a checkpoint signed with the key outside the
+   * database. A series start named only in the database is never trusted.
+   */
+  private seriesStart(cp: Checkpoint | null | undefined): ChainHead | null {
+    return cp?.base && this.checkpointKey && this.signatureValid(cp) ? cp.base : null
   }
 
   /**
@@ -211,7 +222,7 @@ export class AuditLog {
    * does not verify.
    */
   verify(anchor?: Checkpoint | null): VerifyResult {
-    const walk = this.walker(null)
+    const walk = this.walker(this.seriesStart(anchor === undefined ? this.storedCheckpoint() : anchor), 'full')
     while (!walk.step(Infinity)) {
       /* one step walks everything */
     }
@@ -236,7 +247,7 @@ export class AuditLog {
       const early = this.against({ ok: true, checked: 0, firstBrokenSeq: null, head: this.head(), scope: 'since_checkpoint' }, cp)
       if (!early.ok) return early
     }
-    const walk = this.walker(from)
+    const walk = from ? this.walker(from) : this.walker(this.seriesStart(cp), 'full')
     for (;;) {
       const t = performance.now()
       if (walk.step(slice)) break
@@ -268,9 +279,8 @@ export class AuditLog {
    * every later one): rows are read in keyset pages, so no statement stays open between steps.
    * `checked` counts the rows that verified (every row read, when the walk ends intact).
    */
-  private walker(from: ChainHead | null): { step(n: number): boolean; result(): ChainWalk } {
+  private walker(from: ChainHead | null, scope: VerifyScope = from ? 'since_checkpoint' : 'full'): { step(n: number): boolean; result(): ChainWalk } {
     const page = this.db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?')
-    const scope: VerifyScope = from ? 'since_checkpoint' : 'full'
     let prev = GENESIS_HASH
     let expectedSeq = from?.seq ?? 1
     let checked = 0
@@ -314,6 +324,8 @@ export interface ChainHead {
 export interface Checkpoint extends ChainHead {
   at: number
   mac: string
+  /** The entry a person started a new series at by accepting a break (audit.break_accepted); full walks start there. */
+  base?: ChainHead
 }
 
 export interface VerifyResult {
@@ -335,7 +347,8 @@ export function parseCheckpoint(text: string): Checkpoint | null {
   try {
     const v = JSON.parse(text) as Partial<Checkpoint>
     if (typeof v.seq !== 'number' || typeof v.hash !== 'string' || typeof v.at !== 'number' || typeof v.mac !== 'string') return null
-    return { seq: v.seq, hash: v.hash, at: v.at, mac: v.mac }
+    const base = v.base && typeof v.base.seq === 'number' && typeof v.base.hash === 'string' ? { base: { seq: v.base.seq, hash: v.base.hash } } : {}
+    return { seq: v.seq, hash: v.hash, at: v.at, mac: v.mac, ...base }
   } catch {
     return null
   }

@@ -92,6 +92,7 @@ const INPUTS: Record<Method, Entry> = {
   'audit.verify': noPractice(true),
   'audit.alerts': noPractice(true),
   'audit.acknowledgeAlert': noPractice(false, { id: 'none' }),
+  'audit.acceptBreak': noPractice(false, { reason: 'investigated: IT ticket 4411' }),
   'system.settings': noPractice(true),
   'system.saveSettings': noPractice(false, {}),
   'retention.runs': noPractice(true),

@@ -8,6 +8,7 @@ import { useCan } from '../../app/auth'
 import { usePractice } from '../../app/practice-context'
 import { useEngineEvent } from '../../components/console/engine-events'
 import { ErrorAlert } from '../../components/ErrorAlert'
+import { AcceptBreakButton } from '../../components/console/AcceptBreakButton'
 import { PageHeader } from '../../components/PageHeader'
 import { Time } from '../../app/time-format'
 
@@ -49,6 +50,7 @@ const ACTIONS = [
   'config.export',
   'config.import',
   'audit.verify',
+  'audit.break_accepted',
 ]
 
 const PAGE = 100
@@ -150,7 +152,12 @@ export function AuditPage() {
       />
       {verify.data ? (
         <Alert mb="sm" color={verify.data.ok ? 'teal' : 'red'} data-testid="audit-verify-result">
-          {verify.data.ok ? `Intact: ${verify.data.checked} entries verified.` : `Broken at entry ${verify.data.firstBrokenSeq} (${verify.data.reason}); ${verify.data.checked} entries before it verify.`}
+          <Group justify="space-between">
+            <Text size="sm">
+              {verify.data.ok ? `Intact: ${verify.data.checked} entries verified.` : `Broken at entry ${verify.data.firstBrokenSeq} (${verify.data.reason}); ${verify.data.checked} entries before it verify.`}
+            </Text>
+            {verify.data.ok ? null : <AcceptBreakButton onAccepted={() => verify.reset()} />}
+          </Group>
         </Alert>
       ) : null}
       <ErrorAlert error={error ?? verify.error ?? exportError} />

@@ -12,6 +12,7 @@ import { DataFolderCard } from './DataFolderCard'
 import { SystemSettingsCard } from './SystemSettingsCard'
 import { TimeZoneCard } from './TimeZoneCard'
 import { PrivacyCard } from './PrivacyCard'
+import { AcceptBreakButton } from '../../components/console/AcceptBreakButton'
 
 export function SettingsPage() {
   const status = useApi('system.status', {}, { refetchInterval: 10_000 })
@@ -105,7 +106,9 @@ export function SettingsPage() {
                 {s.audit.detail}
                 {s.audit.lastCheckedAt ? <> · checked <Time value={s.audit.lastCheckedAt} /></> : ''}
                 {s.audit.exportError ? ` · export failing: ${s.audit.exportError}` : ''}
+                {s.audit.seriesStart ? ` · checkpoint series since entry ${s.audit.seriesStart} (a break was accepted)` : ''}
               </Text>
+              {s.audit.state === 'broken' ? <AcceptBreakButton onAccepted={() => verify.reset()} /> : null}
             </Group>
             {verify.data ? (
               <Alert mt="sm" color={verify.data.ok ? 'teal' : 'red'} data-testid="audit-verify-result">
