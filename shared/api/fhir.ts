@@ -6,6 +6,7 @@
  * and notifications are pipeline transactions; answers carry their ids.
  */
 import { z } from 'zod'
+import { appErrorSchema } from '../errors'
 import { method } from './define'
 
 const practiceId = z.string().min(1).max(64)
@@ -94,10 +95,13 @@ export const webhookStatusSchema = z.object({
 export const writeOutcomeSchema = z.object({
   path: z.enum(['fhir', 'athena-v1']),
   why: z.string(),
+  /** sent, invalid (not sent), or the athena transaction's status when it did not succeed (error, queued). */
   status: z.string(),
   txId: z.number().int().nullable(),
   resourceId: z.string().nullable(),
   issues: z.array(z.object({ severity: z.string(), path: z.string(), message: z.string(), source: z.string() })),
+  /** The athena transaction's error, when it failed. */
+  error: appErrorSchema.nullable().optional(),
 })
 
 const pullPatientInput = z.object({

@@ -6,9 +6,8 @@
  */
 import type { OutputOf } from '../../../../shared/api'
 import type { WriteOutcome } from '../../../../shared/api/athena'
-import type { TxStatus } from '../../../../shared/api/transactions'
 import { csvLine } from '../../../../shared/csv'
-import { AppError, type AppErrorData } from '../../../../shared/errors'
+import { AppError } from '../../../../shared/errors'
 import type { Handlers } from '../../api/dispatcher'
 import type { EngineContext } from '../../core/engine-context'
 import { evaluateMapping, jsonAccessor } from '../../mapping'
@@ -16,17 +15,15 @@ import { EASTERN, athenaFromIsoDate } from './client/dates'
 import { asId, asInt, readList, readOne } from './client/response'
 import { wallClockToUtcIso } from './time'
 import { ATHENA_SYSTEM, describeIssues } from './pipeline/inbound-handler'
-import { channelOf, contentHash, type OutboundEnvelope } from './pipeline/messages'
+import { contentHash, type OutboundEnvelope } from './pipeline/messages'
 import type { AthenaRuntime } from './runtime'
 import { athenaState } from './state'
 import type { ApiLogRow } from './store/api-log-repo'
 import { envelope, receiveAll } from './workflows/receive'
+import { outcomeOf, sendOutbound, waitSettled, WRITE_WAIT_MS } from './workflows/outbound'
 
 type AthenaMethods = Extract<keyof Handlers, `athena.${string}`>
 type Item = Record<string, unknown>
-
-const FINAL: ReadonlySet<TxStatus> = new Set(['done', 'error', 'filtered', 'discarded'])
-const WRITE_WAIT_MS = 60_000
 
 function summary(ctx: EngineContext, practiceId: string, p: Item, score?: unknown) {
   const id = asId(p.patientid) ?? ''
@@ -44,57 +41,11 @@ function summary(ctx: EngineContext, practiceId: string, p: Item, score?: unknow
   }
 }
 
-async function waitSettled(ctx: EngineContext, txId: number, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const row = ctx.txRepo.get(txId)
-    if (!row || FINAL.has(row.status) || (row.status === 'queued' && row.attempts > 0 && row.next_attempt_at !== null)) return
-    if (Date.now() > until) return
-    await new Promise((r) => setTimeout(r, 15))
-  }
-}
-
-function outcomeOf(ctx: EngineContext, txId: number, duplicate: boolean): WriteOutcome {
-  const row = ctx.txRepo.get(txId)
-  if (!row) throw new AppError('not_found', `Transaction ${txId} does not exist.`)
-  const error: AppErrorData | null = row.error_code ? { code: row.error_code as AppErrorData['code'], message: row.error_message ?? '', retryable: row.error_retryable === 1 } : null
-  let result: WriteOutcome['result'] = null
-  if (row.status === 'done' && row.response) {
-    try {
-      result = JSON.parse(row.response) as WriteOutcome['result']
-    } catch {
-      result = null
-    }
-  }
-  return { txId, duplicate, status: row.status, error, result }
-}
-
 export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods> {
   const rt = (): AthenaRuntime => athenaState(ctx).runtime
 
-  /** Receives an outbound transaction (dedup by operation), waits for it, answers its outcome. */
-  const write = async (practiceId: string, op: OutboundEnvelope['op'], params: Record<string, unknown>, dedup: string, actor: string, recordId?: number): Promise<WriteOutcome> => {
-    const client = rt().client(practiceId)
-    const env: OutboundEnvelope = { v: 1, op, athenaPracticeId: client.athenaPracticeId, params, ...(recordId !== undefined ? { recordId } : {}) }
-    const r = await ctx.pipeline.receive({
-      practiceId,
-      connector: 'athena',
-      channel: channelOf(op),
-      direction: 'out',
-      messageType: op,
-      contentType: 'json',
-      raw: Buffer.from(JSON.stringify(env), 'utf8'),
-      peer: actor,
-      patientId: asId(params.patientid),
-      appointmentId: asId(params.appointmentid),
-      dedupKey: `athena:${op}:${dedup}`,
-    })
-    // The same request again: an earlier failure is retried (reconciling first), a success is answered as is.
-    if (r.duplicate && r.status === 'error') await ctx.pipeline.reprocess([r.id], actor)
-    ctx.audit.append({ actor, action: `athena.${op}`, practiceId, targetType: 'transaction', targetId: String(r.id), details: { duplicate: r.duplicate, recordId: recordId ?? null, appointmentId: asId(params.appointmentid), patientId: asId(params.patientid) } })
-    await waitSettled(ctx, r.id, WRITE_WAIT_MS)
-    return outcomeOf(ctx, r.id, r.duplicate)
-  }
+  const write = (practiceId: string, op: OutboundEnvelope['op'], params: Record<string, unknown>, dedup: string, actor: string, recordId?: number): Promise<WriteOutcome> =>
+    sendOutbound(ctx, rt(), { practiceId, op, params, dedup, actor, recordId })
 
   const logRows = (rows: ApiLogRow[], developer: boolean) => rows.map((r) => ({ ...r, developerDetail: developer ? r.developerDetail : null }))
 

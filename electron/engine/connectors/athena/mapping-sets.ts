@@ -27,8 +27,50 @@ const common = (category: string): FieldMap[] => [
   f('category', 'category', undefined, [{ op: 'constant', value: category }]),
 ]
 
+export const DOCUMENT_OUT_KEY = 'athena.document.out'
+
+/**
+ * Document type → athena `documentsubclass` (reference athena-api §4.4; the list of subclasses a
+ * practice has is not public, U): athena's own subclass names map to themselves, a few LOINC
+ * document types (a FHIR DocumentReference's `type`) to the nearest subclass. A practice adds its
+ * own in the mapping studio; a type not listed is a code-map miss (worklist), never a guess.
+ */
+const DOCUMENT_SUBCLASS: Array<[string, string]> = [
+  ...['ADMIN_CONSENT', 'ADMIN_HIPAA', 'ADMIN_INSURANCEAPPROVAL', 'ADMIN_INSURANCECARD', 'ADMIN_MEDICALRECORDREQ', 'ADMIN_REFERRAL', 'ADMIN_SIGNEDFORMSLETTERS', 'CLINICALDOCUMENT_ADMISSIONDISCHARGE', 'CLINICALDOCUMENT_CONSULTNOTE', 'CLINICALDOCUMENT_OPERATIVENOTE', 'CLINICALDOCUMENT_PROCEDURENOTE', 'CLINICALDOCUMENT_MENTALHEALTH'].map((c): [string, string] => [c, c]),
+  ['11488-4', 'CLINICALDOCUMENT_CONSULTNOTE'],
+  ['18842-5', 'CLINICALDOCUMENT_ADMISSIONDISCHARGE'],
+  ['11504-8', 'CLINICALDOCUMENT_OPERATIVENOTE'],
+  ['28570-0', 'CLINICALDOCUMENT_PROCEDURENOTE'],
+  ['59284-0', 'ADMIN_CONSENT'],
+]
+
+/** A Practice Studio document → the fields of `POST /patients/{patientid}/documents` (patient and department are added by the handler). */
+function documentOutSet(): MappingSet {
+  return mappingSetSchema.parse({
+    schemaVersion: 1,
+    key: DOCUMENT_OUT_KEY,
+    name: 'Practice Studio document → athenaNet document upload',
+    description: 'One document (with its content) as POST /patients/{patientid}/documents, multipart attachmentcontents; the document type picks the subclass.',
+    format: 'athena',
+    direction: 'outbound',
+    record: 'document',
+    codeMaps: [{ name: 'document_subclass', description: 'Document type (athena subclass or LOINC) → athena documentsubclass.', entries: DOCUMENT_SUBCLASS.map(([from, to]) => ({ from, to })), onMiss: 'error', caseInsensitive: true }],
+    customFields: [],
+    tests: [],
+    fields: [
+      f('documentsubclass', 'documentsubclass', 'document_type', [trim, { op: 'code_map', map: 'document_subclass' }], { required: true }),
+      f('attachmentcontents', 'attachmentcontents', 'content_base64', [trim], { required: true, note: 'The content as base64 (a FHIR attachment or Binary, or a document added in Practice Studio).' }),
+      f('contenttype', 'contenttype', 'content_type', [trim]),
+      f('originalfilename', 'originalfilename', ['filename', 'title'], [trim]),
+      f('departmentid', 'departmentid', 'department_id', str, { note: "Else the patient's department." }),
+      f('internalnote', 'internalnote', 'note', [trim]),
+    ],
+  })
+}
+
 export function clinicalMappingSets(): MappingSet[] {
   return [
+    documentOutSet(),
     set('athena.allergy.in', 'athenaNet allergy → observation', 'observation', 'One row of GET /chart/{patientid}/allergies.', [
       ...common('allergy'),
       f('code', 'code', 'rxnormcode', str),

@@ -43,6 +43,8 @@ export const outboundEnvelopeSchema = z.object({
   /** The Practice Studio record behind the write, when there is one. */
   recordId: z.number().int().optional(),
   params: z.record(z.string(), z.unknown()),
+  /** Why the write goes this way (a FHIR write athena refuses over FHIR): shown in the inspector. */
+  route: z.object({ path: z.string().max(40), why: z.string().max(1000) }).optional(),
 })
 export type OutboundEnvelope = z.infer<typeof outboundEnvelopeSchema>
 

@@ -15,6 +15,7 @@ import type { StoredRecord } from '../../../records/record-store'
 import type { AthenaClient } from '../client/athena-client'
 import type { Params } from '../client/encode'
 import { asId, isRecord, readList, readOne } from '../client/response'
+import { DOCUMENT_OUT_KEY } from '../mapping-sets'
 import type { AthenaRuntime } from '../runtime'
 import { applyMapped, ATHENA_SYSTEM, describeIssues, mapInbound } from './inbound-handler'
 import { contentHash, outboundEnvelopeSchema, type InboundEnvelope, type OutboundEnvelope } from './messages'
@@ -68,10 +69,12 @@ export function outboundHandler(ctx: EngineContext, runtime: AthenaRuntime): Con
       if (!r.success) throw new AppError('parse_error', 'The stored outbound request is not an athena outbound envelope.', { retryable: false })
       const env = r.data
       p.setKeys({ messageType: env.op, patientId: s(env.params.patientid) ?? null, appointmentId: s(env.params.appointmentid) ?? null })
-      p.setParsed({ op: env.op, recordId: env.recordId ?? null, params: Object.keys(env.params) })
+      p.setParsed({ op: env.op, recordId: env.recordId ?? null, params: Object.keys(env.params), ...(env.route ? { route: env.route } : {}) })
       return env
     },
     map(env, p) {
+      // A Practice Studio document goes through athena.document.out, read from the record as it is now (so a fix to it or to the set is what a reprocess sends).
+      if (env.op === 'document.upload' && env.recordId !== undefined) return mapDocument(ctx, runtime, env, p)
       // A push from a Practice Studio record goes through athena.appointment.out first.
       if (env.op !== 'appointment.push') return env
       const rec = recordOf(ctx, p.tx.practice_id, env.recordId, 'appointment')
@@ -92,6 +95,24 @@ export function outboundHandler(ctx: EngineContext, runtime: AthenaRuntime): Con
       p.setResponse(JSON.stringify(result))
     },
   }
+}
+
+function mapDocument(ctx: EngineContext, runtime: AthenaRuntime, env: OutboundEnvelope, p: ProcessContext): OutboundEnvelope {
+  const practiceId = p.tx.practice_id
+  const rec = recordOf(ctx, practiceId, env.recordId, 'document')
+  const eff = ctx.mappings.effective(practiceId, DOCUMENT_OUT_KEY)
+  const result = evaluateMapping(eff.set, jsonAccessor(rec.data), runtime.mappingContext(practiceId))
+  ctx.mappings.recordMisses(practiceId, DOCUMENT_OUT_KEY, result.codeMisses, p.tx.id)
+  if (!result.ok) throw new AppError('mapping_error', `Mapping ${DOCUMENT_OUT_KEY} failed: ${describeIssues(result)}`, { retryable: false })
+  const patientid = athenaIdOf(ctx, rec.patientRef, 'patient')
+  if (!patientid) throw new AppError('unknown_patient', 'The document’s patient has no athenaNet id yet; sync or create the patient first.', { retryable: false })
+  const out = result.output as P
+  const departmentid = s(out.departmentid) ?? s(ctx.records.get(rec.patientRef!)?.data.department_id)
+  if (!departmentid) throw new AppError('validation_error', 'The document has no department, and neither has its patient: athenaNet files a document in a department.', { retryable: false })
+  const params: P = { ...out, patientid, departmentid, originalfilename: s(out.originalfilename) ?? `document-${rec.id}`, ...env.params }
+  p.setKeys({ patientId: patientid })
+  p.setMapped({ ...params, attachmentcontents: `(${Buffer.from(String(params.attachmentcontents), 'base64').length} bytes)` })
+  return { ...env, params }
 }
 
 function recordOf(ctx: EngineContext, practiceId: string, id: number | undefined, kind: StoredRecord['kind']): StoredRecord {
@@ -372,6 +393,8 @@ async function uploadDocument(o: OpContext, params: P): Promise<OutboundResult> 
     },
     (id) => id,
   )
+  // A Practice Studio document takes athena's id first, so the read-back updates it instead of adding a second record.
+  if (o.env.recordId !== undefined) await linkRecord(o, recordOf(o.ctx, o.practiceId, o.env.recordId, 'document'), value)
   const list = await o.client.get(`/patients/${patientid}/documents`, { departmentid })
   const doc = readList<P>(list.body, 'documents').items.filter((d) => asId(d.documentid) === value)
   let records: number[] = []

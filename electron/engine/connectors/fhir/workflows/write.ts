@@ -5,12 +5,19 @@
  * invalid. If the connection's CapabilityStatement allows `Observation` create it is POSTed over
  * FHIR; otherwise, with an athenaNet connection, it goes as a reading of
  * `POST /v1/{practiceid}/chart/{patientid}/vitals` through the `athena.vital.out` set (LOINC →
- * clinicalelementid). The answer names the path and why.
+ * clinicalelementid). A document (with its content: added in Practice Studio, or an inbound
+ * DocumentReference's attachment) becomes a DocumentReference the same way: FHIR create where
+ * allowed, else athenaNet's document upload (`POST /v1/{practiceid}/patients/{patientid}/documents`,
+ * reference athena-api §4.4, H) as an athena outbound transaction through `athena.document.out`,
+ * so it shows in the log, fails into the error queue and can be reprocessed. The answer names the
+ * path and why; the transaction keeps both.
  */
-import { AppError } from '../../../../../shared/errors'
+import { AppError, type AppErrorData } from '../../../../../shared/errors'
 import type { EngineContext } from '../../../core/engine-context'
 import { evaluateMapping, jsonAccessor } from '../../../mapping'
 import type { AthenaRuntime } from '../../athena/runtime'
+import { sendOutbound } from '../../athena/workflows/outbound'
+import type { StoredRecord } from '../../../records/record-store'
 import { describeIssues } from '../../athena/pipeline/inbound-handler'
 import { allows, type CapabilitySummary } from '../client/capabilities'
 import type { Resource } from '../client/fhir-client'
@@ -25,10 +32,12 @@ import { VITAL_OUT_KEY } from '../mapping-sets'
 export interface WriteOutcome {
   path: 'fhir' | 'athena-v1'
   why: string
-  status: 'sent' | 'invalid'
+  /** sent, invalid (not sent), or the athena transaction's status when it has not succeeded (error, queued, …). */
+  status: string
   txId: number | null
   resourceId: string | null
   issues: FieldIssue[]
+  error?: AppErrorData | null
 }
 
 const UCUM: Record<string, string> = { mmHg: 'mm[Hg]', 'mm[Hg]': 'mm[Hg]', '/min': '/min', bpm: '/min', '[degF]': '[degF]', degF: '[degF]', cm: 'cm', kg: 'kg', 'kg/m2': 'kg/m2', '%': '%' }
@@ -57,10 +66,56 @@ export function vitalObservation(data: Record<string, unknown>, patientFhir: str
   }
 }
 
+/** A Practice Studio document as a US Core DocumentReference with its content inline. */
+export function documentReference(data: Record<string, unknown>, patientFhir: string): Resource {
+  const type = typeof data.document_type === 'string' ? data.document_type : undefined
+  const title = typeof data.title === 'string' ? data.title : typeof data.filename === 'string' ? data.filename : undefined
+  return {
+    resourceType: 'DocumentReference',
+    status: 'current',
+    ...(type ? { type: { coding: [{ system: /^\d+-\d$/.test(type) ? 'http://loinc.org' : 'urn:athenahealth:athenanet:documentsubclass', code: type }], text: title ?? type } } : {}),
+    category: [{ coding: [{ system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category', code: 'clinical-note' }] }],
+    subject: { reference: `Patient/${patientFhir}` },
+    ...(typeof data.authored_at === 'string' ? { date: data.authored_at } : {}),
+    content: [{ attachment: { contentType: typeof data.content_type === 'string' ? data.content_type : 'application/octet-stream', data: data.content_base64, ...(title ? { title } : {}) } }],
+  }
+}
+
+const txStatus = (status: string): string => (status === 'done' ? 'sent' : status)
+
+async function writeDocument(ctx: EngineContext, rt: FhirRuntime, repo: FhirRepo, athena: AthenaRuntime | null, practiceId: string, rec: StoredRecord, actor: string): Promise<WriteOutcome> {
+  if (typeof rec.data.content_base64 !== 'string' || rec.data.content_base64 === '') throw new AppError('invalid_input', 'The document has no content to send (only its metadata is in Practice Studio).', { retryable: false })
+  const entry = rt.entry(practiceId)
+  const ids = patientIds(ctx, practiceId, rec.patientRef, entry.athenaPracticeId)
+  if (!ids.fhir) throw new AppError('unknown_patient', 'The document is not linked to a patient the EHR knows.', { retryable: false })
+  const resource = documentReference(rec.data, ids.fhir)
+  const issues = validateResource(resource)
+  const caps = repo.state<CapabilitySummary>(entry.connection.id, 'capabilities') ?? (await refreshCapabilities(ctx, rt, repo, practiceId))
+  if (allows(caps, 'DocumentReference', 'create')) {
+    if (errorsOf(issues).length) return { path: 'fhir', why: 'the server allows DocumentReference create, but the DocumentReference is not valid and was not sent', status: 'invalid', txId: null, resourceId: null, issues }
+    const res = await entry.client.create('DocumentReference', resource)
+    const id = (res.body as { id?: string })?.id ?? null
+    const why = "the server's CapabilityStatement allows DocumentReference create"
+    ctx.audit.append({ actor, action: 'fhir.write', practiceId, targetType: 'record', targetId: String(rec.id), details: { path: 'fhir', why, resource: 'DocumentReference', id } })
+    if (id) ctx.records.upsert({ practiceId, kind: 'document', ids: [...rec.externalIds, { system: FHIR_SYSTEM, value: id }], data: {} })
+    return { path: 'fhir', why, status: 'sent', txId: null, resourceId: id, issues }
+  }
+  const refused = `the server's CapabilityStatement does not allow DocumentReference create (${caps.resources.find((r) => r.type === 'DocumentReference')?.interactions.join(', ') || 'not listed'})`
+  if (!athena?.hasConnection(practiceId)) throw new AppError('unsupported_message', `Not written: ${refused}, and the practice has no athenaNet connection to upload documents through.`, { retryable: false })
+  const already = rec.externalIds.find((x) => x.system === ATHENA_SYSTEM)?.value
+  if (already) throw new AppError('conflict', `The document is already in athenaNet (document ${already}); it is not uploaded again.`, { retryable: false })
+  if (errorsOf(issues).length) return { path: 'athena-v1', why: `${refused}; the document is not a valid DocumentReference and was not sent`, status: 'invalid', txId: null, resourceId: null, issues }
+  const why = `${refused}; uploaded through athenaNet POST /patients/{patientid}/documents`
+  // One transaction per version of the record: the same write again answers it (or retries it when it failed).
+  const o = await sendOutbound(ctx, athena, { practiceId, op: 'document.upload', params: {}, dedup: `record:${rec.id}:${rec.version}`, actor, recordId: rec.id, route: { path: 'athena-v1', why }, auditAction: 'fhir.write' })
+  return { path: 'athena-v1', why, status: txStatus(o.status), txId: o.txId, resourceId: o.result?.documentId ?? null, issues, error: o.error }
+}
+
 export async function writeRecord(ctx: EngineContext, rt: FhirRuntime, repo: FhirRepo, athena: AthenaRuntime | null, practiceId: string, recordId: number, actor: string): Promise<WriteOutcome> {
   const rec = ctx.records.get(recordId)
   if (!rec || rec.practiceId !== practiceId) throw new AppError('not_found', `Record ${recordId} is not a record of practice "${practiceId}".`, { retryable: false })
-  if (rec.kind !== 'observation' || rec.data.category !== 'vital') throw new AppError('invalid_input', 'Only vital-sign observations can be written to the EHR from here.', { retryable: false })
+  if (rec.kind === 'document') return writeDocument(ctx, rt, repo, athena, practiceId, rec, actor)
+  if (rec.kind !== 'observation' || rec.data.category !== 'vital') throw new AppError('invalid_input', 'Only vital-sign observations and documents can be written to the EHR from here.', { retryable: false })
   const entry = rt.entry(practiceId)
   const ids = patientIds(ctx, practiceId, rec.patientRef, entry.athenaPracticeId)
   if (!ids.fhir) throw new AppError('unknown_patient', 'The observation is not linked to a patient the EHR knows.', { retryable: false })
