@@ -16,6 +16,12 @@ import { BUILTIN_SAMPLES, sampleSuits } from './builtin-samples'
 import { detectSampleKind } from './sample-readers'
 import { cachedStatement } from '../store/statements'
 
+/**
+ * Where misses are recorded: a transaction being processed (its ProcessContext: recorded with the
+ * attempt's outcome), a transaction id (now), or none (a mapping outside the pipeline).
+ */
+export type MissesAt = number | null | { tx: { id: number }; commitWith(write: () => void): void }
+
 export interface EffectiveSet {
   set: MappingSet
   /** Published override version in force, or null when the practice runs the shipped default. */
@@ -258,8 +264,11 @@ export class MappingStore implements MappingSetsPort {
    * reprocessed transaction is not counted twice, and every affected transaction is remembered so
    * the worklist can reprocess all of them once the code is mapped.
    */
-  recordMisses(practiceId: string, key: string, misses: CodeMiss[], txId: number | null): void {
+  recordMisses(practiceId: string, key: string, misses: CodeMiss[], at: MissesAt): void {
     if (misses.length === 0) return
+    // In a pipeline attempt: with its outcome, in the same write (never a miss without its outcome, or the reverse).
+    if (at !== null && typeof at === 'object') return at.commitWith(() => this.recordMisses(practiceId, key, misses, at.tx.id))
+    const txId = at
     const now = this.clock.now()
     const get = cachedStatement(this.db, 'SELECT count, examples FROM code_misses WHERE practice_id = ? AND set_key = ? AND map_name = ? AND value = ?')
     const link = cachedStatement(this.db, 'INSERT OR IGNORE INTO code_miss_transactions (practice_id, set_key, map_name, value, tx_id, seen_at) VALUES (?, ?, ?, ?, ?, ?)')

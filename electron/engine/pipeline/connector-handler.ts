@@ -31,6 +31,12 @@ export interface ProcessContext {
   setMapped(value: unknown): void
   setOutbound(value: unknown): void
   setResponse(text: string): void
+  /**
+   * A store write that belongs with this attempt's outcome (e.g. the code-map misses its mapping
+   * found): run inside the write that records the outcome, so both commit or neither does. Not
+   * run by a dry run (preview).
+   */
+  commitWith(write: () => void): void
 }
 
 /**

@@ -50,7 +50,7 @@ export interface OutcomesDeps {
   changed(practiceId: string, id: number, status: TxStatus): void
 }
 
-type Attempt = Omit<FinishInput, 'finishedAt'> & { finishedAt?: number; row: LaneRow; response: string | null }
+type Attempt = Omit<FinishInput, 'finishedAt'> & { finishedAt?: number; row: LaneRow; response: string | null; withOutcome: (() => void)[] }
 
 export class Outcomes {
   private readonly waiters = new Map<number, { resolve: (o: TxOutcome) => void; reject: (e: unknown) => void }[]>()
@@ -102,7 +102,7 @@ export class Outcomes {
     a.finishedAt = clock.now()
     // The lane goes on once the outcome is committed (the next row sees it); whoever is told the
     // outcome is told after it is on disk. A power loss in between only means processing again.
-    await batcher.run(() => repo.finish(a as FinishInput), { until: 'commit' })
+    await batcher.run(() => finish(repo, a), { until: 'commit' })
     this.told([a])
   }
 
@@ -128,14 +128,14 @@ export class Outcomes {
             else {
               const mapped = this.stepSync(a.steps, 'map', () => settled(handler.map(parsed, ctx)))
               // Apply in its own savepoint: a failing apply rolls back what it wrote, and only that
-              // (what map wrote on the way, e.g. the code-map worklist's misses, stays).
+              // (what map staged with the outcome, e.g. the code-map worklist's misses, stays).
               repo.savepoint(() => this.stepSync(a.steps, 'apply', () => settled(handler.apply(mapped, ctx))))
             }
           } catch (e) {
             this.failed(a, e, handler)
           }
           a.finishedAt = clock.now()
-          repo.finish(a as FinishInput)
+          finish(repo, a)
           done.push(a)
           if (a.status === 'queued') break
         }
@@ -147,7 +147,7 @@ export class Outcomes {
   }
 
   private newAttempt(row: LaneRow, startedAt: number): Attempt {
-    return { row, id: row.id, status: 'done', attempt: row.attempts + 1, startedAt, steps: [], keys: {}, error: null, filteredBy: null, nextAttemptAt: null, response: null }
+    return { row, id: row.id, status: 'done', attempt: row.attempts + 1, startedAt, steps: [], keys: {}, error: null, filteredBy: null, nextAttemptAt: null, response: null, withOutcome: [] }
   }
 
   private context(row: LaneRow, a: Attempt, step: ProcessContext['step']): ProcessContext {
@@ -166,6 +166,7 @@ export class Outcomes {
       setMapped: (v) => (stage.mapped = json(v)),
       setOutbound: (v) => (stage.outbound = json(v)),
       setResponse: (t) => (a.response = t),
+      commitWith: (w) => void a.withOutcome.push(w),
     }
   }
 
@@ -243,6 +244,12 @@ export class Outcomes {
       throw e
     }
   }
+}
+
+/** The attempt's outcome and the writes that go with it (ProcessContext.commitWith), inside the caller's write. */
+function finish(repo: TransactionsRepo, a: Attempt): void {
+  for (const w of a.withOutcome) w()
+  repo.finish(a as FinishInput)
 }
 
 /** A grouped handler's stage must not wait: its value is used at once, inside the group's write. */

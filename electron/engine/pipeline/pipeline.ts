@@ -286,6 +286,7 @@ export class Pipeline {
       setMapped: (v) => (stage.mapped = v),
       setOutbound: () => undefined,
       setResponse: () => undefined,
+      commitWith: () => undefined,
     }
     let error: AppErrorData | null = null
     let filteredBy: string | null = null

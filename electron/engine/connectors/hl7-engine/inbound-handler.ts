@@ -34,6 +34,7 @@ import { evaluateMapping } from '../../mapping'
 import { patientMatching } from '../../matching'
 import { MAPPING_KEYS, processedType, SUPPORTED_SUMMARY, TYPE_NOT_PROCESSED, type SupportedType } from './message-types'
 import { findPatient, matchPatient, mergedIds, patientGroups, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
+import type { MissesAt } from '../../mapping-store/mapping-store'
 
 export interface ParsedInbound {
   msg: Hl7Message
@@ -146,7 +147,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     }
   }
 
-  const evaluate = (practiceId: string, key: string, txId: number, run: (set: Evaluation['set']) => { results: MappingResult[]; evals: Evaluation[] }): Evaluation[] => {
+  const evaluate = (practiceId: string, key: string, txId: MissesAt, run: (set: Evaluation['set']) => { results: MappingResult[]; evals: Evaluation[] }): Evaluation[] => {
     const eff = ctx.mappings.effective(practiceId, key)
     const { results, evals } = run(eff.set)
     for (const e of evals) {
@@ -157,7 +158,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     return evals
   }
 
-  const single = (practiceId: string, key: string, msg: Hl7Message, txId: number, mctx: MappingContext): Evaluation => {
+  const single = (practiceId: string, key: string, msg: Hl7Message, txId: MissesAt, mctx: MappingContext): Evaluation => {
     return evaluate(practiceId, key, txId, (set) => {
       const result = evaluateMapping(set, scopedAccessor(msg, {}), mctx)
       return { results: [result], evals: [{ result, set, key, version: null }] }
@@ -170,7 +171,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
   }
 
   /** Patient data from the PID through the patient set (with IN1/NK1 groups). */
-  const mapPatient = (practiceId: string, msg: Hl7Message, txId: number, mctx: MappingContext): Record<string, unknown> => {
+  const mapPatient = (practiceId: string, msg: Hl7Message, txId: MissesAt, mctx: MappingContext): Record<string, unknown> => {
     const evals = evaluate(practiceId, MAPPING_KEYS.patient, txId, (set) => {
       const { result, extra } = evaluateWithRepeats(set, msg, mctx, [
         { array: 'insurance', segment: 'IN1' },
@@ -193,7 +194,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     const known = findPatient(pctx.records, practiceId, ids)
     const registration = route === 'adt' && (msg.trigger === 'A01' || msg.trigger === 'A04')
     if (route === 'adt') {
-      const data = mapPatient(practiceId, msg, pctx.tx.id, mctx)
+      const data = mapPatient(practiceId, msg, pctx, mctx)
       if (known) return { action: 'update', ids, data }
       // A registration (A01/A04) creates the patient whatever the rule; with `match` it first
       // looks for the same person under other ids so a second record is not created.
@@ -208,9 +209,9 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     }
     if (known) return { action: 'link', recordId: known.id, ids }
     if (ids.length === 0) throw new AppError('validation_error', 'PID-3 (patient identifier list) is empty: the message cannot be linked to a patient.', { retryable: false })
-    if (rule === 'create') return { action: 'create', ids, data: mapPatient(practiceId, msg, pctx.tx.id, mctx) }
+    if (rule === 'create') return { action: 'create', ids, data: mapPatient(practiceId, msg, pctx, mctx) }
     if (rule === 'match') {
-      const m = matchPatient(pctx.records, patientMatching(ctx).matcher, practiceId, mapPatient(practiceId, msg, pctx.tx.id, mctx))
+      const m = matchPatient(pctx.records, patientMatching(ctx).matcher, practiceId, mapPatient(practiceId, msg, pctx, mctx))
       if (m) return { action: 'match', recordId: m.id, ids, data: null }
     }
     throw unknownPatient(practiceId, rule)
@@ -221,7 +222,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     const practiceId = pctx.tx.practice_id
     const ids = patientIds(msg)
     if (ids.length === 0) throw new AppError('validation_error', 'PID-3 (patient identifier list) is empty: the surviving patient cannot be identified.', { retryable: false })
-    const data = mapPatient(practiceId, msg, pctx.tx.id, mctx)
+    const data = mapPatient(practiceId, msg, pctx, mctx)
     return findPatient(pctx.records, practiceId, ids) ? { action: 'update', ids, data } : { action: 'create', ids, data }
   }
 
@@ -229,7 +230,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
    * One observation per OBX of a patient group (the g-th, 0-based), read with its parent OBR.
    * Ids are stable across resends; results under a second or later patient carry its position.
    */
-  const observationsOf = (practiceId: string, msg: Hl7Message, g: number, facility: string, txId: number, mctx: MappingContext): IdentifiedRecord[] => {
+  const observationsOf = (practiceId: string, msg: Hl7Message, g: number, facility: string, txId: MissesAt, mctx: MappingContext): IdentifiedRecord[] => {
     const occ = childOccurrences(msg, 'OBX', 'OBR')
     const where = g > 0 ? `PID[${g + 1}] ` : ''
     const evals = evaluate(practiceId, MAPPING_KEYS.observation, txId, (set) => {
@@ -295,7 +296,8 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
         const type = parsed.type
         if (!type) throw new AppError('unsupported_message', `Message type ${msg.messageType} is not processed by this interface.`, { retryable: false })
         const practiceId = pctx.tx.practice_id
-        const txId = pctx.tx.id
+        // Code-map misses are recorded with the outcome (ProcessContext.commitWith).
+        const txId: MissesAt = pctx
         const mctx = mappingContext(practiceId)
         const facility = facilityOf(msg)
         const out: MappedInbound = { route: type.route, patient: { action: 'link', recordId: 0, ids: [] } }

@@ -16,6 +16,7 @@ import type { ExternalId } from '../../../records/record-store'
 import { asId, isRecord } from '../client/response'
 import type { AthenaRuntime } from '../runtime'
 import { inboundEnvelopeSchema, type InboundEnvelope, type InboundKind } from './messages'
+import type { MissesAt } from '../../../mapping-store/mapping-store'
 
 export const ATHENA_SYSTEM = 'athena'
 
@@ -108,7 +109,7 @@ export function describeIssues(result: MappingResult): string {
 }
 
 /** Maps one envelope; shared by the inbound handler and workflows that map a fresh athena answer. */
-export function mapInbound(ctx: EngineContext, runtime: AthenaRuntime, practiceId: string, env: InboundEnvelope, txId: number | null): MappedItem[] {
+export function mapInbound(ctx: EngineContext, runtime: AthenaRuntime, practiceId: string, env: InboundEnvelope, at: MissesAt): MappedItem[] {
   const { key, record } = SET_FOR[env.kind]
   const eff = ctx.mappings.effective(practiceId, key)
   const mctx = runtime.mappingContext(practiceId)
@@ -132,7 +133,7 @@ export function mapInbound(ctx: EngineContext, runtime: AthenaRuntime, practiceI
     Object.assign(data, result.output)
     out.push({ kind: record, setKey: key, athenaId: id, athenaPatientId: env.kind === 'patient' ? id : (asId(item.patientid) ?? env.patientId ?? null), data })
   }
-  ctx.mappings.recordMisses(practiceId, key, misses, txId)
+  ctx.mappings.recordMisses(practiceId, key, misses, at)
   if (failures.length) {
     throw new AppError('mapping_error', `Mapping ${key} failed: ${failures[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more item(s))` : ''}`, {
       retryable: false,
@@ -177,7 +178,7 @@ export function inboundHandler(ctx: EngineContext, runtime: AthenaRuntime): Conn
       return env
     },
     map(env, p) {
-      const items = mapInbound(ctx, runtime, p.tx.practice_id, env, p.tx.id)
+      const items = mapInbound(ctx, runtime, p.tx.practice_id, env, p)
       p.setMapped(items.map((i) => ({ kind: i.kind, athenaId: i.athenaId, data: i.data })))
       return items
     },

@@ -80,7 +80,7 @@ export function outboundHandler(ctx: EngineContext, runtime: AthenaRuntime): Con
       const rec = recordOf(ctx, p.tx.practice_id, env.recordId, 'appointment')
       const eff = ctx.mappings.effective(p.tx.practice_id, 'athena.appointment.out')
       const result = evaluateMapping(eff.set, jsonAccessor(rec.data), runtime.mappingContext(p.tx.practice_id))
-      ctx.mappings.recordMisses(p.tx.practice_id, 'athena.appointment.out', result.codeMisses, p.tx.id)
+      ctx.mappings.recordMisses(p.tx.practice_id, 'athena.appointment.out', result.codeMisses, p)
       if (!result.ok) throw new AppError('mapping_error', `Mapping athena.appointment.out failed: ${describeIssues(result)}`, { retryable: false })
       const mapped = { ...env, params: { ...result.output, ...env.params, athenaPatientId: athenaIdOf(ctx, rec.patientRef, 'patient'), athenaAppointmentId: athenaIdOfRecord(rec) } }
       p.setMapped(mapped.params)
@@ -102,7 +102,7 @@ function mapDocument(ctx: EngineContext, runtime: AthenaRuntime, env: OutboundEn
   const rec = recordOf(ctx, practiceId, env.recordId, 'document')
   const eff = ctx.mappings.effective(practiceId, DOCUMENT_OUT_KEY)
   const result = evaluateMapping(eff.set, jsonAccessor(rec.data), runtime.mappingContext(practiceId))
-  ctx.mappings.recordMisses(practiceId, DOCUMENT_OUT_KEY, result.codeMisses, p.tx.id)
+  ctx.mappings.recordMisses(practiceId, DOCUMENT_OUT_KEY, result.codeMisses, p)
   if (!result.ok) throw new AppError('mapping_error', `Mapping ${DOCUMENT_OUT_KEY} failed: ${describeIssues(result)}`, { retryable: false })
   const patientid = athenaIdOf(ctx, rec.patientRef, 'patient')
   if (!patientid) throw new AppError('unknown_patient', 'The document’s patient has no athenaNet id yet; sync or create the patient first.', { retryable: false })
@@ -172,7 +172,7 @@ async function storeAppointments(o: OpContext, appts: P[]): Promise<number[]> {
   const ids: number[] = []
   for (const a of appts) {
     const env: InboundEnvelope = { v: 1, kind: 'appointment', athenaPracticeId: o.client.athenaPracticeId, source: '/v1/{practiceid}/appointments/{appointmentid}', fetchedAt: o.ctx.clock.now(), record: a }
-    const mapped = mapInbound(o.ctx, o.runtime, o.practiceId, env, o.p.tx.id)
+    const mapped = mapInbound(o.ctx, o.runtime, o.practiceId, env, o.p)
     const done = await o.ctx.batcher.run(() => applyMapped(o.ctx, o.practiceId, mapped, o.p.tx.id))
     ids.push(...done.map((d) => d.id))
   }
@@ -183,7 +183,7 @@ async function storePatient(o: OpContext, patientId: string): Promise<number[]> 
   const p = readOne<P>((await o.client.get(`/patients/${patientId}`)).body)
   if (!p) return []
   const env: InboundEnvelope = { v: 1, kind: 'patient', athenaPracticeId: o.client.athenaPracticeId, source: '/v1/{practiceid}/patients/{patientid}', fetchedAt: o.ctx.clock.now(), record: p }
-  const mapped = mapInbound(o.ctx, o.runtime, o.practiceId, env, o.p.tx.id)
+  const mapped = mapInbound(o.ctx, o.runtime, o.practiceId, env, o.p)
   const done = await o.ctx.batcher.run(() => applyMapped(o.ctx, o.practiceId, mapped, o.p.tx.id))
   return done.map((d) => d.id)
 }
@@ -400,7 +400,7 @@ async function uploadDocument(o: OpContext, params: P): Promise<OutboundResult> 
   let records: number[] = []
   if (doc.length) {
     const env: InboundEnvelope = { v: 1, kind: 'documents', athenaPracticeId: o.client.athenaPracticeId, source: '/v1/{practiceid}/patients/{patientid}/documents', fetchedAt: o.ctx.clock.now(), patientId: patientid, record: { documents: doc } }
-    const mapped = mapInbound(o.ctx, o.runtime, o.practiceId, env, o.p.tx.id)
+    const mapped = mapInbound(o.ctx, o.runtime, o.practiceId, env, o.p)
     records = (await o.ctx.batcher.run(() => applyMapped(o.ctx, o.practiceId, mapped, o.p.tx.id))).map((d) => d.id)
   }
   return { op: 'document.upload', documentId: value, patientId: patientid, reconciled, records }

@@ -120,7 +120,7 @@ export function inboundHandler(ctx: EngineContext, rt: FhirRuntime, repo: FhirRe
         if (inf.athenaAppointment) {
           const a = athena()!
           const env1 = envelope('appointment', entry.athenaPracticeId ?? '', '/v1/{practiceid}/appointments/{appointmentid}', inf.athenaAppointment, ctx.clock.now())
-          const items = mapInbound(ctx, a, practiceId, env1, p.tx.id)
+          const items = mapInbound(ctx, a, practiceId, env1, p)
           p.setMapped({ via: inf.via, athena: items.map((i) => ({ kind: i.kind, athenaId: i.athenaId, data: i.data })) })
           return { items: [], athena: items, deleted: null, skipped: null }
         }
@@ -135,7 +135,7 @@ export function inboundHandler(ctx: EngineContext, rt: FhirRuntime, repo: FhirRe
       }
       const a = athena()
       if (!a) throw new AppError('internal', 'The FHIR connector needs the athena runtime (mapping context, API log).', { retryable: false })
-      const out = mapResource(ctx, a, repo, practiceId, entry.athenaPracticeId, resource, p.tx.id)
+      const out = mapResource(ctx, a, repo, practiceId, entry.athenaPracticeId, resource, p)
       if (resource.resourceType === 'DocumentReference' && out.items.length) await p.step('binary', () => attachContent(rt, practiceId, resource, out.items[0]!, p.signal))
       p.setMapped(out.skipped ? { skipped: out.skipped } : out.items.map((i) => ({ kind: i.kind, ids: i.ids, data: i.kind === 'document' ? { ...i.data, content_base64: i.data.content_base64 ? '(content)' : null } : i.data })))
       return { items: out.items, athena: [], deleted: null, skipped: out.skipped }

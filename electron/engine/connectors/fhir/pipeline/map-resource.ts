@@ -17,6 +17,7 @@ import { describeIssues, topTargets } from '../../athena/pipeline/inbound-handle
 import type { AthenaRuntime } from '../../athena/runtime'
 import { athenaIdOf, athenaPatientIdOf, parseAthenaSystem } from '../client/ids'
 import type { FhirRepo } from '../store/fhir-repo'
+import type { MissesAt } from '../../../mapping-store/mapping-store'
 
 export const FHIR_SYSTEM = 'fhir'
 export const ATHENA_SYSTEM = 'athena'
@@ -91,7 +92,7 @@ export interface MapOutcome {
   skipped: string | null
 }
 
-export function mapResource(ctx: EngineContext, athena: AthenaRuntime, repo: FhirRepo, practiceId: string, athenaPracticeId: string | null, resource: R, txId: number | null): MapOutcome {
+export function mapResource(ctx: EngineContext, athena: AthenaRuntime, repo: FhirRepo, practiceId: string, athenaPracticeId: string | null, resource: R, at: MissesAt): MapOutcome {
   const type = resource.resourceType
   const fhirId = resource.id
   if (!fhirId) throw new AppError('validation_error', `The ${type} has no id.`, { retryable: false })
@@ -104,7 +105,7 @@ export function mapResource(ctx: EngineContext, athena: AthenaRuntime, repo: Fhi
   if (!target) return { items: [], skipped: `${type} is kept as reference data only` }
   const eff = ctx.mappings.effective(practiceId, target.key)
   const result = evaluateMapping(eff.set, fhirAccessor(resource), athena.mappingContext(practiceId))
-  ctx.mappings.recordMisses(practiceId, target.key, result.codeMisses, txId)
+  ctx.mappings.recordMisses(practiceId, target.key, result.codeMisses, at)
   if (!result.ok) {
     throw new AppError('mapping_error', `Mapping ${target.key} failed: ${describeIssues(result)}`, { retryable: false, details: { setKey: target.key, version: eff.version } })
   }

@@ -89,7 +89,7 @@ export function createOutboundHandler(ctx: EngineContext, interfaces: Hl7Interfa
       const run = (key: string, input: Record<string, unknown>): Record<string, unknown> => {
         const eff = ctx.mappings.effective(practiceId, key)
         const result = evaluateMapping(eff.set, jsonAccessor(input), mctx)
-        ctx.mappings.recordMisses(practiceId, key, result.codeMisses, pctx.tx.id)
+        ctx.mappings.recordMisses(practiceId, key, result.codeMisses, pctx)
         evals.push({ result, set: eff.set, key, version: eff.version })
         return result.output
       }
