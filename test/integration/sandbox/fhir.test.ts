@@ -71,6 +71,25 @@ describe('sandbox FHIR R4 (/fhir/r4)', () => {
     expect((await fhir(tok, 'GET', '/Patient/1005')).status).toBe(404)
   })
 
+  it('sends the language as BCP-47: the 2-letter code where ISO 639-1 has one, not athenaNet\'s 3-letter code', async () => {
+    s = await start()
+    const tok = await token(s.sb, `${MDP} ${FHIR_SCOPES}`)
+    const TWO: Record<string, string> = { eng: 'en', spa: 'es', zho: 'zh', vie: 'vi', tgl: 'tl', ara: 'ar', fra: 'fr', hat: 'ht', kor: 'ko', rus: 'ru', por: 'pt', hin: 'hi', som: 'so', nav: 'nv', jpn: 'ja' }
+    const seen = new Set<string>()
+    for (let id = 1001; id <= 1040; id++) {
+      const v1 = (await api(s.sb, tok, 'GET', `/patients/${id}`)).json[0]
+      const p = (await fhir(tok, 'GET', `/Patient/a-${PRACTICE}.E-${id}`)).json
+      const coding = p.communication?.[0]?.language.coding[0]
+      if (!v1.language6392code) {
+        expect(coding).toBeUndefined()
+        continue
+      }
+      expect(coding, `patient ${id}`).toEqual({ system: 'urn:ietf:bcp:47', code: TWO[v1.language6392code] })
+      seen.add(v1.language6392code)
+    }
+    expect(seen.size).toBeGreaterThan(1)
+  })
+
   it('enforces ah-practice and the required search combinations with 400 OperationOutcome', async () => {
     s = await start()
     const tok = await token(s.sb, `${MDP} ${FHIR_SCOPES}`)

@@ -74,8 +74,18 @@ describe('fhir.patient.in on every Patient in the corpus', () => {
     expect(r.output).toMatchObject({ last_name: 'Bor', preferred_language: 'dut', marital_status: 'M', phone_mobile: '+31612345678', phone_home: '+31201234567' })
   })
 
+  it('maps the BCP-47 2-letter code the sandbox (and athena) send to the same ISO 639-2 code as its 3-letter form', () => {
+    for (const [two, three, want] of [['en', 'eng', 'eng'], ['es', 'spa', 'spa'], ['zh', 'zho', 'chi'], ['fr', 'fra', 'fre'], ['ht', 'hat', 'hat'], ['nv', 'nav', 'nav'], ['ja', 'jpn', 'jpn'], ['so', 'som', 'som'], ['es-MX', 'spa', 'spa']] as const) {
+      for (const code of [two, three]) {
+        const r = evaluateMapping(set, fhirAccessor({ resourceType: 'Patient', id: 'a-1.E-1', communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code }] } }] }), ctx)
+        expect(r.output.preferred_language, code).toBe(want)
+        expect(r.codeMisses, code).toEqual([])
+      }
+    }
+  })
+
   it('keeps a language already in ISO 639-2 (athenaNet language6392code under the BCP-47 system) instead of losing it to und', () => {
-    for (const [code, want] of [['eng', 'eng'], ['spa', 'spa'], ['zho', 'chi'], ['deu', 'ger'], ['en-US', 'eng'], ['xx', 'und']] as const) {
+    for (const [code, want] of [['eng', 'eng'], ['spa', 'spa'], ['zho', 'chi'], ['deu', 'ger'], ['en-US', 'eng'], ['nav', 'nav'], ['xx', 'und']] as const) {
       const r = evaluateMapping(set, fhirAccessor({ resourceType: 'Patient', id: 'a-1.E-1', communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code }] } }] }), ctx)
       expect(r.output.preferred_language, code).toBe(want)
       expect(r.codeMisses.length, code).toBe(want === 'und' ? 1 : 0)

@@ -20,6 +20,22 @@ const UCUM = 'http://unitsofmeasure.org'
 const LOINC = 'http://loinc.org'
 
 const iso = (epoch: number): string => new Date(epoch).toISOString()
+
+/**
+ * ISO 639-2 (bibliographic and terminology forms) → ISO 639-1, for the languages athenaNet's
+ * `language6392code` carries in the seed and the common ones of the mapping's `bcp47_language` map.
+ * An explicit table, not ICU's canonicalisation: CLDR folds `tl` (Tagalog) into `fil` (Filipino),
+ * which the IANA registry BCP-47 uses keeps apart.
+ */
+const ISO_639_1: Record<string, string> = {
+  eng: 'en', spa: 'es', fre: 'fr', fra: 'fr', ger: 'de', deu: 'de', dut: 'nl', nld: 'nl', ita: 'it', por: 'pt', chi: 'zh', zho: 'zh', jpn: 'ja', kor: 'ko', vie: 'vi', tgl: 'tl', rus: 'ru', ara: 'ar', hin: 'hi', pol: 'pl', hat: 'ht', som: 'so', per: 'fa', fas: 'fa', khm: 'km', gre: 'el', ell: 'el', ukr: 'uk', ben: 'bn', urd: 'ur', arm: 'hy', hye: 'hy', nav: 'nv',
+}
+
+/** athenaNet's ISO 639-2 code as a BCP-47 language tag: the 2-letter code where ISO 639-1 has one, else the 3-letter code (e.g. `haw`). */
+export function bcp47Language(iso6392: string): string {
+  return ISO_639_1[iso6392.toLowerCase()] ?? iso6392.toLowerCase()
+}
+
 const pad = (n: number): string => String(n).padStart(2, '0')
 
 function dateOf(day: number): string {
@@ -60,7 +76,7 @@ export function patientResource(practiceId: number, p: Patient): Resource {
     birthDate: dateOf(p.dob),
     ...(telecom.length ? { telecom } : {}),
     ...(p.address1 ? { address: [{ use: 'home', line: [p.address1, ...(p.address2 ? [p.address2] : [])], city: p.city, state: p.state, postalCode: p.zip, country: 'US' }] } : {}),
-    ...(p.language6392code ? { communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: p.language6392code }] } }] } : {}),
+    ...(p.language6392code ? { communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: bcp47Language(p.language6392code) }] } }] } : {}),
     managingOrganization: { reference: `Organization/${fhirId(practiceId, 'Department', p.departmentid)}` },
   })
   return r
