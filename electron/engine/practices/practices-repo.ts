@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/audit-log'
 import type { Db } from '../store/database'
 import { cachedStatement } from '../store/statements'
 
-interface PracticeRow {
+export interface PracticeRow {
   id: string
   name: string
   athena_practice_id: string | null
@@ -25,7 +25,8 @@ interface PracticeRow {
 export const SANDBOX_PRACTICE_ID = 'sandbox'
 export const SANDBOX_ATHENA_PRACTICE = '195900'
 
-function toPractice(r: PracticeRow): Practice {
+/** Exported for the mapping bench's baseline (a lookup that parses every time). */
+export function toPractice(r: PracticeRow): Practice {
   return {
     id: r.id,
     name: r.name,
@@ -39,7 +40,18 @@ function toPractice(r: PracticeRow): Practice {
   }
 }
 
+const sameRow = (a: PracticeRow, b: PracticeRow): boolean =>
+  a.updated_at === b.updated_at && a.settings === b.settings && a.name === b.name && a.time_zone === b.time_zone && a.athena_practice_id === b.athena_practice_id && a.environment === b.environment && a.builtin === b.builtin && a.created_at === b.created_at
+
 export class PracticesRepo {
+  /**
+   * The last parsed practice per id with the row it came from. Every read still reads the row (so
+   * a change by any writer, on any connection, is seen at once); only the parse (JSON + settings
+   * schema, most of a lookup's cost, paid per resource while mapping) is skipped while the row is
+   * unchanged. Callers treat the answer as read-only.
+   */
+  private readonly parsed = new Map<string, { row: PracticeRow; practice: Practice }>()
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
@@ -52,7 +64,15 @@ export class PracticesRepo {
 
   find(id: string): Practice | null {
     const r = cachedStatement(this.db, 'SELECT * FROM practices WHERE id = ?').get(id) as PracticeRow | undefined
-    return r ? toPractice(r) : null
+    if (!r) {
+      this.parsed.delete(id)
+      return null
+    }
+    const hit = this.parsed.get(id)
+    if (hit && sameRow(hit.row, r)) return hit.practice
+    const practice = toPractice(r)
+    this.parsed.set(id, { row: r, practice })
+    return practice
   }
 
   get(id: string): Practice {
