@@ -149,6 +149,8 @@ interface RunFigures {
   processedS: number
   left: number
   writtenPerPayloadByte: number
+  /** CPU time of the engine's process (all its threads) from the first message until processing was done, s: what a loaded machine distorts least. */
+  cpuS: number
   big: PayloadWrites & { rows: number; done: number }
 }
 
@@ -179,6 +181,7 @@ async function run(big: boolean): Promise<RunFigures> {
     const rss = { before: rssMb(), peak: 0, after: 0 }
     const sampler = setInterval(() => (rss.peak = Math.max(rss.peak, rssMb())), 50)
     const w0 = wchar()
+    const cpu0 = process.cpuUsage()
     const pinger = child<{ ms: number[]; failed: number }>('--ping', { origin, cookie })
     await new Promise((r) => setTimeout(r, 300))
     const t0 = performance.now()
@@ -190,6 +193,7 @@ async function run(big: boolean): Promise<RunFigures> {
     const pinged = await pinger.result
     clearInterval(sampler)
     const w1 = wchar()
+    const cpu = process.cpuUsage(cpu0)
     rss.after = rssMb()
     rss.peak = Math.max(rss.peak, rss.after)
 
@@ -205,6 +209,7 @@ async function run(big: boolean): Promise<RunFigures> {
       processedS,
       left: pending.get() as number,
       writtenPerPayloadByte: (w1 - w0) / loaded.bytes,
+      cpuS: (cpu.user + cpu.system) / 1e6,
       big: { rows: bigRows, done, ...payloadWrites(db, "t.control_id LIKE 'BIG%'") },
     }
   } finally {
@@ -231,6 +236,7 @@ function line(label: string, f: RunFigures): void {
   console.log(`    processing steps of the 1–64 KB messages, mean ms: ${f.steps}`)
   console.log(`    ACK 1–64 KB (${l.small.length}): p50 ${ms(pct(l.small, 50))}, p99 ${ms(pct(l.small, 99))}, max ${ms(pct(l.small, 100))}` + (l.big.length ? `; ACK 5 MB (${l.big.length}): p50 ${ms(pct(l.big, 50))}, p99 ${ms(pct(l.big, 99))}, max ${ms(pct(l.big, 100))}` : ''))
   console.log(`    system.ping over HTTP every ${PING_EVERY_MS} ms (${f.pings.length}${f.pingFailed ? `, ${f.pingFailed} failed` : ''}): p50 ${ms(pct(f.pings, 50))}, p99 ${ms(pct(f.pings, 99))}, max ${ms(pct(f.pings, 100))}`)
+  console.log(`    engine process CPU (all threads, until processing was done): ${f.cpuS.toFixed(1)} s, ${((f.cpuS * 1000) / (l.small.length + l.big.length)).toFixed(1)} ms a message`)
   console.log(`    engine process RSS: ${mb(f.rss.before)} before, peak ${mb(f.rss.peak)}, ${mb(f.rss.after)} after; bytes written by the process per payload byte received: ${f.writtenPerPayloadByte.toFixed(2)}`)
 }
 
