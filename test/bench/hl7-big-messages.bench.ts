@@ -45,7 +45,7 @@ import { TEST_ADMIN } from '../support/serve-process'
 
 // The children get `--load|--ping <job>` before the same two numbers.
 const sizes = process.argv[2]?.startsWith('--') ? process.argv.slice(4) : process.argv.slice(2)
-const CONNECTIONS = Number(sizes[0] ?? 8)
+const CONNECTIONS = Number(sizes[0] ?? 4)
 const PER_CONNECTION = Number(sizes[1] ?? 100)
 /** Message 50 of every 100 on each connection: 1 %. */
 const isBigAt = (n: number): boolean => n % 100 === 50
@@ -268,11 +268,13 @@ async function main(): Promise<void> {
     `    written once: ${b.rows} big rows (${b.done} done), transaction_raw INSERTs ${b.inserts} (${(b.insertedBytes / 1024 ** 2).toFixed(1)} MB), UPDATEs ${b.updates}, DELETEs ${b.deletes}, while those rows changed status ${b.statuses.length} times (${JSON.stringify(seen)}); their largest transactions row ${(b.maxRowBytes / 1024).toFixed(1)} KB (what a status change rewrites)`,
   )
   console.log(`    bytes written by the engine process per payload byte: ${withBig.writtenPerPayloadByte.toFixed(2)} (baseline ${baseline.writtenPerPayloadByte.toFixed(2)}; a status change that rewrote a 5 MB payload would add ≥ 2 per rewrite: the WAL frame and its checkpoint)`)
-  const once = b.rows === withBig.load.big.length && b.inserts === b.rows && b.updates === 0 && b.deletes === 0 && b.statuses.length >= b.rows && b.maxRowBytes < 64 * 1024
+  // Judged once every big row was processed (a status change happened to each); before, it would say nothing.
+  const judged = b.rows > 0 && b.done === b.rows
+  const once = judged && b.rows === withBig.load.big.length && b.inserts === b.rows && b.updates === 0 && b.deletes === 0 && b.statuses.length >= b.rows && b.maxRowBytes < 64 * 1024
   console.log(
     `  goal 3: system.ping p99 ≤ 100 ms ${met(pct(withBig.pings, 99) <= 100)} (${ms(pct(withBig.pings, 99))}, baseline ${ms(pct(baseline.pings, 99))}); ` +
       `ACK p99 1–64 KB ≤ 250 ms ${met(pct(withBig.load.small, 99) <= 250)} (${ms(pct(withBig.load.small, 99))}, baseline ${ms(pct(baseline.load.small, 99))}); ` +
-      `written once ${met(once)}; RSS ${mb(withBig.rss.before)} → ${mb(withBig.rss.after)} (peak ${mb(withBig.rss.peak)}; baseline ${mb(baseline.rss.before)} → ${mb(baseline.rss.after)}, peak ${mb(baseline.rss.peak)})`,
+      `written once ${judged ? met(once) : `not judged (${b.rows - b.done} of ${b.rows} big rows not processed at the ${PROCESS_CAP_S} s cap)`}; RSS ${mb(withBig.rss.before)} → ${mb(withBig.rss.after)} (peak ${mb(withBig.rss.peak)}; baseline ${mb(baseline.rss.before)} → ${mb(baseline.rss.after)}, peak ${mb(baseline.rss.peak)})`,
   )
 }
 
