@@ -108,7 +108,8 @@ async function panel(faults: boolean): Promise<string> {
 
 function pctl(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
+  // No 2xx at all (every delivery refused or timed out) prints NaN instead of ending the bench.
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN
 }
 
 /** One load step in a forked generator process (test/bench/fhir-webhook-load.ts). */
