@@ -113,7 +113,7 @@ export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods
     'athena.syncStatus': ({ practiceId }) => {
       ctx.practices.get(practiceId)
       const { sync } = athenaState(ctx)
-      return { streams: sync.status(practiceId), running: sync.isRunning(practiceId) }
+      return { streams: sync.status(practiceId), running: sync.isRunning(practiceId), progress: sync.progress(practiceId) }
     },
     'athena.searchPatients': async (input, c) => {
       const client = rt().client(input.practiceId)
