@@ -18,7 +18,7 @@
  */
 import { AppError, toErrorData } from '../../../../../shared/errors'
 import type { EngineContext } from '../../../core/engine-context'
-import type { SyncEstimate, SyncStatusStream } from '../../../../../shared/api/athena'
+import type { SyncStatusStream } from '../../../../../shared/api/athena'
 import type { AthenaClient, PageResult } from '../client/athena-client'
 import { addDaysIso, athenaFromIsoDate, easternStamp, isoToday } from '../client/dates'
 import type { Params } from '../client/encode'
@@ -27,7 +27,7 @@ import type { InboundKind } from '../pipeline/messages'
 import type { AthenaRuntime } from '../runtime'
 import type { SyncStateRow, SyncStream } from '../store/sync-state-repo'
 import { departmentIds, syncReference } from './reference'
-import { combineEstimates, SyncProgressTracker } from './sync-estimate'
+import { SyncProgressTracker } from './sync-estimate'
 import { envelope, receiveAll } from './receive'
 
 export type SyncMode = 'full' | 'incremental' | 'replay'
@@ -87,11 +87,6 @@ export class SyncManager {
           progress: null,
         },
     )
-  }
-
-  /** The running streams' progress together (null when none runs). */
-  progress(practiceId: string): SyncEstimate | null {
-    return combineEstimates(this.status(practiceId).flatMap((s) => (s.progress ? [s.progress] : [])))
   }
 
   isRunning(practiceId: string, stream?: SyncStream): boolean {
