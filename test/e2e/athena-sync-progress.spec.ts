@@ -6,16 +6,10 @@
  * and dark mode; then the sync finishes and the progress goes away.
  */
 import AxeBuilder from '@axe-core/playwright'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test } from '@playwright/test'
 import { startAthenaSandbox } from '../../electron/sandbox/athena'
 import { startServe } from '../support/serve-process'
-import { go, keepScreenshot, openConsole } from './support/console'
-
-async function setScheme(page: Page, scheme: 'light' | 'dark'): Promise<void> {
-  const now = await page.locator('html').getAttribute('data-mantine-color-scheme')
-  if (now !== scheme) await page.getByRole('button', { name: 'Toggle color scheme' }).click()
-  await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', scheme)
-}
+import { go, keepScreenshot, openConsole, setScheme } from './support/console'
 
 test('Connections: a large full sync shows records of the expected total, a progress bar and the time left, then finishes', async ({ page }) => {
   test.setTimeout(300_000)
