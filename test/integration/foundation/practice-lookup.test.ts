@@ -16,7 +16,7 @@ describe('practice lookup', () => {
   it('reuses the parsed practice while the row is unchanged and sees every change at once', async () => {
     t = await openTestEngine()
     const { practices, db } = t.engine.ctx
-    practices.create({ id: 'p1', name: 'One', athenaPracticeId: '195900', environment: 'preview', timeZone: 'America/New_York', settings: { phoneCountry: 'US' } }, 'test')
+    practices.create({ id: 'p1', name: 'One', athenaPracticeId: '195900', environment: 'preview', timeZone: 'America/New_York', settings: { unknownPatientRule: 'create', phoneCountry: 'US' } }, 'test')
     const a = practices.get('p1')
     expect(practices.get('p1')).toBe(a)
 
