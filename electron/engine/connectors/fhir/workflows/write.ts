@@ -81,6 +81,18 @@ export function documentReference(data: Record<string, unknown>, patientFhir: st
   }
 }
 
+/** The FHIR path: the resource is created when it is valid, the record takes its id, the write is audited. */
+async function createOverFhir(ctx: EngineContext, rt: FhirRuntime, practiceId: string, rec: StoredRecord, resource: Resource, issues: FieldIssue[], actor: string): Promise<WriteOutcome> {
+  const type = resource.resourceType
+  if (errorsOf(issues).length) return { path: 'fhir', why: `the server allows ${type} create, but the ${type} is not valid and was not sent`, status: 'invalid', txId: null, resourceId: null, issues }
+  const res = await rt.entry(practiceId).client.create(type, resource)
+  const id = (res.body as { id?: string })?.id ?? null
+  const why = `the server's CapabilityStatement allows ${type} create`
+  ctx.audit.append({ actor, action: 'fhir.write', practiceId, targetType: 'record', targetId: String(rec.id), details: { path: 'fhir', why, resource: type, id } })
+  if (id) ctx.records.upsert({ practiceId, kind: rec.kind, ids: [...rec.externalIds, { system: FHIR_SYSTEM, value: id }], data: {} })
+  return { path: 'fhir', why, status: 'sent', txId: null, resourceId: id, issues }
+}
+
 const txStatus = (status: string): string => (status === 'done' ? 'sent' : status)
 
 async function writeDocument(ctx: EngineContext, rt: FhirRuntime, repo: FhirRepo, athena: AthenaRuntime | null, practiceId: string, rec: StoredRecord, actor: string): Promise<WriteOutcome> {
@@ -91,15 +103,7 @@ async function writeDocument(ctx: EngineContext, rt: FhirRuntime, repo: FhirRepo
   const resource = documentReference(rec.data, ids.fhir)
   const issues = validateResource(resource)
   const caps = repo.state<CapabilitySummary>(entry.connection.id, 'capabilities') ?? (await refreshCapabilities(ctx, rt, repo, practiceId))
-  if (allows(caps, 'DocumentReference', 'create')) {
-    if (errorsOf(issues).length) return { path: 'fhir', why: 'the server allows DocumentReference create, but the DocumentReference is not valid and was not sent', status: 'invalid', txId: null, resourceId: null, issues }
-    const res = await entry.client.create('DocumentReference', resource)
-    const id = (res.body as { id?: string })?.id ?? null
-    const why = "the server's CapabilityStatement allows DocumentReference create"
-    ctx.audit.append({ actor, action: 'fhir.write', practiceId, targetType: 'record', targetId: String(rec.id), details: { path: 'fhir', why, resource: 'DocumentReference', id } })
-    if (id) ctx.records.upsert({ practiceId, kind: 'document', ids: [...rec.externalIds, { system: FHIR_SYSTEM, value: id }], data: {} })
-    return { path: 'fhir', why, status: 'sent', txId: null, resourceId: id, issues }
-  }
+  if (allows(caps, 'DocumentReference', 'create')) return createOverFhir(ctx, rt, practiceId, rec, resource, issues, actor)
   const refused = `the server's CapabilityStatement does not allow DocumentReference create (${caps.resources.find((r) => r.type === 'DocumentReference')?.interactions.join(', ') || 'not listed'})`
   if (!athena?.hasConnection(practiceId)) throw new AppError('unsupported_message', `Not written: ${refused}, and the practice has no athenaNet connection to upload documents through.`, { retryable: false })
   const already = rec.externalIds.find((x) => x.system === ATHENA_SYSTEM)?.value
@@ -122,14 +126,7 @@ export async function writeRecord(ctx: EngineContext, rt: FhirRuntime, repo: Fhi
   const resource = vitalObservation(rec.data, ids.fhir)
   const issues = validateResource(resource)
   const caps = repo.state<CapabilitySummary>(entry.connection.id, 'capabilities') ?? (await refreshCapabilities(ctx, rt, repo, practiceId))
-  if (allows(caps, 'Observation', 'create')) {
-    if (errorsOf(issues).length) return { path: 'fhir', why: 'the server allows Observation create, but the Observation is not valid and was not sent', status: 'invalid', txId: null, resourceId: null, issues }
-    const res = await entry.client.create('Observation', resource)
-    const id = (res.body as { id?: string })?.id ?? null
-    ctx.audit.append({ actor, action: 'fhir.write', practiceId, targetType: 'record', targetId: String(recordId), details: { path: 'fhir', resource: 'Observation', id } })
-    if (id) ctx.records.upsert({ practiceId, kind: 'observation', ids: [...rec.externalIds, { system: FHIR_SYSTEM, value: id }], data: {} })
-    return { path: 'fhir', why: "the server's CapabilityStatement allows Observation create", status: 'sent', txId: null, resourceId: id, issues }
-  }
+  if (allows(caps, 'Observation', 'create')) return createOverFhir(ctx, rt, practiceId, rec, resource, issues, actor)
   const why = `the server's CapabilityStatement does not allow Observation create (${caps.resources.find((r) => r.type === 'Observation')?.interactions.join(', ') || 'not listed'})`
   if (!athena?.hasConnection(practiceId)) throw new AppError('unsupported_message', `Not written: ${why}, and the practice has no athenaNet connection to write vitals through.`, { retryable: false })
   if (errorsOf(issues).length) return { path: 'athena-v1', why: `${why}; the reading is not a valid vital sign and was not sent`, status: 'invalid', txId: null, resourceId: null, issues }
