@@ -1,5 +1,5 @@
 /** What the connection forms share: their props, their state, their field errors and their footer. */
-import { Button, Group, NumberInput, Switch, Text } from '@mantine/core'
+import { Button, Group, NumberInput, Switch, Text, TextInput } from '@mantine/core'
 import { useState, type FormEvent } from 'react'
 import type { Connection } from '../../../../shared/api/connections'
 import { ApiError } from '../../api/client'
@@ -117,4 +117,9 @@ export function NumField({ n, value, error, onChange }: { n: NumSpec; value: unk
       onChange={(v) => onChange(typeof v === 'number' ? v : undefined)}
     />
   )
+}
+
+/** A file location's scratch folder: where the connectivity test writes, renames and deletes its probe file. */
+export function ScratchFolderField({ value, error, onChange }: { value: string; error?: string; onChange(v: string): void }) {
+  return <TextInput label="Scratch folder" description="Where the connectivity test writes, renames and deletes its probe file." value={value} error={error} onChange={(e) => onChange(e.currentTarget.value)} />
 }
