@@ -9,6 +9,19 @@ KR=$(mktemp -d)
 trap 'rm -rf "$KR"' EXIT
 export XDG_DATA_HOME=$KR/data XDG_RUNTIME_DIR=$KR/run PS_KEYRING_SESSION=1
 mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
+# The daemon is kept up for the whole run: a CI run once lost every test after the daemon vanished
+# (D-Bus then starts a locked one that nobody can unlock). If it exits, that is said on stderr with
+# its status, and it is started again, unlocked, on the same keyring files (at most 5 times).
 dbus-run-session -- bash -c '
-  echo -n "test-password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  "$@"' _ "$@" 2> >(grep -v "Failed to set fd limit" >&2)
+  ( for i in 0 1 2 3 4 5; do
+      [ $i = 0 ] || echo "with-keyring: gnome-keyring-daemon exited (status $rc); starting it again" >&2
+      rc=0; echo -n "test-password" | gnome-keyring-daemon --foreground --replace --unlock --components=secrets >/dev/null || rc=$?
+    done ) &
+  keeper=$!
+  for _ in $(seq 100); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+    sleep 0.1
+  done
+  rc=0; "$@" || rc=$?
+  kill $keeper 2>/dev/null || true
+  exit $rc' _ "$@" 2> >(grep -v "Failed to set fd limit" >&2)

@@ -270,6 +270,13 @@ export const hl7InboundConfigSchema = z.object({
    * for review (the duplicate-patient worklist). Either way the pair is a `patient_links` row.
    */
   mergeAction: z.enum(['merge', 'link']).default('merge'),
+  /**
+   * How a frame holding several messages (FHS/BHS … BTS/FTS, or MSH after MSH) is answered: `batch`
+   * sends one frame (a batch ACK under BHS … BTS for a BHS/FHS batch, else the ACKs back to back);
+   * `per-message` sends each member's ACK in an MLLP frame of its own, in the members' order, for
+   * senders that wait for one ACK frame per message they sent.
+   */
+  batchAcks: z.enum(['batch', 'per-message']).default('batch'),
 })
 export type Hl7InboundConfig = z.infer<typeof hl7InboundConfigSchema>
 

@@ -38,6 +38,29 @@ export const syncStateSchema = z.object({
 })
 export type SyncState = z.infer<typeof syncStateSchema>
 
+/** Where the expected total comes from: athenaNet's `totalcount`, or the previous finished full run. */
+export const SYNC_ESTIMATE_BASES = ['totalcount', 'previous-run'] as const
+export type SyncEstimateBasis = (typeof SYNC_ESTIMATE_BASES)[number]
+
+/**
+ * A running sync's progress against what it expects: `unknown` (no total to compare with, so no
+ * estimate), `estimating` (too few pages for a rate), `estimated` (`remainingMs` set) or `overrun`
+ * (more items than expected; no time given). Items are records stored plus records already had.
+ */
+export const syncEstimateSchema = z.object({
+  state: z.enum(['unknown', 'estimating', 'estimated', 'overrun']),
+  basis: z.enum(SYNC_ESTIMATE_BASES).nullable(),
+  done: z.number().int().nonnegative(),
+  expected: z.number().int().nonnegative().nullable(),
+  remainingMs: z.number().nonnegative().nullable(),
+  ratePerSecond: z.number().nonnegative().nullable(),
+})
+export type SyncEstimate = z.infer<typeof syncEstimateSchema>
+
+/** A stream in `athena.syncStatus`: its state plus, while it runs, its progress. */
+export const syncStatusStreamSchema = syncStateSchema.extend({ progress: syncEstimateSchema.nullable() })
+export type SyncStatusStream = z.infer<typeof syncStatusStreamSchema>
+
 export const writeOutcomeSchema = z.object({
   txId: z.number().int(),
   duplicate: z.boolean(),
@@ -178,7 +201,11 @@ export const athenaApi = {
     }),
     syncStateSchema,
   ),
-  'athena.syncStatus': method('msg.view_meta', z.object({ practiceId }), z.object({ streams: z.array(syncStateSchema), running: z.boolean() })),
+  'athena.syncStatus': method('msg.view_meta',
+    z.object({ practiceId }),
+    /** `progress`: the running streams together (the slowest decides the time left); null when none runs. */
+    z.object({ streams: z.array(syncStatusStreamSchema), running: z.boolean(), progress: syncEstimateSchema.nullable() }),
+  ),
   /** Searches athenaNet patients by name and date of birth (read only; audited without the terms). */
   'athena.searchPatients': method('msg.view_phi',
     z

@@ -23,6 +23,7 @@ import { join } from 'node:path'
 import { createAthenaModule, athenaState } from '../../electron/engine/connectors/athena'
 import { createFhirModule, fhirState } from '../../electron/engine/connectors/fhir'
 import { mapResource } from '../../electron/engine/connectors/fhir/pipeline/map-resource'
+import { panelSync } from '../../electron/engine/connectors/fhir/workflows/pull'
 import { validateResource } from '../../electron/engine/connectors/fhir/validation'
 import { openEngine, type Engine } from '../../electron/engine/core/engine'
 import { createLogger } from '../../electron/engine/core/logger'
@@ -69,7 +70,8 @@ async function panel(faults: boolean): Promise<string> {
     if (faults) sb.setFaults({ errorRate: 0.05, errorStatuses: [429, 500, 503], seed: 11 })
     const st = fhirState(e.engine.ctx)
     const t0 = performance.now()
-    const r = await (await import('../../electron/engine/connectors/fhir/workflows/pull')).panelSync(e.engine.ctx, st.runtime, st.repo, 'bench', { patients: ids, full: true, concurrency: 4 })
+    // The product's own concurrency (derived from the connection's QPS).
+    const r = await panelSync(e.engine.ctx, st.runtime, st.repo, 'bench', { patients: ids, full: true })
     const seconds = (performance.now() - t0) / 1000
     const stats = sb.stats()
     const injected = stats.faults.errors
@@ -106,7 +108,8 @@ async function panel(faults: boolean): Promise<string> {
 
 function pctl(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
+  // No 2xx at all (every delivery refused or timed out) prints NaN instead of ending the bench.
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN
 }
 
 /** One load step in a forked generator process (test/bench/fhir-webhook-load.ts). */

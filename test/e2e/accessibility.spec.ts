@@ -8,7 +8,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 import { startServe, type ServeProcess } from '../support/serve-process'
-import { keepScreenshot, openConsole, openHash } from './support/console'
+import { keepScreenshot, openConsole, openHash, setScheme } from './support/console'
 import { sendRawFrame } from './support/mllp'
 
 test.describe.configure({ mode: 'serial' })
@@ -71,12 +71,6 @@ const PAGES: { name: string; hash: () => string; ready: (p: Page) => Promise<voi
   { name: 'audit', hash: () => '/audit', ready: (p) => expect(p.getByRole('heading', { name: 'Audit' })).toBeVisible() },
   { name: 'settings', hash: () => '/settings', ready: (p) => expect(p.getByTestId('settings-table')).toBeVisible() },
 ]
-
-async function setScheme(page: Page, scheme: 'light' | 'dark'): Promise<void> {
-  const now = await page.locator('html').getAttribute('data-mantine-color-scheme')
-  if (now !== scheme) await page.getByRole('button', { name: 'Toggle color scheme' }).click()
-  await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', scheme)
-}
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`every page has no serious or critical WCAG 2.1 AA violation (${scheme})`, async ({ page }) => {

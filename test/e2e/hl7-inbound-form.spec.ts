@@ -2,11 +2,13 @@
  * An HL7 inbound interface built in the console's form, not in JSON: a filter rule that sets test
  * messages (MSH-11 = T) aside, tried on pasted messages before saving, then proved on the wire
  * with Debian's mllp_send: the T message is acknowledged and stored as `filtered` by that rule,
- * the production one is processed.
+ * the production one is processed. Its batches are answered one ACK frame per message
+ * (`batchAcks: per-message`, chosen in the form): a frame of two messages gets two frames back.
  */
 import { expect, test } from '@playwright/test'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startServe, type ServeProcess } from '../support/serve-process'
@@ -70,6 +72,8 @@ test('HL7 inbound form: a filter rule tried on pasted messages, saved, and appli
     await expect(dialog.getByText(/without TLS needs the peer addresses allowed to connect/)).toBeVisible()
     await dialog.getByLabel('Listen on address').fill('127.0.0.1')
     await expect(dialog.getByTestId('plaintext-warning')).toHaveCount(0)
+    await dialog.getByLabel('Batches (several messages in one frame)').click()
+    await page.getByRole('option', { name: 'One ACK frame per message' }).click()
 
     await dialog.getByRole('button', { name: 'Create connection' }).click()
     await expect(dialog).toBeHidden()
@@ -86,6 +90,23 @@ test('HL7 inbound form: a filter rule tried on pasted messages, saved, and appli
     }
     expect(await statusOf(serve, 'FORM-T1')).toMatchObject({ status: 'filtered', filteredBy: 'no-test-messages' })
     expect((await statusOf(serve, 'FORM-P1')).status).toBe('done')
+    // Two messages in one frame: two ACK frames back, in order.
+    const frames = await new Promise<string[]>((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => s.write(`\x0b${adt('FORM-B1', 'P').replace(/\n/g, '\r')}${adt('FORM-B2', 'P').replace(/\n/g, '\r')}\x1c\r`))
+      let buf = ''
+      s.setEncoding('latin1')
+      s.on('data', (d: string) => {
+        buf += d
+        const got = buf.split('\x1c\r').filter((f) => f.startsWith('\x0b'))
+        if (got.length === 2) {
+          s.end()
+          resolve(got.map((f) => /MSA\|(\w+)\|([^|\r]+)/.exec(f)?.slice(1).join(' ') ?? f))
+        }
+      })
+      s.on('error', reject)
+      setTimeout(() => reject(new Error(`two ACK frames not received: ${JSON.stringify(buf)}`)), 30_000).unref()
+    })
+    expect(frames).toEqual(['AA FORM-B1', 'AA FORM-B2'])
 
     // Each try is in the audit trail, with its verdict and never the message.
     const tries = await serve.call<{ outcome: string; details: Record<string, unknown> }[]>('audit.list', { action: 'hl7.tryInterface' })
@@ -95,6 +116,7 @@ test('HL7 inbound form: a filter rule tried on pasted messages, saved, and appli
     // The saved rule comes back in the form.
     await page.getByRole('button', { name: 'Edit lab-in' }).click()
     await expect(dialog.getByLabel('Rule 1 name')).toHaveValue('no-test-messages')
+    await expect(dialog.getByLabel('Batches (several messages in one frame)')).toHaveValue('One ACK frame per message')
     await dialog.getByRole('button', { name: 'Cancel' }).click()
   } finally {
     await serve.stop()

@@ -17,3 +17,28 @@ export function adtMsg(o: { control: string; trigger?: 'A01' | 'A04' | 'A08'; mr
     ...(o.extra ?? []),
   )
 }
+
+/** The public MDM^T02 sample whose OBX-5 (ED) holds a `<Base64 encoded>` placeholder (test/corpus/SOURCES.md). */
+export const MDM_ED_SAMPLE = 'test/corpus/hl7/MDM_T02/hl7-v2-to-fhir__Message_MDM_T02.hl7'
+
+/**
+ * A big MDM^T02 built from that sample (`template`: its text): its own MSH-10, PID-3 and TXA-12,
+ * only its ED observation (as OBX 1: the document is the PDF, not the sample's text lines), and
+ * the OBX-5 placeholder filled with the base64 of a PDF-sized document (`%PDF-1.4` then `body`
+ * bytes, repeated) so the message is `bytes` long, as an MDM with an embedded PDF is.
+ */
+export function bigMdmMsg(template: string, o: { control: string; mrn: string; bytes: number; body?: Buffer }): string {
+  const segments = template.split(/\r\n|\n|\r/).filter((s) => s !== '' && (!s.startsWith('OBX|') || s.split('|')[2] === 'ED'))
+  const text = hl7(...segments)
+    .replace(/^OBX\|\d*\|/m, 'OBX|1|')
+    .replace(/^(MSH(?:\|[^|\r]*){8}\|)[^|\r]*/, `$1${o.control}`)
+    .replace(/^(PID\|\|\|)[^^|\r]*/m, `$1${o.mrn}`)
+    .replace(/^(TXA(?:\|[^|\r]*){11}\|)[^|\r]*/m, `$1DOC-${o.control}`)
+  const room = o.bytes - (text.length - '<Base64 encoded>'.length)
+  const pdf = Buffer.alloc(Math.floor((room * 3) / 4))
+  const head = Buffer.from('%PDF-1.4\n')
+  const body = o.body ?? Buffer.from('0 obj << /Length 44 >> stream BT /F1 12 Tf 72 712 Td (Report) Tj ET endstream\n')
+  head.copy(pdf)
+  for (let i = head.length; i < pdf.length; i += body.length) body.copy(pdf, i)
+  return text.replace('<Base64 encoded>', pdf.toString('base64'))
+}

@@ -77,7 +77,7 @@ export async function startServe(opts: { dataDir?: string; args?: string[]; env?
     child.stderr!.setEncoding('utf8')
     child.stderr!.on('data', (c: string) => stderr.push(c))
     void exited.then((code) => reject(new Error(`serve exited (${code}) before it was ready:\n${stderr.join('')}`)))
-    setTimeout(() => reject(new Error(`serve not ready after ${opts.timeoutMs ?? 60_000} ms:\n${stderr.join('')}`)), opts.timeoutMs ?? 60_000).unref()
+    setTimeout(() => reject(new Error(`serve not ready after ${opts.timeoutMs ?? 60_000} ms:\nstdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('')}`)), opts.timeoutMs ?? 60_000).unref()
   })
   const printed = await ready
   const u = new URL(printed)

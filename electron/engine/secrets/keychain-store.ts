@@ -1,17 +1,18 @@
 /**
- * OS keychain via @napi-rs/keyring (N-API, so the same binary works in Electron and Node).
+ * OS keychain via @napi-rs/keyring (N-API, so the same binary works in Electron and Node), called
+ * on the keychain thread with a time limit (keychain-thread.ts).
  * On Linux the Secret Service store is pinned: the library's auto mode silently falls back to
  * kernel keyutils, which does not survive a reboot and is not what the user thinks "keychain" is.
  * Entries are namespaced by the data folder's install id so two data folders never share a key.
  */
-import { AsyncEntry } from '@napi-rs/keyring'
 import { AppError } from '../../../shared/errors'
+import { keychainCall } from './keychain-thread'
 import type { SecretName, SecretStore } from './secret-store'
 
 const SERVICE = 'practice-studio-console'
 
-function entry(installId: string, name: string): AsyncEntry {
-  return new AsyncEntry(SERVICE, `${installId}:${name}`, { linux: { store: 'secret-service' } })
+function account(installId: string, name: string): string {
+  return `${installId}:${name}`
 }
 
 function unavailable(e: unknown): AppError {
@@ -28,21 +29,21 @@ export function createKeychainStore(installId: string): SecretStore {
     location: process.platform === 'darwin' ? 'macOS Keychain' : process.platform === 'win32' ? 'Windows Credential Manager' : 'Secret Service (OS keychain)',
     async get(name: SecretName) {
       try {
-        return (await entry(installId, name).getPassword()) ?? null
+        return ((await keychainCall('get', SERVICE, account(installId, name))) as string | null) ?? null
       } catch (e) {
         throw unavailable(e)
       }
     },
     async set(name: SecretName, value: string) {
       try {
-        await entry(installId, name).setPassword(value)
+        await keychainCall('set', SERVICE, account(installId, name), value)
       } catch (e) {
         throw unavailable(e)
       }
     },
     async delete(name: SecretName) {
       try {
-        await entry(installId, name).deletePassword()
+        await keychainCall('delete', SERVICE, account(installId, name))
       } catch (e) {
         throw unavailable(e)
       }
@@ -53,11 +54,11 @@ export function createKeychainStore(installId: string): SecretStore {
 /** True when a keychain is reachable and writable right now (writes, reads back and deletes a probe). */
 export async function probeKeychain(installId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
   try {
-    const probe = entry(installId, 'probe')
+    const probe = account(installId, 'probe')
     const value = `probe-${Date.now()}`
-    await probe.setPassword(value)
-    const back = await probe.getPassword()
-    await probe.deletePassword()
+    await keychainCall('set', SERVICE, probe, value)
+    const back = await keychainCall('get', SERVICE, probe)
+    await keychainCall('delete', SERVICE, probe)
     return back === value ? { ok: true } : { ok: false, reason: 'read-back mismatch' }
   } catch (e) {
     return { ok: false, reason: (e as Error)?.message ?? String(e) }

@@ -131,6 +131,12 @@ export interface AthenaSandboxOptions {
   fhirPushRequireHttps?: boolean
   /** U: a second subscription to the same topic is allowed (overlapping renewal) or refused with 409. */
   fhirOneSubscriptionPerTopic?: 'allow-overlap' | 'reject'
+  /**
+   * M: list envelopes carry `totalcount` as a number, sometimes as a string (S14); whether every
+   * endpoint and the changed feeds always send it is U. 'absent' leaves it out of paged lists and
+   * feeds, so clients prove they cope without it.
+   */
+  listTotalcount?: 'number' | 'string' | 'absent'
   /** private_key_jwt clients: client id and public JWKS (keys registered with athena, H for the method). */
   jwtClients?: Array<{ clientId: string; jwks: { keys: Array<Record<string, unknown>> } }>
   clock?: Clock
@@ -181,6 +187,7 @@ export interface SandboxConfig {
   fhirRetryBaseMs: number
   fhirPushRequireHttps: boolean
   fhirOneSubscriptionPerTopic: 'allow-overlap' | 'reject'
+  listTotalcount: 'number' | 'string' | 'absent'
   jwtClients: Array<{ clientId: string; jwks: { keys: Array<Record<string, unknown>> } }>
   clock: Clock
   logger: Logger
@@ -248,6 +255,7 @@ export function resolveConfig(o: AthenaSandboxOptions = {}): SandboxConfig {
     fhirRetryBaseMs: o.fhirRetryBaseMs ?? 30_000,
     fhirPushRequireHttps: o.fhirPushRequireHttps ?? false,
     fhirOneSubscriptionPerTopic: o.fhirOneSubscriptionPerTopic ?? 'allow-overlap',
+    listTotalcount: o.listTotalcount ?? 'number',
     jwtClients: o.jwtClients ?? [],
     clock: o.clock ?? systemClock,
     logger: o.logger ?? silentLogger,

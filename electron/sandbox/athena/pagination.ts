@@ -37,10 +37,16 @@ export function pageLink(ctx: RequestContext, offset: number, limit: number, lim
   return `${ctx.path}?${parts.join('&')}`
 }
 
+/** `totalcount` as the `listTotalcount` option says (a number by default; M). */
+export function withTotalcount(ctx: RequestContext, body: Record<string, unknown>, n: number): Record<string, unknown> {
+  if (ctx.cfg.listTotalcount !== 'absent') body.totalcount = ctx.cfg.listTotalcount === 'string' ? String(n) : n
+  return body
+}
+
 export function envelope<T>(ctx: RequestContext, key: string, items: T[], limits: Limits, render: (item: T) => unknown = (i) => i): Record<string, unknown> {
   const { limit, offset, limitGiven } = readPaging(ctx, limits)
   const page = items.slice(offset, offset + limit)
-  const out: Record<string, unknown> = { [key]: page.map(render), totalcount: items.length }
+  const out = withTotalcount(ctx, { [key]: page.map(render) }, items.length)
   if (offset + limit < items.length) out.next = pageLink(ctx, offset + limit, limit, limitGiven)
   if (offset > 0) out.previous = pageLink(ctx, Math.max(0, offset - limit), limit, limitGiven)
   return out

@@ -40,3 +40,10 @@ export async function go(page: Page, label: string): Promise<void> {
 export async function openHash(page: Page, hash: string): Promise<void> {
   await page.evaluate(`location.hash = ${JSON.stringify(hash)}`)
 }
+
+/** Switches the console to light or dark mode with its header toggle (a no-op when already there). */
+export async function setScheme(page: Page, scheme: 'light' | 'dark'): Promise<void> {
+  const now = await page.locator('html').getAttribute('data-mantine-color-scheme')
+  if (now !== scheme) await page.getByRole('button', { name: 'Toggle color scheme' }).click()
+  await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', scheme)
+}

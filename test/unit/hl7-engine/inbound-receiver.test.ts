@@ -62,7 +62,10 @@ function tickingClock(): Clock {
 
 function receiver(config: Record<string, unknown> = {}, pipeline = new FakePipeline()) {
   const iface = { id: 'c1', practiceId: 'p', name: 'in', enabled: true, updatedAt: 0, config: hl7InboundConfigSchema.parse({ port: 0, ...config }) }
-  return { pipeline, r: new InboundReceiver({ pipeline: pipeline as unknown as Pipeline, clock: tickingClock(), logger: silentLogger, practiceId: 'p', iface }) }
+  const frames = new InboundReceiver({ pipeline: pipeline as unknown as Pipeline, clock: tickingClock(), logger: silentLogger, practiceId: 'p', iface })
+  // One frame in, one reply out, except a batch answered per message (`frames` keeps the full type for those tests).
+  const r = frames as Omit<InboundReceiver, 'handle'> & { handle(payload: Buffer, peer: string, address?: string): Promise<Buffer | null> }
+  return { pipeline, r, frames }
 }
 
 const adt = (control: string, extra = '') => Buffer.from(`MSH|^~\\&|APP|FAC|PS|CLINIC|20260101||ADT^A04^ADT_A01|${control}|P|2.5.1${extra}\rPID|1||M1^^^A^MR||DOE^JANE\r`)

@@ -21,6 +21,7 @@ import type { AthenaRuntime } from './runtime'
 import { athenaState } from './state'
 import type { ApiLogRow } from './store/api-log-repo'
 import { envelope, receiveAll } from './workflows/receive'
+import { combineEstimates } from './workflows/sync-estimate'
 
 type AthenaMethods = Extract<keyof Handlers, `athena.${string}`>
 type Item = Record<string, unknown>
@@ -113,7 +114,9 @@ export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods
     'athena.syncStatus': ({ practiceId }) => {
       ctx.practices.get(practiceId)
       const { sync } = athenaState(ctx)
-      return { streams: sync.status(practiceId), running: sync.isRunning(practiceId) }
+      const streams = sync.status(practiceId)
+      // The running streams together (null when none runs), from the same snapshot as the rows.
+      return { streams, running: sync.isRunning(practiceId), progress: combineEstimates(streams.flatMap((s) => (s.progress ? [s.progress] : []))) }
     },
     'athena.searchPatients': async (input, c) => {
       const client = rt().client(input.practiceId)

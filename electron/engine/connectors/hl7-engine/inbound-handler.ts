@@ -370,7 +370,10 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
           ...(out.observations ? { observations: out.observations.map((o) => o.data) } : {}),
           ...(out.morePatients ? { morePatients: out.morePatients.map((m) => ({ patient: shown(m.patient), observations: m.observations.map((o) => o.data) })) } : {}),
           ...(out.financials ? { financialTransactions: out.financials.map((o) => o.data) } : {}),
-          ...(out.document ? { document: out.document.data } : {}),
+          // The document's body stays in the document record: kept here too, a 5 MB MDM's base64
+          // would sit in the transaction's row and be rewritten by every later status change
+          // (reprocess, discard). As the FHIR connector shows it.
+          ...(out.document ? { document: out.document.data.content_base64 ? { ...out.document.data, content_base64: '(content)' } : out.document.data } : {}),
           ...(out.merges ? { merges: out.merges.map((m) => ({ survivor: shown(m.patient), priorIds: m.priorIds, action: parsed.iface?.config.mergeAction ?? 'merge' })) } : {}),
         })
         return out

@@ -19,7 +19,8 @@
  *   message is stored, deduplicated and acknowledged as if it had come alone, in order (in
  *   application mode every member is stored first, then each ACK waits for its outcome); the reply
  *   is a batch ACK (BHS, the ACKs, BTS) when the frame was a BHS/FHS batch, else the ACKs back to
- *   back in one frame. A member's stored bytes are its segments joined by CR in the frame's charset.
+ *   back in one frame; with `batchAcks: per-message`, each member's ACK in a frame of its own, in
+ *   order. A member's stored bytes are its segments joined by CR in the frame's charset.
  */
 import { createHash } from 'node:crypto'
 import { AppError, isAppError, toErrorData } from '../../../../shared/errors'
@@ -130,14 +131,18 @@ export class InboundReceiver {
     return this.alwaysAccept || ackRequired(policy.accept, success)
   }
 
-  /** The reply to one frame (unframed, encoded), or null when the sender asked for none. `address`: the peer's IP, without the port. */
-  async handle(payload: Buffer, peer: string, address: string = peer): Promise<Buffer | null> {
+  /**
+   * The reply to one frame (unframed, encoded), or null when the sender asked for none; a batch
+   * answered per message (`batchAcks: per-message`) gives one reply per member, each to be framed
+   * on its own. `address`: the peer's IP, without the port.
+   */
+  async handle(payload: Buffer, peer: string, address: string = peer): Promise<Buffer | Buffer[] | null> {
     if (holdsBatch(payload)) return this.handleBatch(payload, peer, address)
     return this.handleMessage(payload, peer, address)
   }
 
   /** A frame of several messages: each handled as if it had come alone, in order (see the file comment). */
-  private async handleBatch(payload: Buffer, peer: string, address: string): Promise<Buffer | null> {
+  private async handleBatch(payload: Buffer, peer: string, address: string): Promise<Buffer | Buffer[] | null> {
     let batch
     let charsetName: string
     try {
@@ -154,6 +159,7 @@ export class InboundReceiver {
     for (const m of batch.messages) admitted.push(await this.admit(encodeHl7Text(m.raw, m.charsetName ?? charsetName), peer, address))
     const replies = (await Promise.all(admitted.map(settle))).filter((r): r is Buffer => r !== null)
     this.d.logger.info('batch split into its messages', { messages: batch.messages.length, peer, envelope: batch.groups.some((g) => g.header) || batch.fileHeader ? 'batch' : 'messages' })
+    if (this.d.iface.config.batchAcks === 'per-message') return replies.length > 0 ? replies : null
     if (!batch.fileHeader && !batch.groups.some((g) => g.header)) return replies.length > 0 ? Buffer.concat(replies) : null
     // A batch is answered with a batch: the ACKs (in the batch's charset) under BHS … BTS.
     const acks = replies.map((r) => decodeWith(r, charsetForBytes(r, { defaultCharset: charsetName }).charset))

@@ -64,8 +64,8 @@ export interface MllpListenerOptions {
   /** Bytes held across all listeners' connections (shared); none = unbounded. */
   budget?: BufferBudget
   keepAliveMs?: number
-  /** Handles one complete frame; resolves with the reply payload (unframed) or null for none. */
-  onFrame(payload: Buffer, conn: ConnectionInfo): Promise<Buffer | null>
+  /** Handles one complete frame; resolves with the reply payload (unframed), several replies (each framed on its own, in order) or null for none. */
+  onFrame(payload: Buffer, conn: ConnectionInfo): Promise<Buffer | Buffer[] | null>
   /** The reply to an oversized frame (built from its first bytes), or null. */
   onOversize(head: Buffer, conn: ConnectionInfo, error: AppError): Buffer | null
   clock: Clock
@@ -523,7 +523,7 @@ export class MllpListener {
         }
         conn.info.frames++
         this.counters.frames++
-        let reply: Buffer | null
+        let reply: Buffer | Buffer[] | null
         try {
           reply = await this.o.onFrame(item.payload, conn.info)
         } catch (e) {
@@ -537,7 +537,7 @@ export class MllpListener {
           this.account(conn)
         }
         conn.lastFrameAt = this.o.clock.monotonic()
-        if (reply && !socket.destroyed && socket.writable) socket.write(frameMessage(reply))
+        if (reply && !socket.destroyed && socket.writable) for (const r of Array.isArray(reply) ? reply : [reply]) socket.write(frameMessage(r))
         if (this.guard.overBudget(conn.info.remoteAddress)) this.closeOverBudget(conn)
       }
     } finally {

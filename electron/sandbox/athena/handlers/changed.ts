@@ -5,7 +5,7 @@
 import type { RequestContext, RouteDef } from '../context'
 import { ApiError, badRequest, invalidData } from '../errors'
 import type { FeedKind } from '../feeds'
-import { pageLink, readPaging, STANDARD_LIMITS } from '../pagination'
+import { pageLink, readPaging, STANDARD_LIMITS, withTotalcount } from '../pagination'
 import { renderAppointment } from '../render/appointment'
 import { renderPatient } from '../render/patient'
 import { parseStamp } from '../time'
@@ -71,7 +71,7 @@ function readFeed(kind: FeedKind) {
       kind === 'appointments'
         ? result.ids.map((id) => renderAppointment(store, store.appointments.get(id)!, { showpatientdetail: q.bool('showpatientdetail') }))
         : result.ids.map((id) => renderPatient(store, store.patients.get(id)!))
-    const body: Record<string, unknown> = { [kind]: records, totalcount: result.totalcount }
+    const body = withTotalcount(ctx, { [kind]: records }, result.totalcount)
     if (result.more) {
       const consumed = window !== undefined || leaveUnprocessed ? offset + limit : result.ids.length
       body.next = pageLink(ctx, consumed, limit, limitGiven)

@@ -1,15 +1,37 @@
-import { Badge, Button, Card, Group, Menu, Table, Text, Title, Tooltip } from '@mantine/core'
+import { Badge, Button, Card, Group, Menu, Progress, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
 import { notifications } from '@mantine/notifications'
 import { IconChevronDown, IconRefresh } from '@tabler/icons-react'
-import type { SyncState } from '../../../../shared/api/athena'
+import type { SyncEstimate, SyncState } from '../../../../shared/api/athena'
 import { useApi, useApiMutation } from '../../api/client'
 import { useMayCall } from '../../app/auth'
 import { ErrorAlert } from '../../components/ErrorAlert'
 import { QuotaUsed, useAthenaUsage } from '../../components/console/athena-quota'
 import { Time } from '../../app/time-format'
+import { progressWords } from './sync-progress'
 
 const LABEL: Record<SyncState['stream'], string> = { reference: 'Reference data', patients: 'Patients', appointments: 'Appointments', clinical: 'Clinical' }
 const COLOR: Record<SyncState['status'], string> = { idle: 'gray', running: 'blue', done: 'teal', error: 'red' }
+
+/** A running stream's records against its expected total, a bar and the time left (when honest). */
+function SyncProgress({ stream, p }: { stream: SyncState['stream']; p: SyncEstimate }) {
+  const w = progressWords(p)
+  return (
+    <Stack gap={4} miw={220} data-testid={`sync-progress-${stream}`}>
+      {w.percent !== null ? <Progress value={w.percent} size="sm" aria-label={`${LABEL[stream]} sync progress`} data-testid={`sync-bar-${stream}`} /> : null}
+      <Tooltip label={w.basis} disabled={!w.basis} multiline maw={320}>
+        <Text size="xs" data-testid={`sync-count-${stream}`}>
+          {w.count}
+          {w.eta ? (
+            <Text span size="xs" c="dimmed" data-testid={`sync-eta-${stream}`}>
+              {' · '}
+              {w.eta}
+            </Text>
+          ) : null}
+        </Text>
+      </Tooltip>
+    </Stack>
+  )
+}
 
 /** Sync runs of the practice's athenaNet connection: start them, see where each stands. */
 export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
@@ -23,10 +45,19 @@ export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
       { onSuccess: () => notifications.show({ color: 'blue', title: 'Sync started', message: `${LABEL[what]} (${mode})` }) },
     )
   const u = usage.data
+  const overall = status.data?.progress ?? null
   return (
     <Card withBorder mt="md" data-testid="athena-sync">
       <Group justify="space-between" mb="xs">
-        <Title order={5}>athenaNet sync</Title>
+        <Group gap="sm">
+          <Title order={5}>athenaNet sync</Title>
+          {overall && (status.data?.streams ?? []).filter((s) => s.progress).length > 1 ? (
+            <Text size="xs" c="dimmed" data-testid="sync-overall">
+              all running: {progressWords(overall).count}
+              {progressWords(overall).eta ? ` · ${progressWords(overall).eta}` : ''}
+            </Text>
+          ) : null}
+        </Group>
         {u ? (
           <Group gap="xs">
             <Text size="xs" c="dimmed" data-testid="sync-usage">
@@ -44,8 +75,10 @@ export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
           <Table.Tr>
             <Table.Th>Stream</Table.Th>
             <Table.Th>Status</Table.Th>
+            <Table.Th>Progress</Table.Th>
             <Table.Th ta="right">Records</Table.Th>
             <Table.Th ta="right">Already had</Table.Th>
+            <Table.Th ta="right">Pages</Table.Th>
             <Table.Th ta="right">Calls</Table.Th>
             <Table.Th>Last success</Table.Th>
             <Table.Th />
@@ -62,8 +95,10 @@ export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
                   </Badge>
                 </Tooltip>
               </Table.Td>
+              <Table.Td>{s.status === 'running' && s.progress ? <SyncProgress stream={s.stream} p={s.progress} /> : null}</Table.Td>
               <Table.Td ta="right">{s.records}</Table.Td>
               <Table.Td ta="right">{s.duplicates}</Table.Td>
+              <Table.Td ta="right">{s.pages}</Table.Td>
               <Table.Td ta="right">{s.calls}</Table.Td>
               <Table.Td><Time value={s.lastSuccessAt} /></Table.Td>
               <Table.Td>

@@ -25,6 +25,7 @@ interface InboundValues {
   plaintextOnPrivateNetwork: boolean
   unsupportedTypes: 'ignore' | 'reject'
   mergeAction: 'merge' | 'link'
+  batchAcks: 'batch' | 'per-message'
   tls: TlsValues
 }
 
@@ -48,6 +49,7 @@ const DEFAULTS: InboundValues = {
   plaintextOnPrivateNetwork: false,
   unsupportedTypes: 'ignore',
   mergeAction: 'merge',
+  batchAcks: 'batch',
   tls: NO_TLS,
 }
 
@@ -113,6 +115,17 @@ export function Hl7InboundForm({
               { value: 'msh-15', label: 'As MSH-15 asks (HL7 standard)' },
               { value: 'always', label: 'Always (for senders that say NE but wait)' },
             ]}
+          />
+          <Select
+            label="Batches (several messages in one frame)"
+            allowDeselect={false}
+            value={v.batchAcks}
+            onChange={(x) => set('batchAcks', (x ?? 'batch') as InboundValues['batchAcks'])}
+            data={[
+              { value: 'batch', label: 'One reply: a batch ACK (BHS … BTS)' },
+              { value: 'per-message', label: 'One ACK frame per message' },
+            ]}
+            error={err('batchAcks')}
           />
         </Group>
         <MultiSelect label="Message types" description="The types this interface processes; empty = every supported type" data={typeOptions} value={v.messageTypes} onChange={(x) => set('messageTypes', x)} searchable clearable error={err('messageTypes')} />

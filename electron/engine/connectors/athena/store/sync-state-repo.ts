@@ -2,7 +2,8 @@
  * Where each sync stream of a practice stands: status, counts, the last error and a JSON resume
  * point; plus the feed-read journal (a destructive feed read is noted before it happens and
  * closed once every page is stored, so an interrupted read can be replayed by processed time) and
- * the outbound markers that make writes idempotent.
+ * the outbound markers that make writes idempotent; and the totals of the last finished run of
+ * each kind (the time-left estimate's fallback when athenaNet gives no `totalcount`).
  */
 import type { Db } from '../../../store/database'
 
@@ -90,6 +91,23 @@ export class SyncStateRepo {
     return this.db
       .prepare(`UPDATE athena_sync_state SET status = 'error', error_code = 'internal', error_message = 'Interrupted by a shutdown; run the sync again to resume.', updated_at = ? WHERE status = 'running'`)
       .run(now).changes
+  }
+
+  // ---- totals of the last finished run (migration 0200) ----------------------------------------
+
+  /** Items and pages of the last finished run of this kind, the estimate's fallback. */
+  lastTotals(practiceId: string, stream: SyncStream, mode: string): { items: number; pages: number; finishedAt: number } | null {
+    const r = this.db.prepare('SELECT items, pages, finished_at FROM athena_sync_totals WHERE practice_id = ? AND stream = ? AND mode = ?').get(practiceId, stream, mode) as
+      | { items: number; pages: number; finished_at: number }
+      | undefined
+    return r ? { items: r.items, pages: r.pages, finishedAt: r.finished_at } : null
+  }
+
+  putTotals(practiceId: string, stream: SyncStream, mode: string, items: number, pages: number, finishedAt: number): void {
+    this.db
+      .prepare(`INSERT INTO athena_sync_totals (practice_id, stream, mode, items, pages, finished_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (practice_id, stream, mode) DO UPDATE SET items = excluded.items, pages = excluded.pages, finished_at = excluded.finished_at`)
+      .run(practiceId, stream, mode, items, pages, finishedAt)
   }
 
   // ---- feed-read journal -----------------------------------------------------------------------

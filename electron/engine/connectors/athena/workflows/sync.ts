@@ -18,6 +18,7 @@
  */
 import { AppError, toErrorData } from '../../../../../shared/errors'
 import type { EngineContext } from '../../../core/engine-context'
+import type { SyncStatusStream } from '../../../../../shared/api/athena'
 import type { AthenaClient, PageResult } from '../client/athena-client'
 import { addDaysIso, athenaFromIsoDate, easternStamp, isoToday } from '../client/dates'
 import type { Params } from '../client/encode'
@@ -26,6 +27,7 @@ import type { InboundKind } from '../pipeline/messages'
 import type { AthenaRuntime } from '../runtime'
 import type { SyncStateRow, SyncStream } from '../store/sync-state-repo'
 import { departmentIds, syncReference } from './reference'
+import { SyncProgressTracker } from './sync-estimate'
 import { envelope, receiveAll } from './receive'
 
 export type SyncMode = 'full' | 'incremental' | 'replay'
@@ -45,21 +47,25 @@ interface Run {
   state: SyncStateRow
   client: AthenaClient
   signal: AbortSignal
+  progress: SyncProgressTracker
+  /** A full run from the start (not resumed): its count is the next run's fallback total. */
+  whole: boolean
   save(): void
   store(kind: InboundKind, source: string, items: Item[], extra?: { patientId?: string; departmentId?: string }): Promise<void>
 }
 
 export class SyncManager {
-  private readonly running = new Map<string, { promise: Promise<SyncStateRow>; abort: AbortController; state: SyncStateRow }>()
+  private readonly running = new Map<string, { promise: Promise<SyncStateRow>; abort: AbortController; state: SyncStateRow; progress: SyncProgressTracker }>()
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly runtime: AthenaRuntime,
   ) {}
 
-  status(practiceId: string): SyncStateRow[] {
-    const rows = new Map(this.runtime.syncState.list(practiceId).map((r) => [r.stream, r]))
-    for (const [k, r] of this.running) if (k.startsWith(`${practiceId}\u0000`)) rows.set(r.state.stream, { ...r.state })
+  status(practiceId: string): SyncStatusStream[] {
+    const rows = new Map<SyncStream, SyncStatusStream>(this.runtime.syncState.list(practiceId).map((r) => [r.stream, { ...r, progress: null }]))
+    const now = this.ctx.clock.monotonic()
+    for (const [k, r] of this.running) if (k.startsWith(`${practiceId}\u0000`)) rows.set(r.state.stream, { ...r.state, progress: r.progress.estimate(now) })
     return (['patients', 'appointments', 'reference', 'clinical'] as const).map(
       (stream) =>
         rows.get(stream) ?? {
@@ -78,6 +84,7 @@ export class SyncManager {
           errorCode: null,
           errorMessage: null,
           lastSuccessAt: null,
+          progress: null,
         },
     )
   }
@@ -114,9 +121,10 @@ export class SyncManager {
       lastSuccessAt: prev?.lastSuccessAt ?? null,
     }
     this.runtime.syncState.put(state)
+    const progress = new SyncProgressTracker()
     const abort = new AbortController()
-    const promise = this.execute(req, state, prev, entry.client, abort.signal).finally(() => this.running.delete(key))
-    this.running.set(key, { promise, abort, state })
+    const promise = this.execute(req, state, prev, entry.client, abort.signal, progress).finally(() => this.running.delete(key))
+    this.running.set(key, { promise, abort, state, progress })
     return { state: { ...state }, promise }
   }
 
@@ -125,7 +133,7 @@ export class SyncManager {
     await Promise.allSettled([...this.running.values()].map((r) => r.promise))
   }
 
-  private async execute(req: SyncRequest, state: SyncStateRow, prev: SyncStateRow | null, client: AthenaClient, signal: AbortSignal): Promise<SyncStateRow> {
+  private async execute(req: SyncRequest, state: SyncStateRow, prev: SyncStateRow | null, client: AthenaClient, signal: AbortSignal, progress: SyncProgressTracker): Promise<SyncStateRow> {
     const { ctx, runtime } = this
     const unsubscribe = runtime.apiLog.subscribe((c) => {
       if (c.practiceId === req.practiceId && c.kind === 'api') state.calls++
@@ -135,6 +143,8 @@ export class SyncManager {
       state,
       client,
       signal,
+      progress,
+      whole: false,
       save: () => {
         state.updatedAt = ctx.clock.now()
         runtime.syncState.put(state)
@@ -149,6 +159,7 @@ export class SyncManager {
         )
         state.records += r.stored
         state.duplicates += r.duplicates
+        progress.page(items.length, ctx.clock.monotonic())
       },
     }
     try {
@@ -170,7 +181,11 @@ export class SyncManager {
       }
       state.status = 'done'
       state.lastSuccessAt = ctx.clock.now()
-      if (req.mode === 'full' && (req.what === 'patients' || req.what === 'appointments')) state.cursor = null
+      if (req.mode === 'full' && (req.what === 'patients' || req.what === 'appointments')) {
+        // A resumed run saw only the rest, so only a whole run's count is a fallback for the next.
+        if (run.whole) runtime.syncState.putTotals(req.practiceId, req.what, 'full', progress.items, state.pages, state.lastSuccessAt)
+        state.cursor = null
+      }
     } catch (e) {
       const err = toErrorData(signal.aborted ? (signal.reason ?? e) : e)
       state.status = 'error'
@@ -208,12 +223,17 @@ export class SyncManager {
       req.what === 'patients'
         ? { departmentid: dept }
         : { departmentid: dept, startdate: athenaFromIsoDate(cursor.window!.start), enddate: athenaFromIsoDate(cursor.window!.end), showcancelled: true }
+    run.whole = !resumable
+    run.progress.fallback(resumable ? null : (this.runtime.syncState.lastTotals(req.practiceId, req.what, 'full')?.items ?? null))
+    run.progress.plan(queue.length)
+    const workers = Math.max(1, Math.min(cfg.syncConcurrency, queue.length))
     let firstError: unknown = null
     const worker = async (): Promise<void> => {
       while (queue.length && !signal.aborted) {
         const dept = queue.shift()!
         try {
           for await (const page of client.paginate<Item>(path, paramsFor(dept), { offset: cursor.offsets[dept] ?? 0, signal, prefetch: true })) {
+            sizeFrom(run, dept, page)
             await run.store(req.what === 'patients' ? 'patient' : 'appointment', source, page.items, { departmentId: dept })
             state.pages++
             if (page.nextOffset !== null) cursor.offsets[dept] = page.nextOffset
@@ -229,7 +249,19 @@ export class SyncManager {
         }
       }
     }
-    await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(cfg.syncConcurrency, queue.length)) }, worker))
+    // Departments the first wave does not reach are sized now (one `limit=1` call each), so the
+    // expected total is known early instead of when the last department starts.
+    const sizing = async (): Promise<void> => {
+      for (const dept of queue.slice(workers)) {
+        if (signal.aborted || run.progress.hasPart(dept)) continue
+        try {
+          sizeFrom(run, dept, await client.listPage<Item>(path, paramsFor(dept), { limit: 1, offset: cursor.offsets[dept] ?? 0, signal }))
+        } catch {
+          return // the estimate falls back to the previous run or says unknown; the sync itself goes on
+        }
+      }
+    }
+    await Promise.allSettled([sizing(), ...Array.from({ length: workers }, worker)])
     if (firstError) throw firstError
     if (run.signal.aborted) throw run.signal.reason
   }
@@ -249,10 +281,18 @@ export class SyncManager {
     const sub = readOne<Item>((await client.get(`${path}/subscription`, undefined, { signal: run.signal })).body)
     if (!sub || String(sub.status ?? '').toUpperCase() !== 'ACTIVE') await client.post(`${path}/subscription`, {}, { signal: run.signal, idempotent: true })
 
+    // Each read (a replayed window, the read itself) is a part of the expected total once it starts.
+    let reads = 0
+    const sizeRead = (page: PageResult<Item>, first: boolean): void => {
+      if (!first) return
+      run.progress.plan(++reads)
+      sizeFrom(run, `read-${reads}`, page)
+    }
     const readWindow = async (start: number, end: number): Promise<number> => {
       let n = 0
       const params = { showprocessedstartdatetime: easternStamp(start), showprocessedenddatetime: easternStamp(end) }
       for await (const page of client.paginate<Item>(path, params, { signal: run.signal })) {
+        sizeRead(page, n === 0 && page.offset === 0)
         await run.store(kind, source, page.items)
         n += page.items.length
         state.pages++
@@ -277,6 +317,7 @@ export class SyncManager {
     const params: Params = cfg.feedLeaveUnprocessed ? { leaveunprocessed: true } : {}
     let pages: PageResult<Item> | null = null
     for await (const page of client.paginate<Item>(path, params, { signal: run.signal })) {
+      sizeRead(page, pages === null)
       pages = page
       await run.store(kind, source, page.items)
       journal.addFeedRecords(readId, page.items.length)
@@ -340,4 +381,9 @@ export class SyncManager {
     }
     return [...out]
   }
+}
+
+/** A part's first page tells its size for this run: athenaNet's `totalcount` less the offset it starts at. */
+function sizeFrom(run: Run, key: string, page: PageResult<Item>): void {
+  if (!run.progress.hasPart(key)) run.progress.part(key, page.totalcount === null ? null : page.totalcount - page.offset)
 }
