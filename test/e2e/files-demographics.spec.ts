@@ -5,13 +5,12 @@
  * review, a possible duplicate); the held change is accepted, the duplicate merged, and both
  * decisions are in the audit trail.
  */
-import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startServe, type ServeProcess } from '../support/serve-process'
 import { startSshd, type SshdServer } from '../support/sshd-server'
-import { go, keepScreenshot, openConsole } from './support/console'
+import { axe, go, keepScreenshot, must, openConsole } from './support/console'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -22,17 +21,6 @@ const csv = (rows: string[]) => [HEADER, ...rows].join('\r\n') + '\r\n'
 
 let serve: ServeProcess
 let sshd: SshdServer
-
-async function must<T>(r: Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>): Promise<T> {
-  const x = await r
-  if (!x.ok) throw new Error(`${x.error.code}: ${x.error.message}`)
-  return x.value
-}
-
-async function axe(page: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} ×${v.nodes.length}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
-}
 
 async function runJob(page: Page): Promise<void> {
   await go(page, 'Connections')
