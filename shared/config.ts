@@ -465,7 +465,7 @@ export const CONNECTION_SECRETS: Record<ConnectionKind, readonly ('client_secret
   'hl7-outbound': [],
   'fhir-r4': ['client_secret', 'private_key'],
   sftp: ['password', 'private_key', 'key_passphrase'],
-  ftps: ['password'],
+  ftps: ['password', 'tls_key'],
   folder: [],
 }
 

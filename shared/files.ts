@@ -48,6 +48,16 @@ export const ftpsLocationConfigSchema = z.object({
   tlsMode: z.enum(['explicit', 'implicit']).default('explicit'),
   /** The server certificate, pinned (accepted like an SSH host key). */
   certSha256: certFingerprintSchema.nullable().default(null),
+  /**
+   * A client certificate (PEM) for servers that require one (mutual TLS); its private key is the
+   * connection's `tls_key` secret, in the keychain. null = no client certificate.
+   */
+  clientCertPem: z
+    .string()
+    .max(16_384)
+    .refine((p) => /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(p.trim()), 'a PEM certificate (-----BEGIN CERTIFICATE----- …)')
+    .nullable()
+    .default(null),
   ...locationCommon,
 })
 export type FtpsLocationConfig = z.infer<typeof ftpsLocationConfigSchema>

@@ -6,8 +6,7 @@
  * reconciliation page. The server runs the sandbox HL7 configuration: charges arrive as DFT^P03
  * over MLLP, athena's departments and providers come from the local athenaNet sandbox.
  */
-import AxeBuilder from '@axe-core/playwright'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test } from '@playwright/test'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { el, readX12 } from '../../electron/engine/connectors/files/x12/x12-segments'
@@ -16,7 +15,7 @@ import { adtMsg } from '../support/hl7-messages'
 import { csv } from '../support/schedule-files'
 import { startServe, type ServeProcess } from '../support/serve-process'
 import { startSshd, type SshdServer } from '../support/sshd-server'
-import { go, keepScreenshot, openConsole } from './support/console'
+import { axe, go, keepScreenshot, must, openConsole } from './support/console'
 import { sendRawFrame } from './support/mllp'
 
 test.describe.configure({ mode: 'serial' })
@@ -26,18 +25,6 @@ let serve: ServeProcess
 let sshd: SshdServer
 let dept = ''
 let provider = ''
-
-async function must<T>(r: Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>): Promise<T> {
-  const x = await r
-  if (!x.ok) throw new Error(`${x.error.code}: ${x.error.message}`)
-  return x.value
-}
-
-/** Serious or critical WCAG 2.1 AA violations on the page as it is now. */
-async function axe(page: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} ×${v.nodes.length}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
-}
 
 test.beforeAll(async () => {
   test.setTimeout(180_000)

@@ -4,7 +4,7 @@
  * passive ports on loopback. vsftpd must start as root (CI runs as root). Stopped by pid.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './sshd-server'
@@ -18,10 +18,13 @@ export interface VsftpdServer {
   root: string
   /** Node's fingerprint256 form (AA:BB:…) of the server certificate. */
   fingerprint: string
+  /** With `requireClientCert`: the only client certificate accepted, and its key (PEM). */
+  client: { certPem: string; keyPem: string } | null
   stop(): Promise<void>
 }
 
-export async function startVsftpd(): Promise<VsftpdServer> {
+/** `requireClientCert`: the server asks for a client certificate and accepts only the one it returns (mutual TLS). */
+export async function startVsftpd(opts: { requireClientCert?: boolean } = {}): Promise<VsftpdServer> {
   if (process.getuid?.() !== 0) throw new Error('vsftpd needs root to start (CI runs the integration tests as root)')
   const dir = mkdtempSync(join(tmpdir(), 'ps-vsftpd-'))
   chmodSync(dir, 0o755)
@@ -38,6 +41,7 @@ export async function startVsftpd(): Promise<VsftpdServer> {
   chownSync(join(anon, '.psc-probe'), daemon, daemon)
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
   const fingerprint = execFileSync('openssl', ['x509', '-in', join(dir, 'cert.pem'), '-noout', '-fingerprint', '-sha256']).toString().trim().split('=')[1]!
+  if (opts.requireClientCert) execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=psc-client', '-keyout', join(dir, 'client-key.pem'), '-out', join(dir, 'client-cert.pem')], { stdio: 'ignore' })
   const port = await freePort()
   const pasv = await freePort()
   const conf = join(dir, 'vsftpd.conf')
@@ -75,6 +79,7 @@ export async function startVsftpd(): Promise<VsftpdServer> {
       `rsa_cert_file=${join(dir, 'cert.pem')}`,
       `rsa_private_key_file=${join(dir, 'key.pem')}`,
       `vsftpd_log_file=${join(dir, 'vsftpd.log')}`,
+      ...(opts.requireClientCert ? ['require_cert=YES', 'validate_cert=YES', `ca_certs_file=${join(dir, 'client-cert.pem')}`] : []),
       '',
     ].join('\n'),
   )
@@ -96,6 +101,7 @@ export async function startVsftpd(): Promise<VsftpdServer> {
     port,
     root: anon,
     fingerprint,
+    client: opts.requireClientCert ? { certPem: readFileSync(join(dir, 'client-cert.pem'), 'utf8'), keyPem: readFileSync(join(dir, 'client-key.pem'), 'utf8') } : null,
     async stop() {
       if (proc.exitCode === null) {
         const gone = new Promise((r) => proc.once('exit', r))

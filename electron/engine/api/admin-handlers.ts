@@ -13,7 +13,7 @@ function csvCell(v: unknown): string {
 }
 
 export function adminHandlers(ctx: EngineContext): Pick<Handlers, AdminMethods> {
-  const io = () => ({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings, systemSettings: ctx.systemSettings, checkSystem: (s: { backups: { schedule: string | null } }) => checkSchedule(s.backups.schedule) })
+  const io = () => ({ db: ctx.db, practices: ctx.practices, connections: ctx.connections, audit: ctx.audit, mappings: ctx.mappings, systemSettings: ctx.systemSettings, checkSystem: (s: { backups: { schedule: string | null } }) => checkSchedule(s.backups.schedule), now: () => ctx.clock.now() })
   return {
     // Entries about no practice (sign-ins, people, roles) only for those who audit every practice.
     'audit.list': (q, c) => ctx.audit.list({ ...q, practiceIds: c.scope ?? undefined, includeGlobal: c.scope === null }),

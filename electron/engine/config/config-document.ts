@@ -1,20 +1,25 @@
 /**
- * The configuration document: practices with their connections and HL7 interfaces, as
+ * The configuration document: practices with their connections, HL7 interfaces and file jobs, as
  * diff-friendly JSON (stable key order, one practice per array element, no secrets, no ids that
  * differ between installs). See docs/CONFIG.md.
  */
 import { z } from 'zod'
-import { connectionConfigSchema, practiceConfigSchema, systemSettingsSchema } from '../../../shared/config'
+import { connectionConfigSchema, practiceConfigSchema, slugSchema, systemSettingsSchema } from '../../../shared/config'
+import { FILE_LOCATION_KINDS, fileJobConfigSchema } from '../../../shared/files'
 
 export const CONFIG_FORMAT = 'practice-studio-config'
 export const CONFIG_VERSION = 1
 
 const connectionEntry = connectionConfigSchema
+/** A file job names its location by connection name (ids differ between installs). */
+const fileJobEntry = z.object({ name: slugSchema, enabled: z.boolean().default(true), location: slugSchema, config: fileJobConfigSchema.omit({ connectionId: true }) })
 export const configPracticeSchema = practiceConfigSchema.extend({
   connections: z.array(connectionEntry).default([]),
   interfaces: z.array(connectionEntry).default([]),
   /** Mapping-set overrides per practice (see docs/CONFIG.md, "mappingSets"). */
   mappingSets: z.array(z.record(z.string(), z.unknown())).default([]),
+  /** File jobs (pickups and drops) on this practice's file locations. */
+  fileJobs: z.array(fileJobEntry).default([]),
 })
 
 export const configDocumentSchema = z
@@ -41,6 +46,13 @@ export const configDocumentSchema = z
           names.add(c.name)
         })
       }
+      const locations = new Set(p.connections.filter((c) => (FILE_LOCATION_KINDS as readonly string[]).includes(c.kind)).map((c) => c.name))
+      const jobs = new Set<string>()
+      p.fileJobs.forEach((j, k) => {
+        if (!locations.has(j.location)) ctx.addIssue({ code: 'custom', path: ['practices', i, 'fileJobs', k, 'location'], message: `"${j.location}" is not an sftp, ftps or folder connection of practice "${p.id}" in this document` })
+        if (jobs.has(j.name)) ctx.addIssue({ code: 'custom', path: ['practices', i, 'fileJobs', k, 'name'], message: `duplicate file job "${j.name}" in practice "${p.id}"` })
+        jobs.add(j.name)
+      })
     })
   })
 

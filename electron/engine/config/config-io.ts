@@ -1,11 +1,12 @@
 /**
  * Configuration export and import. Import validates the whole document first and reports every
  * problem with its line and column; only a valid document is applied, in one transaction
- * (practices upserted by id, connections and interfaces by name within their practice).
+ * (practices upserted by id, connections, interfaces and file jobs by name within their practice).
  */
 import type { ConfigIssue } from '../../../shared/api/config'
 import type { ConnectionConfig } from '../../../shared/config'
 import type { AuditLog } from '../audit/audit-log'
+import { FileJobRepo } from '../connectors/files/jobs/job-repo'
 import type { ConnectionsRepo } from '../practices/connections-repo'
 import type { PracticesRepo } from '../practices/practices-repo'
 import type { Db } from '../store/database'
@@ -29,7 +30,11 @@ export interface ConfigIoDeps {
   mappings?: MappingSetsPort
   /** Checks the schema cannot make (the backup schedule is a cron expression). */
   checkSystem?: (s: NonNullable<ConfigDocument['system']>) => void
+  /** The engine's clock (file jobs' timestamps). */
+  now?: () => number
 }
+
+const fileJobs = (d: ConfigIoDeps) => new FileJobRepo(d.db, d.audit, d.now ?? Date.now)
 
 export function exportConfig(d: ConfigIoDeps, practiceIds?: string[]): string {
   const practices = d.practices.list().filter((p) => !practiceIds || practiceIds.includes(p.id))
@@ -49,6 +54,10 @@ export function exportConfig(d: ConfigIoDeps, practiceIds?: string[]): string {
         connections: conns.filter((c) => c.kind !== 'hl7-inbound' && c.kind !== 'hl7-outbound').map(entry),
         interfaces: conns.filter((c) => c.kind === 'hl7-inbound' || c.kind === 'hl7-outbound').map(entry),
         mappingSets: d.mappings?.exportOverrides(p.id) ?? [],
+        // Locations by name, never by id; the job's settings hold no secret.
+        fileJobs: fileJobs(d)
+          .list({ practiceId: p.id })
+          .map(({ name, enabled, config: { connectionId, ...config } }) => sortKeys({ name, enabled, location: conns.find((c) => c.id === connectionId)?.name ?? connectionId, config })),
       }
     }),
     // Install-wide, so only in a whole export.
@@ -110,13 +119,13 @@ export function importConfig(d: ConfigIoDeps, text: string, actor: string, dryRu
       applyPractice(d, p, actor, applied)
     }
     if (doc.system && d.systemSettings) d.systemSettings.save(doc.system, actor, d.checkSystem)
-    d.audit.append({ actor, action: 'config.import', targetType: 'config', details: { ...applied, practiceIds: doc.practices.map((p) => p.id) } })
+    d.audit.append({ actor, action: 'config.import', targetType: 'config', details: { ...applied, fileJobs: doc.practices.reduce((n, p) => n + p.fileJobs.length, 0), practiceIds: doc.practices.map((p) => p.id) } })
   })()
   return { ok: true, issues: [], applied }
 }
 
 function applyPractice(d: ConfigIoDeps, p: ConfigPractice, actor: string, applied: ImportResult['applied']): void {
-  const { connections, interfaces, mappingSets, ...practice } = p
+  const { connections, interfaces, mappingSets, fileJobs: jobs, ...practice } = p
   if (d.practices.find(p.id)) d.practices.update({ ...practice }, actor)
   else d.practices.create(practice, actor)
   applied.practices++
@@ -127,6 +136,15 @@ function applyPractice(d: ConfigIoDeps, p: ConfigPractice, actor: string, applie
     applied.connections++
   }
   if (d.mappings && mappingSets.length) applied.mappingSets += d.mappings.importOverrides(p.id, mappingSets, actor)
+  // File jobs by name, after their locations (upserted above) so a job finds its location's id.
+  const repo = fileJobs(d)
+  const current = repo.list({ practiceId: p.id })
+  for (const j of jobs) {
+    const config = { ...j.config, connectionId: d.connections.findByName(p.id, j.location)!.id }
+    const existing = current.find((x) => x.name === j.name)
+    if (existing) repo.update(existing.id, { name: j.name, enabled: j.enabled, config }, actor)
+    else repo.create(p.id, { name: j.name, enabled: j.enabled, config }, actor)
+  }
 }
 
 function formatPath(path: (string | number)[]): string {

@@ -74,6 +74,9 @@ export class RetentionRepo {
       deleteFts: db.prepare('DELETE FROM transactions_fts WHERE rowid = ?'),
       deleteSteps: db.prepare('DELETE FROM transaction_steps WHERE tx_id = ?'),
       deleteMisses: db.prepare('DELETE FROM code_miss_transactions WHERE tx_id = ?'),
+      // A file's row ledger (lines, outcomes, patient ids) and its pickup entry go with its transaction.
+      deleteFileRows: db.prepare('DELETE FROM file_rows WHERE tx_id = ?'),
+      deletePickups: db.prepare('DELETE FROM file_pickups WHERE tx_id = ?'),
       deleteTx: db.prepare('DELETE FROM transactions WHERE id = ?'),
       startRun: db.prepare('INSERT INTO prune_runs (trigger, started_at) VALUES (?, ?)'),
       finishRun: db.prepare(`UPDATE prune_runs SET finished_at = @finishedAt, duration_ms = @durationMs, payloads_pruned = @payloadsPruned, payload_bytes = @payloadBytes,
@@ -124,6 +127,8 @@ export class RetentionRepo {
         this.s.deleteFts.run(r.id)
         this.s.deleteSteps.run(r.id)
         this.s.deleteMisses.run(r.id)
+        this.s.deleteFileRows.run(r.id)
+        this.s.deletePickups.run(r.id)
         this.s.deleteTx.run(r.id)
         return bytes
       })

@@ -9,7 +9,7 @@ import { CONNECTION_SECRETS, connectionConfigSchema, type ConnectionConfig, type
 import type { Connection } from '../../../shared/api/connections'
 import type { AuditLog } from '../audit/audit-log'
 import type { Db } from '../store/database'
-import type { SecretName, SecretStore } from '../secrets/secret-store'
+import { connectionSecretNames, type SecretName, type SecretStore } from '../secrets/secret-store'
 import { cachedStatement } from '../store/statements'
 
 interface ConnectionRow {
@@ -130,7 +130,8 @@ export class ConnectionsRepo {
   }
 
   async deleteSecrets(id: string): Promise<void> {
-    for (const f of ['client_secret', 'password', 'private_key', 'tls_key'] as const) await this.secrets.delete(secretName(id, f))
+    // Every secret a connection can hold (an SFTP key's passphrase too), so none outlives its connection.
+    for (const name of connectionSecretNames(id)) await this.secrets.delete(name)
   }
 
   async setSecret(id: string, field: SecretField, value: string, actor: string): Promise<void> {

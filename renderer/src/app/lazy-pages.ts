@@ -21,3 +21,4 @@ export const PeoplePage = lazy(() => import('../pages/people/PeoplePage').then((
 export const SubscriptionsPage = lazy(() => import('../pages/subscriptions/SubscriptionsPage').then((m) => ({ default: m.SubscriptionsPage })))
 export const AppointmentBatchesPage = lazy(() => import('../pages/appointment-batches/AppointmentBatchesPage').then((m) => ({ default: m.AppointmentBatchesPage })))
 export const BillingPage = lazy(() => import('../pages/billing/BillingPage').then((m) => ({ default: m.BillingPage })))
+export const PatientImportsPage = lazy(() => import('../pages/patient-imports/PatientImportsPage').then((m) => ({ default: m.PatientImportsPage })))

@@ -8,6 +8,7 @@ import {
   IconHeartRateMonitor,
   IconLayoutDashboard,
   IconFileText,
+  IconFileImport,
   IconListDetails,
   IconPlugConnected,
   IconSettings,
@@ -42,4 +43,5 @@ export const NAV: NavItem[] = [
   { path: '/people', label: 'People', icon: IconUsers, anyOf: ['users.manage', 'audit.view'] },
   { path: '/appointment-batches', label: 'Appointment batches', icon: IconCalendarEvent },
   { path: '/billing', label: 'Billing files', icon: IconReceipt },
+  { path: '/patient-imports', label: 'Patient imports', icon: IconFileImport },
 ]

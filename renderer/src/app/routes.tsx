@@ -21,6 +21,7 @@ import {
   SubscriptionsPage,
   AppointmentBatchesPage,
   BillingPage,
+  PatientImportsPage,
 } from './lazy-pages'
 
 export function Routes() {
@@ -46,6 +47,7 @@ export function Routes() {
         <Route path="/account" component={AccountPage} />
         <Route path="/appointment-batches" component={AppointmentBatchesPage} />
         <Route path="/billing" component={BillingPage} />
+        <Route path="/patient-imports" component={PatientImportsPage} />
         <Route>{() => <ComingSoon title="Not found" issue="no issue: this address does not exist" />}</Route>
       </Switch>
       </Suspense>

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright'
 import { expect, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
 import { TEST_ADMIN } from '../../support/serve-process'
@@ -46,4 +47,17 @@ export async function setScheme(page: Page, scheme: 'light' | 'dark'): Promise<v
   const now = await page.locator('html').getAttribute('data-mantine-color-scheme')
   if (now !== scheme) await page.getByRole('button', { name: 'Toggle color scheme' }).click()
   await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', scheme)
+}
+
+/** The value of a `serve.call` result, or the failure as an exception. */
+export async function must<T>(r: Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>): Promise<T> {
+  const x = await r
+  if (!x.ok) throw new Error(`${x.error.code}: ${x.error.message}`)
+  return x.value
+}
+
+/** Serious or critical WCAG 2.1 AA violations on the page as it is now. */
+export async function axe(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} ×${v.nodes.length}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
 }

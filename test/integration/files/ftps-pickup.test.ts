@@ -91,3 +91,56 @@ describe('FTPS locations (real vsftpd, explicit TLS)', () => {
     expect(t.audit('files.file.dropped').length).toBeGreaterThanOrEqual(1)
   })
 })
+
+describe('FTPS with a client certificate (real vsftpd requiring it)', () => {
+  let ftp: VsftpdServer
+  let t: FilesTestEngine
+
+  beforeAll(async () => {
+    ftp = await startVsftpd({ requireClientCert: true })
+    t = await openFilesEngine()
+  })
+  afterAll(async () => {
+    await t?.close()
+    await ftp?.stop()
+  })
+
+  it('logs in with the certificate and its TLS key from the keychain; without the key it says so, and the server refuses a connection without a certificate', async () => {
+    const base = { host: ftp.host, port: ftp.port, tlsMode: 'explicit', certSha256: ftp.fingerprint }
+    const steps = async (id: string) => (await t.call<{ steps: Step[] }>('connections.test', { id })).steps
+    // No client certificate: the server closes the TLS handshake (nothing logged in).
+    const plain = (await t.call<{ id: string }>('connections.create', { practiceId: PRACTICE, kind: 'ftps', name: 'no-cert', config: base })).id
+    const refused = await steps(plain)
+    expect(refused.at(-1)!.ok).toBe(false)
+    expect(refused.some((s) => s.step === 'login' && s.ok)).toBe(false)
+
+    const conn = (await t.call<{ id: string }>('connections.create', { practiceId: PRACTICE, kind: 'ftps', name: 'with-cert', config: { ...base, clientCertPem: ftp.client!.certPem } })).id
+    const noKey = await steps(conn)
+    expect(noKey.at(-1)).toMatchObject({ ok: false, error: { code: 'config_invalid' } })
+    expect(noKey.at(-1)!.error!.message).toContain('tls_key')
+
+    await t.call('connections.setSecret', { id: conn, field: 'tls_key', value: ftp.client!.keyPem })
+    // The identity dialog completes the handshake with the certificate (the server requires it) and shows the server's.
+    const unpinned = (await t.call<{ id: string }>('connections.create', { practiceId: PRACTICE, kind: 'ftps', name: 'unpinned-cert', config: { ...base, certSha256: null, clientCertPem: ftp.client!.certPem } })).id
+    await t.call('connections.setSecret', { id: unpinned, field: 'tls_key', value: ftp.client!.keyPem })
+    expect(await t.call('files.identity', { connectionId: unpinned })).toMatchObject({ kind: 'tls-certificate', fingerprint: ftp.fingerprint })
+    expect((await steps(conn)).map((s) => [s.step, s.ok])).toEqual([
+      ['dns', true],
+      ['tcp', true],
+      ['handshake', true],
+      ['login', true],
+      ['list', true],
+      ['probe', true],
+    ])
+    // The key is in the keychain, never in SQLite nor in what the console reads.
+    const listed = await t.call<{ id: string; config: Record<string, unknown>; secrets: Record<string, boolean> }[]>('connections.list', { practiceId: PRACTICE })
+    const row = listed.find((c) => c.id === conn)!
+    expect(row.secrets.tls_key).toBe(true)
+    expect(JSON.stringify(listed)).not.toContain('PRIVATE KEY')
+    const stored = t.engine.ctx.db.prepare('SELECT config FROM connections WHERE id = ?').get(conn) as { config: string }
+    expect(stored.config).not.toContain('PRIVATE KEY')
+    // Deleting the location deletes its key.
+    await t.call('connections.delete', { id: conn })
+    expect(await t.engine.ctx.secrets.get(`connection:${conn}:tls_key`)).toBeNull()
+  })
+})

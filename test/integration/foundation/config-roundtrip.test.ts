@@ -63,7 +63,7 @@ describe('configuration round trip', () => {
     const doc = JSON.parse(text) as { practices: Record<string, unknown>[] }
     expect(Object.keys(doc)).toEqual(['format', 'version', 'practices', 'system'])
     const p = doc.practices.find((x) => x.id === 'example-family-clinic')!
-    expect(Object.keys(p)).toEqual(['id', 'name', 'athenaPracticeId', 'environment', 'timeZone', 'settings', 'connections', 'interfaces', 'mappingSets'])
+    expect(Object.keys(p)).toEqual(['id', 'name', 'athenaPracticeId', 'environment', 'timeZone', 'settings', 'connections', 'interfaces', 'mappingSets', 'fileJobs'])
     for (const list of ['connections', 'interfaces'] as const) {
       for (const c of p[list] as Record<string, unknown>[]) {
         expect(Object.keys(c)).toEqual(['kind', 'name', 'enabled', 'config'])

@@ -89,11 +89,12 @@ export async function presentedIdentity(ctx: EngineContext, conn: StoredConnecti
   if (conn.kind !== 'sftp' && conn.kind !== 'ftps') throw new AppError('invalid_input', 'Only SFTP and FTPS locations have a server identity to pin.', { retryable: false })
   const pinKey = conn.kind === 'sftp' ? 'hostKeySha256' : 'certSha256'
   const pinned = (conn.config[pinKey] as string | null | undefined) ?? null
-  // Password auth with a placeholder: no key is parsed, and nothing is sent before the host key is refused.
+  // Password auth with a placeholder: no key is parsed, and no credential is sent before the identity is refused.
   const unpinned: StoredConnection = { ...conn, config: { ...conn.config, [pinKey]: null, ...(conn.kind === 'sftp' ? { auth: 'password' } : {}) } }
   try {
     // With no pin, the transport stops right after the handshake (before any credential is sent).
-    const t = await openTransport(unpinned, async () => 'unused-for-identity', {})
+    // A client certificate's key is the exception: a server that requires one completes no handshake without it.
+    const t = await openTransport(unpinned, async (id, field) => (field === 'tls_key' ? ctx.connections.getSecret(id, field) : 'unused-for-identity'), {})
     await t.close()
   } catch (e) {
     const err = toErrorData(e)

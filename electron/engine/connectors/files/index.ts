@@ -7,6 +7,7 @@
 import { AppError } from '../../../../shared/errors'
 import { mappingSetSchema } from '../../../../shared/mapping'
 import type { ConnectorModule } from '../../core/engine-context'
+import { maintenanceModule } from '../../maintenance/maintenance-module'
 import { patientMatching } from '../../matching'
 import { locationTester } from './connectivity'
 import { FileJobRepo } from './jobs/job-repo'
@@ -55,6 +56,9 @@ export function filesModule(opts: FilesModuleOptions = {}): ConnectorModule {
     engine.addService(new FileScheduler(ctx, jobs, runner, kinds))
     const tester = locationTester(ctx)
     for (const kind of ['sftp', 'ftps', 'folder']) ctx.connectivity.set(kind, tester)
+    // Retention of the `files` connector: its transactions (raw file bytes, then rows and pickups) by the
+    // generic rules; its run history and refused-file entries by `logsDays`.
+    maintenanceModule(ctx).pruner.registerLogPruner({ connector: 'files', prune: (practiceId, before, limit) => jobs.pruneRuns(practiceId, before, limit) + pickups.pruneUnstored(practiceId, before, limit) })
   }
 }
 

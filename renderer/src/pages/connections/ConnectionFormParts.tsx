@@ -1,5 +1,5 @@
 /** What the connection forms share: their props, their state, their field errors and their footer. */
-import { Button, Group, NumberInput, Switch, Text } from '@mantine/core'
+import { Button, Group, NumberInput, Switch, Text, TextInput } from '@mantine/core'
 import { useState, type FormEvent } from 'react'
 import type { Connection } from '../../../../shared/api/connections'
 import { ApiError } from '../../api/client'
@@ -116,5 +116,21 @@ export function NumField({ n, value, error, onChange }: { n: NumSpec; value: unk
       error={error}
       onChange={(v) => onChange(typeof v === 'number' ? v : undefined)}
     />
+  )
+}
+
+/** A file location's scratch folder: where the connectivity test writes, renames and deletes its probe file. */
+export function ScratchFolderField({ value, error, onChange }: { value: string; error?: string; onChange(v: string): void }) {
+  return <TextInput label="Scratch folder" description="Where the connectivity test writes, renames and deletes its probe file." value={value} error={error} onChange={(e) => onChange(e.currentTarget.value)} />
+}
+
+/** Name, host and port of a file location's server (SFTP, FTPS). */
+export function ServerFields(p: { name: string; host: string; port: number; defaultPort: number; nameError?: string; err(path: string): string | undefined; onName(v: string): void; onHost(v: string): void; onPort(v: number): void }) {
+  return (
+    <Group grow align="flex-start">
+      <TextInput label="Name" required value={p.name} error={p.nameError} onChange={(e) => p.onName(e.currentTarget.value)} />
+      <TextInput label="Host" required value={p.host} error={p.err('host')} onChange={(e) => p.onHost(e.currentTarget.value)} />
+      <NumberInput label="Port" min={1} max={65535} value={p.port} error={p.err('port')} onChange={(n) => p.onPort(Number(n) || p.defaultPort)} />
+    </Group>
   )
 }

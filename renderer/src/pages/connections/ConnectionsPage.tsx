@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Card, Code, Group, Menu, Modal, Switch, Table, Te
 import { notifications } from '@mantine/notifications'
 import { IconChevronDown, IconPencil, IconPlayerPlay, IconPlus, IconTrash } from '@tabler/icons-react'
 import { useState } from 'react'
-import type { Connection, ConnectivityResult } from '../../../../shared/api/connections'
+import type { Connection, ConnectivityResult, SECRET_FIELDS } from '../../../../shared/api/connections'
 import type { InputOf } from '../../../../shared/api'
 import { api, ApiError, useApi, useApiMutation } from '../../api/client'
 import { useMayCall } from '../../app/auth'
@@ -20,9 +20,12 @@ import { Hl7OutboundForm } from './Hl7OutboundForm'
 import { Hl7ListenersCard } from './Hl7ListenersCard'
 import { FileJobsCard } from './FileJobsCard'
 import { LocationIdentity } from './LocationIdentity'
-import { SftpLocationForm, type SftpFormValues } from './SftpLocationForm'
+import { SftpLocationForm } from './SftpLocationForm'
+import { FtpsLocationForm } from './FtpsLocationForm'
+import { FolderLocationForm } from './FolderLocationForm'
 
 type Kind = Connection['kind']
+type SecretField = (typeof SECRET_FIELDS)[number]
 type Editing = { kind: Kind; conn?: Connection } | null
 
 const KIND_LABEL: Record<Kind, string> = { 'athena-rest': 'athenaNet REST', 'hl7-inbound': 'HL7 inbound', 'hl7-outbound': 'HL7 outbound', 'fhir-r4': 'FHIR R4', sftp: 'SFTP location', ftps: 'FTPS location', folder: 'Folder location' }
@@ -73,7 +76,7 @@ export function ConnectionsPage() {
     setEditing(e)
   }
 
-  const save = async (v: { name: string; enabled: boolean; config: Record<string, unknown>; secret?: string; secrets?: FhirFormValues['secrets'] | SftpFormValues['secrets'] }) => {
+  const save = async (v: { name: string; enabled: boolean; config: Record<string, unknown>; secret?: string; secrets?: Partial<Record<SecretField, string>> }) => {
     if (!practiceId || !editing) return
     setBusy(true)
     setSaveError(null)
@@ -84,7 +87,7 @@ export function ConnectionsPage() {
         ? await update.mutateAsync({ id: editing.conn.id, ...body } as InputOf<'connections.update'>)
         : await create.mutateAsync({ practiceId, ...body } as InputOf<'connections.create'>)
       if (v.secret) await api('connections.setSecret', { id: saved.id, field: 'client_secret', value: v.secret })
-      for (const [field, value] of Object.entries(v.secrets ?? {})) if (value) await api('connections.setSecret', { id: saved.id, field: field as keyof FhirFormValues['secrets'] | keyof SftpFormValues['secrets'], value })
+      for (const [field, value] of Object.entries(v.secrets ?? {})) if (value) await api('connections.setSecret', { id: saved.id, field: field as SecretField, value })
       await list.refetch()
       notifications.show({ color: 'teal', title: editing.conn ? 'Connection saved' : 'Connection created', message: saved.name })
       setEditing(null)
@@ -121,6 +124,8 @@ export function ConnectionsPage() {
               <Menu.Item onClick={() => open({ kind: 'hl7-outbound' })}>HL7 outbound destination</Menu.Item>
               <Menu.Item onClick={() => open({ kind: 'fhir-r4' })}>FHIR R4 endpoint</Menu.Item>
               <Menu.Item onClick={() => open({ kind: 'sftp' })}>SFTP location</Menu.Item>
+              <Menu.Item onClick={() => open({ kind: 'ftps' })}>FTPS location</Menu.Item>
+              <Menu.Item onClick={() => open({ kind: 'folder' })}>Folder location</Menu.Item>
             </Menu.Dropdown>
           </Menu>
           ) : null
@@ -289,7 +294,11 @@ export function ConnectionsPage() {
           <SftpLocationForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
         ) : editing?.kind === 'hl7-inbound' ? (
           <Hl7InboundForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
-        ) : editing ? (
+        ) : editing?.kind === 'ftps' ? (
+          <FtpsLocationForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
+        ) : editing?.kind === 'folder' ? (
+          <FolderLocationForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
+        ) : editing?.kind === 'hl7-outbound' ? (
           <Hl7OutboundForm key={editing.conn?.id ?? 'new'} initial={editing.conn} onSubmit={(v) => void save(v)} onCancel={() => setEditing(null)} error={saveError} busy={busy} />
         ) : null}
       </Modal>

@@ -1,6 +1,6 @@
-import { Badge, Group, NumberInput, SegmentedControl, Stack, Text, Textarea, TextInput } from '@mantine/core'
+import { Badge, Group, SegmentedControl, Stack, Text, Textarea, TextInput } from '@mantine/core'
 import { useState, type FormEvent } from 'react'
-import { ConnectionFormFooter, configErrors, type ConnectionFormProps } from './ConnectionFormParts'
+import { ConnectionFormFooter, ServerFields, configErrors, type ConnectionFormProps } from './ConnectionFormParts'
 
 export interface SftpFormValues {
   name: string
@@ -36,11 +36,7 @@ export function SftpLocationForm({ initial, onSubmit, onCancel, error, busy }: O
   return (
     <form onSubmit={submit}>
       <Stack>
-        <Group grow align="flex-start">
-          <TextInput label="Name" required value={name} error={fe.name} onChange={(e) => setName(e.currentTarget.value)} />
-          <TextInput label="Host" required value={host} error={err('host')} onChange={(e) => setHost(e.currentTarget.value)} />
-          <NumberInput label="Port" min={1} max={65535} value={port} error={err('port')} onChange={(n) => setPort(Number(n) || 22)} />
-        </Group>
+        <ServerFields name={name} host={host} port={port} defaultPort={22} nameError={fe.name} err={err} onName={setName} onHost={setHost} onPort={setPort} />
         <Group grow align="flex-end">
           <TextInput label="Username" required value={username} error={err('username')} onChange={(e) => setUsername(e.currentTarget.value)} />
           <SegmentedControl aria-label="Authentication" value={auth} onChange={(v) => setAuth(v as 'key' | 'password')} data={[{ value: 'key', label: 'Private key' }, { value: 'password', label: 'Password' }]} />

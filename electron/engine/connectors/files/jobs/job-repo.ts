@@ -188,6 +188,13 @@ export class FileJobRepo {
       .run(status, this.now(), JSON.stringify(summary), error?.code ?? null, error?.message ?? null, id)
   }
 
+  /** Retention (`logsDays` of the `files` connector): up to `limit` finished runs of a practice that ended before `before`. */
+  pruneRuns(practiceId: string, before: number, limit: number): number {
+    return this.db
+      .prepare("DELETE FROM file_job_runs WHERE id IN (SELECT id FROM file_job_runs WHERE practice_id = ? AND status != 'running' AND coalesce(finished_at, started_at) < ? ORDER BY id LIMIT ?)")
+      .run(practiceId, before, limit).changes
+  }
+
   /** Runs a crash left 'running' (at start, before anything runs). */
   /** Runs of a practice's jobs of these kinds that ended in error or partly (a file refused) since `since` (alert rules). */
   failedRunsOfKinds(practiceId: string, kinds: string[], since: number): number {

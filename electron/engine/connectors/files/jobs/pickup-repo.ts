@@ -73,6 +73,17 @@ export class PickupRepo {
     return Number(info.lastInsertRowid)
   }
 
+  /**
+   * Retention (`logsDays` of the `files` connector): up to `limit` entries of files refused or failed
+   * before anything was stored (no transaction) and last touched before `before`. Entries with a
+   * transaction go with it (transactionsDays); a claimed file is never forgotten.
+   */
+  pruneUnstored(practiceId: string, before: number, limit: number): number {
+    return this.db
+      .prepare("DELETE FROM file_pickups WHERE id IN (SELECT id FROM file_pickups WHERE practice_id = ? AND tx_id IS NULL AND status IN ('refused','error','dropped') AND updated_at < ? ORDER BY id LIMIT ?)")
+      .run(practiceId, before, limit).changes
+  }
+
   update(id: number, p: Partial<{ txId: number | null; sha256: string; size: number; finalPath: string; status: PickupStatus; detail: string | null }>): void {
     const cur = this.get(id)
     if (!cur) return

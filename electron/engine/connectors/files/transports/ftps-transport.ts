@@ -14,10 +14,12 @@ import type { FtpsLocationConfig } from '../../../../../shared/files'
 import { tooLarge } from './folder-transport'
 import type { FileTransport, OpenOptions, RemoteEntry } from './transport'
 
-export async function openFtpsTransport(cfg: FtpsLocationConfig, creds: { password?: string | null }, opts: OpenOptions = {}): Promise<FileTransport> {
+export async function openFtpsTransport(cfg: FtpsLocationConfig, creds: { password?: string | null; tlsKey?: string | null }, opts: OpenOptions = {}): Promise<FileTransport> {
   const client = new Client(cfg.connectTimeoutMs)
   // The pin is what authenticates the server: the chain of a self-signed or private-CA certificate is not checked.
-  const tlsOptions = { rejectUnauthorized: false, servername: /^[\d.:]+$/.test(cfg.host) ? undefined : cfg.host }
+  // A client certificate, when configured, authenticates us (mutual TLS); its key comes from the keychain for this connection only.
+  const clientCert = cfg.clientCertPem && creds.tlsKey ? { cert: cfg.clientCertPem, key: creds.tlsKey } : {}
+  const tlsOptions = { rejectUnauthorized: false, servername: /^[\d.:]+$/.test(cfg.host) ? undefined : cfg.host, ...clientCert }
   try {
     if (cfg.tlsMode === 'implicit') {
       await client.connectImplicitTLS(cfg.host, cfg.port, tlsOptions)

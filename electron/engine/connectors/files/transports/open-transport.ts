@@ -24,7 +24,12 @@ export async function openTransport(conn: StoredConnection, secret: SecretReader
       return openSftpTransport(cfg, creds, opts)
     }
     case 'ftps':
-      return openFtpsTransport(ftpsLocationConfigSchema.parse(conn.config), { password: await secret(conn.id, 'password') }, opts)
+    {
+      const cfg = ftpsLocationConfigSchema.parse(conn.config)
+      const tlsKey = cfg.clientCertPem ? await secret(conn.id, 'tls_key') : null
+      if (cfg.clientCertPem && !tlsKey) throw new AppError('config_invalid', `FTPS location "${conn.name}" has a client certificate but no TLS key in the keychain: set its tls_key.`, { retryable: false })
+      return openFtpsTransport(cfg, { password: await secret(conn.id, 'password'), tlsKey }, opts)
+    }
     case 'folder':
       return openFolderTransport(folderLocationConfigSchema.parse(conn.config), opts)
     default:
