@@ -82,6 +82,21 @@ export function documentReference(data: Record<string, unknown>, patientFhir: st
 }
 
 /** The FHIR path: the resource is created when it is valid, the record takes its id, the write is audited. */
+/**
+ * What every write starts with: the patient's ids, the resource built and validated, and why the
+ * server will not take it over FHIR (null when its CapabilityStatement allows the create).
+ */
+async function prepare(ctx: EngineContext, rt: FhirRuntime, repo: FhirRepo, practiceId: string, rec: StoredRecord, type: string, what: string, build: (data: Record<string, unknown>, patientFhir: string) => Resource): Promise<{ ids: { athena: string | null; fhir: string }; resource: Resource; issues: FieldIssue[]; refused: string | null }> {
+  const entry = rt.entry(practiceId)
+  const ids = patientIds(ctx, practiceId, rec.patientRef, entry.athenaPracticeId)
+  if (!ids.fhir) throw new AppError('unknown_patient', `The ${what} is not linked to a patient the EHR knows.`, { retryable: false })
+  const resource = build(rec.data, ids.fhir)
+  const issues = validateResource(resource)
+  const caps = repo.state<CapabilitySummary>(entry.connection.id, 'capabilities') ?? (await refreshCapabilities(ctx, rt, repo, practiceId))
+  const refused = allows(caps, type, 'create') ? null : `the server's CapabilityStatement does not allow ${type} create (${caps.resources.find((r) => r.type === type)?.interactions.join(', ') || 'not listed'})`
+  return { ids: { athena: ids.athena, fhir: ids.fhir }, resource, issues, refused }
+}
+
 async function createOverFhir(ctx: EngineContext, rt: FhirRuntime, practiceId: string, rec: StoredRecord, resource: Resource, issues: FieldIssue[], actor: string): Promise<WriteOutcome> {
   const type = resource.resourceType
   if (errorsOf(issues).length) return { path: 'fhir', why: `the server allows ${type} create, but the ${type} is not valid and was not sent`, status: 'invalid', txId: null, resourceId: null, issues }
@@ -97,14 +112,8 @@ const txStatus = (status: string): string => (status === 'done' ? 'sent' : statu
 
 async function writeDocument(ctx: EngineContext, rt: FhirRuntime, repo: FhirRepo, athena: AthenaRuntime | null, practiceId: string, rec: StoredRecord, actor: string): Promise<WriteOutcome> {
   if (typeof rec.data.content_base64 !== 'string' || rec.data.content_base64 === '') throw new AppError('invalid_input', 'The document has no content to send (only its metadata is in Practice Studio).', { retryable: false })
-  const entry = rt.entry(practiceId)
-  const ids = patientIds(ctx, practiceId, rec.patientRef, entry.athenaPracticeId)
-  if (!ids.fhir) throw new AppError('unknown_patient', 'The document is not linked to a patient the EHR knows.', { retryable: false })
-  const resource = documentReference(rec.data, ids.fhir)
-  const issues = validateResource(resource)
-  const caps = repo.state<CapabilitySummary>(entry.connection.id, 'capabilities') ?? (await refreshCapabilities(ctx, rt, repo, practiceId))
-  if (allows(caps, 'DocumentReference', 'create')) return createOverFhir(ctx, rt, practiceId, rec, resource, issues, actor)
-  const refused = `the server's CapabilityStatement does not allow DocumentReference create (${caps.resources.find((r) => r.type === 'DocumentReference')?.interactions.join(', ') || 'not listed'})`
+  const { resource, issues, refused } = await prepare(ctx, rt, repo, practiceId, rec, 'DocumentReference', 'document', documentReference)
+  if (!refused) return createOverFhir(ctx, rt, practiceId, rec, resource, issues, actor)
   if (!athena?.hasConnection(practiceId)) throw new AppError('unsupported_message', `Not written: ${refused}, and the practice has no athenaNet connection to upload documents through.`, { retryable: false })
   const already = rec.externalIds.find((x) => x.system === ATHENA_SYSTEM)?.value
   if (already) throw new AppError('conflict', `The document is already in athenaNet (document ${already}); it is not uploaded again.`, { retryable: false })
@@ -120,14 +129,9 @@ export async function writeRecord(ctx: EngineContext, rt: FhirRuntime, repo: Fhi
   if (!rec || rec.practiceId !== practiceId) throw new AppError('not_found', `Record ${recordId} is not a record of practice "${practiceId}".`, { retryable: false })
   if (rec.kind === 'document') return writeDocument(ctx, rt, repo, athena, practiceId, rec, actor)
   if (rec.kind !== 'observation' || rec.data.category !== 'vital') throw new AppError('invalid_input', 'Only vital-sign observations and documents can be written to the EHR from here.', { retryable: false })
-  const entry = rt.entry(practiceId)
-  const ids = patientIds(ctx, practiceId, rec.patientRef, entry.athenaPracticeId)
-  if (!ids.fhir) throw new AppError('unknown_patient', 'The observation is not linked to a patient the EHR knows.', { retryable: false })
-  const resource = vitalObservation(rec.data, ids.fhir)
-  const issues = validateResource(resource)
-  const caps = repo.state<CapabilitySummary>(entry.connection.id, 'capabilities') ?? (await refreshCapabilities(ctx, rt, repo, practiceId))
-  if (allows(caps, 'Observation', 'create')) return createOverFhir(ctx, rt, practiceId, rec, resource, issues, actor)
-  const why = `the server's CapabilityStatement does not allow Observation create (${caps.resources.find((r) => r.type === 'Observation')?.interactions.join(', ') || 'not listed'})`
+  const { ids, resource, issues, refused } = await prepare(ctx, rt, repo, practiceId, rec, 'Observation', 'observation', vitalObservation)
+  if (!refused) return createOverFhir(ctx, rt, practiceId, rec, resource, issues, actor)
+  const why = refused
   if (!athena?.hasConnection(practiceId)) throw new AppError('unsupported_message', `Not written: ${why}, and the practice has no athenaNet connection to write vitals through.`, { retryable: false })
   if (errorsOf(issues).length) return { path: 'athena-v1', why: `${why}; the reading is not a valid vital sign and was not sent`, status: 'invalid', txId: null, resourceId: null, issues }
   if (!ids.athena) throw new AppError('unknown_patient', 'The patient has no athenaNet id.', { retryable: false })
