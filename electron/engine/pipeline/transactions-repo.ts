@@ -140,6 +140,9 @@ export class TransactionsRepo {
       nextInChannelLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT ?`),
       raw: db.prepare('SELECT raw FROM transaction_raw WHERE tx_id = ?').pluck(),
+      // length() of a BLOB reads its size from the record header, not its pages.
+      rawBytes: db.prepare('SELECT length(raw) FROM transaction_raw WHERE tx_id = ?').pluck(),
+      payloadBytes: db.prepare('SELECT length(raw) FROM transaction_payloads WHERE tx_id = ? AND version = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
       finish: db.prepare(`UPDATE transactions SET status = @status, attempts = @attempt, started_at = @started_at, updated_at = @finished_at, finished_at = @finished_at,
@@ -234,6 +237,15 @@ export class TransactionsRepo {
       if (p) return p.raw
     }
     return (this.s.raw.get(row.id) as Buffer | undefined) ?? Buffer.alloc(0)
+  }
+
+  /** The size of what payloadOf(row) returns, without reading it. */
+  payloadBytes(row: LaneRow): number {
+    if (row.payload_version > 0) {
+      const n = this.s.payloadBytes.get(row.id, row.payload_version) as number | undefined
+      if (n !== undefined) return n
+    }
+    return (this.s.rawBytes.get(row.id) as number | undefined) ?? 0
   }
 
   /** Runs `fn` in a savepoint of the open write (or its own transaction): it lands whole or not at all. */

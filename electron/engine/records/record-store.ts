@@ -2,7 +2,14 @@
  * Canonical Practice Studio records and their ids in other systems. Upserts are idempotent: a
  * record is found through any of its external ids, so replaying a message or an API page updates
  * the same record instead of creating a second one. Every change keeps its before/after.
+ *
+ * A document's body (`content_base64`, megabytes for a scanned PDF) lives in `record_bodies`
+ * (migration 0230), written once per version of the body: readers get it back in `data` as
+ * before, the `records` row stays small, and the change history holds `(content: N bytes, sha256
+ * …)` in its place (a 5 MB MDM's body stringified and written twice cost ~215 ms of the main
+ * thread; hl7-engine README, "Big messages").
  */
+import { createHash } from 'node:crypto'
 import { AppError } from '../../../shared/errors'
 import type { Db } from '../store/database'
 import type { RecordKind } from '../../../shared/records'
@@ -39,9 +46,34 @@ export interface UpsertInput {
 export interface UpsertResult {
   id: number
   op: 'create' | 'update' | 'unchanged'
+  /** As the change history holds them: a document's body as its summary (bodySummary), not the body. */
   before: Record<string, unknown> | null
   after: Record<string, unknown>
 }
+
+/** The field of a kind whose value is kept in `record_bodies`. */
+const BODY_FIELD: Partial<Record<RecordKind, string>> = { document: 'content_base64' }
+
+interface BodyMeta {
+  bytes: number
+  sha256: string
+}
+
+/** What the change history and the inspector's diff show for a body: its size and hash. */
+export function bodySummary(b: BodyMeta): string {
+  return `(content: ${b.bytes} bytes, sha256 ${b.sha256})`
+}
+
+/** A stored record without its body, and what is known of the body. */
+interface Loaded {
+  rec: StoredRecord
+  body: BodyMeta | null
+  /** A body still inline in `records.data` (written before 0230), moved out at this write. */
+  inline: Buffer | null
+}
+
+/** The body a write leaves: as it was, a new one, or none. */
+type NextBody = { keep: true; meta: BodyMeta } | { keep: false; buf: Buffer; meta: BodyMeta } | null
 
 interface RecordRow {
   id: number
@@ -111,12 +143,21 @@ export class RecordStore {
       linkWaiting: db.prepare('UPDATE records SET patient_ref = ?, updated_at = ? WHERE id = ? AND patient_ref IS NULL'),
       doneWaiting: db.prepare('DELETE FROM pending_patient_links WHERE practice_id = ? AND system = ? AND value = ?'),
       resolvedWaiting: db.prepare('DELETE FROM pending_patient_links WHERE record_id = ?'),
+      body: db.prepare('SELECT body FROM record_bodies WHERE record_id = ?').pluck(),
+      bodyMeta: db.prepare('SELECT bytes, sha256 FROM record_bodies WHERE record_id = ?'),
+      putBody: db.prepare(`INSERT INTO record_bodies (record_id, bytes, sha256, body) VALUES (?, ?, ?, ?)
+        ON CONFLICT (record_id) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256, body = excluded.body`),
+      dropBody: db.prepare('DELETE FROM record_bodies WHERE record_id = ?'),
     }
   }
 
   findByExternalId(practiceId: string, kind: RecordKind, system: string, value: string): StoredRecord | null {
-    const r = this.s.byExt.get(practiceId, kind, system, value) as { record_id: number } | undefined
-    return r ? this.get(r.record_id) : null
+    const id = this.idByExternalId(practiceId, kind, system, value)
+    return id === null ? null : this.get(id)
+  }
+
+  private idByExternalId(practiceId: string, kind: RecordKind, system: string, value: string): number | null {
+    return (this.s.byExt.get(practiceId, kind, system, value) as { record_id: number } | undefined)?.record_id ?? null
   }
 
   get(id: number): StoredRecord | null {
@@ -162,16 +203,9 @@ export class RecordStore {
   /** Merges `data` into record `id` as a new version (before/after kept), unless nothing changes. */
   patch(id: number, data: Record<string, unknown>, txId: number | null = null): UpsertResult {
     return this.db.transaction((): UpsertResult => {
-      const existing = this.get(id)
+      const existing = this.load(id)
       if (!existing) throw new AppError('not_found', `There is no record ${id}.`, { retryable: false })
-      const before = existing.data
-      const after = { ...before, ...dropUndefined(data) }
-      if (stableStringify(before) === stableStringify(after)) return { id, op: 'unchanged', before, after }
-      const now = this.now()
-      const [k1, k2, k3] = keysFor(existing.kind, after)
-      this.s.update.run(null, k1, k2, k3, JSON.stringify(after), now, id)
-      this.s.change.run(existing.practiceId, txId, id, existing.kind, 'update', JSON.stringify(before), JSON.stringify(after), now)
-      return { id, op: 'update', before, after }
+      return this.update(existing, dropUndefined(data), 'merge', null, txId)
     })()
   }
 
@@ -202,47 +236,118 @@ export class RecordStore {
 
   private upsertOne(input: UpsertInput): UpsertResult {
     return this.db.transaction((): UpsertResult => {
-      const now = this.now()
-      let existing: StoredRecord | null = null
-      for (const id of input.ids) {
-        existing = this.findByExternalId(input.practiceId, input.kind, id.system, id.value)
-        if (existing) break
-      }
+      let id: number | null = null
+      for (const x of input.ids) if ((id = this.idByExternalId(input.practiceId, input.kind, x.system, x.value)) !== null) break
+      const existing = id === null ? null : this.load(id)
       const clean = dropUndefined(input.data)
       if (!existing) {
-        const [k1, k2, k3] = keysFor(input.kind, clean)
-        const info = this.s.insert.run(input.practiceId, input.kind, input.patientRef ?? null, k1, k2, k3, JSON.stringify(clean), now, now)
+        const now = this.now()
+        const { data, next } = this.split(input.kind, clean, null, 'replace')
+        const [k1, k2, k3] = keysFor(input.kind, data)
+        const info = this.s.insert.run(input.practiceId, input.kind, input.patientRef ?? null, k1, k2, k3, JSON.stringify(data), now, now)
         const id = Number(info.lastInsertRowid)
         for (const x of input.ids) this.s.link.run(input.practiceId, input.kind, x.system, x.value, id)
-        this.s.change.run(input.practiceId, input.txId ?? null, id, input.kind, 'create', null, JSON.stringify(clean), now)
-        return { id, op: 'create', before: null, after: clean }
+        this.writeBody(id, null, next)
+        const after = view(input.kind, data, next?.meta ?? null)
+        this.s.change.run(input.practiceId, input.txId ?? null, id, input.kind, 'create', null, JSON.stringify(after), now)
+        return { id, op: 'create', before: null, after }
       }
-      const before = existing.data
-      const after = input.mode === 'replace' ? clean : { ...before, ...clean }
-      for (const x of input.ids) this.s.link.run(input.practiceId, input.kind, x.system, x.value, existing.id)
-      if (stableStringify(before) === stableStringify(after) && (input.patientRef ?? existing.patientRef) === existing.patientRef) {
-        return { id: existing.id, op: 'unchanged', before, after }
-      }
-      const [k1, k2, k3] = keysFor(input.kind, after)
-      this.s.update.run(input.patientRef ?? null, k1, k2, k3, JSON.stringify(after), now, existing.id)
-      this.s.change.run(input.practiceId, input.txId ?? null, existing.id, input.kind, 'update', JSON.stringify(before), JSON.stringify(after), now)
-      return { id: existing.id, op: 'update', before, after }
+      for (const x of input.ids) this.s.link.run(input.practiceId, input.kind, x.system, x.value, existing.rec.id)
+      return this.update(existing, clean, input.mode ?? 'merge', input.patientRef ?? null, input.txId ?? null)
     })()
   }
 
-  private toRecord(row: RecordRow): StoredRecord {
+  /** A new version of `existing` (merged or replaced by `clean`), unless nothing changes. */
+  private update(existing: Loaded, clean: Record<string, unknown>, mode: 'merge' | 'replace', patientRef: number | null, txId: number | null): UpsertResult {
+    const { rec } = existing
+    const { data, next } = this.split(rec.kind, mode === 'replace' ? clean : { ...rec.data, ...clean }, existing, mode)
+    const before = view(rec.kind, rec.data, existing.body)
+    const after = view(rec.kind, data, next?.meta ?? null)
+    if (stableStringify(before) === stableStringify(after) && (patientRef ?? rec.patientRef) === rec.patientRef) {
+      return { id: rec.id, op: 'unchanged', before, after }
+    }
+    const now = this.now()
+    const [k1, k2, k3] = keysFor(rec.kind, data)
+    this.s.update.run(patientRef, k1, k2, k3, JSON.stringify(data), now, rec.id)
+    this.writeBody(rec.id, existing, next)
+    this.s.change.run(rec.practiceId, txId, rec.id, rec.kind, 'update', JSON.stringify(before), JSON.stringify(after), now)
+    return { id: rec.id, op: 'update', before, after }
+  }
+
+  /**
+   * The record's data without its body, and the body it keeps: a non-empty string given for the
+   * body field is the new body; null or '' stays in the data (no body); absent, a merge keeps the
+   * stored body (or moves an inline one out) and a replace drops it.
+   */
+  private split(kind: RecordKind, merged: Record<string, unknown>, existing: Loaded | null, mode: 'merge' | 'replace'): { data: Record<string, unknown>; next: NextBody } {
+    const field = BODY_FIELD[kind]
+    if (!field) return { data: merged, next: null }
+    const given = merged[field]
+    const data = { ...merged }
+    if (typeof given === 'string' && given !== '') {
+      delete data[field]
+      const buf = Buffer.from(given, 'utf8')
+      return { data, next: { keep: false, buf, meta: metaOf(buf) } }
+    }
+    if (given !== undefined || mode === 'replace' || !existing) return { data, next: null }
+    if (existing.inline) return { data, next: { keep: false, buf: existing.inline, meta: metaOf(existing.inline) } }
+    return { data, next: existing.body ? { keep: true, meta: existing.body } : null }
+  }
+
+  /** Writes the body a write leaves, only when it differs from the stored one (5 MB is not rewritten for a metadata change). */
+  private writeBody(id: number, existing: Loaded | null, next: NextBody): void {
+    if (next === null) {
+      if (existing?.body && !existing.inline) this.s.dropBody.run(id)
+      return
+    }
+    if (next.keep || (existing?.body && !existing.inline && existing.body.sha256 === next.meta.sha256)) return
+    this.s.putBody.run(id, next.meta.bytes, next.meta.sha256, next.buf)
+  }
+
+  /** A record without its body (never read for a write), with the body's size and hash. */
+  private load(id: number): Loaded | null {
+    const row = this.s.get.get(id) as RecordRow | undefined
+    if (!row) return null
+    const rec = this.toRecord(row, false)
+    const field = BODY_FIELD[rec.kind]
+    const inlineBody = field ? rec.data[field] : undefined
+    if (field && typeof inlineBody === 'string' && inlineBody !== '') {
+      const inline = Buffer.from(inlineBody, 'utf8')
+      const { [field]: _, ...data } = rec.data
+      return { rec: { ...rec, data }, body: metaOf(inline), inline }
+    }
+    return { rec, body: field ? ((this.s.bodyMeta.get(id) as BodyMeta | undefined) ?? null) : null, inline: null }
+  }
+
+  private toRecord(row: RecordRow, withBody = true): StoredRecord {
+    const data = JSON.parse(row.data) as Record<string, unknown>
+    const field = BODY_FIELD[row.kind]
+    if (withBody && field) {
+      const body = this.s.body.get(row.id) as Buffer | undefined
+      if (body) data[field] = body.toString('utf8')
+    }
     return {
       id: row.id,
       practiceId: row.practice_id,
       kind: row.kind,
       patientRef: row.patient_ref,
-      data: JSON.parse(row.data) as Record<string, unknown>,
+      data,
       version: row.version,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
       externalIds: this.s.extIds.all(row.id) as ExternalId[],
     }
   }
+}
+
+function metaOf(buf: Buffer): BodyMeta {
+  return { bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') }
+}
+
+/** The data as the change history holds it: the body as its summary. */
+function view(kind: RecordKind, data: Record<string, unknown>, body: BodyMeta | null): Record<string, unknown> {
+  const field = BODY_FIELD[kind]
+  return field && body ? { ...data, [field]: bodySummary(body) } : data
 }
 
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
