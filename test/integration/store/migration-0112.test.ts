@@ -23,6 +23,8 @@ describe('migration 0112 (records waiting for their patient)', () => {
     migrate(db, MIGRATIONS.filter((m) => m.version < 112))
     expect(migrate(db, MIGRATIONS.filter((m) => m.version <= 112)).applied).toEqual([112])
     db.prepare("INSERT INTO practices (id, name, environment, time_zone, created_at, updated_at) VALUES ('p', 'P', 'preview', 'America/New_York', 1, 1)").run()
+    // Today's record store also needs the migrations after it (0230: document bodies).
+    migrate(db)
     const records = new RecordStore(db, () => 1000)
     const appt = records.upsert({ practiceId: 'p', kind: 'appointment', ids: [{ system: 'athena', value: 'A1' }], data: { status: 'scheduled' }, patientRef: null, awaitPatient: { system: 'athena', value: '501' } })
     const other = records.upsert({ practiceId: 'p', kind: 'appointment', ids: [{ system: 'athena', value: 'A2' }], data: { status: 'scheduled' }, patientRef: null, awaitPatient: { system: 'athena', value: '777' } })
