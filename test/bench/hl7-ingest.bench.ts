@@ -20,6 +20,7 @@ import { closeSync, fdatasync, fsyncSync, mkdtempSync, openSync, rmSync, writeSy
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -355,10 +356,15 @@ async function engineRun(label: string, processing: boolean, echoRate: number, s
   console.log(`  engine, ${label}:`)
   console.log(`    16 connections, ACK after durable commit: ${fmt(rate).padStart(6)} msgs/s (${d.badAcks} bad ACKs), ${(rate / echoRate).toFixed(2)}× echo`)
   console.log(`      ACK latency p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms; ${fmt((c1.batches - c0.batches) / d.seconds)} commits/s, ${((c1.writes - c0.writes) / Math.max(1, c1.batches - c0.batches)).toFixed(1)} writes per commit`)
+  // The engine's thread (the clients are on a worker): its event-loop delay is the longest slice an ACK waits behind.
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  loop.enable()
   const p = await drive({ port: srv.port, mode: 'paced', seconds: PHASE_S, rate: PACED_RATE, tag: 'P' })
+  loop.disable()
   const pl = [...p.latenciesMs].sort((a, b) => a - b)
   const p99 = pct(pl, 99)
   console.log(`    paced at ${fmt(p.acked / p.seconds)} msgs/s: ACK latency p50 ${pct(pl, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${p.badAcks} bad ACKs)`)
+  console.log(`      the engine thread's event-loop delay meanwhile (its longest slices): p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`)
   console.log(`    ${srv.stats()}`)
   let processed: number | undefined
   if (!processing && storeThreads) srv.release()
