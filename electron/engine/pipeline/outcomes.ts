@@ -39,6 +39,9 @@ export interface TxOutcome {
 /** A payload above this is processed in a group of its own (processGroup). */
 export const BIG_PAYLOAD_BYTES = 1024 * 1024
 
+/** Lets the event loop run what waits (sockets, timers) before going on. */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r))
+
 export const PENDING: ReadonlySet<TxStatus> = new Set(['received', 'queued', 'processing'])
 
 export interface OutcomesDeps {
@@ -118,14 +121,16 @@ export class Outcomes {
     const { clock, repo, batcher } = this.d
     const done: Attempt[] = []
     // A big payload (a 5 MB MDM) is processed in a group of its own, and read in a turn of the
-    // event loop before it: reading it (~50 ms) and processing and committing it (~100 ms) in one
-    // slice would hold the console's requests and the ACKs that long (hl7-engine README, "Big messages").
+    // event loop of its own: reading it (~50 ms) and processing and committing it (~100 ms) in one
+    // slice, or after the previous group's COMMIT in the same one, would hold the console's
+    // requests and the ACKs that long (hl7-engine README, "Big messages").
     const first = rows[0]
     let prefetched: Buffer | null = null
     if (first && repo.payloadBytes(first) > BIG_PAYLOAD_BYTES) {
-      prefetched = repo.payloadOf(first)
       rows = [first]
-      await new Promise((r) => setImmediate(r))
+      await turn()
+      prefetched = repo.payloadOf(first)
+      await turn()
     }
     await batcher.run(
       () => {
