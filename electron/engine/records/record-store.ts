@@ -290,7 +290,7 @@ export class RecordStore {
       return { data, next: { keep: false, buf, meta: metaOf(buf) } }
     }
     if (given !== undefined || mode === 'replace' || !existing) return { data, next: null }
-    if (existing.inline) return { data, next: { keep: false, buf: existing.inline, meta: metaOf(existing.inline) } }
+    if (existing.inline) return { data, next: { keep: false, buf: existing.inline, meta: existing.body ?? metaOf(existing.inline) } }
     return { data, next: existing.body ? { keep: true, meta: existing.body } : null }
   }
 
