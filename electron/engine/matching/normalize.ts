@@ -50,10 +50,25 @@ export function normalizeStreet(s: unknown): string {
     .join(' ')
 }
 
+/**
+ * Parsing is the costly part of normalising a patient, and an import meets each number twice or
+ * more (matched, observed, then read back when the index catches up): the last few thousand
+ * results are kept. Bounded: cleared when full.
+ */
+const PHONE_MEMO = new Map<string, string>()
+const PHONE_MEMO_MAX = 8192
+
 export function normalizePhone(v: unknown, country: string): string {
   if (typeof v !== 'string' || !v.trim()) return ''
-  const p = parsePhoneNumberFromString(v, country as CountryCode)
-  return p?.isPossible() ? p.number : ''
+  const key = `${country}\u0000${v}`
+  let out = PHONE_MEMO.get(key)
+  if (out === undefined) {
+    const p = parsePhoneNumberFromString(v, country as CountryCode)
+    out = p?.isPossible() ? p.number : ''
+    if (PHONE_MEMO.size >= PHONE_MEMO_MAX) PHONE_MEMO.clear()
+    PHONE_MEMO.set(key, out)
+  }
+  return out
 }
 
 function str(v: unknown): string {
