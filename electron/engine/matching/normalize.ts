@@ -3,7 +3,7 @@
  * 2019): names folded to A–Z with generational suffixes split off, USPS-style street
  * abbreviations, E.164 phones, ISO dates, lower-case e-mail, member ids without punctuation.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
+import { parsePhone } from '../mapping/parse-phone'
 
 export interface NormalizedPatient {
   id: number
@@ -50,25 +50,10 @@ export function normalizeStreet(s: unknown): string {
     .join(' ')
 }
 
-/**
- * Parsing is the costly part of normalising a patient, and an import meets each number twice or
- * more (matched, observed, then read back when the index catches up): the last few thousand
- * results are kept. Bounded: cleared when full.
- */
-const PHONE_MEMO = new Map<string, string>()
-const PHONE_MEMO_MAX = 8192
-
 export function normalizePhone(v: unknown, country: string): string {
   if (typeof v !== 'string' || !v.trim()) return ''
-  const key = `${country}\u0000${v}`
-  let out = PHONE_MEMO.get(key)
-  if (out === undefined) {
-    const p = parsePhoneNumberFromString(v, country as CountryCode)
-    out = p?.isPossible() ? p.number : ''
-    if (PHONE_MEMO.size >= PHONE_MEMO_MAX) PHONE_MEMO.clear()
-    PHONE_MEMO.set(key, out)
-  }
-  return out
+  const p = parsePhone(v, country)
+  return p?.isPossible() ? p.number : ''
 }
 
 function str(v: unknown): string {

@@ -174,15 +174,17 @@ export class RecordStore {
   }
 
   private patchOne(id: number, data: Record<string, unknown>, txId: number | null): UpsertResult {
-    const existing = this.get(id)
+    // The row alone: a patch needs no external ids (one query less per patched record).
+    const existing = this.s.get.get(id) as RecordRow | undefined
     if (!existing) throw new AppError('not_found', `There is no record ${id}.`, { retryable: false })
-    const before = existing.data
+    const before = JSON.parse(existing.data) as Record<string, unknown>
     const after = { ...before, ...dropUndefined(data) }
     if (stableStringify(before) === stableStringify(after)) return { id, op: 'unchanged', before, after }
     const now = this.now()
     const [k1, k2, k3] = keysFor(existing.kind, after)
-    this.s.update.run(null, k1, k2, k3, JSON.stringify(after), now, id)
-    this.s.change.run(existing.practiceId, txId, id, existing.kind, 'update', JSON.stringify(before), JSON.stringify(after), now)
+    const json = JSON.stringify(after)
+    this.s.update.run(null, k1, k2, k3, json, now, id)
+    this.s.change.run(existing.practice_id, txId, id, existing.kind, 'update', existing.data, json, now)
     return { id, op: 'update', before, after }
   }
 
