@@ -50,6 +50,47 @@ function birthDate(i: number): string {
   return `${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/${d.getUTCFullYear()}`
 }
 
+/**
+ * The floor: only the writes an imported new patient makes (its record, external id, record change,
+ * the source's last-sent values and the row-ledger entry), with the same schema, encryption, chunks
+ * and checkpoints, the data strings taken from the import, no reading, mapping or matching.
+ */
+async function storeFloor(sample: { data: string; sent: string }): Promise<{ ms: number; cpu: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-files-floor-'))
+  const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: Buffer.alloc(32, 9), location: 'bench' })
+  const engine = await openEngine({ dataDir: dir, secrets, logger: createLogger({ level: 'error', sinks: [] }), mode: 'headless', version: 'bench', operator: 'bench' }, [])
+  await engine.start()
+  try {
+    const db = engine.ctx.db
+    const s = {
+      record: db.prepare(`INSERT INTO records (practice_id, kind, patient_ref, key1, key2, key3, data, version, created_at, updated_at) VALUES ('sandbox', 'patient', NULL, NULL, ?, ?, ?, 1, ?, ?)`),
+      extId: db.prepare(`INSERT INTO external_ids (practice_id, kind, system, value, record_id) VALUES ('sandbox', 'patient', 'file:bench', ?, ?)`),
+      change: db.prepare(`INSERT INTO record_changes (practice_id, tx_id, record_id, kind, op, before, after, at) VALUES ('sandbox', 1, ?, 'patient', 'create', NULL, ?, ?)`),
+      sent: db.prepare(`INSERT INTO patient_source_values (practice_id, record_id, source, data, tx_id, line, at) VALUES ('sandbox', ?, 'file:bench', ?, 1, ?, ?)`),
+      ledger: db.prepare(`INSERT INTO file_rows (tx_id, line, outcome, record_id, ext_id, detail) VALUES (1, ?, 'created', ?, ?, NULL)`),
+    }
+    const c = process.cpuUsage()
+    const t = performance.now()
+    for (let i = 0; i < ROWS; i += 1000) {
+      db.transaction(() => {
+        for (let j = i; j < Math.min(ROWS, i + 1000); j++) {
+          const now = Date.now()
+          const id = Number(s.record.run(`last${j}`, birthDate(j), sample.data, now, now).lastInsertRowid)
+          s.extId.run(`P${j}`, id)
+          s.change.run(id, sample.data, now)
+          s.sent.run(id, sample.sent, j + 2, now)
+          s.ledger.run(j + 2, id, `P${j}`)
+        }
+      }).immediate()
+      if ((i / 1000) % 8 === 7) db.pragma('wal_checkpoint(PASSIVE)')
+    }
+    return { ms: performance.now() - t, cpu: cpuMs(c) }
+  } finally {
+    await engine.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ps-files-bench-'))
   const folder = join(dir, 'drop')
@@ -80,6 +121,7 @@ async function main(): Promise<void> {
       return { ms, cpu: cpuMs(c), outcomes: (outcomes.all() as { outcome: string; n: number }[]).map((r) => `${r.n} ${r.outcome}`).join(', ') }
     }
     const a = await importFile('patients-1.csv', first)
+    const sample = ctx.db.prepare('SELECT r.data, v.data AS sent FROM records r JOIN patient_source_values v ON v.record_id = r.id LIMIT 1').get() as { data: string; sent: string }
     const b = await importFile('patients-2.csv', again)
     // CPU time is the figure to compare across runs: the machine is shared, so wall time varies with its load.
     const figures = (r: { ms: number; cpu: number }): string =>
@@ -87,6 +129,9 @@ async function main(): Promise<void> {
     console.log(`bare csv-parse (baseline, best of 3): ${ROWS} rows, ${figures(base)}`)
     console.log(`import, new patients:      ${ROWS} rows, ${figures(a)} (${a.outcomes})`)
     console.log(`import, updates (reconcile against ${ROWS} stored): ${figures(b)} (${b.outcomes})`)
+    await engine.stop()
+    const floor = await storeFloor(sample)
+    console.log(`floor, the writes alone (5 inserts a new row, no logic): ${figures(floor)}`)
   } finally {
     await engine.stop()
     rmSync(dir, { recursive: true, force: true })
