@@ -1,7 +1,7 @@
 /**
- * A keychain that stops answering, with the real built server and a real gnome-keyring: the daemon
- * runs on a private D-Bus bus of this test (no service activation, so nothing stands in for it) and
- * is frozen with SIGSTOP, which is what a Secret Service waiting on an unlock prompt nobody can see
+ * A keychain that stops answering or dies, with the real built server and a real gnome-keyring: the
+ * daemon runs on a private D-Bus bus of this test (no service activation, so nothing stands in for
+ * it). Frozen with SIGSTOP, it is what a Secret Service waiting on an unlock prompt nobody can see
  * looks like to a client. Before the keychain calls had a time limit, `serve` waited at start-up
  * forever and printed nothing (CI lost a run to it). Now a first start falls back to the encrypted
  * file store, a data folder bound to the keychain refuses to start with a clear reason, and once the
@@ -39,6 +39,21 @@ function secretsOwned(): boolean {
   }
 }
 
+/** Starts gnome-keyring on the test's bus and keyring files, unlocked, and waits until it owns its name. */
+async function startKeyring(): Promise<void> {
+  keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] })
+  keyring.stdin!.end('test-password')
+  for (let i = 0; i < 100 && !secretsOwned(); i++) await new Promise((r) => setTimeout(r, 100))
+  expect(secretsOwned(), 'gnome-keyring-daemon never took org.freedesktop.secrets on the private bus').toBe(true)
+}
+
+async function killKeyring(): Promise<void> {
+  const k = keyring!
+  const gone = new Promise((r) => k.once('exit', r))
+  k.kill('SIGKILL')
+  await gone
+}
+
 beforeAll(async () => {
   requireBuiltServer()
   dir = mkdtempSync(join(tmpdir(), 'ps-kr-'))
@@ -52,10 +67,7 @@ beforeAll(async () => {
     bus!.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)))
   })
   env = { DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: run, XDG_DATA_HOME: join(dir, 'data'), PRACTICE_STUDIO_KEYCHAIN_TIMEOUT_MS: '2000' }
-  keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] })
-  keyring.stdin!.end('test-password')
-  for (let i = 0; i < 100 && !secretsOwned(); i++) await new Promise((r) => setTimeout(r, 100))
-  expect(secretsOwned(), 'gnome-keyring-daemon never took org.freedesktop.secrets on the private bus').toBe(true)
+  await startKeyring()
 })
 
 afterAll(() => {
@@ -116,5 +128,35 @@ describe('a keychain that does not answer', () => {
     }
     // The stuck thread is left behind; the next call gets a fresh one and the secret is intact.
     expect(await store.get('db-key')).toBe('k')
+  }, 60_000)
+})
+
+describe('a keychain that dies', () => {
+  it('a call cut off by the daemon dying is made again on the daemon that replaces it', async () => {
+    Object.assign(process.env, env)
+    const store = createKeychainStore(randomUUID())
+    await store.set('db-key', 'k2')
+    // Frozen first, so the call is surely in flight when the daemon dies under it.
+    keyring!.kill('SIGSTOP')
+    const answer = store.get('db-key')
+    await new Promise((r) => setTimeout(r, 300))
+    await killKeyring()
+    // What a session does for its keyring (scripts/with-keyring.sh): start it again, same files.
+    await startKeyring()
+    // Before the retries, this rejected with "disconnected from message bus without replying".
+    expect(await answer).toBe('k2')
+  }, 60_000)
+
+  it('a daemon that stays away fails the call after the retries, with the reason', async () => {
+    Object.assign(process.env, env)
+    const store = createKeychainStore(randomUUID())
+    await killKeyring()
+    try {
+      await expect(store.get('db-key')).rejects.toMatchObject({ code: 'secret_store_unavailable', retryable: true, message: expect.stringMatching(/not provided by any \.service files/) })
+    } finally {
+      await startKeyring()
+    }
+    await store.set('db-key', 'back')
+    expect(await store.get('db-key')).toBe('back')
   }, 60_000)
 })
