@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { importPKCS8, SignJWT } from 'jose'
 import { AppError } from '../../../../shared/errors'
+import { deepFreeze } from '../../core/deep-freeze'
 import { fhirConnectionConfigSchema, type FhirConnectionConfig } from '../../../../shared/config'
 import type { EngineContext } from '../../core/engine-context'
 import type { StoredConnection } from '../../practices/connections-repo'
@@ -70,12 +71,13 @@ export class FhirRuntime {
   /**
    * The connection's settings, parsed once per stored text: every delivery and every processed
    * notification asks, and the schema parse was ~0.2 ms of each (bench, README "Webhook receipt").
+   * Frozen, since every caller shares it.
    */
   configOf(conn: StoredConnection): FhirConnectionConfig {
     const text = JSON.stringify(conn.config)
     const hit = this.parsed.get(conn.id)
     if (hit?.text === text) return hit.cfg
-    const cfg = fhirConnectionConfigSchema.parse(conn.config)
+    const cfg = deepFreeze(fhirConnectionConfigSchema.parse(conn.config))
     this.parsed.set(conn.id, { text, cfg })
     return cfg
   }
