@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeychainStore } from '../../../electron/engine/secrets/keychain-store'
+import { keychainSettled } from '../../../electron/engine/secrets/keychain-thread'
 import { startServe, tempDataDir } from '../../support/serve-process'
 import { requireBuiltServer } from './support/serve'
 
@@ -158,5 +159,24 @@ describe('a keychain that dies', () => {
     }
     await store.set('db-key', 'back')
     expect(await store.get('db-key')).toBe('back')
+  }, 60_000)
+})
+
+describe('a clean stop', () => {
+  it('waits for the keychain call in flight, so the daemon never sees a client vanish mid-request', async () => {
+    Object.assign(process.env, env)
+    const store = createKeychainStore(randomUUID())
+    await store.set('audit-anchor', 'cp1')
+    keyring!.kill('SIGSTOP')
+    let answered = false
+    const call = store.set('audit-anchor', 'cp2').then(() => (answered = true))
+    const settled = keychainSettled(10_000)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(answered).toBe(false)
+    keyring!.kill('SIGCONT')
+    await settled
+    expect(answered).toBe(true)
+    await call
+    expect(await store.get('audit-anchor')).toBe('cp2')
   }, 60_000)
 })
