@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { appErrorSchema } from '../errors'
+import { MATCH_GRADES } from '../files'
 import { method } from './define'
 import { TX_STATUSES } from './transactions'
 
@@ -96,6 +97,13 @@ export const patientSummarySchema = z.object({
   recordId: z.number().int().nullable(),
 })
 export type PatientSummary = z.infer<typeof patientSummarySchema>
+/**
+ * A best-match candidate: athena's own score, and the product's matcher's grade and reasons for the
+ * same pair (the one matcher file imports and HL7 use), best first by the matcher's score.
+ */
+export const bestMatchSchema = patientSummarySchema.extend({
+  match: z.object({ grade: z.enum(MATCH_GRADES).nullable(), score: z.number(), reasons: z.array(z.string()) }).nullable(),
+})
 
 export const slotSchema = z.object({
   appointmentId: z.string(),
@@ -230,7 +238,7 @@ export const athenaApi = {
       phone: z.string().max(30).optional(),
       email: z.string().max(200).optional(),
     }),
-    z.object({ patients: z.array(patientSummarySchema) }),
+    z.object({ patients: z.array(bestMatchSchema) }),
   ),
   /** Fetches one patient and stores it (an inbound transaction mapped into a Practice Studio record). */
   'athena.importPatient': method('records.write', z.object({ practiceId, patientId: athenaId }), writeOutcomeSchema),

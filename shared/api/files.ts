@@ -95,6 +95,10 @@ export const fieldChangeSchema = z.object({
   at: z.number(),
 })
 export type FieldChangeDto = z.infer<typeof fieldChangeSchema>
+/** A field change as the console lists it: with whose record it is, so a reviewer sees a person, not a row id. */
+export const fieldChangeRowSchema = fieldChangeSchema.extend({
+  patient: z.object({ name: z.string().nullable(), ids: z.array(z.string()) }).nullable(),
+})
 
 export const identitySchema = z.object({
   kind: z.enum(['ssh-host-key', 'tls-certificate']),
@@ -128,7 +132,7 @@ export const filesApi = {
   'files.trustIdentity': method('conn.manage', z.object({ connectionId: z.string(), fingerprint: z.string().min(10).max(200) }), z.object({ pinned: z.string() })),
   'files.changes': method('msg.view_phi',
     z.object({ practiceId: z.string().optional(), practiceIds, status: fieldChangeSchema.shape.status.optional(), recordId: z.number().int().optional(), txId: z.number().int().optional(), before: z.number().int().optional(), limit: z.number().int().min(1).max(1000).default(100) }),
-    z.array(fieldChangeSchema),
+    z.array(fieldChangeRowSchema),
   ),
   /** Accept (apply as a new record version) or reject held field changes, one or in bulk. */
   'files.decideChanges': method('records.write',

@@ -17,6 +17,7 @@
 import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -128,14 +129,23 @@ function load(req: LoadRequest): Promise<LoadResult> {
   })
 }
 
-const RATES = [100, 200, 400, 800]
+const RATES = (process.env.BENCH_RATES ?? "100,200,400,800").split(",").map(Number)
 const STEP_SECONDS = 4
+
+interface Target {
+  name: string
+  url: string
+  /** The receiver's lanes are held for the step (receipt alone; what they did not process waits). */
+  paused?: boolean
+}
 
 /**
  * Signed deliveries at increasing rates from a separate process, to the engine's receiver (verify →
- * parse → durable store → 2xx, while the lanes re-read and apply what arrived) and, as the same
- * run's baseline, to a bare node:http server in the engine's process that reads the body and
- * answers 200.
+ * parse → durable store → 2xx) with its lanes held (receipt alone) and running (re-reading and
+ * applying what arrived), and, as the same run's baseline, to a bare node:http server in the
+ * engine's process that reads the body and answers 200. Next to the wall-clock figures, the
+ * load-robust ones (the machine is shared): this process's CPU per notification (receipt, and
+ * receipt + processing until the lanes are idle) and its event-loop delay during the step.
  */
 async function webhook(): Promise<string[]> {
   const PATIENTS = 5
@@ -152,30 +162,53 @@ async function webhook(): Promise<string[]> {
     repo.updateSubscription(id, { remoteId: 'bench-sub', state: 'active' }, Date.now())
     await ctx.secrets.set(subscriptions.secretName(id), 'bench-secret')
     subscriptions.hooks!.secretsChanged('bench')
+    // Holding the lanes: the registered handler's held() (what the product's pause switches use).
+    const handler = (ctx.pipeline as unknown as { handlers: Map<string, { held?: () => string | null }> }).handlers.get('fhir:in')!
+    let paused = false
+    handler.held = () => (paused ? 'bench: processing paused' : null)
     await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()))
-    const targets = [
+    const receiver = webhooks.listenerOf('bench')!.url
+    const targets: Target[] = [
       { name: 'baseline (bare node:http, read + 200)', url: `http://127.0.0.1:${(bare.address() as AddressInfo).port}/` },
-      { name: 'receiver (verify + parse + durable store + 2xx)', url: webhooks.listenerOf('bench')!.url },
+      { name: 'receiver, lanes held', url: receiver, paused: true },
+      { name: 'receiver, lanes running', url: receiver },
     ]
-    const out: string[] = [`open-loop load from a forked process, ${STEP_SECONDS} s per rate; ack = time to the 2xx; goal at 200/s: p99 ≤ 50 ms`]
+    const out: string[] = [`open-loop load from a forked process, ${STEP_SECONDS} s per rate; ack = time to the 2xx; goal at 200/s: p99 ≤ 50 ms`, 'per notification: main thread busy (event-loop utilization) and cpu (this process, every thread: engine + in-process sandbox + bare server); loop = event-loop delay p50 / p99 / max']
     const count = (): number => (ctx.db.prepare(`SELECT count(*) AS n FROM transactions WHERE practice_id = 'bench' AND connector = 'fhir'`).get() as { n: number }).n
+    const settle = async (): Promise<void> => {
+      ctx.pipeline.drainInbox()
+      ctx.pipeline.kickPending()
+      await ctx.pipeline.idle(120_000).catch(() => undefined)
+    }
     for (const rate of RATES) {
       for (const t of targets) {
+        paused = t.paused === true
         const before = count()
+        const loop = monitorEventLoopDelay({ resolution: 1 })
+        const c0 = process.cpuUsage()
+        const elu0 = performance.eventLoopUtilization()
+        loop.enable()
         const r = await load({ url: t.url, secret: 'bench-secret', subscription: 'bench-sub', rate, count: rate * STEP_SECONDS, patients: PATIENTS })
+        loop.disable()
+        const receiptCpu = process.cpuUsage(c0)
+        const busy = performance.eventLoopUtilization(elu0)
         const ok = r.ackMs.length
         const other = Object.entries(r.statuses).filter(([k]) => !k.startsWith('2')).map(([k, n]) => `${k}×${n}`).join(' ')
         let durable = ''
-        if (t.url !== targets[0]!.url) {
+        const n = r.warmup + rate * STEP_SECONDS
+        let cpu = `main thread busy ${((busy.active * 1000) / n).toFixed(0)} µs (${(busy.utilization * 100).toFixed(0)} %), cpu ${((receiptCpu.user + receiptCpu.system) / n).toFixed(0)} µs`
+        if (t.url === receiver) {
           ctx.pipeline.drainInbox()
           const stored = count() - before - r.warmup
           durable = `; stored ${stored} (every 2xx durable: ${stored >= ok ? 'yes' : 'NO'})`
+          paused = false
+          await settle()
+          const all = process.cpuUsage(c0)
+          if (!t.paused) cpu += ` (until processed: ${((all.user + all.system) / n).toFixed(0)} µs)`
         }
-        out.push(`${String(rate).padStart(4)}/s ${t.name}: ${(ok / r.seconds).toFixed(0)} accepted/s, ack p50 ${pctl(r.ackMs, 50).toFixed(1)} ms, p99 ${pctl(r.ackMs, 99).toFixed(1)} ms${other ? `, not 2xx: ${other}` : ''}${durable}`)
+        const ms = (ns: number): string => (ns / 1e6).toFixed(1)
+        out.push(`${String(rate).padStart(4)}/s ${t.name}: ${(ok / r.seconds).toFixed(0)} accepted/s, ack p50 ${pctl(r.ackMs, 50).toFixed(1)} ms, p99 ${pctl(r.ackMs, 99).toFixed(1)} ms${other ? `, not 2xx: ${other}` : ''}; ${cpu}; loop ${ms(loop.percentile(50))} / ${ms(loop.percentile(99))} / ${ms(loop.max)} ms${durable}`)
       }
-      // Let the lanes catch up before the next rate, so each step starts from an empty backlog.
-      ctx.pipeline.drainInbox()
-      await ctx.pipeline.idle(120_000).catch(() => undefined)
     }
     return out
   } finally {

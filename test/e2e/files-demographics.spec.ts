@@ -91,6 +91,7 @@ test('a daily demographics job over SFTP: report with line numbers, a held chang
   await expect(held.getByTestId('held-old')).toHaveText('Lopez')
   await expect(held.getByTestId('held-new')).toHaveText('Lopez-Garcia')
   await expect(held).toContainText('line 2')
+  await expect(held).toContainText('Lopez, Maria')
   expect(await axe(page)).toEqual([])
   await keepScreenshot(page, 'files-demographics-held')
   await held.getByRole('button', { name: /^Accept last_name/ }).click()

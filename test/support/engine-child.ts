@@ -36,6 +36,30 @@ export function startEngineChild(dataDir: string, keyHex: string, opts: { child?
   })
 }
 
+/**
+ * Runs a fixture that reports its progress as "WORD arg" lines on stdout until it exits; `onLine`
+ * sees each line with the process, to kill it at the moment a test is about.
+ */
+export function runReportingChild(script: string, args: string[], onLine: (word: string, arg: string | undefined, proc: ChildProcess) => void): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done, fail) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', resolve(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    let buf = ''
+    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buf += chunk
+      let i: number
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const [word, arg] = buf.slice(0, i).split(' ')
+        buf = buf.slice(i + 1)
+        onLine(word!, arg, proc)
+      }
+    })
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    proc.on('error', fail)
+    proc.on('close', (code) => done({ code, stderr }))
+  })
+}
+
 export async function openChildDb(dataDir: string, keyHex: string): Promise<Db> {
   const store = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: Buffer.from(keyHex, 'hex'), location: 'engine child' })
   const dbFile = join(dataDir, DB_FILE)

@@ -3,8 +3,8 @@
  * rejects e.g. the fictional 555 area code that test and demo data use; 'possible' only checks
  * the length, for practices whose data is full of such numbers.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import type { Transform } from '../../../shared/mapping'
+import { parsePhone } from './parse-phone'
 import { FieldFailure, warn, type TransformEnv } from './mapping-context'
 import { isEmpty } from './paths'
 import { asText } from './text-transforms'
@@ -14,12 +14,7 @@ type PhoneOp = Extract<Transform, { op: 'phone' }>
 export function phone(value: unknown, t: PhoneOp, env: TransformEnv): unknown {
   if (isEmpty(value)) return value
   const text = asText(value).trim()
-  let parsed
-  try {
-    parsed = parsePhoneNumberFromString(text, t.defaultCountry as CountryCode)
-  } catch {
-    parsed = undefined
-  }
+  const parsed = parsePhone(text, t.defaultCountry)
   const acceptable = parsed !== undefined && ((t.validity ?? 'valid') === 'valid' ? parsed.isValid() : parsed.isPossible())
   if (parsed && acceptable) {
     switch (t.format) {

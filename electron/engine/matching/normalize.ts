@@ -3,7 +3,7 @@
  * 2019): names folded to A–Z with generational suffixes split off, USPS-style street
  * abbreviations, E.164 phones, ISO dates, lower-case e-mail, member ids without punctuation.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
+import { parsePhone } from '../mapping/parse-phone'
 
 export interface NormalizedPatient {
   id: number
@@ -52,7 +52,7 @@ export function normalizeStreet(s: unknown): string {
 
 export function normalizePhone(v: unknown, country: string): string {
   if (typeof v !== 'string' || !v.trim()) return ''
-  const p = parsePhoneNumberFromString(v, country as CountryCode)
+  const p = parsePhone(v, country)
   return p?.isPossible() ? p.number : ''
 }
 

@@ -130,16 +130,22 @@ export class PatientMatcher {
     return idx
   }
 
+  /**
+   * Only the keys that changed touch the blocks: the index's catch-up reads back every patient an
+   * import just observed, and rewriting its blocks (a DOB block holds hundreds) cost more than the rest.
+   */
   private put(idx: PracticeIndex, p: NormalizedPatient): void {
     const old = idx.people.get(p.id)
-    if (old) {
-      for (const k of blockingKeys(old)) {
-        const ids = idx.byKey.get(k)
-        if (ids) idx.byKey.set(k, ids.filter((x) => x !== p.id))
-      }
-    }
     idx.people.set(p.id, p)
-    for (const k of blockingKeys(p)) {
+    const keys = blockingKeys(p)
+    const oldKeys = old ? blockingKeys(old) : []
+    for (const k of oldKeys) {
+      if (keys.includes(k)) continue
+      const ids = idx.byKey.get(k)
+      if (ids) idx.byKey.set(k, ids.filter((x) => x !== p.id))
+    }
+    for (const k of keys) {
+      if (oldKeys.includes(k)) continue
       const ids = idx.byKey.get(k)
       if (ids) ids.push(p.id)
       else idx.byKey.set(k, [p.id])

@@ -53,9 +53,10 @@ export class ConnectionsRepo {
   ) {}
 
   list(practiceId?: string): StoredConnection[] {
+    // Cached statements: the FHIR receiver and lanes list a practice's connections per notification.
     const rows = practiceId
-      ? this.db.prepare('SELECT * FROM connections WHERE practice_id = ? ORDER BY kind, name').all(practiceId)
-      : this.db.prepare('SELECT * FROM connections ORDER BY practice_id, kind, name').all()
+      ? cachedStatement(this.db, 'SELECT * FROM connections WHERE practice_id = ? ORDER BY kind, name').all(practiceId)
+      : cachedStatement(this.db, 'SELECT * FROM connections ORDER BY practice_id, kind, name').all()
     return (rows as ConnectionRow[]).map(toStored)
   }
 

@@ -9,6 +9,7 @@ import type { Practice } from '../../../shared/api/practices'
 import type { AuditLog } from '../audit/audit-log'
 import type { Db } from '../store/database'
 import { cachedStatement } from '../store/statements'
+import { deepFreeze } from '../core/deep-freeze'
 
 export interface PracticeRow {
   id: string
@@ -48,7 +49,7 @@ export class PracticesRepo {
    * The last parsed practice per id with the row it came from. Every read still reads the row (so
    * a change by any writer, on any connection, is seen at once); only the parse (JSON + settings
    * schema, most of a lookup's cost, paid per resource while mapping) is skipped while the row is
-   * unchanged. Callers treat the answer as read-only.
+   * unchanged. The answer is frozen (read-only for every caller).
    */
   private readonly parsed = new Map<string, { row: PracticeRow; practice: Practice }>()
 
@@ -70,7 +71,8 @@ export class PracticesRepo {
     }
     const hit = this.parsed.get(id)
     if (hit && sameRow(hit.row, r)) return hit.practice
-    const practice = toPractice(r)
+    // Frozen: every caller gets this same object, so a caller's change would be everyone's.
+    const practice = deepFreeze(toPractice(r))
     this.parsed.set(id, { row: r, practice })
     return practice
   }

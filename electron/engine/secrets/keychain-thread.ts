@@ -106,3 +106,14 @@ export function keychainCall(op: KeychainOp, service: string, account: string, v
     w.postMessage({ id, op, service, account, value })
   })
 }
+
+/**
+ * Resolves once no keychain call is in flight, or after `ms`. A process that exits in the middle of
+ * a call leaves the Secret Service a request from a client that is gone, the case gnome-keyring 42
+ * was seen to abort on (keychain-store.ts), so a clean stop lets the last call (an audit checkpoint,
+ * say) finish first.
+ */
+export async function keychainSettled(ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+}

@@ -57,6 +57,8 @@ describe('demographics import: reconciliation and duplicates', () => {
     const held = changes.filter((c) => c.status === 'held')
     expect(held.map((c) => c.field)).toEqual(['last_name'])
     expect(held[0]!.newValue).toBe('Lopez-Garcia')
+    // Whose record it is, as the reviewer reads it: the stored name and the record's ids.
+    expect((held[0] as unknown as { patient: unknown }).patient).toEqual({ name: 'Lopez, Maria', ids: expect.arrayContaining(['A1']) })
 
     // The same file again: nothing new is held or changed.
     drop('day2-again.csv', [row('A1', 'Maria', 'Lopez-Garcia', '03/14/1982', { addr: '9 Oak Avenue', zip: '62701', email: 'new@example.com' }), row('A2', 'Grace', 'Hopper', '12/09/1946'), ''].filter(Boolean))

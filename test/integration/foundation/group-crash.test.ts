@@ -4,50 +4,30 @@
  * of its rows is applied exactly once. A real child process (test/fixtures/foundation/group-crash-child.ts)
  * applies rows of a grouped handler, blocks inside the open group at message STALL, and is SIGKILLed.
  */
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DB_FILE } from '../../../electron/engine/core/data-dir'
-import { createFileStore } from '../../../electron/engine/secrets/file-store'
-import { openDatabase } from '../../../electron/engine/store/database'
+import { openChildDb, runReportingChild } from '../../support/engine-child'
 import { tempDir } from './support/harness'
 
-const CHILD = resolve('test/fixtures/foundation/group-crash-child.ts')
+const CHILD = 'test/fixtures/foundation/group-crash-child.ts'
 const COUNT = 40
 const STALL = 5
 
-function run(dataDir: string, keyHex: string, stallAt: number): Promise<{ applied: number[]; stalled: boolean; idle: boolean; code: number | null; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, keyHex, String(COUNT), String(stallAt)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const r = { applied: [] as number[], stalled: false, idle: false, code: null as number | null, stderr: '' }
-    let buf = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buf += chunk
-      let i: number
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const [word, arg] = buf.slice(0, i).split(' ')
-        buf = buf.slice(i + 1)
-        if (word === 'APPLIED') r.applied.push(Number(arg))
-        else if (word === 'IDLE') r.idle = true
-        else if (word === 'STALLED') {
-          r.stalled = true
-          child.kill('SIGKILL')
-        }
-      }
-    })
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (r.stderr += c))
-    child.on('error', fail)
-    child.on('close', (code) => {
-      r.code = code
-      done(r)
-    })
+async function run(dataDir: string, keyHex: string, stallAt: number) {
+  const r = { applied: [] as number[], stalled: false, idle: false }
+  const end = await runReportingChild(CHILD, [dataDir, keyHex, String(COUNT), String(stallAt)], (word, arg, child) => {
+    if (word === 'APPLIED') r.applied.push(Number(arg))
+    else if (word === 'IDLE') r.idle = true
+    else if (word === 'STALLED') {
+      r.stalled = true
+      child.kill('SIGKILL')
+    }
   })
+  return { ...r, ...end }
 }
 
 async function inspect(dataDir: string, keyHex: string) {
-  const store = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: Buffer.from(keyHex, 'hex'), location: 'group crash test' })
-  const db = openDatabase({ file: join(dataDir, DB_FILE), keyHex: (await store.get('db-key'))! })
+  const db = await openChildDb(dataDir, keyHex)
   try {
     return {
       integrity: db.pragma('integrity_check', { simple: true }) as string,

@@ -5,51 +5,31 @@
  * child (test/fixtures/foundation/misses-crash-child.ts) runs a handler whose map waits, like the
  * FHIR and athena outbound handlers (the old per-resource commit left the miss behind here).
  */
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DB_FILE } from '../../../electron/engine/core/data-dir'
-import { createFileStore } from '../../../electron/engine/secrets/file-store'
-import { openDatabase } from '../../../electron/engine/store/database'
+import { openChildDb, runReportingChild } from '../../support/engine-child'
 import { tempDir } from './support/harness'
 
-const CHILD = resolve('test/fixtures/foundation/misses-crash-child.ts')
+const CHILD = 'test/fixtures/foundation/misses-crash-child.ts'
 const COUNT = 4
 const STALL = 2
 
-function run(dataDir: string, keyHex: string, stallAt: number): Promise<{ done: number[]; mapped: boolean; idle: boolean; code: number | null; stderr: string }> {
-  return new Promise((finish, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, keyHex, String(COUNT), String(stallAt)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const r = { done: [] as number[], mapped: false, idle: false, code: null as number | null, stderr: '' }
-    let buf = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buf += chunk
-      let i: number
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const [word, arg] = buf.slice(0, i).split(' ')
-        buf = buf.slice(i + 1)
-        if (word === 'DONE') r.done.push(Number(arg))
-        else if (word === 'IDLE') r.idle = true
-        else if (word === 'MAPPED') {
-          r.mapped = true
-          // Give an immediate commit every chance to land first (the old behaviour would be on disk by now).
-          setTimeout(() => child.kill('SIGKILL'), 300)
-        }
-      }
-    })
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (r.stderr += c))
-    child.on('error', fail)
-    child.on('close', (code) => {
-      r.code = code
-      finish(r)
-    })
+async function run(dataDir: string, keyHex: string, stallAt: number) {
+  const r = { done: [] as number[], mapped: false, idle: false }
+  const end = await runReportingChild(CHILD, [dataDir, keyHex, String(COUNT), String(stallAt)], (word, arg, child) => {
+    if (word === 'DONE') r.done.push(Number(arg))
+    else if (word === 'IDLE') r.idle = true
+    else if (word === 'MAPPED') {
+      r.mapped = true
+      // Give an immediate commit every chance to land first (the old behaviour would be on disk by now).
+      setTimeout(() => child.kill('SIGKILL'), 300)
+    }
   })
+  return { ...r, ...end }
 }
 
 async function inspect(dataDir: string, keyHex: string) {
-  const store = createFileStore({ file: join(dataDir, 'secrets.enc'), masterKey: Buffer.from(keyHex, 'hex'), location: 'misses crash test' })
-  const db = openDatabase({ file: join(dataDir, DB_FILE), keyHex: (await store.get('db-key'))! })
+  const db = await openChildDb(dataDir, keyHex)
   try {
     return {
       // Per message: its transaction's status and the misses recorded for it (count, linked transactions).

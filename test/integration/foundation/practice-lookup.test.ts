@@ -1,7 +1,8 @@
 /**
  * The practice lookup keeps the parsed practice while its row is unchanged (mapping asks for it per
  * resource) and never answers a stale one: a change through the repo, a write straight to the row
- * on the same connection, or a deletion is seen at the next lookup.
+ * on the same connection, or a deletion is seen at the next lookup. The kept practice is frozen, so
+ * no caller can change it for the others.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { openTestEngine, type TestEngine } from './support/harness'
@@ -28,6 +29,16 @@ describe('practice lookup', () => {
     // A writer that does not go through the repo (same updated_at on purpose): the row decides.
     db.prepare("UPDATE practices SET settings = json_set(settings, '$.phoneCountry', 'CA'), updated_at = ? WHERE id = 'p1'").run(b.updatedAt)
     expect(practices.get('p1').settings.phoneCountry).toBe('CA')
+
+    // Every caller gets the same object: a change by one throws and the cache keeps its value.
+    const c = practices.get('p1')
+    expect(() => {
+      ;(c as { name: string }).name = 'Changed'
+    }).toThrow(TypeError)
+    expect(() => {
+      ;(c.settings as { phoneCountry: string }).phoneCountry = 'GB'
+    }).toThrow(TypeError)
+    expect(practices.get('p1')).toMatchObject({ name: 'One', settings: { phoneCountry: 'CA' } })
 
     practices.delete('p1', 'p1', 'test')
     expect(practices.find('p1')).toBeNull()

@@ -50,3 +50,12 @@ export const fixedClock = (nowMs: number) => ({
       )
     }),
 })
+
+/**
+ * CPU time of this test process in ms, for guards against hangs and blow-ups: a busy shared
+ * machine stretches the wall clock, not the work done (vitest runs each file in a fork of its own).
+ */
+export function cpuMs(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}

@@ -11,6 +11,9 @@ import { AppError } from '../../../../shared/errors'
 import type { Handlers } from '../../api/dispatcher'
 import type { EngineContext } from '../../core/engine-context'
 import { evaluateMapping, jsonAccessor } from '../../mapping'
+import { patientMatching } from '../../matching'
+import { normalizePatient } from '../../matching/normalize'
+import { scorePair } from '../../matching/score'
 import { EASTERN, athenaFromIsoDate } from './client/dates'
 import { asId, asInt, readList, readOne } from './client/response'
 import { wallClockToUtcIso } from './time'
@@ -93,7 +96,19 @@ export function athenaHandlers(ctx: EngineContext): Pick<Handlers, AthenaMethods
       })
       const rows = Array.isArray(res.body) ? (res.body as Item[]) : readList<Item>(res.body, 'patients').items
       ctx.audit.append({ actor: c.actor, action: 'athena.patient.bestmatch', practiceId: input.practiceId, targetType: 'practice', targetId: input.practiceId, details: { results: rows.length } })
-      return { patients: rows.map((p) => summary(ctx, input.practiceId, p, p.score)) }
+      // athena's score is kept, but the decision aid is the product's one matcher: each candidate,
+      // mapped as an import would store it (athena.patient.in), is graded against the query with the
+      // practice's weights, so best-match, file imports and HL7 grade a pair alike.
+      const { matcher } = patientMatching(ctx)
+      const snap = matcher.settingsOf(input.practiceId)
+      const query = normalizePatient(0, { first_name: input.firstName, last_name: input.lastName, date_of_birth: input.dob, address: { postal_code: input.zip }, phone_mobile: input.phone, email: input.email }, snap.phoneCountry)
+      const eff = ctx.mappings.effective(input.practiceId, 'athena.patient.in')
+      const graded = rows.map((p, i) => {
+        const mapped = evaluateMapping(eff.set, jsonAccessor(p), rt().mappingContext(input.practiceId))
+        const m = mapped.ok ? scorePair(query, normalizePatient(i + 1, mapped.output, snap.phoneCountry), snap.matcher) : null
+        return { ...summary(ctx, input.practiceId, p, p.score), match: m && { grade: m.grade, score: Math.round(m.score * 10) / 10, reasons: m.reasons } }
+      })
+      return { patients: graded.sort((a, b) => (b.match?.score ?? -Infinity) - (a.match?.score ?? -Infinity)) }
     },
     'athena.importPatient': async ({ practiceId, patientId }, c) => {
       const client = rt().client(practiceId)

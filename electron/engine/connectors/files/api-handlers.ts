@@ -160,7 +160,17 @@ export function filesHandlers(ctx: EngineContext): Pick<Handlers, FilesMethods> 
     'files.changes': (input, c) => {
       const list = new FieldChangesRepo(ctx.db).list({ ...input, practiceIds: withinScope(input.practiceIds, c.scope) })
       if (input.practiceId) ctx.audit.append({ actor: c.actor, action: 'files.changes.view', practiceId: input.practiceId, targetType: input.recordId ? 'record' : 'practice', targetId: String(input.recordId ?? input.practiceId), details: { rows: list.length, status: input.status ?? null } })
-      return list
+      const patients = new Map<number, { name: string | null; ids: string[] } | null>()
+      const patient = (id: number) => {
+        if (!patients.has(id)) {
+          const r = ctx.records.get(id)
+          const d = (r?.data ?? {}) as { first_name?: unknown; last_name?: unknown }
+          const name = [d.last_name, d.first_name].filter((v) => typeof v === 'string' && v).join(', ')
+          patients.set(id, r ? { name: name || null, ids: r.externalIds.map((x) => x.value) } : null)
+        }
+        return patients.get(id)!
+      }
+      return list.map((ch) => ({ ...ch, patient: patient(ch.recordId) }))
     },
     'files.decideChanges': ({ practiceId, ids, decision }, c) => {
       const repo = new FieldChangesRepo(ctx.db)

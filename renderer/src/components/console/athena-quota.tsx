@@ -10,8 +10,9 @@ import { useApi } from '../../api/client'
 
 export type AthenaUsage = OutputOf<'athena.usage'>
 
-export function useAthenaUsage(practiceId: string | null) {
-  return useApi('athena.usage', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId), refetchInterval: 5000 })
+/** The practice's athenaNet usage, every 5 s, or every `everyMs` where a page shows a run live. */
+export function useAthenaUsage(practiceId: string | null, everyMs = 5000) {
+  return useApi('athena.usage', { practiceId: practiceId ?? '' }, { enabled: Boolean(practiceId), refetchInterval: everyMs })
 }
 
 export function quotaUsed(u: AthenaUsage): number | null {

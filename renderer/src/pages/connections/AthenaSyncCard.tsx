@@ -36,7 +36,8 @@ function SyncProgress({ stream, p }: { stream: SyncState['stream']; p: SyncEstim
 /** Sync runs of the practice's athenaNet connection: start them, see where each stands. */
 export function AthenaSyncCard({ practiceId }: { practiceId: string }) {
   const status = useApi('athena.syncStatus', { practiceId }, { refetchInterval: (q) => (q.state.data?.running ? 1000 : 10_000) })
-  const usage = useAthenaUsage(practiceId)
+  // While a run is live its rows move every second; the calls-today header keeps the same pace.
+  const usage = useAthenaUsage(practiceId, status.data?.running ? 1000 : 5000)
   const sync = useApiMutation('athena.sync', ['athena.syncStatus', 'athena.usage'])
   const maySync = useMayCall('athena.sync', practiceId)
   const start = (what: SyncState['stream'], mode: 'full' | 'incremental' | 'replay') =>

@@ -42,7 +42,7 @@ function FileReport({ practiceId, txId }: { practiceId: string; txId: number }) 
             <Table.Th>Line</Table.Th>
             <Table.Th>Outcome</Table.Th>
             <Table.Th>Patient id (file)</Table.Th>
-            <Table.Th>Record</Table.Th>
+            <Table.Th>Patient</Table.Th>
             <Table.Th>Why</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -147,7 +147,7 @@ function HeldChangesTab({ practiceId }: { practiceId: string }) {
           <Table data-testid="held-changes">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Record</Table.Th>
+                <Table.Th>Patient</Table.Th>
                 <Table.Th>Field</Table.Th>
                 <Table.Th>Stored</Table.Th>
                 <Table.Th>From the file</Table.Th>
@@ -158,7 +158,14 @@ function HeldChangesTab({ practiceId }: { practiceId: string }) {
             <Table.Tbody>
               {rows.map((c) => (
                 <Table.Tr key={c.id} data-testid={`held-${c.field}-${c.recordId}`}>
-                  <Table.Td>{c.recordId}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{c.patient?.name ?? `Record ${c.recordId}`}</Text>
+                    {c.patient?.ids.length ? (
+                      <Text size="xs" c="dimmed">
+                        {c.patient.ids.join(', ')}
+                      </Text>
+                    ) : null}
+                  </Table.Td>
                   <Table.Td>{c.field}</Table.Td>
                   <Table.Td data-testid="held-old">{show(c.oldValue)}</Table.Td>
                   <Table.Td data-testid="held-new">{show(c.newValue)}</Table.Td>
@@ -171,10 +178,10 @@ function HeldChangesTab({ practiceId }: { practiceId: string }) {
                   <Table.Td>
                     {mayDecide ? (
                       <Group gap={4} wrap="nowrap">
-                        <Button size="compact-xs" onClick={() => act([c.id], 'accept')} aria-label={`Accept ${c.field} of record ${c.recordId}`}>
+                        <Button size="compact-xs" onClick={() => act([c.id], 'accept')} aria-label={`Accept ${c.field} of ${c.patient?.name ?? `record ${c.recordId}`}`}>
                           Accept
                         </Button>
-                        <Button size="compact-xs" variant="light" color="red" onClick={() => act([c.id], 'reject')} aria-label={`Reject ${c.field} of record ${c.recordId}`}>
+                        <Button size="compact-xs" variant="light" color="red" onClick={() => act([c.id], 'reject')} aria-label={`Reject ${c.field} of ${c.patient?.name ?? `record ${c.recordId}`}`}>
                           Reject
                         </Button>
                       </Group>

@@ -3,6 +3,7 @@
  * the subscriptions we manage, PHI-free receipt counters per subscription and UTC day, and small
  * per-connection state (sync cursors, last reconciliation, last receipt).
  */
+import { cachedStatement } from '../../../store/statements'
 import type { Db } from '../../../store/database'
 import { listWhere } from '../../../store/list-where'
 
@@ -61,8 +62,18 @@ const toSub = (r: Record<string, unknown>): SubscriptionRow => ({
   updatedAt: r.updated_at as number,
 })
 
+interface PendingCounts {
+  practiceId: string
+  subscription: string
+  day: string
+  counts: Partial<Record<CounterField, number>>
+  lastDeliveryAt: number | null
+}
+
 export class FhirRepo {
   private readonly s
+  /** Receipt counts not yet written (count() → flushCounts()); readers see them added to the stored row. */
+  private readonly pending = new Map<string, PendingCounts>()
 
   constructor(private readonly db: Db) {
     this.s = {
@@ -146,24 +157,53 @@ export class FhirRepo {
     this.db.prepare(sql).run(...keys.map((k) => patch[k] ?? null), now, id)
   }
 
-  bump(practiceId: string, subscription: string, counts: Partial<Record<CounterField, number>>, at: number, delivery = false): void {
+  /**
+   * Counts a receipt in memory; flushCounts() writes what accumulated. A count is not a message:
+   * writing one per delivery cost the receiver ~0.5 ms of its thread (bench, README "Webhook
+   * receipt"), and a crash loses at most the counts since the last flush.
+   */
+  count(practiceId: string, subscription: string, counts: Partial<Record<CounterField, number>>, at: number, delivery = false): void {
+    const day = utcDay(at)
+    const key = `${practiceId}\u0000${subscription}\u0000${day}`
+    let p = this.pending.get(key)
+    if (!p) this.pending.set(key, (p = { practiceId, subscription, day, counts: {}, lastDeliveryAt: null }))
+    for (const [f, n] of Object.entries(counts) as Array<[CounterField, number]>) if (n) p.counts[f] = (p.counts[f] ?? 0) + n
+    if (delivery) p.lastDeliveryAt = Math.max(p.lastDeliveryAt ?? at, at)
+  }
+
+  get countsPending(): boolean {
+    return this.pending.size > 0
+  }
+
+  /** Writes the accumulated counts (one upsert per practice, subscription and day); run it inside a write transaction. */
+  flushCounts(): void {
+    const all = [...this.pending.values()]
+    this.pending.clear()
+    for (const p of all) this.bump(p.practiceId, p.subscription, p.counts, p.day, p.lastDeliveryAt)
+  }
+
+  private bump(practiceId: string, subscription: string, counts: Partial<Record<CounterField, number>>, day: string, lastDeliveryAt: number | null): void {
     const fields = Object.entries(counts).filter(([, n]) => n) as Array<[CounterField, number]>
-    if (!fields.length && !delivery) return
+    if (!fields.length && lastDeliveryAt === null) return
     const sets = fields.map(([f]) => `${f} = ${f} + excluded.${f}`)
-    if (delivery) sets.push('last_delivery_at = excluded.last_delivery_at')
+    if (lastDeliveryAt !== null) sets.push('last_delivery_at = max(coalesce(last_delivery_at, 0), excluded.last_delivery_at)')
     const names = fields.map(([f]) => f)
-    this.db
-      .prepare(
-        `INSERT INTO fhir_webhook_counters (practice_id, subscription, day${names.map((n) => `, ${n}`).join('')}, last_delivery_at) VALUES (?, ?, ?${names.map(() => ', ?').join('')}, ?)
+    // Constant per set of fields, so cached (a few dozen texts at most).
+    cachedStatement(
+      this.db,
+      `INSERT INTO fhir_webhook_counters (practice_id, subscription, day${names.map((n) => `, ${n}`).join('')}, last_delivery_at) VALUES (?, ?, ?${names.map(() => ', ?').join('')}, ?)
          ON CONFLICT (practice_id, subscription, day) DO UPDATE SET ${sets.length ? sets.join(', ') : 'day = day'}`,
-      )
-      .run(practiceId, subscription, utcDay(at), ...fields.map(([, n]) => n), delivery ? at : null)
+    ).run(practiceId, subscription, day, ...fields.map(([, n]) => n), lastDeliveryAt)
   }
 
   countersToday(practiceId: string, subscription: string, now: number): Counters {
-    const r = this.s.counters.get(practiceId, subscription, utcDay(now)) as Record<string, number | null> | undefined
-    const out = Object.fromEntries(COUNTER_FIELDS.map((f) => [f, (r?.[f] as number | undefined) ?? 0])) as Record<CounterField, number>
-    return { ...out, lastDeliveryAt: (r?.last_delivery_at as number | null | undefined) ?? null }
+    const day = utcDay(now)
+    const r = this.s.counters.get(practiceId, subscription, day) as Record<string, number | null> | undefined
+    const p = this.pending.get(`${practiceId}\u0000${subscription}\u0000${day}`)
+    const out = Object.fromEntries(COUNTER_FIELDS.map((f) => [f, ((r?.[f] as number | undefined) ?? 0) + (p?.counts[f] ?? 0)])) as Record<CounterField, number>
+    const stored = (r?.last_delivery_at as number | null | undefined) ?? null
+    const last = p?.lastDeliveryAt != null ? Math.max(stored ?? 0, p.lastDeliveryAt) : stored
+    return { ...out, lastDeliveryAt: last }
   }
 
   state<T>(connectionId: string, key: string): T | null {

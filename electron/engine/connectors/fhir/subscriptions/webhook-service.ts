@@ -18,7 +18,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { ListenerStatus } from '../../../../../shared/api/system'
-import { isLoopbackHost } from '../../../../../shared/config'
+import { isLoopbackHost, type FhirWebhookConfig } from '../../../../../shared/config'
 import type { AppError } from '../../../../../shared/errors'
 import type { EngineContext } from '../../../core/engine-context'
 import type { Service, ServiceStatus } from '../../../core/service'
@@ -33,6 +33,8 @@ import type { SubscriptionManager } from './subscription-manager'
 
 const OK_BODY = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', details: { text: 'received' } }] })
 const HEARTBEAT_MS = 60_000
+/** Receipt counters are written this often (and at stop), not per delivery. */
+const COUNTS_FLUSH_MS = 1_000
 /** Marks the engine's own reachability probe; only a probe signed with this process's probe key is answered as one. */
 const PROBE_HEADER = 'x-psc-probe'
 
@@ -45,6 +47,8 @@ export interface ProbeResult {
 interface Listener {
   practiceId: string
   connectionId: string
+  /** The connection's webhook settings, kept current by reload() (read per delivery, so not parsed per delivery). */
+  cfg: FhirWebhookConfig
   fingerprint: string
   server: Server
   url: string
@@ -70,6 +74,7 @@ export class WebhookService implements Service {
   private readonly secrets = new Map<string, Candidate<SubscriptionRow>[]>()
   private readonly dirty = new Set<string>()
   private timer: NodeJS.Timeout | null = null
+  private countsTimer: NodeJS.Timeout | null = null
   private lastHeartbeat = 0
   private queue: Promise<void> = Promise.resolve()
   private ticking: Promise<void> | null = null
@@ -138,6 +143,7 @@ export class WebhookService implements Service {
     await this.queue
     await Promise.all([...this.listening.values()].map((l) => closeServer(l.server)))
     this.listening.clear()
+    await this.flushCounts()
   }
 
   status(): ServiceStatus {
@@ -190,6 +196,8 @@ export class WebhookService implements Service {
       if (!c || fingerprint(c) !== l.fingerprint) {
         await closeServer(l.server)
         this.listening.delete(practiceId)
+      } else {
+        l.cfg = this.rt.configOf(c).webhook
       }
     }
     for (const [practiceId, c] of wanted) {
@@ -224,7 +232,7 @@ export class WebhookService implements Service {
     }
     server.requestTimeout = 10_000
     server.headersTimeout = 5_000
-    const l: Listener = { practiceId, connectionId: conn.id, fingerprint: fingerprint(conn), server, url: '', host: cfg.host, port: cfg.port, error }
+    const l: Listener = { practiceId, connectionId: conn.id, cfg, fingerprint: fingerprint(conn), server, url: '', host: cfg.host, port: cfg.port, error }
     this.listening.set(practiceId, l)
     if (error) {
       this.ctx.logger.error('webhook listener refused to start', { practiceId, reason: error })
@@ -260,11 +268,20 @@ export class WebhookService implements Service {
     return this.secrets.get(practiceId)!
   }
 
-  /** Counters go through the group commit and are not waited for: a count is not worth an fsync of its own. */
+  /** Counted in memory and written once a second through the group commit (not waited for): a count is not a message. */
   private count(practiceId: string, subscription: string, counts: Partial<Record<'deliveries' | 'events' | 'duplicates' | 'bad_signatures' | 'malformed' | 'unknown' | 'failures', number>>, status: number | null, reason: string | null, bytes: number, delivery = false): void {
-    const at = this.ctx.clock.now()
     if (status !== null) this.ctx.logger.warn('webhook delivery refused', { practiceId, status, reason, bytes })
-    this.ctx.batcher.run(() => this.repo.bump(practiceId, subscription, counts, at, delivery), { until: 'commit' }).catch(() => undefined)
+    this.repo.count(practiceId, subscription, counts, this.ctx.clock.now(), delivery)
+    if (this.countsTimer) return
+    this.countsTimer = setTimeout(() => void this.flushCounts(), COUNTS_FLUSH_MS)
+    this.countsTimer.unref()
+  }
+
+  private async flushCounts(): Promise<void> {
+    if (this.countsTimer) clearTimeout(this.countsTimer)
+    this.countsTimer = null
+    if (!this.repo.countsPending) return
+    await this.ctx.batcher.run(() => this.repo.flushCounts(), { until: 'commit' }).catch((e: unknown) => this.ctx.logger.warn('webhook counters could not be written', { code: (e as AppError)?.code }))
   }
 
   private refused(practiceId: string, status: number, field: 'bad_signatures' | 'malformed' | 'unknown', reason: string, bytes: number): ReceiptResult {
@@ -304,7 +321,7 @@ export class WebhookService implements Service {
       res.writeHead(503).end()
       return
     }
-    const cfg = this.rt.configOf(this.ctx.connections.get(listener.connectionId)).webhook
+    const cfg = listener.cfg
     if (req.method !== 'POST') {
       res.writeHead(405, { Allow: 'POST' }).end()
       return
@@ -331,7 +348,7 @@ export class WebhookService implements Service {
       return
     }
     // A listener serves one practice: a path naming another is an unknown practice here.
-    const result = practiceId !== listenerPractice ? this.refused(listenerPractice, 404, 'unknown', 'unknown practice', raw.length) : await this.receive(practiceId, raw, req.headers['x-hub-signature'] as string | undefined, req.headers['content-type'])
+    const result = practiceId !== listenerPractice ? this.refused(listenerPractice, 404, 'unknown', 'unknown practice', raw.length) : await this.receive(practiceId, cfg, raw, req.headers['x-hub-signature'] as string | undefined, req.headers['content-type'])
     if (result.status === 200) {
       res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(OK_BODY)
       return
@@ -341,13 +358,10 @@ export class WebhookService implements Service {
     res.writeHead(result.status, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', details: { text } }] }))
   }
 
-  /** Verify → parse → store durably (the part that decides the answer); exported for the bench. */
-  async receive(practiceId: string, raw: Buffer, signature: string | undefined, contentType: string | undefined): Promise<ReceiptResult> {
-    const conn = this.connections().find((c) => c.practiceId === practiceId)
+  /** Verify → parse → store durably: the part that decides the answer. */
+  private async receive(practiceId: string, cfg: FhirWebhookConfig, raw: Buffer, signature: string | undefined, contentType: string | undefined): Promise<ReceiptResult> {
     const now = this.ctx.clock.now()
     const fail = (status: number, field: 'bad_signatures' | 'malformed' | 'unknown', reason: string): ReceiptResult => this.refused(practiceId, status, field, reason, raw.length)
-    if (!conn) return fail(404, 'unknown', 'unknown practice')
-    const cfg = this.rt.configOf(conn).webhook
     const ct = String(contentType ?? '').toLowerCase()
     if (ct && !ct.startsWith('application/fhir+json') && !ct.startsWith('application/json')) return fail(415, 'malformed', 'unsupported content type')
     const check = verifySignature(signature, raw, await this.candidates(practiceId), cfg.signaturePrefix)

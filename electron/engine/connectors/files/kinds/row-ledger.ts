@@ -17,8 +17,12 @@ export interface RowEntry {
   detail?: Record<string, unknown> | null
 }
 
+/** Commits between two passive checkpoints: the WAL stays under ~8 chunks (~24 MB of 1,000 rows). */
+const CHECKPOINT_EVERY = 8
+
 export class RowLedger {
   private readonly s
+  private commits = 0
 
   constructor(
     private readonly db: Db,
@@ -54,7 +58,10 @@ export class RowLedger {
     }
     // A file's chunks follow each other with no pause, so the checkpointer's passive rounds never
     // catch up and the WAL would grow by the whole file (~3 KB a row), until a forced checkpoint
-    // holds every writer. Copying this chunk now lets the next chunk restart the WAL from the top.
+    // holds every writer. Copying the last chunks now lets the next one restart the WAL from the top.
+    // Every 8th commit, not every one: each chunk rewrites the same index pages, and copying them
+    // once for 8 chunks instead of 8 times took ~37 µs a row off (bench files-import, README).
+    if (++this.commits % CHECKPOINT_EVERY !== 0) return result
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)')
     } catch {

@@ -117,7 +117,8 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
           }
           return { line: row.line, outcome: 'created', recordId: r.id, extId }
         }
-        const decisions = reconcile(data, existing.data, changes.lastSent(existing.id, source), policy, changes.heldKeys(existing.id))
+        const last = changes.lastSent(existing.id, source)
+        const decisions = reconcile(data, existing.data, last, policy, changes.heldKeys(existing.id))
         const patch: Record<string, unknown> = {}
         const applied: string[] = []
         const held: string[] = []
@@ -132,7 +133,6 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
             changes.add({ practiceId: job.practiceId, recordId: existing.id, field: d.field, oldValue: d.before, newValue: d.after, source, txId, line: row.line, policy: d.policy, status: 'held' }, now)
           } else kept.push(d.field)
         }
-        const last = changes.lastSent(existing.id, source)
         if (!last || JSON.stringify(last) !== JSON.stringify(sent)) changes.setLastSent(job.practiceId, existing.id, source, sent, txId, row.line, now)
         if (applied.length) {
           const r = ctx.records.patch(existing.id, patch, txId)

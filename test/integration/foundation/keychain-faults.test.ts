@@ -1,7 +1,7 @@
 /**
- * A keychain that stops answering, with the real built server and a real gnome-keyring: the daemon
- * runs on a private D-Bus bus of this test (no service activation, so nothing stands in for it) and
- * is frozen with SIGSTOP, which is what a Secret Service waiting on an unlock prompt nobody can see
+ * A keychain that stops answering or dies, with the real built server and a real gnome-keyring: the
+ * daemon runs on a private D-Bus bus of this test (no service activation, so nothing stands in for
+ * it). Frozen with SIGSTOP, it is what a Secret Service waiting on an unlock prompt nobody can see
  * looks like to a client. Before the keychain calls had a time limit, `serve` waited at start-up
  * forever and printed nothing (CI lost a run to it). Now a first start falls back to the encrypted
  * file store, a data folder bound to the keychain refuses to start with a clear reason, and once the
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeychainStore } from '../../../electron/engine/secrets/keychain-store'
+import { keychainSettled } from '../../../electron/engine/secrets/keychain-thread'
 import { startServe, tempDataDir } from '../../support/serve-process'
 import { requireBuiltServer } from './support/serve'
 
@@ -39,6 +40,21 @@ function secretsOwned(): boolean {
   }
 }
 
+/** Starts gnome-keyring on the test's bus and keyring files, unlocked, and waits until it owns its name. */
+async function startKeyring(): Promise<void> {
+  keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] })
+  keyring.stdin!.end('test-password')
+  for (let i = 0; i < 100 && !secretsOwned(); i++) await new Promise((r) => setTimeout(r, 100))
+  expect(secretsOwned(), 'gnome-keyring-daemon never took org.freedesktop.secrets on the private bus').toBe(true)
+}
+
+async function killKeyring(): Promise<void> {
+  const k = keyring!
+  const gone = new Promise((r) => k.once('exit', r))
+  k.kill('SIGKILL')
+  await gone
+}
+
 beforeAll(async () => {
   requireBuiltServer()
   dir = mkdtempSync(join(tmpdir(), 'ps-kr-'))
@@ -52,10 +68,7 @@ beforeAll(async () => {
     bus!.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)))
   })
   env = { DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: run, XDG_DATA_HOME: join(dir, 'data'), PRACTICE_STUDIO_KEYCHAIN_TIMEOUT_MS: '2000' }
-  keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] })
-  keyring.stdin!.end('test-password')
-  for (let i = 0; i < 100 && !secretsOwned(); i++) await new Promise((r) => setTimeout(r, 100))
-  expect(secretsOwned(), 'gnome-keyring-daemon never took org.freedesktop.secrets on the private bus').toBe(true)
+  await startKeyring()
 })
 
 afterAll(() => {
@@ -116,5 +129,54 @@ describe('a keychain that does not answer', () => {
     }
     // The stuck thread is left behind; the next call gets a fresh one and the secret is intact.
     expect(await store.get('db-key')).toBe('k')
+  }, 60_000)
+})
+
+describe('a keychain that dies', () => {
+  it('a call cut off by the daemon dying is made again on the daemon that replaces it', async () => {
+    Object.assign(process.env, env)
+    const store = createKeychainStore(randomUUID())
+    await store.set('db-key', 'k2')
+    // Frozen first, so the call is surely in flight when the daemon dies under it.
+    keyring!.kill('SIGSTOP')
+    const answer = store.get('db-key')
+    await new Promise((r) => setTimeout(r, 300))
+    await killKeyring()
+    // What a session does for its keyring (scripts/with-keyring.sh): start it again, same files.
+    await startKeyring()
+    // Before the retries, this rejected with "disconnected from message bus without replying".
+    expect(await answer).toBe('k2')
+  }, 60_000)
+
+  it('a daemon that stays away fails the call after the retries, with the reason', async () => {
+    Object.assign(process.env, env)
+    const store = createKeychainStore(randomUUID())
+    await killKeyring()
+    try {
+      await expect(store.get('db-key')).rejects.toMatchObject({ code: 'secret_store_unavailable', retryable: true, message: expect.stringMatching(/not provided by any \.service files/) })
+    } finally {
+      await startKeyring()
+    }
+    await store.set('db-key', 'back')
+    expect(await store.get('db-key')).toBe('back')
+  }, 60_000)
+})
+
+describe('a clean stop', () => {
+  it('waits for the keychain call in flight, so the daemon never sees a client vanish mid-request', async () => {
+    Object.assign(process.env, env)
+    const store = createKeychainStore(randomUUID())
+    await store.set('audit-anchor', 'cp1')
+    keyring!.kill('SIGSTOP')
+    let answered = false
+    const call = store.set('audit-anchor', 'cp2').then(() => (answered = true))
+    const settled = keychainSettled(10_000)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(answered).toBe(false)
+    keyring!.kill('SIGCONT')
+    await settled
+    expect(answered).toBe(true)
+    await call
+    expect(await store.get('audit-anchor')).toBe('cp2')
   }, 60_000)
 })
