@@ -156,39 +156,42 @@ function HeldChangesTab({ practiceId }: { practiceId: string }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {rows.map((c) => (
-                <Table.Tr key={c.id} data-testid={`held-${c.field}-${c.recordId}`}>
-                  <Table.Td>
-                    <Text size="sm">{c.patient?.name ?? `Record ${c.recordId}`}</Text>
-                    {c.patient?.ids.length ? (
-                      <Text size="xs" c="dimmed">
-                        {c.patient.ids.join(', ')}
+              {rows.map((c) => {
+                const who = c.patient?.name ?? `record ${c.recordId}`
+                return (
+                  <Table.Tr key={c.id} data-testid={`held-${c.field}-${c.recordId}`}>
+                    <Table.Td>
+                      <Text size="sm">{c.patient?.name ?? `Record ${c.recordId}`}</Text>
+                      {c.patient?.ids.length ? (
+                        <Text size="xs" c="dimmed">
+                          {c.patient.ids.join(', ')}
+                        </Text>
+                      ) : null}
+                    </Table.Td>
+                    <Table.Td>{c.field}</Table.Td>
+                    <Table.Td data-testid="held-old">{show(c.oldValue)}</Table.Td>
+                    <Table.Td data-testid="held-new">{show(c.newValue)}</Table.Td>
+                    <Table.Td>
+                      <Text size="xs">
+                        {c.source}
+                        {c.line ? `, line ${c.line}` : ''}
                       </Text>
-                    ) : null}
-                  </Table.Td>
-                  <Table.Td>{c.field}</Table.Td>
-                  <Table.Td data-testid="held-old">{show(c.oldValue)}</Table.Td>
-                  <Table.Td data-testid="held-new">{show(c.newValue)}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs">
-                      {c.source}
-                      {c.line ? `, line ${c.line}` : ''}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {mayDecide ? (
-                      <Group gap={4} wrap="nowrap">
-                        <Button size="compact-xs" onClick={() => act([c.id], 'accept')} aria-label={`Accept ${c.field} of ${c.patient?.name ?? `record ${c.recordId}`}`}>
-                          Accept
-                        </Button>
-                        <Button size="compact-xs" variant="light" color="red" onClick={() => act([c.id], 'reject')} aria-label={`Reject ${c.field} of ${c.patient?.name ?? `record ${c.recordId}`}`}>
-                          Reject
-                        </Button>
-                      </Group>
-                    ) : null}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
+                    </Table.Td>
+                    <Table.Td>
+                      {mayDecide ? (
+                        <Group gap={4} wrap="nowrap">
+                          <Button size="compact-xs" onClick={() => act([c.id], 'accept')} aria-label={`Accept ${c.field} of ${who}`}>
+                            Accept
+                          </Button>
+                          <Button size="compact-xs" variant="light" color="red" onClick={() => act([c.id], 'reject')} aria-label={`Reject ${c.field} of ${who}`}>
+                            Reject
+                          </Button>
+                        </Group>
+                      ) : null}
+                    </Table.Td>
+                  </Table.Tr>
+                )
+              })}
             </Table.Tbody>
           </Table>
         </>
