@@ -16,18 +16,20 @@ export type SegmentScope = Readonly<Record<string, number>>
 const scoped = new Map<string, string>()
 
 function scopedPath(path: string, scope: SegmentScope): string {
-  let p
-  try {
-    p = parseHl7Path(path)
-  } catch {
-    return path // the accessor reports the malformed path
-  }
-  const n = scope[p.segment]
-  if (n === undefined || p.segmentIndex !== undefined) return path
+  // The segment id is the path's first three characters (`OBX-5`, `OBX[2]-5`): a path of an
+  // unscoped segment goes through untouched, the others are parsed once per path and occurrence.
+  const n = scope[path.slice(0, 3)]
+  if (n === undefined) return path
   const key = `${path}#${n}`
   let s = scoped.get(key)
   if (s === undefined) {
-    s = formatHl7Path({ ...p, segmentIndex: n })
+    let p
+    try {
+      p = parseHl7Path(path)
+    } catch {
+      return path // the accessor reports the malformed path
+    }
+    s = p.segment !== path.slice(0, 3) || p.segmentIndex !== undefined ? path : formatHl7Path({ ...p, segmentIndex: n })
     if (scoped.size > 10_000) scoped.clear()
     scoped.set(key, s)
   }
@@ -64,9 +66,19 @@ export function segmentCount(msg: Hl7Message, id: string): number {
 
 /** The rows of a set that write into `array.0.*`, as a set of their own (for repeated segments). */
 export function subsetFor(set: MappingSet, arrayTarget: string): MappingSet {
-  const prefix = `${arrayTarget}.0.`
-  return { ...set, fields: set.fields.filter((f) => f.target.startsWith(prefix)), tests: [] }
+  // The same object for the same set, so the engine compiles the subset once, not per message.
+  let bySet = subsets.get(set)
+  if (!bySet) subsets.set(set, (bySet = new Map()))
+  let sub = bySet.get(arrayTarget)
+  if (!sub) {
+    const prefix = `${arrayTarget}.0.`
+    sub = { ...set, fields: set.fields.filter((f) => f.target.startsWith(prefix)), tests: [] }
+    bySet.set(arrayTarget, sub)
+  }
+  return sub
 }
+
+const subsets = new WeakMap<MappingSet, Map<string, MappingSet>>()
 
 export interface Evaluation {
   result: MappingResult
