@@ -11,7 +11,9 @@ import { parse } from 'csv-parse/sync'
 import { parseHl7 } from '../../electron/engine/connectors/hl7/parser'
 import { loadHl7MappingSets } from '../../electron/engine/connectors/hl7-engine/mappings'
 import { childOccurrences, evaluateWithRepeats, scopedAccessor } from '../../electron/engine/connectors/hl7-engine/mapping-run'
-import { csvRowAccessor, evaluateMapping, type MappingContext } from '../../electron/engine/mapping'
+import { csvRowAccessor, evaluateMapping, type MappingContext, type SourceAccessor } from '../../electron/engine/mapping'
+import { sourcesOf } from '../../electron/engine/mapping/evaluate-mapping'
+import type { MappingSet } from '../../shared/mapping'
 import { adtMsg } from '../support/hl7-messages'
 import { oruMsg, siuMsg } from '../integration/hl7/support'
 import { csvFile, patientRow } from '../integration/files/support'
@@ -58,12 +60,37 @@ const lanes: Record<string, () => number> = {
   },
 }
 
-for (const run of Object.values(lanes)) run() // warm up
+/** The baseline: every source path of the set read once per record, nothing else. */
+const reads = (set: MappingSet, accessor: SourceAccessor): number => {
+  let n = 0
+  for (const f of set.fields) for (const p of sourcesOf(f)) if (accessor.get(p) !== undefined) n++
+  return n
+}
+const bare: Record<string, () => number> = {
+  'ADT^A04 patient (+IN1/NK1 repeats)': () => adt.reduce((n, msg) => n + reads(setOf('hl7.adt.patient.in'), scopedAccessor(msg, { IN1: 1, NK1: 1 })), 0),
+  'SIU^S12 appointment': () => siu.reduce((n, msg) => n + reads(setOf('hl7.siu.appointment.in'), scopedAccessor(msg, {})), 0),
+  'ORU^R01 observations (4 OBX)': () =>
+    oru.reduce((n, msg) => n + childOccurrences(msg, 'OBX', 'OBR').reduce((k, o) => k + reads(setOf('hl7.oru.observation.in'), scopedAccessor(msg, { OBX: o.index, OBR: o.parent })), 0), 0),
+  'CSV demographics row': () => rows.reduce((n, row) => n + reads(csvSet, csvRowAccessor(row)), 0),
+}
+
+const cpuPerRecord = (fn: () => number): number => {
+  const c = process.cpuUsage()
+  fn()
+  const u = process.cpuUsage(c)
+  return (u.user + u.system) / N
+}
+
+for (const name of Object.keys(lanes)) {
+  lanes[name]!() // warm up
+  bare[name]!()
+}
+console.log(`Mapping engine alone: ${N} records per lane, ${ROUNDS} rounds; CPU per record (baseline: the bare source reads of the same set)`)
 for (let r = 0; r < ROUNDS; r++) {
   for (const [name, run] of Object.entries(lanes)) {
-    const c = process.cpuUsage()
-    const bad = run()
-    const u = process.cpuUsage(c)
-    console.log(`${name.padEnd(38)} ${((u.user + u.system) / N).toFixed(1).padStart(7)} µs CPU/record${bad ? ` (${bad} not ok)` : ''}`)
+    let bad = 0
+    const engine = cpuPerRecord(() => (bad = run()))
+    const floor = cpuPerRecord(bare[name]!)
+    console.log(`  ${name.padEnd(38)} ${engine.toFixed(1).padStart(6)} µs   baseline ${floor.toFixed(1).padStart(5)} µs (${(engine / floor).toFixed(1)}×)${bad ? `  (${bad} not ok)` : ''}`)
   }
 }
