@@ -6,12 +6,13 @@
  * on after the last committed line and never applies a row twice. A bad row is rejected with its
  * reasons and the rest of the file goes on.
  */
+import { createHash } from 'node:crypto'
 import { AppError } from '../../../../../../shared/errors'
 import { reconciliationPolicySchema, RECONCILED_FIELDS, type ReconciliationPolicy } from '../../../../../../shared/files'
 import { patientSchema } from '../../../../../../shared/records'
 import { csvRowAccessor, evaluateMapping, jsonAccessor, type MappingContext } from '../../../../mapping'
 import type { MatchOutcome, PatientMatcher } from '../../../../matching/patient-matcher'
-import { readRows, type DataRow } from '../../formats/read-rows'
+import { readRows, type DataRow, type ReadResult } from '../../formats/read-rows'
 import type { FileJob } from '../../jobs/job-repo'
 import type { InboundFileKind } from '../file-kind'
 import type { RowEntry } from '../row-ledger'
@@ -43,6 +44,14 @@ function expectedColumns(fields: readonly { source?: string | string[]; required
 }
 
 export function createDemographicsKind(deps: { matcher: () => PatientMatcher | null }): InboundFileKind {
+  /**
+   * The rows `check` read, for the `apply` that follows it with the same bytes (known by their
+   * hash and format): the file is parsed once instead of twice (~15 µs a row). One file only, for
+   * a minute (a file found to be a duplicate is never applied); any other apply reads its bytes itself.
+   */
+  let checked: { key: string; read: ReadResult } | null = null
+  let forget: NodeJS.Timeout | undefined
+  const keyOf = (bytes: Buffer, job: FileJob): string => `${createHash('sha256').update(bytes).digest('hex')} ${JSON.stringify(job.config.format)}`
   return {
     kind: 'demographics',
     direction: 'inbound',
@@ -52,7 +61,8 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
 
     check(bytes, job, ctx) {
       const set = ctx.mappings.effective(job.practiceId, mappingKey(job)).set
-      const { header, rows, encoding } = readRows(bytes, job.config.format)
+      const read = readRows(bytes, job.config.format)
+      const { header, rows, encoding } = read
       const fold = (s: string): string => s.trim().toLowerCase()
       const have = new Set(header.map(fold))
       const { all, required } = expectedColumns(set.fields ?? [])
@@ -67,6 +77,9 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
       }
       const known = new Set(all.map(fold))
       const unexpected = header.filter((h) => !known.has(fold(h)))
+      checked = { key: keyOf(bytes, job), read }
+      clearTimeout(forget)
+      forget = setTimeout(() => (checked = null), 60_000).unref()
       return { rows: rows.length, summary: { encoding, columns: header.length, unexpectedColumns: unexpected.slice(0, 50), mappingSet: set.key } }
     },
 
@@ -75,7 +88,12 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
       const policy: ReconciliationPolicy = practice.settings.fileReconciliation ?? reconciliationPolicySchema.parse({})
       const eff = ctx.mappings.effective(job.practiceId, mappingKey(job))
       const mctx: MappingContext = { practiceId: job.practiceId, defaultTimeZone: practice.timeZone, now: () => ctx.clock.now() }
-      const { rows, encoding } = await pctx.step('read', () => readRows(bytes, job.config.format))
+      const { rows, encoding } = await pctx.step('read', () => {
+        const key = checked ? keyOf(bytes, job) : null
+        const read = checked && checked.key === key ? checked.read : readRows(bytes, job.config.format)
+        checked = null
+        return read
+      })
       const done = ledger.doneLines()
       const todo = rows.filter((r) => !done.has(r.line))
       pctx.setParsed({ rows: rows.length, alreadyApplied: rows.length - todo.length, encoding, mappingSet: eff.set.key, mappingVersion: eff.version ?? null })
@@ -130,7 +148,8 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
           return { line: row.line, outcome: 'created', recordId: r.id, extId }
         }
         const lastJson = found.lastSentJson(existing.id)
-        const last = lastJson === null ? null : (JSON.parse(lastJson) as Record<string, unknown>)
+        // A source that sends what it sent last time (most rows of a daily file) needs no parse of it.
+        const last = lastJson === null ? null : lastJson === sentJson ? sent : (JSON.parse(lastJson) as Record<string, unknown>)
         const decisions = reconcile(data, existing.data, last, policy, found.held(existing.id))
         const patch: Record<string, unknown> = {}
         const applied: string[] = []
