@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto'
 import { AppError } from '../../../shared/errors'
+import type { Statement } from 'better-sqlite3-multiple-ciphers'
 import type { Db } from '../store/database'
 import type { RecordKind } from '../../../shared/records'
 
@@ -50,6 +51,13 @@ export interface UpsertResult {
   before: Record<string, unknown> | null
   after: Record<string, unknown>
 }
+
+/**
+ * A record as a write reads it: without its external ids, with `data` as stored (`json`). What
+ * `findByExternalIds` gives a caller that reads many records before writing them (a file's chunk),
+ * and what it may hand back to `patch` so the record is not read twice.
+ */
+export type RecordSnapshot = Omit<StoredRecord, 'externalIds'> & { json: string }
 
 /** The field of a kind whose value is kept in `record_bodies`. */
 const BODY_FIELD: Partial<Record<RecordKind, string>> = { document: 'content_base64' }
@@ -137,8 +145,11 @@ export class RecordStore {
       get: db.prepare('SELECT * FROM records WHERE id = ?'),
       insert: db.prepare(`INSERT INTO records (practice_id, kind, patient_ref, key1, key2, key3, data, version, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
-      update: db.prepare('UPDATE records SET patient_ref = coalesce(?, patient_ref), key1 = ?, key2 = ?, key3 = ?, data = ?, version = version + 1, updated_at = ? WHERE id = ?'),
+      update: db.prepare('UPDATE records SET patient_ref = coalesce(?, patient_ref), key1 = ?, key2 = ?, key3 = ?, data = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?'),
       link: db.prepare('INSERT OR IGNORE INTO external_ids (practice_id, kind, system, value, record_id) VALUES (?, ?, ?, ?, ?)'),
+      linkNew: db.prepare('INSERT INTO external_ids (practice_id, kind, system, value, record_id) VALUES (?, ?, ?, ?, ?)'),
+      byExts: db.prepare(`SELECT e.value AS ext, r.* FROM external_ids e JOIN records r ON r.id = e.record_id
+        WHERE e.practice_id = ? AND e.kind = ? AND e.system = ? AND e.value IN (SELECT value FROM json_each(?))`),
       extIds: db.prepare('SELECT system, value FROM external_ids WHERE record_id = ? ORDER BY system, value'),
       change: db.prepare('INSERT INTO record_changes (practice_id, tx_id, record_id, kind, op, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       changesForTx: db.prepare('SELECT record_id, kind, op, before, after, at FROM record_changes WHERE tx_id = ? ORDER BY id'),
@@ -159,13 +170,28 @@ export class RecordStore {
     }
     this.tx = {
       upsert: db.transaction((input: UpsertInput & { awaitPatient?: ExternalId | null }) => this.upsertLinked(input)),
-      patch: db.transaction((id: number, data: Record<string, unknown>, txId: number | null) => this.patchOne(id, data, txId)),
+      patch: db.transaction((id: number, data: Record<string, unknown>, txId: number | null, current: RecordSnapshot | undefined) => this.patchOne(id, data, txId, current)),
+      create: db.transaction((input: UpsertInput & { awaitPatient?: ExternalId | null }) => this.linkAfter(input, this.insertNew(input, dropUndefined(input.data), this.s.linkNew))),
     }
   }
 
   findByExternalId(practiceId: string, kind: RecordKind, system: string, value: string): StoredRecord | null {
     const id = this.idByExternalId(practiceId, kind, system, value)
     return id === null ? null : this.get(id)
+  }
+
+  /**
+   * The records known by these ids of one system, in one query (a file's chunk reads its rows'
+   * records at once instead of one lookup a row): external id → record, without its body; ids
+   * that are not linked are absent from the map.
+   */
+  findByExternalIds(practiceId: string, kind: RecordKind, system: string, values: readonly string[]): Map<string, RecordSnapshot> {
+    const out = new Map<string, RecordSnapshot>()
+    if (values.length === 0) return out
+    for (const row of this.s.byExts.all(practiceId, kind, system, JSON.stringify(values)) as (RecordRow & { ext: string })[]) {
+      out.set(row.ext, { ...this.rowOf(row).rec, json: row.data })
+    }
+    return out
   }
 
   private idByExternalId(practiceId: string, kind: RecordKind, system: string, value: string): number | null {
@@ -212,15 +238,29 @@ export class RecordStore {
     this.s.link.run(practiceId, kind, id.system, id.value, recordId)
   }
 
-  /** Merges `data` into record `id` as a new version (before/after kept), unless nothing changes. */
-  patch(id: number, data: Record<string, unknown>, txId: number | null = null): UpsertResult {
-    return this.tx.patch(id, data, txId)
+  /**
+   * Merges `data` into record `id` as a new version (before/after kept), unless nothing changes.
+   * `current`: the record as the caller read it in this transaction (`findByExternalIds`), so it is
+   * not read again; a record that changed since (another version) fails as `conflict`, never
+   * overwriting the newer version. Ignored for a kind with a body.
+   */
+  patch(id: number, data: Record<string, unknown>, txId: number | null = null, current?: RecordSnapshot): UpsertResult {
+    return this.tx.patch(id, data, txId, current)
   }
 
-  private patchOne(id: number, data: Record<string, unknown>, txId: number | null): UpsertResult {
-    const existing = this.load(id)
+  private patchOne(id: number, data: Record<string, unknown>, txId: number | null, current: RecordSnapshot | undefined): UpsertResult {
+    const existing = current && current.id === id && !BODY_FIELD[current.kind] ? { rec: current, json: current.json, body: null, inline: null } : this.load(id)
     if (!existing) throw new AppError('not_found', `There is no record ${id}.`, { retryable: false })
     return this.update(existing, dropUndefined(data), 'merge', null, txId)
+  }
+
+  /**
+   * A new record under ids the caller knows are linked to none (it looked them up in this
+   * transaction): no lookup first. An id that is linked after all fails (a constraint error)
+   * instead of being attached to a second record. Otherwise as `upsert`.
+   */
+  create(input: UpsertInput & { awaitPatient?: ExternalId | null }): UpsertResult {
+    return this.tx.create(input)
   }
 
   /**
@@ -232,7 +272,11 @@ export class RecordStore {
   }
 
   private upsertLinked(input: UpsertInput & { awaitPatient?: ExternalId | null }): UpsertResult {
-    const r = this.upsertOne(input)
+    return this.linkAfter(input, this.upsertOne(input))
+  }
+
+  /** After a write: records waiting for this patient are linked, or this record waits for its patient. */
+  private linkAfter(input: UpsertInput & { awaitPatient?: ExternalId | null }, r: UpsertResult): UpsertResult {
     if (input.kind === 'patient') this.linkWaiting(input.practiceId, input.ids, r.id)
     else if (input.patientRef) this.s.resolvedWaiting.run(r.id)
     else if (input.awaitPatient) this.s.awaitPatient.run(input.practiceId, input.awaitPatient.system, input.awaitPatient.value, r.id)
@@ -256,20 +300,25 @@ export class RecordStore {
     for (const x of input.ids) if ((id = this.idByExternalId(input.practiceId, input.kind, x.system, x.value)) !== null) break
     const existing = id === null ? null : this.load(id)
     const clean = dropUndefined(input.data)
-    if (!existing) {
-      const now = this.now()
-      const { data, next } = this.split(input.kind, clean, null, 'replace')
-      const [k1, k2, k3] = keysFor(input.kind, data)
-      const info = this.s.insert.run(input.practiceId, input.kind, input.patientRef ?? null, k1, k2, k3, JSON.stringify(data), now, now)
-      const id = Number(info.lastInsertRowid)
-      for (const x of input.ids) this.s.link.run(input.practiceId, input.kind, x.system, x.value, id)
-      this.writeBody(id, null, next)
-      const after = view(input.kind, data, next?.meta ?? null)
-      this.s.change.run(input.practiceId, input.txId ?? null, id, input.kind, 'create', null, JSON.stringify(after), now)
-      return { id, op: 'create', before: null, after }
-    }
+    if (!existing) return this.insertNew(input, clean, this.s.link)
     for (const x of input.ids) this.s.link.run(input.practiceId, input.kind, x.system, x.value, existing.rec.id)
     return this.update(existing, clean, input.mode ?? 'merge', input.patientRef ?? null, input.txId ?? null)
+  }
+
+  /** Inserts a new record and links its ids (`link`: ignoring an id already linked, or failing on it). */
+  private insertNew(input: UpsertInput, clean: Record<string, unknown>, link: Statement): UpsertResult {
+    const now = this.now()
+    const { data, next } = this.split(input.kind, clean, null, 'replace')
+    const [k1, k2, k3] = keysFor(input.kind, data)
+    const json = JSON.stringify(data)
+    const info = this.s.insert.run(input.practiceId, input.kind, input.patientRef ?? null, k1, k2, k3, json, now, now)
+    const id = Number(info.lastInsertRowid)
+    for (const x of input.ids) link.run(input.practiceId, input.kind, x.system, x.value, id)
+    this.writeBody(id, null, next)
+    const after = view(input.kind, data, next?.meta ?? null)
+    // Without a body the after-image is the stored JSON (one stringify less per new record).
+    this.s.change.run(input.practiceId, input.txId ?? null, id, input.kind, 'create', null, next ? JSON.stringify(after) : json, now)
+    return { id, op: 'create', before: null, after }
   }
 
   /** A new version of `existing` (merged or replaced by `clean`), unless nothing changes. */
@@ -278,13 +327,19 @@ export class RecordStore {
     const { data, next } = this.split(rec.kind, mode === 'replace' ? clean : { ...rec.data, ...clean }, existing, mode)
     const before = view(rec.kind, rec.data, existing.body)
     const after = view(rec.kind, data, next?.meta ?? null)
-    if (stableStringify(before) === stableStringify(after) && (patientRef ?? rec.patientRef) === rec.patientRef) {
+    // A merge with no body changes the record only where a given field differs: compared field by
+    // field instead of stringifying both whole records.
+    const same = mode === 'merge' && !existing.body && !next ? sameFields(clean, rec.data) : stableStringify(before) === stableStringify(after)
+    if (same && (patientRef ?? rec.patientRef) === rec.patientRef) {
       return { id: rec.id, op: 'unchanged', before, after }
     }
     const now = this.now()
     const [k1, k2, k3] = keysFor(rec.kind, data)
     const json = JSON.stringify(data)
-    this.s.update.run(patientRef, k1, k2, k3, json, now, rec.id)
+    // The version read is the one replaced: a snapshot a caller kept past another write fails instead of overwriting it.
+    if (this.s.update.run(patientRef, k1, k2, k3, json, now, rec.id, rec.version).changes === 0) {
+      throw new AppError('conflict', `Record ${rec.id} changed while it was being updated; retry.`, { retryable: true })
+    }
     this.writeBody(rec.id, existing, next)
     // The stored JSON is the before-image as it is, unless a body is summarised in it (one stringify less per patch).
     const beforeJson = existing.body ? JSON.stringify(before) : existing.json
@@ -325,7 +380,10 @@ export class RecordStore {
   /** A record without its body (never read for a write), with the body's size and hash. */
   private load(id: number): Loaded | null {
     const row = this.s.get.get(id) as RecordRow | undefined
-    if (!row) return null
+    return row ? this.rowOf(row) : null
+  }
+
+  private rowOf(row: RecordRow): Loaded {
     const rec = { id: row.id, practiceId: row.practice_id, kind: row.kind, patientRef: row.patient_ref, data: JSON.parse(row.data) as Record<string, unknown>, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at }
     const field = BODY_FIELD[rec.kind]
     const inlineBody = field ? rec.data[field] : undefined
@@ -334,7 +392,7 @@ export class RecordStore {
       const { [field]: _, ...data } = rec.data
       return { rec: { ...rec, data }, json: row.data, body: metaOf(inline), inline }
     }
-    return { rec, json: row.data, body: field ? ((this.s.bodyMeta.get(id) as BodyMeta | undefined) ?? null) : null, inline: null }
+    return { rec, json: row.data, body: field ? ((this.s.bodyMeta.get(row.id) as BodyMeta | undefined) ?? null) : null, inline: null }
   }
 
   private toRecord(row: RecordRow): StoredRecord {
@@ -368,8 +426,24 @@ function view(kind: RecordKind, data: Record<string, unknown>, body: BodyMeta | 
   return field && body ? { ...data, [field]: bodySummary(body) } : data
 }
 
+/** Whether every field of `patch` already has that value in `data` (so merging it changes nothing). */
+function sameFields(patch: Record<string, unknown>, data: Record<string, unknown>): boolean {
+  for (const k in patch) {
+    const a = patch[k]
+    const b = data[k]
+    if (a === b) continue
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || stableStringify(a) !== stableStringify(b)) return false
+  }
+  return true
+}
+
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  // for…in, not Object.entries: no [key, value] pair allocated per field of every write.
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue
+    const v = o[k]
+    if (v !== undefined) out[k] = v
+  }
   return out
 }

@@ -117,4 +117,25 @@ describe('demographics import: reconciliation and duplicates', () => {
     await t.run(job)
     expect(patient('Z7')!.id).toBe(patient('A1')!.id)
   })
+
+  it('applies rows of one file that touch the same patient in order, each against what the rows before it wrote', async () => {
+    const dora = (id: string, last: string, addr: string): string => row(id, 'Dorothea', last, '07/22/1961', { addr, zip: '62711', phone: '(217) 255-0777', email: 'dora@example.com' })
+    // One chunk: D1 new, then moved (source owns the address), then renamed (review: held), the same
+    // name again (already held: nothing), then the same person under another id (a certain match:
+    // linked, its member id applied).
+    drop('day6.csv', [dora('D1', 'Quill', '1 First St'), dora('D1', 'Quill', '2 Second St'), dora('D1', 'Quillon', '2 Second St'), dora('D1', 'Quillon', '2 Second St'), dora('D2', 'Quill', '2 Second St')])
+    await t.run(job)
+    const files = await t.call<{ name: string; txId: number; counts: Record<string, number> }[]>('files.list', { practiceId: PRACTICE, jobId: job })
+    const day6 = files.find((f) => f.name === 'day6.csv')!
+    expect(day6.counts).toMatchObject({ total: 5, created: 1, updated: 2, held: 1, unchanged: 1 })
+    const d1 = patient('D1')!
+    expect(patient('D2')!.id).toBe(d1.id)
+    expect(d1.version).toBe(3)
+    expect(d1.data).toMatchObject({ last_name: 'Quill', address: { line1: '2 Second St' } })
+    const history = t.engine.ctx.records.changesForTx(day6.txId).filter((c) => c.recordId === d1.id)
+    expect(history.map((c) => c.op)).toEqual(['create', 'update', 'update'])
+    expect(history[1]!.before).toMatchObject({ address: { line1: '1 First St' } })
+    const changes = await t.call<{ field: string; status: string; line: number }[]>('files.changes', { practiceId: PRACTICE, recordId: d1.id })
+    expect(changes.map((c) => `${c.field} ${c.status} ${c.line}`).sort()).toEqual(['address applied 3', 'insurance applied 6', 'last_name held 4'])
+  })
 })

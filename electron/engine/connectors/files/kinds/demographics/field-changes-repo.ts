@@ -60,6 +60,9 @@ const toChange = (r: Row): FieldChange => ({
   at: r.at,
 })
 
+/** How a held change is known when a file sends its value again: field NUL canonical value. */
+export const heldKey = (r: { field: string; new_value: string | null }): string => `${r.field}\u0000${canonical(parse(r.new_value))}`
+
 export class FieldChangesRepo {
   private readonly s
 
@@ -71,6 +74,8 @@ export class FieldChangesRepo {
       setSent: db.prepare(`INSERT INTO patient_source_values (practice_id, record_id, source, data, tx_id, line, at) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (record_id, source) DO UPDATE SET data = excluded.data, tx_id = excluded.tx_id, line = excluded.line, at = excluded.at`),
       heldFor: db.prepare("SELECT field, new_value FROM patient_field_changes WHERE record_id = ? AND status = 'held'"),
+      lastSentMany: db.prepare('SELECT record_id, data FROM patient_source_values WHERE source = ? AND record_id IN (SELECT value FROM json_each(?))'),
+      heldForMany: db.prepare("SELECT record_id, field, new_value FROM patient_field_changes WHERE status = 'held' AND record_id IN (SELECT value FROM json_each(?))"),
       get: db.prepare('SELECT * FROM patient_field_changes WHERE id = ?'),
       decide: db.prepare('UPDATE patient_field_changes SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?'),
       supersede: db.prepare("UPDATE patient_field_changes SET status = 'superseded', decided_by = 'system', decided_at = ? WHERE record_id = ? AND field = ? AND status = 'held' AND id <> ?"),
@@ -88,13 +93,33 @@ export class FieldChangesRepo {
     return r ? (JSON.parse(r.data) as Record<string, unknown>) : null
   }
 
-  setLastSent(practiceId: string, recordId: number, source: string, data: Record<string, unknown>, txId: number | null, line: number | null, at: number): void {
-    this.s.setSent.run(practiceId, recordId, source, JSON.stringify(data), txId, line, at)
+  /** What `source` sent now (`json`: the fields as JSON), kept for the next file's three-way reconciliation. */
+  setLastSent(practiceId: string, recordId: number, source: string, json: string, txId: number | null, line: number | null, at: number): void {
+    this.s.setSent.run(practiceId, recordId, source, json, txId, line, at)
+  }
+
+  /** What `source` last sent for each of these records, as stored (JSON): one query for a file's chunk. */
+  lastSentMany(recordIds: readonly number[], source: string): Map<number, string> {
+    const out = new Map<number, string>()
+    if (recordIds.length) for (const r of this.s.lastSentMany.all(source, JSON.stringify(recordIds)) as { record_id: number; data: string }[]) out.set(r.record_id, r.data)
+    return out
   }
 
   /** `field NUL canonical(value)` of the changes held for a record (a re-sent file does not hold them twice). */
   heldKeys(recordId: number): Set<string> {
-    return new Set((this.s.heldFor.all(recordId) as { field: string; new_value: string | null }[]).map((r) => `${r.field}\u0000${canonical(parse(r.new_value))}`))
+    return new Set((this.s.heldFor.all(recordId) as { field: string; new_value: string | null }[]).map(heldKey))
+  }
+
+  /** `heldKeys` of the records that have held changes, among these: one query for a file's chunk. */
+  heldKeysMany(recordIds: readonly number[]): Map<number, Set<string>> {
+    const out = new Map<number, Set<string>>()
+    if (!recordIds.length) return out
+    for (const r of this.s.heldForMany.all(JSON.stringify(recordIds)) as { record_id: number; field: string; new_value: string | null }[]) {
+      const set = out.get(r.record_id) ?? new Set<string>()
+      set.add(heldKey(r))
+      out.set(r.record_id, set)
+    }
+    return out
   }
 
   get(id: number): FieldChange {

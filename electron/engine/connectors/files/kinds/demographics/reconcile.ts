@@ -41,6 +41,9 @@ export function canonical(v: unknown): string {
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {
+  // Most fields are strings: two different strings are different values, with no canonical form built.
+  if (a === b) return true
+  if (typeof a === 'string' && typeof b === 'string' && a !== '' && b !== '') return false
   return canonical(a) === canonical(b)
 }
 
