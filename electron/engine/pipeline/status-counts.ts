@@ -12,6 +12,7 @@
  * is), and a rollback takes the counts with the rows.
  */
 import type { TxStatus } from '../../../shared/api/transactions'
+import type { Statement } from 'better-sqlite3-multiple-ciphers'
 import type { Db } from '../store/database'
 
 /** The statuses the rollup counts (received is every row of the hour, counted at insert). */
@@ -39,20 +40,23 @@ export function pendingIn(row: { practice_id: string; connector: string; channel
 }
 
 export class StatusCounts {
-  private readonly s
+  private s: { before: Statement; add: Statement } | null = null
   private group: Map<string, Cell> | null = null
 
-  constructor(private readonly db: Db) {
-    this.s = {
-      before: db.prepare('SELECT status, practice_id, connector, channel, received_at / 3600000 AS hour FROM transactions WHERE id = ?'),
-      add: db.prepare(`UPDATE tx_hourly SET done = done + ?, filtered = filtered + ?, error = error + ?, discarded = discarded + ?
+  constructor(private readonly db: Db) {}
+
+  // Prepared at first use: a repository opened on an older schema (a migration's test) only reads.
+  private get st(): { before: Statement; add: Statement } {
+    return (this.s ??= {
+      before: this.db.prepare('SELECT status, practice_id, connector, channel, received_at / 3600000 AS hour FROM transactions WHERE id = ?'),
+      add: this.db.prepare(`UPDATE tx_hourly SET done = done + ?, filtered = filtered + ?, error = error + ?, discarded = discarded + ?
         WHERE practice_id = ? AND connector = ? AND channel = ? AND hour = ?`),
-    }
+    })
   }
 
   /** The row's status and rollup cell before a change (undefined: no such row, nothing to count). */
   before(id: number): RowBefore | undefined {
-    return this.s.before.get(id) as RowBefore | undefined
+    return this.st.before.get(id) as RowBefore | undefined
   }
 
   /** Counts the move of a row from `b.status` to `status` (call after the UPDATE, in the same write). */
@@ -87,6 +91,6 @@ export class StatusCounts {
 
   private write(c: Cell): void {
     if (c.done === 0 && c.filtered === 0 && c.error === 0 && c.discarded === 0) return
-    this.s.add.run(c.done, c.filtered, c.error, c.discarded, c.at.practice_id, c.at.connector, c.at.channel, c.at.hour)
+    this.st.add.run(c.done, c.filtered, c.error, c.discarded, c.at.practice_id, c.at.connector, c.at.channel, c.at.hour)
   }
 }
