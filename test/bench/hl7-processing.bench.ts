@@ -3,8 +3,7 @@
  * messages, each a different patient, parsed → filtered → mapped → records upserted → done, with
  * the sockets quiet. Shipped (a grouped handler's rows several per COMMIT, pipeline/outcomes.ts)
  * against the baseline of one row per COMMIT (`groupedProcessing: false`), interleaved A, B, A, B
- * in the same run, for ADT^A04, SIU^S12 and ORU^R01; and the shipped run once more with the
- * dashboard rollup's status trigger dropped (what keeping migration 0190's rollup costs). Besides messages per second it prints the
+ * in the same run, for ADT^A04, SIU^S12 and ORU^R01. Besides messages per second it prints the
  * process's CPU time per message, which a busy shared machine distorts far less than wall time.
  *
  *   npx tsx test/bench/hl7-processing.bench.ts [messages] [rounds]
@@ -59,14 +58,12 @@ async function backlog(kind: Kind): Promise<{ dir: string; masterKey: Buffer }> 
 }
 
 /** Opens a copy of the backlog, resumes processing and times it until every row is finished. */
-async function processCopy(from: { dir: string; masterKey: Buffer }, grouped: boolean, rollup = true): Promise<{ rate: number; cpuMsPerMsg: number; done: number }> {
+async function processCopy(from: { dir: string; masterKey: Buffer }, grouped: boolean): Promise<{ rate: number; cpuMsPerMsg: number; done: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'hl7-proc-run-'))
   cpSync(from.dir, dir, { recursive: true })
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: from.masterKey, location: 'bench' })
   const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench', groupedProcessing: grouped }, [hl7EngineModule()])
   await engine.start()
-  // What the dashboard's hourly rollup (migration 0190) costs processing: its trigger taken away.
-  if (!rollup) engine.ctx.db.exec('DROP TRIGGER tx_hourly_status')
   const pending = engine.ctx.db.prepare("SELECT count(*) AS n FROM transactions WHERE status IN ('received','queued','processing')").pluck()
   const t0 = performance.now()
   const c0 = process.cpuUsage()
@@ -88,11 +85,10 @@ async function main(): Promise<void> {
   console.log(`HL7 processing: ${fmt(N)} accepted messages per run, each a different patient, sockets quiet; ${ROUNDS} interleaved rounds (baseline, shipped, …)`)
   for (const kind of Object.keys(build) as Kind[]) {
     const b = await backlog(kind)
-    const runs: Record<'baseline' | 'shipped' | 'noRollup', { rate: number; cpuMsPerMsg: number; done: number }[]> = { baseline: [], shipped: [], noRollup: [] }
+    const runs: Record<'baseline' | 'shipped', { rate: number; cpuMsPerMsg: number; done: number }[]> = { baseline: [], shipped: [] }
     for (let r = 0; r < ROUNDS; r++) {
       runs.baseline.push(await processCopy(b, false))
       runs.shipped.push(await processCopy(b, true))
-      runs.noRollup.push(await processCopy(b, true, false))
     }
     rmSync(b.dir, { recursive: true, force: true })
     const line = (label: string, xs: typeof runs.baseline): string =>
@@ -100,7 +96,6 @@ async function main(): Promise<void> {
     console.log(`  ${kind}:`)
     console.log(line('baseline, one row per COMMIT', runs.baseline))
     console.log(line('shipped, grouped rows per COMMIT', runs.shipped))
-    console.log(line('shipped without the rollup trigger', runs.noRollup))
     const best = Math.max(...runs.shipped.map((x) => x.rate))
     const cpuRate = 1000 / Math.min(...runs.shipped.map((x) => x.cpuMsPerMsg))
     console.log(`    goal ≥ ${fmt(GOAL_RATE)} msgs/s: ${best >= GOAL_RATE ? 'met' : 'NOT met'} (best ${fmt(best)} wall; one core's worth of CPU would allow ${fmt(cpuRate)})`)

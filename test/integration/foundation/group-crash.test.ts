@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { TxRollup } from '../../../electron/engine/console/tx-rollup'
 import { openChildDb, runReportingChild } from '../../support/engine-child'
 import { tempDir } from './support/harness'
 
@@ -36,6 +37,9 @@ async function inspect(dataDir: string, keyHex: string) {
       applied: db.prepare('SELECT n, count(*) AS times FROM group_applied GROUP BY n ORDER BY n').all() as { n: number; times: number }[],
       patients: (db.prepare("SELECT count(*) AS n FROM records WHERE kind = 'patient' AND key1 LIKE 'GROUP-%'").get() as { n: number }).n,
       creates: (db.prepare("SELECT count(*) AS n FROM record_changes WHERE op = 'create' AND after LIKE '%Grouptest%'").get() as { n: number }).n,
+      // The dashboard rollup's counts are written with the group (pipeline/status-counts.ts): all of it or none.
+      rollup: db.prepare("SELECT sum(received) AS received, sum(done) AS done FROM tx_hourly WHERE channel = 'group'").get() as { received: number; done: number },
+      rollupExact: new TxRollup(db).consistent(),
     }
   } finally {
     db.close()
@@ -56,6 +60,8 @@ describe('grouped processing under kill -9', () => {
     expect(after.statuses).toEqual([{ status: 'received', n: COUNT }])
     expect(after.applied).toEqual([])
     expect(after.patients).toBe(0)
+    expect(after.rollup).toEqual({ received: COUNT, done: 0 })
+    expect(after.rollupExact).toBe(true)
 
     const second = await run(dataDir, keyHex, -1)
     expect(second.idle, second.stderr).toBe(true)
@@ -68,5 +74,7 @@ describe('grouped processing under kill -9', () => {
     expect(end.applied).toEqual(Array.from({ length: COUNT }, (_, n) => ({ n, times: 1 })))
     expect(end.patients).toBe(COUNT)
     expect(end.creates).toBe(COUNT)
+    expect(end.rollup).toEqual({ received: COUNT, done: COUNT })
+    expect(end.rollupExact).toBe(true)
   })
 })
