@@ -146,13 +146,18 @@ export class PatientMatcher {
     // Catch up with records changed since the last look (cheap with records_updated); at most every 200 ms.
     // A record indexed at the version it has (an import observed it) is not parsed and normalised again.
     if (idx.lastCheck === 0 || now - idx.lastCheck > 200) {
-      const rows = this.statements().changed.all(practiceId, idx.seenUpTo)
+      const st = this.statements()
+      // The first look reads every patient with its data; a later one reads versions first and the
+      // data of only the records changed by someone else (an import's own rows were observed).
+      const rows = idx.seenUpTo === 0 ? st.changedWithData.all(practiceId, 0) : st.changed.all(practiceId, idx.seenUpTo)
       let country: string | null = null
       for (const r of rows) {
         if (r.updated_at > idx.seenUpTo) idx.seenUpTo = r.updated_at
         if (idx.people.get(r.id)?.version === r.version) continue
+        const data = (r as { data?: string }).data ?? st.data.get(r.id)
+        if (data === undefined) continue
         country ??= this.settingsOf(practiceId).phoneCountry
-        const p = normalizePatient(r.id, JSON.parse(r.data) as Record<string, unknown>, country)
+        const p = normalizePatient(r.id, JSON.parse(data) as Record<string, unknown>, country)
         this.put(idx, p, blockingKeys(p), r.version)
       }
       idx.lastCheck = now
@@ -191,12 +196,13 @@ function unblock(byKey: Map<string, number | number[]>, k: string, id: number): 
 }
 
 function prepareStatements(db: Db) {
+  const changed = (columns: string) => `SELECT ${columns} FROM records r
+    WHERE r.practice_id = ? AND r.kind = 'patient' AND r.updated_at >= ?
+      AND NOT EXISTS (SELECT 1 FROM record_merges m WHERE m.merged_id = r.id AND m.kind = 'merge' AND m.undone_at IS NULL)`
   return {
-    changed: db.prepare<[string, number], { id: number; version: number; data: string; updated_at: number }>(
-      `SELECT r.id, r.version, r.data, r.updated_at FROM records r
-       WHERE r.practice_id = ? AND r.kind = 'patient' AND r.updated_at >= ?
-         AND NOT EXISTS (SELECT 1 FROM record_merges m WHERE m.merged_id = r.id AND m.kind = 'merge' AND m.undone_at IS NULL)`,
-    ),
+    changedWithData: db.prepare<[string, number], { id: number; version: number; updated_at: number; data: string }>(changed('r.id, r.version, r.updated_at, r.data')),
+    changed: db.prepare<[string, number], { id: number; version: number; updated_at: number }>(changed('r.id, r.version, r.updated_at')),
+    data: db.prepare<[number], string>('SELECT data FROM records WHERE id = ?').pluck(),
     version: db.prepare<[number], number>('SELECT version FROM records WHERE id = ?').pluck(),
   }
 }
