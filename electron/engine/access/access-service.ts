@@ -48,6 +48,12 @@ export interface AccessDeps {
   settings: AccessSettings
   /** Practice admins hear of a break-glass start (the console's notifications). */
   notify?: (practiceId: string, title: string, message: string) => void
+  /**
+   * Runs a write that nobody waits for (a session's last-seen clock) with the next group commit,
+   * so a request never waits on the main connection for the write lock or an fsync; synchronous
+   * when absent.
+   */
+  defer?: (write: () => void) => void
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
@@ -306,7 +312,13 @@ export class AccessService {
     }
     // Activity is counted in minutes (the idle limit): one write per session every few seconds is
     // enough, not one per call on the path every request takes (and a full disk then fails fewer calls).
-    if (activity && now - row.last_seen_at >= TOUCH_EVERY_MS) this.d.store.touchSession(row.id, now)
+    // Deferred: written on the request's own thread, it waited up to 190 ms behind the inbox
+    // mover's lock and the fsync of a FULL commit while 5 MB messages were moved (hl7-engine README).
+    if (activity && now - row.last_seen_at >= TOUCH_EVERY_MS) {
+      const touch = (): void => this.d.store.touchSession(row.id, now)
+      if (this.d.defer) this.d.defer(touch)
+      else touch()
+    }
     this.sweepBreakGlass()
     return { kind: 'session', principal: this.principalOf(person!, row), session: row }
   }

@@ -141,7 +141,9 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   mappings.registerDefaults(loadDefaultMappingSets())
   mappings.registerDefaults(loadFhirCsvMappingSets())
   const accessSettings = accessSettingsSchema.parse(opts.access ?? {})
-  const access = new AccessService({ db, store: new AccessStore(db), audit, clock, logger: logger.child({ component: 'access' }), box: new SecretBox(await loadKey(opts.secrets, 'access-key')), settings: accessSettings })
+  const accessLog = logger.child({ component: 'access' })
+  const defer = (write: () => void): void => void batcher.run(write, { until: 'commit' }).catch((e: unknown) => accessLog.warn('a deferred session write failed', { code: (e as { code?: string }).code }))
+  const access = new AccessService({ db, store: new AccessStore(db), audit, clock, logger: accessLog, box: new SecretBox(await loadKey(opts.secrets, 'access-key')), settings: accessSettings, defer })
 
   const ctx: EngineContext = {
     dataDir: opts.dataDir,

@@ -70,10 +70,12 @@ export function getAllAt(root: unknown, segs: readonly string[]): unknown[] {
 
 export class PathConflictError extends Error {}
 
-/** Writes `value` at `path` in `root`, creating objects (or arrays for index segments) on the way. */
-export function setAt(root: Record<string, unknown>, path: string, value: unknown): void {
-  const segs = parsePath(path)
-  if (segs.length === 0 || segs.some((s) => FORBIDDEN.has(s))) throw new PathConflictError('path not allowed')
+/** Whether setAtPath may write at these segments. */
+export const writablePath = (segs: readonly string[]): boolean => segs.length > 0 && !segs.some((s) => FORBIDDEN.has(s))
+
+/** Writes `value` at the parsed path `segs` in `root`, creating objects (or arrays for index segments) on the way. */
+export function setAtPath(root: Record<string, unknown>, segs: readonly string[], value: unknown): void {
+  if (!writablePath(segs)) throw new PathConflictError('path not allowed')
   let node: Record<string, unknown> | unknown[] = root
   for (let i = 0; i < segs.length - 1; i++) {
     const seg = segs[i] as string

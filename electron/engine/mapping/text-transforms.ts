@@ -62,9 +62,12 @@ export function substring(value: unknown, t: Op<'substring'>): unknown {
   })
 }
 
-export function regexReplace(value: unknown, t: Op<'regex_replace'>): unknown {
-  const re = compileRegex(t.pattern, t.flags ?? 'g')
-  return mapText(value, (s) => s.replace(re, t.replacement))
+/** `re` built once by the compiled chain; reset, as compileRegex does, since a sticky one keeps state. */
+export function regexReplaceWith(value: unknown, re: RegExp, replacement: string): unknown {
+  return mapText(value, (s) => {
+    re.lastIndex = 0
+    return s.replace(re, replacement)
+  })
 }
 
 export function split(value: unknown, t: Op<'split'>): unknown {

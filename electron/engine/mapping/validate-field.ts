@@ -38,45 +38,82 @@ function today(ctx: MappingContext): string {
 
 let lastToday: { zone: string; from: number; until: number; day: string } | null = null
 
-function check(v: Validation, value: unknown, ctx: MappingContext): ValidationFailure | undefined {
-  if (v.rule === 'required') return isEmpty(value) ? { code: 'required', message: v.message ?? 'a value is required' } : undefined
-  if (isEmpty(value)) return undefined
-  const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
+export type CompiledValidation = (value: unknown, ctx: MappingContext) => ValidationFailure | undefined
+
+const textOf = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
+
+/** One rule, with its regex built and its message chosen once per set. */
+function compileRule(v: Validation): CompiledValidation {
+  if (v.rule === 'required') {
+    const failure = { code: 'required', message: v.message ?? 'a value is required' }
+    return (value) => (isEmpty(value) ? { ...failure } : undefined)
+  }
+  let test: (text: string | undefined, ctx: MappingContext) => ValidationFailure | undefined
   switch (v.rule) {
     case 'regex': {
-      let re: RegExp
+      let re: RegExp | ValidationFailure
       try {
         re = compileRegex(v.pattern, (v.flags ?? '').replace('g', ''))
       } catch (e) {
-        return { code: 'invalid_regex', message: e instanceof FieldFailure ? e.message : 'invalid regular expression' }
+        re = { code: 'invalid_regex', message: e instanceof FieldFailure ? e.message : 'invalid regular expression' }
       }
-      return text !== undefined && re.test(text) ? undefined : { code: 'regex', message: v.message ?? `does not match ${v.pattern}` }
+      const compiled = re
+      const message = v.message ?? `does not match ${v.pattern}`
+      test = (text) => {
+        if (!(compiled instanceof RegExp)) return { ...compiled }
+        compiled.lastIndex = 0
+        return text !== undefined && compiled.test(text) ? undefined : { code: 'regex', message }
+      }
+      break
     }
     case 'one_of': {
-      const ok =
-        text !== undefined &&
-        v.values.some((x) => (v.caseInsensitive ? x.toLowerCase() === text.toLowerCase() : x === text))
-      return ok ? undefined : { code: 'one_of', message: v.message ?? `must be one of ${v.values.join(', ')}` }
+      const values = v.caseInsensitive ? new Set(v.values.map((x) => x.toLowerCase())) : new Set(v.values)
+      const ci = v.caseInsensitive
+      const message = v.message ?? `must be one of ${v.values.join(', ')}`
+      test = (text) => (text !== undefined && values.has(ci ? text.toLowerCase() : text) ? undefined : { code: 'one_of', message })
+      break
     }
-    case 'max_length':
-      return text !== undefined && [...text].length <= v.max ? undefined : { code: 'max_length', message: v.message ?? `longer than ${v.max} characters` }
-    case 'date':
-      if (text === undefined || !isCalendarDate(text)) return { code: 'invalid_date', message: v.message ?? 'not a valid date (YYYY-MM-DD)' }
-      if (v.notFuture && text > today(ctx)) return { code: 'future_date', message: v.message ?? 'date is in the future' }
-      return undefined
-    case 'e164':
-      return text !== undefined && E164.test(text) ? undefined : { code: 'e164', message: v.message ?? 'not an E.164 phone number (+15555550100)' }
+    case 'max_length': {
+      const message = v.message ?? `longer than ${v.max} characters`
+      // Code points, not UTF-16 units; a text no longer in units than the limit is within it either way.
+      test = (text) => (text !== undefined && (text.length <= v.max || [...text].length <= v.max) ? undefined : { code: 'max_length', message })
+      break
+    }
+    case 'date': {
+      const invalid = v.message ?? 'not a valid date (YYYY-MM-DD)'
+      const future = v.message ?? 'date is in the future'
+      test = (text, ctx) => {
+        if (text === undefined || !isCalendarDate(text)) return { code: 'invalid_date', message: invalid }
+        if (v.notFuture && text > today(ctx)) return { code: 'future_date', message: future }
+        return undefined
+      }
+      break
+    }
+    case 'e164': {
+      const message = v.message ?? 'not an E.164 phone number (+15555550100)'
+      test = (text) => (text !== undefined && E164.test(text) ? undefined : { code: 'e164', message })
+      break
+    }
+    default:
+      return () => undefined
   }
+  return (value, ctx) => (isEmpty(value) ? undefined : test(textOf(value), ctx))
 }
 
-export function validateField(field: FieldMap, value: unknown, ctx: MappingContext): ValidationFailure[] {
+/** A field's rules (`required` first) as one check returning every failure, or null when none apply. */
+export function compileValidations(field: FieldMap): ((value: unknown, ctx: MappingContext) => ValidationFailure[]) | null {
   const rules: Validation[] = [...(field.required ? [{ rule: 'required' as const }] : []), ...(field.validations ?? [])]
-  const out: ValidationFailure[] = []
-  for (const r of rules) {
-    const f = check(r, value, ctx)
-    if (f) out.push(f)
+  if (rules.length === 0) return null
+  const checks = rules.map(compileRule)
+  return (value, ctx) => {
+    const out: ValidationFailure[] = []
+    for (const c of checks) {
+      const f = c(value, ctx)
+      if (f) out.push(f)
+    }
+    return out
   }
-  return out
 }
 
 /** Custom fields are typed by the set, since the record schema only says `custom: record<unknown>`. */

@@ -12,24 +12,28 @@ import { evaluateMapping, type MappingContext, type SourceAccessor } from '../..
 /** Segment id → 1-based occurrence that unindexed paths of that segment read. */
 export type SegmentScope = Readonly<Record<string, number>>
 
-/** Scoped paths by path and occurrence: each OBX of each message asks for the same few. */
-const scoped = new Map<string, string>()
+/**
+ * Scoped paths per scope (`OBX2,OBR1`) and path: each OBX of each message asks for the same few,
+ * so a lookup is one map read per path, without parsing or building a key.
+ */
+const scopes = new Map<string, Map<string, string>>()
 
-function scopedPath(path: string, scope: SegmentScope): string {
-  let p
-  try {
-    p = parseHl7Path(path)
-  } catch {
-    return path // the accessor reports the malformed path
-  }
-  const n = scope[p.segment]
-  if (n === undefined || p.segmentIndex !== undefined) return path
-  const key = `${path}#${n}`
-  let s = scoped.get(key)
+function scopedPath(path: string, scope: SegmentScope, table: Map<string, string>): string {
+  let s = table.get(path)
   if (s === undefined) {
-    s = formatHl7Path({ ...p, segmentIndex: n })
-    if (scoped.size > 10_000) scoped.clear()
-    scoped.set(key, s)
+    s = path
+    // The segment id is the path's first three characters (`OBX-5`, `OBX[2]-5`).
+    const n = scope[path.slice(0, 3)]
+    if (n !== undefined) {
+      try {
+        const p = parseHl7Path(path)
+        if (p.segmentIndex === undefined) s = formatHl7Path({ ...p, segmentIndex: n })
+      } catch {
+        // the accessor reports the malformed path
+      }
+    }
+    if (table.size > 1_000) table.clear()
+    table.set(path, s)
   }
   return s
 }
@@ -37,10 +41,18 @@ function scopedPath(path: string, scope: SegmentScope): string {
 /** An accessor that reads unindexed paths of the scoped segments from one occurrence. */
 export function scopedAccessor(msg: Hl7Message, scope: SegmentScope): SourceAccessor {
   const base = hl7Accessor(msg)
-  if (Object.keys(scope).length === 0) return base
+  const entries = Object.entries(scope)
+  if (entries.length === 0) return base
+  const key = entries.map(([seg, n]) => `${seg}${n}`).join(',')
+  let table = scopes.get(key)
+  if (!table) {
+    if (scopes.size > 1_000) scopes.clear()
+    scopes.set(key, (table = new Map()))
+  }
+  const t = table
   return {
-    get: (path) => base.get(scopedPath(path, scope)),
-    getAll: (path) => base.getAll(scopedPath(path, scope)),
+    get: (path) => base.get(scopedPath(path, scope, t)),
+    getAll: (path) => base.getAll(scopedPath(path, scope, t)),
   }
 }
 
@@ -64,9 +76,19 @@ export function segmentCount(msg: Hl7Message, id: string): number {
 
 /** The rows of a set that write into `array.0.*`, as a set of their own (for repeated segments). */
 export function subsetFor(set: MappingSet, arrayTarget: string): MappingSet {
-  const prefix = `${arrayTarget}.0.`
-  return { ...set, fields: set.fields.filter((f) => f.target.startsWith(prefix)), tests: [] }
+  // The same object for the same set, so the engine compiles the subset once, not per message.
+  let bySet = subsets.get(set)
+  if (!bySet) subsets.set(set, (bySet = new Map()))
+  let sub = bySet.get(arrayTarget)
+  if (!sub) {
+    const prefix = `${arrayTarget}.0.`
+    sub = { ...set, fields: set.fields.filter((f) => f.target.startsWith(prefix)), tests: [] }
+    bySet.set(arrayTarget, sub)
+  }
+  return sub
 }
+
+const subsets = new WeakMap<MappingSet, Map<string, MappingSet>>()
 
 export interface Evaluation {
   result: MappingResult
