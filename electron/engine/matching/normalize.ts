@@ -32,10 +32,13 @@ const STREET: Record<string, string> = {
   NORTHEAST: 'NE', NORTHWEST: 'NW', SOUTHEAST: 'SE', SOUTHWEST: 'SW', APARTMENT: 'APT', SUITE: 'STE', UNIT: 'UNIT', FLOOR: 'FL',
 }
 
+/** Plain A–Z words with single spaces: what most names are, and already folded but for the case. */
+const PLAIN_NAME = /^[A-Za-z]+(?: [A-Za-z]+)*$/
+
 export function foldName(s: unknown): string {
-  return typeof s === 'string'
-    ? s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toUpperCase().replace(/[^A-Z ]+/g, ' ').replace(/\s+/g, ' ').trim()
-    : ''
+  if (typeof s !== 'string') return ''
+  if (PLAIN_NAME.test(s)) return s.toUpperCase()
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toUpperCase().replace(/[^A-Z ]+/g, ' ').replace(/\s+/g, ' ').trim()
 }
 
 export function normalizeStreet(s: unknown): string {
@@ -50,8 +53,18 @@ export function normalizeStreet(s: unknown): string {
     .join(' ')
 }
 
+/**
+ * A North American number already in E.164 form (what the mappings' phone transform writes for a
+ * US practice: +1, an area code and an exchange not starting with 0 or 1) is its own normal form
+ * and a possible number; libphonenumber would say the same (test/unit/matching/normalize.test.ts
+ * checks it), at a hundredth of the cost, which matters when a practice's index is first loaded.
+ */
+const NANP_E164 = /^\+1[2-9]\d{2}[2-9]\d{6}$/
+
 export function normalizePhone(v: unknown, country: string): string {
-  if (typeof v !== 'string' || !v.trim()) return ''
+  if (typeof v !== 'string') return ''
+  if (NANP_E164.test(v)) return v
+  if (!v.trim()) return ''
   const p = parsePhone(v, country)
   return p?.isPossible() ? p.number : ''
 }
@@ -60,52 +73,61 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : ''
 }
 
+/** The generational suffix ending a folded name ("SMITH JR" → "JR"), or ''. */
+function suffixOf(name: string): string {
+  const i = name.lastIndexOf(' ')
+  return i >= 0 && SUFFIXES.has(name.slice(i + 1)) ? name.slice(i + 1) : ''
+}
+
 export function normalizePatient(id: number, d: Record<string, unknown>, phoneCountry = 'US'): NormalizedPatient {
   let last = foldName(d.last_name)
   let first = foldName(d.first_name)
-  let suffix = ''
-  for (const part of [last, first]) {
-    const words = part.split(' ')
-    const tail = words[words.length - 1] ?? ''
-    if (words.length > 1 && SUFFIXES.has(tail)) suffix = tail
-  }
+  // The given name's suffix wins when both carry one, as the last one seen did before.
+  const suffix = suffixOf(first) || suffixOf(last)
   if (suffix) {
-    last = last.replace(new RegExp(` ${suffix}$`), '')
-    first = first.replace(new RegExp(` ${suffix}$`), '')
+    if (last.endsWith(` ${suffix}`)) last = last.slice(0, -suffix.length - 1)
+    if (first.endsWith(` ${suffix}`)) first = first.slice(0, -suffix.length - 1)
   }
   const addr = (d.address ?? {}) as Record<string, unknown>
   const dob = str(d.date_of_birth).slice(0, 10)
-  const phones = [d.phone_home, d.phone_mobile, d.phone_work].map((p) => normalizePhone(p, phoneCountry)).filter(Boolean)
+  const phones: string[] = []
+  for (const v of [d.phone_home, d.phone_mobile, d.phone_work]) {
+    const ph = normalizePhone(v, phoneCountry)
+    if (ph && !phones.includes(ph)) phones.push(ph)
+  }
   const ins = Array.isArray(d.insurance) ? (d.insurance as Record<string, unknown>[]) : []
+  const gender = str(d.gender)
+  const firstJoined = first.includes(' ') ? first.replace(/ /g, '') : first
   return {
     id,
-    first: first.replace(/ /g, ''),
+    first: firstJoined,
     middle: foldName(d.middle_name).replace(/ /g, ''),
-    last: last.replace(/ /g, ''),
+    last: last.includes(' ') ? last.replace(/ /g, '') : last,
     suffix,
     dob: /^\d{4}-\d{2}-\d{2}$/.test(dob) ? dob : '',
     year: /^\d{4}/.test(dob) ? dob.slice(0, 4) : '',
-    sex: ['M', 'F'].includes(str(d.gender)) ? str(d.gender) : '',
+    sex: gender === 'M' || gender === 'F' ? gender : '',
     street: normalizeStreet(addr.line1),
     zip: str(addr.postal_code).slice(0, 5),
-    phones: [...new Set(phones)],
+    phones,
     email: str(d.email).toLowerCase(),
     memberIds: ins.map((i) => str(i.member_id).toUpperCase().replace(/[^A-Z0-9]/g, '')).filter(Boolean),
-    placeholder: PLACEHOLDER.test(first.replace(/ /g, '')) || /^BABY ?(BOY|GIRL)/.test(first),
+    placeholder: PLACEHOLDER.test(firstJoined) || /^BABY ?(BOY|GIRL)/.test(first),
   }
 }
 
+const SOUNDEX: Record<string, string> = { B: '1', F: '1', P: '1', V: '1', C: '2', G: '2', J: '2', K: '2', Q: '2', S: '2', X: '2', Z: '2', D: '3', T: '3', L: '4', M: '5', N: '5', R: '6' }
+
 /** American Soundex (in-repo: 20 lines beat a dependency). */
 export function soundex(s: string): string {
-  const codes: Record<string, string> = { B: '1', F: '1', P: '1', V: '1', C: '2', G: '2', J: '2', K: '2', Q: '2', S: '2', X: '2', Z: '2', D: '3', T: '3', L: '4', M: '5', N: '5', R: '6' }
   if (!s) return ''
   let out = s[0]!
-  let prev = codes[s[0]!] ?? ''
-  for (const ch of s.slice(1)) {
-    const c = codes[ch] ?? ''
+  let prev = SOUNDEX[s[0]!] ?? ''
+  for (let i = 1; i < s.length && out.length < 4; i++) {
+    const ch = s[i]!
+    const c = SOUNDEX[ch] ?? ''
     if (c && c !== prev) out += c
     if (ch !== 'H' && ch !== 'W') prev = c
-    if (out.length === 4) break
   }
   return (out + '000').slice(0, 4)
 }

@@ -8,7 +8,7 @@
 import { matcherSettingsSchema, type MatcherSettings } from '../../../shared/files'
 import type { Db } from '../store/database'
 import { normalizePatient, type NormalizedPatient } from './normalize'
-import { blockingKeys, comparePair, explainPair, type PairScore } from './score'
+import { blockingKeys, comparePair, explainPair, type PairComparison, type PairScore } from './score'
 import type { DuplicateWorklist } from './worklist'
 
 export interface MatchCandidate extends PairScore {
@@ -26,9 +26,18 @@ export interface MatchOutcome {
 /** Blocks larger than this are skipped as a key (a shared office phone, a default DOB). */
 const MAX_BLOCK = 500
 
+/** A patient in the index: its normalised form, its blocking keys and the record version they were made from. */
+interface Indexed {
+  p: NormalizedPatient
+  keys: string[]
+  /** `records.version` the entry reflects; -1 when unknown (the next catch-up reads the record again). */
+  version: number
+}
+
 interface PracticeIndex {
-  byKey: Map<string, number[]>
-  people: Map<number, NormalizedPatient>
+  /** Blocking key → the one record holding it, or the records sharing it (most keys are held by one). */
+  byKey: Map<string, number | number[]>
+  people: Map<number, Indexed>
   seenUpTo: number
   lastCheck: number
 }
@@ -48,6 +57,12 @@ export interface MatcherDeps {
 
 export class PatientMatcher {
   private readonly indexes = new Map<string, PracticeIndex>()
+  /** Reused by every `match` (one row at a time, synchronously): no set allocated per row. */
+  private readonly seen = new Set<number>()
+  private readonly one = [0]
+  /** The last match's probe and its blocking keys: an import observes the row it just matched. */
+  private last: { probe: NormalizedPatient; keys: string[] } | null = null
+  private stmts: ReturnType<typeof prepareStatements> | null = null
 
   constructor(private readonly d: MatcherDeps) {}
 
@@ -62,20 +77,30 @@ export class PatientMatcher {
     const idx = this.index(practiceId)
     const { matcher, phoneCountry } = opts.settings ?? this.settingsOf(practiceId)
     const me = normalizePatient(opts.exclude ?? -1, data, phoneCountry)
-    const seen = new Set<number>()
-    const graded: { c: ReturnType<typeof comparePair>; id: number }[] = []
-    for (const k of blockingKeys(me)) {
-      const ids = idx.byKey.get(k)
-      if (!ids || ids.length > MAX_BLOCK) continue
+    const keys = blockingKeys(me)
+    this.last = { probe: me, keys }
+    const seen = this.seen
+    seen.clear()
+    let graded: { c: PairComparison; id: number }[] | null = null
+    for (const k of keys) {
+      const block = idx.byKey.get(k)
+      if (block === undefined) continue
+      let ids: number[]
+      if (typeof block === 'number') {
+        this.one[0] = block
+        ids = this.one
+      } else if (block.length > MAX_BLOCK) continue
+      else ids = block
       for (const id of ids) {
         if (seen.has(id) || id === opts.exclude) continue
         seen.add(id)
         const other = idx.people.get(id)
         if (!other) continue
-        const c = comparePair(me, other, matcher)
-        if (c.grade) graded.push({ c, id })
+        const c = comparePair(me, other.p, matcher)
+        if (c.grade) (graded ??= []).push({ c, id })
       }
     }
+    if (!graded) return { best: null, candidates: [], probe: me }
     graded.sort((a, b) => b.c.score - a.c.score || a.id - b.id)
     // Reasons are text: written only for the candidates returned.
     const candidates = graded.slice(0, opts.limit ?? 10).map(({ c, id }): MatchCandidate => ({ ...explainPair(c, matcher), grade: c.grade!, recordId: id }))
@@ -85,13 +110,16 @@ export class PatientMatcher {
   /**
    * A patient the caller just wrote: indexed at once (the import matches its next rows against it).
    * `probe` is the match outcome's normalised form of the same data (phone parsing is the costly
-   * part of normalising; an import matches a row, then observes it).
+   * part of normalising; an import matches a row, then observes it). The record's version is noted,
+   * so the next catch-up does not read and normalise it again.
    */
   observe(practiceId: string, recordId: number, data: Record<string, unknown>, opts: { settings?: MatcherSnapshot; probe?: NormalizedPatient } = {}): void {
     const idx = this.indexes.get(practiceId)
     if (!idx) return
     const p = opts.probe ? { ...opts.probe, id: recordId } : normalizePatient(recordId, data, (opts.settings ?? this.settingsOf(practiceId)).phoneCountry)
-    this.put(idx, p)
+    const keys = opts.probe && opts.probe === this.last?.probe ? this.last.keys : blockingKeys(p)
+    const version = this.statements().version.get(recordId)
+    this.put(idx, p, keys, version ?? -1)
   }
 
   /** Sends a pair below certain (or a trap) to the worklist, unless an operator already decided it. */
@@ -104,6 +132,10 @@ export class PatientMatcher {
     this.indexes.delete(practiceId)
   }
 
+  private statements(): ReturnType<typeof prepareStatements> {
+    return (this.stmts ??= prepareStatements(this.d.db))
+  }
+
   private index(practiceId: string): PracticeIndex {
     let idx = this.indexes.get(practiceId)
     if (!idx) {
@@ -112,18 +144,21 @@ export class PatientMatcher {
     }
     const now = this.d.now()
     // Catch up with records changed since the last look (cheap with records_updated); at most every 200 ms.
+    // A record indexed at the version it has (an import observed it) is not parsed and normalised again.
     if (idx.lastCheck === 0 || now - idx.lastCheck > 200) {
-      const rows = this.d.db
-        .prepare(
-          `SELECT r.id, r.data, r.updated_at FROM records r
-           WHERE r.practice_id = ? AND r.kind = 'patient' AND r.updated_at >= ?
-             AND NOT EXISTS (SELECT 1 FROM record_merges m WHERE m.merged_id = r.id AND m.kind = 'merge' AND m.undone_at IS NULL)`,
-        )
-        .all(practiceId, idx.seenUpTo) as { id: number; data: string; updated_at: number }[]
-      const country = this.settingsOf(practiceId).phoneCountry
+      const st = this.statements()
+      // The first look reads every patient with its data; a later one reads versions first and the
+      // data of only the records changed by someone else (an import's own rows were observed).
+      const rows = idx.seenUpTo === 0 ? st.changedWithData.all(practiceId, 0) : st.changed.all(practiceId, idx.seenUpTo)
+      let country: string | null = null
       for (const r of rows) {
-        this.put(idx, normalizePatient(r.id, JSON.parse(r.data) as Record<string, unknown>, country))
         if (r.updated_at > idx.seenUpTo) idx.seenUpTo = r.updated_at
+        if (idx.people.get(r.id)?.version === r.version) continue
+        const data = (r as { data?: string }).data ?? st.data.get(r.id)
+        if (data === undefined) continue
+        country ??= this.settingsOf(practiceId).phoneCountry
+        const p = normalizePatient(r.id, JSON.parse(data) as Record<string, unknown>, country)
+        this.put(idx, p, blockingKeys(p), r.version)
       }
       idx.lastCheck = now
     }
@@ -131,24 +166,43 @@ export class PatientMatcher {
   }
 
   /**
-   * Only the keys that changed touch the blocks: the index's catch-up reads back every patient an
-   * import just observed, and rewriting its blocks (a DOB block holds hundreds) cost more than the rest.
+   * Only the keys that changed touch the blocks: a DOB block holds hundreds, and a patient read
+   * back or observed again mostly keeps its keys.
    */
-  private put(idx: PracticeIndex, p: NormalizedPatient): void {
+  private put(idx: PracticeIndex, p: NormalizedPatient, keys: string[], version: number): void {
     const old = idx.people.get(p.id)
-    idx.people.set(p.id, p)
-    const keys = blockingKeys(p)
-    const oldKeys = old ? blockingKeys(old) : []
-    for (const k of oldKeys) {
-      if (keys.includes(k)) continue
-      const ids = idx.byKey.get(k)
-      if (ids) idx.byKey.set(k, ids.filter((x) => x !== p.id))
-    }
-    for (const k of keys) {
-      if (oldKeys.includes(k)) continue
-      const ids = idx.byKey.get(k)
-      if (ids) ids.push(p.id)
-      else idx.byKey.set(k, [p.id])
-    }
+    idx.people.set(p.id, { p, keys, version })
+    if (old) for (const k of old.keys) if (!keys.includes(k)) unblock(idx.byKey, k, p.id)
+    for (const k of keys) if (!old || !old.keys.includes(k)) block(idx.byKey, k, p.id)
+  }
+}
+
+function block(byKey: Map<string, number | number[]>, k: string, id: number): void {
+  const b = byKey.get(k)
+  if (b === undefined) byKey.set(k, id)
+  else if (typeof b === 'number') {
+    if (b !== id) byKey.set(k, [b, id])
+  } else if (b[b.length - 1] !== id) b.push(id)
+}
+
+function unblock(byKey: Map<string, number | number[]>, k: string, id: number): void {
+  const b = byKey.get(k)
+  if (b === id) byKey.delete(k)
+  else if (typeof b === 'object') {
+    const rest = b.filter((x) => x !== id)
+    if (rest.length === 0) byKey.delete(k)
+    else byKey.set(k, rest.length === 1 ? rest[0]! : rest)
+  }
+}
+
+function prepareStatements(db: Db) {
+  const changed = (columns: string) => `SELECT ${columns} FROM records r
+    WHERE r.practice_id = ? AND r.kind = 'patient' AND r.updated_at >= ?
+      AND NOT EXISTS (SELECT 1 FROM record_merges m WHERE m.merged_id = r.id AND m.kind = 'merge' AND m.undone_at IS NULL)`
+  return {
+    changedWithData: db.prepare<[string, number], { id: number; version: number; updated_at: number; data: string }>(changed('r.id, r.version, r.updated_at, r.data')),
+    changed: db.prepare<[string, number], { id: number; version: number; updated_at: number }>(changed('r.id, r.version, r.updated_at')),
+    data: db.prepare<[number], string>('SELECT data FROM records WHERE id = ?').pluck(),
+    version: db.prepare<[number], number>('SELECT version FROM records WHERE id = ?').pluck(),
   }
 }

@@ -8,7 +8,6 @@
  * shared phone) grade possible at most: always reviewed, never linked.
  */
 import { jaroWinkler } from '@skyra/jaro-winkler'
-import { distance } from 'fastest-levenshtein'
 import type { MatchGrade, MatcherSettings } from '../../../shared/files'
 import { isNickname } from './nicknames'
 import { soundex, type NormalizedPatient } from './normalize'
@@ -56,16 +55,21 @@ function jw(a: string, b: string): number {
 /** log2(m/u) per "comparison.level", computed once per settings object (the import keeps one for the whole file). */
 const WEIGHT_CACHE = new WeakMap<MatcherSettings, Map<string, number>>()
 
-function weightOf(settings: MatcherSettings, key: string): number {
-  let cache = WEIGHT_CACHE.get(settings)
-  if (!cache) WEIGHT_CACHE.set(settings, (cache = new Map()))
-  let v = cache.get(key)
-  if (v === undefined) {
-    const p = settings.weights[key] ?? DEFAULT_WEIGHTS[key]!
-    v = Math.log2(p.m / p.u)
-    cache.set(key, v)
+function weightTable(settings: MatcherSettings): Map<string, number> {
+  let table = WEIGHT_CACHE.get(settings)
+  if (!table) {
+    table = new Map()
+    for (const key of Object.keys(DEFAULT_WEIGHTS)) {
+      const p = settings.weights[key] ?? DEFAULT_WEIGHTS[key]!
+      table.set(key, Math.log2(p.m / p.u))
+    }
+    WEIGHT_CACHE.set(settings, table)
   }
-  return v
+  return table
+}
+
+function weightOf(settings: MatcherSettings, key: string): number {
+  return weightTable(settings).get(key)!
 }
 
 /** The name level, and the given names' Jaro-Winkler when it was needed (the twins check reuses it). */
@@ -83,18 +87,29 @@ function nameLevel(a: NormalizedPatient, b: NormalizedPatient): { level: string 
   return { level: 'name.else', jwFirst }
 }
 
+/** The digits of "YYYY-MM-DD" (normalised dates only), in order: the date without its dashes. */
+const DOB_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]
+
 function dobLevel(a: string, b: string): string | null {
   if (!a || !b) return null
   if (a === b) return 'dob.exact'
-  const [ya, ma, da] = a.split('-')
-  const [yb, mb, db] = b.split('-')
-  if (ya === yb && ma === db && da === mb) return 'dob.day-month-swapped'
-  // One typo or one transposition of adjacent digits (Damerau ≤ 1).
-  const x = a.replace(/-/g, '')
-  const y = b.replace(/-/g, '')
-  if (distance(x, y) <= 1) return 'dob.one-edit'
-  for (let i = 0; i < x.length - 1; i++) if (x[i] === y[i + 1] && x[i + 1] === y[i] && x.slice(0, i) === y.slice(0, i) && x.slice(i + 2) === y.slice(i + 2)) return 'dob.one-edit'
-  return 'dob.else'
+  // Year equal, month and day swapped.
+  if (a.startsWith(b.slice(0, 4)) && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)) return 'dob.day-month-swapped'
+  // One typo or one transposition of adjacent digits (Damerau ≤ 1) of the eight digits: both dates
+  // are normalised "YYYY-MM-DD", so an edit is a substitution (one digit differs) or a swap (two
+  // neighbouring digits differ, crosswise); no allocation, this runs for every pair of a block.
+  let first = -1
+  let second = -1
+  for (let i = 0; i < 8; i++) {
+    if (a.charCodeAt(DOB_DIGITS[i]!) === b.charCodeAt(DOB_DIGITS[i]!)) continue
+    if (first < 0) first = i
+    else if (second < 0) second = i
+    else return 'dob.else'
+  }
+  if (second < 0) return 'dob.one-edit'
+  const i = DOB_DIGITS[first]!
+  const j = DOB_DIGITS[second]!
+  return second === first + 1 && a[i] === b[j] && a[j] === b[i] ? 'dob.one-edit' : 'dob.else'
 }
 
 function someShared(a: readonly string[], b: readonly string[]): boolean {
@@ -134,7 +149,8 @@ export function comparePair(a: NormalizedPatient, b: NormalizedPatient, settings
   if (a.email && b.email) levels.push(a.email === b.email ? 'email.agree' : 'email.else')
   if (a.memberIds.length && b.memberIds.length) levels.push(someShared(a.memberIds, b.memberIds) ? 'member.agree' : 'member.else')
   let score = 0
-  for (const l of levels) score += weightOf(settings, l)
+  const weights = weightTable(settings)
+  for (const l of levels) score += weights.get(l)!
 
   let trap: string | null = null
   if (a.placeholder || b.placeholder) trap = 'newborn placeholder name'
