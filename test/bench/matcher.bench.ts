@@ -16,21 +16,12 @@ import { createLogger } from '../../electron/engine/core/logger'
 import { patientMatching } from '../../electron/engine/matching'
 import { parsePhone } from '../../electron/engine/mapping/parse-phone'
 import { createFileStore } from '../../electron/engine/secrets/file-store'
+import { spell } from '../integration/files/support'
 
 const EXISTING = Number(process.argv[2] ?? 100_000)
 const ROWS = Number(process.argv[3] ?? 20_000)
 const CHUNK = 1000
 
-/** Letters unique per `i`, as the import bench's rows (test/integration/files/support.ts `spell`). */
-function spell(i: number, mult: number): string {
-  let x = (i * mult) % 26 ** 6
-  let s = ''
-  for (let k = 0; k < 6; k++) {
-    s += String.fromCharCode(65 + (x % 26))
-    x = Math.floor(x / 26)
-  }
-  return s[0] + s.slice(1).toLowerCase()
-}
 
 /** A patient as the shipped demographics mapping writes one of the import bench's rows. */
 function patient(i: number, email = `p${i}@example.com`): Record<string, unknown> {

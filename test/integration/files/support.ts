@@ -88,7 +88,7 @@ export function csvFile(rows: string[], header = HEADER): string {
  * Letters unique per `i` (a bijection for i < 26^6). The matcher folds names to A–Z, so digits in
  * a name ("First12") vanish and every row would look like one person, FIRST LAST: spell it instead.
  */
-function spell(i: number, mult: number): string {
+export function spell(i: number, mult: number): string {
   let x = (i * mult) % 26 ** 6
   let s = ''
   for (let k = 0; k < 6; k++) {
