@@ -1,8 +1,8 @@
 /**
  * The hourly rollup of transactions (`tx_hourly`, migration 0190): per practice, connector,
  * channel and UTC hour of receipt, how many arrived and how many of those are done, filtered,
- * error or discarded now, kept in the same transaction as every insert and delete (triggers) and
- * every status change (`pipeline/status-counts.ts`, migration 0240); this file reads it for the dashboard and
+ * error or discarded now. Triggers keep it in the same transaction as every insert, outcome and
+ * delete, so it never needs a writer's cooperation; this file reads it for the dashboard and
  * rebuilds it from the store when it is missing or broken (checked once per engine, at its first
  * use: rows deleted or edited by hand).
  */
@@ -86,7 +86,7 @@ export class TxRollup {
    * alone (empty while the store is not, or a cell below zero): O(the rollup's rows), never a
    * scan of the store on the thread that answers peers. The lane-by-lane comparison with the
    * store (`consistent()`) reads every transaction (0.2–3 s over 1M rows on this machine, see
-   * tx-query.bench.ts), so it is not run here; the triggers and status-counts.ts keep the two equal.
+   * tx-query.bench.ts), so it is not run here; the triggers are what keeps the two equal.
    */
   ensure(): boolean {
     if (this.verified) return false

@@ -133,33 +133,31 @@ export class Outcomes {
       await turn()
     }
     await batcher.run(
-      // The group's outcomes are counted for the dashboard's rollup once per (lane, hour), at its end.
-      () =>
-        repo.outcomes(() => {
-          const t0 = clock.monotonic()
-          for (const row of rows) {
-            if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
-            const a = this.newAttempt(row, clock.now())
-            const ctx = this.context(row, a, (name, fn) => Promise.resolve(this.stepSync(a.steps, name, () => settled(fn()))), row === first ? prefetched : null)
-            try {
-              const parsed = this.stepSync(a.steps, 'parse', () => settled(handler.parse(ctx)))
-              const decision = handler.filter ? this.stepSync(a.steps, 'filter', () => settled(handler.filter!(parsed, ctx))) : null
-              if (decision && !decision.accept) this.filtered(a, decision)
-              else {
-                const mapped = this.stepSync(a.steps, 'map', () => settled(handler.map(parsed, ctx)))
-                // Apply in its own savepoint: a failing apply rolls back what it wrote, and only that
-                // (what map staged with the outcome, e.g. the code-map worklist's misses, stays).
-                repo.savepoint(() => this.stepSync(a.steps, 'apply', () => settled(handler.apply(mapped, ctx))))
-              }
-            } catch (e) {
-              this.failed(a, e, handler)
+      () => {
+        const t0 = clock.monotonic()
+        for (const row of rows) {
+          if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
+          const a = this.newAttempt(row, clock.now())
+          const ctx = this.context(row, a, (name, fn) => Promise.resolve(this.stepSync(a.steps, name, () => settled(fn()))), row === first ? prefetched : null)
+          try {
+            const parsed = this.stepSync(a.steps, 'parse', () => settled(handler.parse(ctx)))
+            const decision = handler.filter ? this.stepSync(a.steps, 'filter', () => settled(handler.filter!(parsed, ctx))) : null
+            if (decision && !decision.accept) this.filtered(a, decision)
+            else {
+              const mapped = this.stepSync(a.steps, 'map', () => settled(handler.map(parsed, ctx)))
+              // Apply in its own savepoint: a failing apply rolls back what it wrote, and only that
+              // (what map staged with the outcome, e.g. the code-map worklist's misses, stays).
+              repo.savepoint(() => this.stepSync(a.steps, 'apply', () => settled(handler.apply(mapped, ctx))))
             }
-            a.finishedAt = clock.now()
-            finish(repo, a)
-            done.push(a)
-            if (a.status === 'queued') break
+          } catch (e) {
+            this.failed(a, e, handler)
           }
-        }),
+          a.finishedAt = clock.now()
+          finish(repo, a)
+          done.push(a)
+          if (a.status === 'queued') break
+        }
+      },
       { until: 'commit' },
     )
     this.told(done)

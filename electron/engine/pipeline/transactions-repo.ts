@@ -7,7 +7,6 @@ import type { Db } from '../store/database'
 import type { TxFilter, TxStatus, TxStep, TxSummary } from '../../../shared/api/transactions'
 import { AppError, type AppErrorData } from '../../../shared/errors'
 import { errorGroupKey } from './error-group'
-import { pendingIn, StatusCounts } from './status-counts'
 import type { Direction, IncomingTx, LaneRow, TxRow } from './types'
 
 const SUMMARY_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at,
@@ -94,8 +93,6 @@ export interface FinishInput {
   error?: AppErrorData | null
   filteredBy?: string | null
   nextAttemptAt?: number | null
-  /** The row as its lane read it (its rollup cell; status changes are counted in code, status-counts.ts). */
-  row?: Pick<LaneRow, 'practice_id' | 'connector' | 'channel' | 'received_at'>
 }
 
 export const MAX_FTS_CHARS = 64 * 1024
@@ -125,24 +122,10 @@ export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex')
 }
 
-const FINISH_SQL = `UPDATE transactions SET status = @status, attempts = @attempt, started_at = @started_at, updated_at = @finished_at, finished_at = @finished_at,
-          duration_ms = @duration_ms, next_attempt_at = @next_attempt_at,
-          parsed = coalesce(@parsed, parsed), mapped = coalesce(@mapped, mapped), outbound = coalesce(@outbound, outbound),
-          response = coalesce(@response, response),
-          control_id = coalesce(@control_id, control_id), mrn = coalesce(@mrn, mrn), patient_id = coalesce(@patient_id, patient_id),
-          appointment_id = coalesce(@appointment_id, appointment_id), message_type = coalesce(@message_type, message_type),
-          error_code = @error_code, error_message = @error_message, error_retryable = @error_retryable, error_group = @error_group,
-          error_at = @error_at, filtered_by = @filtered_by,
-          triage_state = CASE WHEN @status = 'error' THEN coalesce(triage_state, 'new')
-            WHEN @status IN ('done','filtered') AND triage_state IS NOT NULL THEN 'resolved' ELSE triage_state END`
-
 export class TransactionsRepo {
   private readonly s
-  /** The dashboard rollup's status counts, kept here where every status change is (status-counts.ts). */
-  private readonly hourly: StatusCounts
 
   constructor(private readonly db: Db) {
-    this.hourly = new StatusCounts(db)
     this.s = {
       insert: db.prepare(TX_INSERT_SQL),
       insertRaw: db.prepare(TX_RAW_SQL),
@@ -162,9 +145,17 @@ export class TransactionsRepo {
       payloadBytes: db.prepare('SELECT length(raw) FROM transaction_payloads WHERE tx_id = ? AND version = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
-      finish: db.prepare(FINISH_SQL + ' WHERE id = @id'),
-      // The common case, a lane's row still pending: its rollup cell is known without reading the row.
-      finishPending: db.prepare(FINISH_SQL + ` WHERE id = @id AND status IN ('received','queued','processing')`),
+      finish: db.prepare(`UPDATE transactions SET status = @status, attempts = @attempt, started_at = @started_at, updated_at = @finished_at, finished_at = @finished_at,
+          duration_ms = @duration_ms, next_attempt_at = @next_attempt_at,
+          parsed = coalesce(@parsed, parsed), mapped = coalesce(@mapped, mapped), outbound = coalesce(@outbound, outbound),
+          response = coalesce(@response, response),
+          control_id = coalesce(@control_id, control_id), mrn = coalesce(@mrn, mrn), patient_id = coalesce(@patient_id, patient_id),
+          appointment_id = coalesce(@appointment_id, appointment_id), message_type = coalesce(@message_type, message_type),
+          error_code = @error_code, error_message = @error_message, error_retryable = @error_retryable, error_group = @error_group,
+          error_at = @error_at, filtered_by = @filtered_by,
+          triage_state = CASE WHEN @status = 'error' THEN coalesce(triage_state, 'new')
+            WHEN @status IN ('done','filtered') AND triage_state IS NOT NULL THEN 'resolved' ELSE triage_state END
+        WHERE id = @id`),
       step: db.prepare(`INSERT INTO transaction_steps (tx_id, attempt, step, outcome, started_at, duration_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       steps: db.prepare('SELECT attempt, step, outcome, started_at, duration_ms, detail FROM transaction_steps WHERE tx_id = ? ORDER BY id'),
       resetInterrupted: db.prepare(`UPDATE transactions SET status = 'queued', updated_at = ? WHERE status = 'processing'`),
@@ -278,22 +269,12 @@ export class TransactionsRepo {
   }
 
   markProcessing(id: number, now: number): void {
-    const before = this.hourly.before(id)
     this.s.markProcessing.run(now, now, id)
-    this.hourly.changed(before, 'processing')
-  }
-
-  /**
-   * Runs `fn` (a savepoint of its own) with the rollup counts of the outcomes it writes summed and
-   * written once at its end: a lane's group (pipeline/outcomes.ts).
-   */
-  outcomes<T>(fn: () => T): T {
-    return this.hourly.grouped(fn)
   }
 
   finish(f: FinishInput): void {
     const err = f.error ?? null
-    const values = {
+    this.s.finish.run({
       id: f.id,
       status: f.status,
       attempt: f.attempt,
@@ -316,15 +297,7 @@ export class TransactionsRepo {
       error_group: err ? errorGroupKey(err.code, err.message) : null,
       error_at: err ? f.finishedAt : null,
       filtered_by: f.filteredBy ?? null,
-    }
-    // A lane's row is pending unless something changed it meanwhile (a discard): then the status
-    // it had is read, so the rollup counts the move it really made.
-    if (f.row && this.s.finishPending.run(values).changes === 1) this.hourly.changed(pendingIn(f.row), f.status)
-    else {
-      const before = this.hourly.before(f.id)
-      this.s.finish.run(values)
-      this.hourly.changed(before, f.status)
-    }
+    })
     for (const s of f.steps) this.s.step.run(f.id, f.attempt, s.step, s.outcome, Math.round(s.startedAt), s.durationMs, s.detail ?? null)
   }
 
@@ -349,10 +322,7 @@ export class TransactionsRepo {
     }))
   }
 
-  /**
-   * Crash recovery: rows that were mid-processing when the engine stopped are queued again
-   * (processing → queued: nothing the rollup counts changes).
-   */
+  /** Crash recovery: rows that were mid-processing when the engine stopped are queued again. */
   resetInterrupted(now: number): number {
     return this.s.resetInterrupted.run(now).changes
   }
@@ -365,9 +335,7 @@ export class TransactionsRepo {
   }
 
   requeue(id: number, now: number, payloadVersion?: number): void {
-    const before = this.hourly.before(id)
     this.s.requeue.run(now, payloadVersion ?? null, id)
-    this.hourly.changed(before, 'queued')
   }
 
   /** One more resend of a stored message (a duplicate answered with its original ACK). */
@@ -376,9 +344,7 @@ export class TransactionsRepo {
   }
 
   discard(id: number, reason: string, now: number): void {
-    const before = this.hourly.before(id)
     this.s.discard.run(reason, now, id)
-    this.hourly.changed(before, 'discarded')
   }
 
   counts(practiceId?: string, practiceIds?: readonly string[] | null): Partial<Record<TxStatus, number>> {

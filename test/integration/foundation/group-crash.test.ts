@@ -37,7 +37,7 @@ async function inspect(dataDir: string, keyHex: string) {
       applied: db.prepare('SELECT n, count(*) AS times FROM group_applied GROUP BY n ORDER BY n').all() as { n: number; times: number }[],
       patients: (db.prepare("SELECT count(*) AS n FROM records WHERE kind = 'patient' AND key1 LIKE 'GROUP-%'").get() as { n: number }).n,
       creates: (db.prepare("SELECT count(*) AS n FROM record_changes WHERE op = 'create' AND after LIKE '%Grouptest%'").get() as { n: number }).n,
-      // The dashboard rollup's counts are written with the group (pipeline/status-counts.ts): all of it or none.
+      // The dashboard rollup's counts (0190's triggers) go with the group's transaction: all of it or none.
       rollup: db.prepare("SELECT sum(received) AS received, sum(done) AS done FROM tx_hourly WHERE channel = 'group'").get() as { received: number; done: number },
       rollupExact: new TxRollup(db).consistent(),
     }
