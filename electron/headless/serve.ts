@@ -21,7 +21,7 @@ import { accessSettingsSchema, type AccessSettings } from '../engine/access/sett
 import { checkSchedule, loadBackupKey } from '../engine/maintenance/backup'
 import { restoreBackup } from '../engine/maintenance/restore'
 import { parseMasterKey } from '../engine/secrets/file-store'
-import { keychainSettled } from '../engine/secrets/keychain-thread'
+import { keychainClose } from '../engine/secrets/keychain-thread'
 import { isLoopback, startHttpTransport, type TlsOptions } from './http-transport'
 
 const USAGE = `Usage: npm run serve -- [options]
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal })
     await http.close()
     await engine.stop()
-    await keychainSettled()
+    await keychainClose()
     process.exit(0)
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -11,7 +11,7 @@ import { CONNECTOR_MODULES } from '../engine/connectors'
 import { resolveSecretStore } from '../engine/core/data-dir'
 import { openEngine, type Engine } from '../engine/core/engine'
 import { createLogger, fileSink } from '../engine/core/logger'
-import { keychainSettled } from '../engine/secrets/keychain-thread'
+import { keychainClose } from '../engine/secrets/keychain-thread'
 import { engineSettingsFromEnv } from '../engine/core/engine-settings'
 import { engineLogFile } from '../engine/core/log-reader'
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol'
@@ -112,7 +112,7 @@ async function quit(): Promise<void> {
   tray?.destroy()
   await engine?.stop()
   engine = null
-  await keychainSettled()
+  await keychainClose()
   app.exit(0)
 }
 

@@ -25,8 +25,11 @@ export interface ServeProcess {
   listeners: { kind: string; practice: string; name: string; host: string; port: number }[]
   stdout: string[]
   stderr: string[]
-  /** SIGTERM and wait for a clean exit. */
-  stop(): Promise<number | null>
+  /**
+   * SIGTERM and wait: the exit code, or (when a signal ended it) a string naming the signal with the
+   * end of its stderr, so an assertion of a clean exit says what happened instead of "null".
+   */
+  stop(): Promise<number | string>
   /** SIGKILL (kill -9) and wait. */
   kill(): Promise<void>
   call<T = unknown>(method: string, input?: unknown): Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string; retryable: boolean; details?: unknown } }>
@@ -57,7 +60,7 @@ export async function startServe(opts: { dataDir?: string; args?: string[]; env?
   const stdout: string[] = []
   const stderr: string[] = []
   const listeners: ServeProcess['listeners'] = []
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? `killed by ${signal}; stderr ends: ${stderr.join('').slice(-2000)}`)))
   const ready = new Promise<string>((resolveReady, reject) => {
     let buf = ''
     child.stdout!.setEncoding('utf8')
@@ -119,7 +122,7 @@ export async function startServe(opts: { dataDir?: string; args?: string[]; env?
     stdout,
     stderr,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode
+      if (child.exitCode !== null || child.signalCode !== null) return exited
       child.kill('SIGTERM')
       return exited
     },

@@ -117,3 +117,20 @@ export async function keychainSettled(ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms
   while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
 }
+
+/**
+ * The last step of a clean stop: lets the call in flight finish (keychainSettled), then ends the
+ * keychain thread and waits (up to `ms`) for it to be gone, so the process exits with no thread of
+ * its own still holding a D-Bus connection. A serve stopped by SIGTERM once ended by a signal, not
+ * with 0, in CI; a thread torn down by exit() itself is the one thing such a stop still left to
+ * chance. A thread stuck inside a call cannot be ended and is left to exit().
+ */
+export async function keychainClose(ms = 2_000): Promise<void> {
+  await keychainSettled()
+  const w = worker
+  if (!w) return
+  worker = null
+  const gone = new Promise<void>((resolve) => w.once('exit', () => resolve()))
+  void w.terminate()
+  await Promise.race([gone, new Promise((r) => setTimeout(r, ms).unref())])
+}

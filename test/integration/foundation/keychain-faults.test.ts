@@ -9,12 +9,12 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeychainStore } from '../../../electron/engine/secrets/keychain-store'
-import { keychainSettled } from '../../../electron/engine/secrets/keychain-thread'
+import { keychainClose, keychainSettled } from '../../../electron/engine/secrets/keychain-thread'
 import { startServe, tempDataDir } from '../../support/serve-process'
 import { requireBuiltServer } from './support/serve'
 
@@ -178,5 +178,18 @@ describe('a clean stop', () => {
     expect(answered).toBe(true)
     await call
     expect(await store.get('audit-anchor')).toBe('cp2')
+  }, 60_000)
+
+  it('then ends the keychain thread, so exit() tears down no thread of ours; a later call starts a fresh one', async () => {
+    Object.assign(process.env, env)
+    const store = createKeychainStore(randomUUID())
+    await store.set('audit-anchor', 'cp3')
+    const threads = (): number => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1])
+    const before = threads()
+    await keychainClose()
+    const closed = threads()
+    expect(closed).toBeLessThan(before)
+    expect(await store.get('audit-anchor')).toBe('cp3')
+    expect(threads()).toBeGreaterThan(closed)
   }, 60_000)
 })
