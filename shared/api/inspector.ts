@@ -54,6 +54,8 @@ export const inspectorStageSchema = z.object({
   maskedCount: z.number().int(),
   /** Why the stage could not be laid out as a tree (shown with the masked text). */
   parseError: z.string().nullable(),
+  /** Not stored but re-derived from the payload as this view was built (a done message's parsed stage). */
+  derived: z.boolean().optional(),
   /** Mapped stage of an HL7 message: where each field came from. */
   lineage: z.array(lineageEntrySchema).optional(),
 })

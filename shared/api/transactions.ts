@@ -55,6 +55,11 @@ export const txDetailSchema = txSummarySchema.extend({
   steps: z.array(txStepSchema),
   stages: z.array(z.enum(['raw', 'current', 'parsed', 'mapped', 'outbound', 'response'])),
   /**
+   * Stages not stored but re-derived from the payload when read: a done message's parsed stage
+   * (its handler's parser is pure; failures keep theirs stored). Absent when none is.
+   */
+  derivedStages: z.array(z.enum(['parsed'])).optional(),
+  /**
    * Retention removed the raw payload (and the parsed/mapped snapshots): when, and by which rule
    * (null for payloads pruned before the rule was recorded). Metadata and rawSha256 stay; nothing
    * can be reprocessed or edited (the engine answers `payload_pruned`).

@@ -79,7 +79,7 @@ export function consoleModule(ctx: EngineContext): ConsoleModule {
   const delivery = new AlertDelivery({ db: ctx.db, alerts, channels, practices: ctx.practices, secrets: ctx.secrets, clock: ctx.clock, logger: ctx.logger.child({ component: 'alert-delivery' }) })
   m = {
     queries,
-    inspector: new Inspector({ db: ctx.db, mappings: ctx.mappings, txRepo: ctx.txRepo, records: ctx.records, audit: ctx.audit, clock: ctx.clock }),
+    inspector: new Inspector({ db: ctx.db, mappings: ctx.mappings, txRepo: ctx.txRepo, records: ctx.records, audit: ctx.audit, clock: ctx.clock, parsedStage: (r) => ctx.pipeline.parsedStage(r) }),
     bulk: new BulkActions({ db: ctx.db, txRepo: ctx.txRepo, pipeline: ctx.pipeline, batcher: ctx.batcher, audit: ctx.audit, events: ctx.events, connections: ctx.connections, clock: ctx.clock }),
     savedSearches: new SavedSearches(ctx.db, ctx.audit, () => ctx.clock.now()),
     alerts,

@@ -29,6 +29,7 @@ interface StageContent {
   format: InspectorStage['format']
   text: string
   json?: unknown
+  derived?: boolean
 }
 
 export interface RevealResult {
@@ -48,7 +49,16 @@ export class Inspector {
   private readonly viewed = new Map<string, number>()
 
   constructor(
-    private readonly d: { db: Db; mappings: MappingStore; txRepo: TransactionsRepo; records: RecordStore; audit: AuditLog; clock: Clock },
+    private readonly d: {
+      db: Db
+      mappings: MappingStore
+      txRepo: TransactionsRepo
+      records: RecordStore
+      audit: AuditLog
+      clock: Clock
+      /** Pipeline.parsedStage: stored, or derived from the payload for a done message. */
+      parsedStage(r: TxRow): { text: string; derived: boolean } | null
+    },
   ) {}
 
   settings(): InspectorSettings {
@@ -91,10 +101,11 @@ export class Inspector {
       payload('raw', r.raw)
       if (r.payload_version > 0) payload('current', this.d.txRepo.currentPayload(r))
     }
-    for (const [stage, text] of [
-      ['parsed', r.parsed],
-      ['mapped', r.mapped],
-      ['outbound', r.outbound],
+    const parsed = this.d.parsedStage(r)
+    for (const [stage, text, derived] of [
+      ['parsed', parsed?.text ?? null, parsed?.derived === true],
+      ['mapped', r.mapped, false],
+      ['outbound', r.outbound, false],
     ] as const) {
       if (text === null) continue
       let json: unknown
@@ -105,7 +116,7 @@ export class Inspector {
         continue
       }
       if (typeof json === 'string') out.push(classify(stage, json, false))
-      else out.push({ stage, format: 'json', text, json })
+      else out.push({ stage, format: 'json', text, json, ...(derived ? { derived } : {}) })
     }
     if (r.response !== null) out.push(classify('response', r.response, false))
     return out
@@ -208,7 +219,8 @@ function renderStage(s: StageContent): InspectorStage {
     }
     case 'json': {
       const { tree, maskedCount, truncated } = jsonTree(s.json)
-      return { stage: s.stage, format: 'json', text: JSON.stringify(maskJson(s.json), null, 2), tree, maskedCount, parseError: truncated ? 'The document is large: the tree shows its first 5000 members.' : null }
+      const parseError = truncated ? 'The document is large: the tree shows its first 5000 members.' : null
+      return { stage: s.stage, format: 'json', text: JSON.stringify(maskJson(s.json), null, 2), tree, maskedCount, parseError, ...(s.derived ? { derived: true } : {}) }
     }
     case 'csv': {
       const { tree, maskedCount, maskedText } = csvTree(s.text)

@@ -26,7 +26,10 @@ export interface ProcessContext {
   /** Runs and records an extra named step inside the current one (e.g. 'lookup-patient'). */
   step<T>(name: string, fn: () => T | Promise<T>): Promise<T>
   setKeys(keys: BusinessKeys): void
-  /** Stage snapshots shown in the message inspector (JSON-serialisable). */
+  /**
+   * Stage snapshots shown in the message inspector (JSON-serialisable). setParsed also takes a
+   * function giving the value: called only if the stage is stored (see `derivedParsed`).
+   */
   setParsed(value: unknown): void
   setMapped(value: unknown): void
   setOutbound(value: unknown): void
@@ -82,4 +85,13 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
    * pays a commit per row.
    */
   grouped?: boolean
+  /**
+   * The parsed stage re-derived from a payload, exactly as `parse` records it for a transaction
+   * that ends `done`: `of` must be pure (the bytes alone decide its value) and `covers` says for
+   * which payloads that holds. A done transaction whose payload it covers gets no stored parsed
+   * stage (its outcome UPDATE writes less; `setParsed`'s function is not even called), and reads
+   * (transactions.get/payload, the inspector) derive it (`Pipeline.parsedStage`). Failures keep
+   * theirs stored: what a person reads, fixes and replays is never recomputed.
+   */
+  derivedParsed?: { covers(payload: Buffer): boolean; of(payload: Buffer): unknown }
 }

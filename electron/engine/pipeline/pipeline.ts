@@ -21,7 +21,7 @@ import type { AuditLog } from '../audit/audit-log'
 import type { StorageHealth } from '../core/storage-health'
 import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
 import { payloadPrunedError, sha256 as sha, type StepRecord, type TransactionsRepo } from './transactions-repo'
-import type { Direction, IncomingTx, ReceiveResult } from './types'
+import type { Direction, IncomingTx, ReceiveResult, TxRow } from './types'
 import { Ingress, type AcceptResult, type InboxDeps } from './ingress'
 import { Lanes } from './lanes'
 import { Outcomes, PENDING, type TxOutcome } from './outcomes'
@@ -282,7 +282,7 @@ export class Pipeline {
       signal: this.abort.signal,
       step: runStep,
       setKeys: (k) => Object.assign(keys, k),
-      setParsed: (v) => (stage.parsed = v),
+      setParsed: (v) => (stage.parsed = typeof v === 'function' ? (v as () => unknown)() : v),
       setMapped: (v) => (stage.mapped = v),
       setOutbound: () => undefined,
       setResponse: () => undefined,
@@ -301,6 +301,24 @@ export class Pipeline {
       error = toErrorData(e)
     }
     return { steps, parsed: stage.parsed ?? null, mapped: stage.mapped ?? mapped ?? null, keys, error, filteredBy }
+  }
+
+  /**
+   * A transaction's parsed stage as JSON text: the stored one, or, for a done transaction whose
+   * handler did not store it (ConnectorHandler.derivedParsed), re-derived from its payload and
+   * marked `derived`. Null when it has none (retention removed the payload and the stages with it).
+   */
+  parsedStage(row: TxRow): { text: string; derived: boolean } | null {
+    if (row.parsed !== null) return { text: row.parsed, derived: false }
+    if (row.status !== 'done' || row.raw_pruned_at !== null) return null
+    const derive = this.handlers.get(`${row.connector}:${row.direction}`)?.derivedParsed
+    const payload = derive && this.d.repo.currentPayload(row)
+    if (!derive || !payload || !derive.covers(payload)) return null
+    try {
+      return { text: JSON.stringify(derive.of(payload)), derived: true }
+    } catch {
+      return null
+    }
   }
 
   /**

@@ -86,6 +86,8 @@ export interface FinishInput {
   finishedAt: number
   steps: StepRecord[]
   parsed?: string | null
+  /** The parsed stage is derived at read time (ConnectorHandler.derivedParsed): the column is cleared. */
+  parsedDerived?: boolean
   mapped?: string | null
   outbound?: string | null
   response?: string | null
@@ -147,7 +149,7 @@ export class TransactionsRepo {
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
       finish: db.prepare(`UPDATE transactions SET status = @status, attempts = @attempt, started_at = @started_at, updated_at = @finished_at, finished_at = @finished_at,
           duration_ms = @duration_ms, next_attempt_at = @next_attempt_at,
-          parsed = coalesce(@parsed, parsed), mapped = coalesce(@mapped, mapped), outbound = coalesce(@outbound, outbound),
+          parsed = CASE WHEN @parsed_derived = 1 THEN NULL ELSE coalesce(@parsed, parsed) END, mapped = coalesce(@mapped, mapped), outbound = coalesce(@outbound, outbound),
           response = coalesce(@response, response),
           control_id = coalesce(@control_id, control_id), mrn = coalesce(@mrn, mrn), patient_id = coalesce(@patient_id, patient_id),
           appointment_id = coalesce(@appointment_id, appointment_id), message_type = coalesce(@message_type, message_type),
@@ -283,6 +285,7 @@ export class TransactionsRepo {
       duration_ms: Math.max(0, Math.round(f.finishedAt - f.startedAt)),
       next_attempt_at: f.nextAttemptAt ?? null,
       parsed: f.parsed ?? null,
+      parsed_derived: f.parsedDerived ? 1 : 0,
       mapped: f.mapped ?? null,
       outbound: f.outbound ?? null,
       response: f.response ?? null,

@@ -63,7 +63,9 @@ describe('ADT A01/A04/A08 → patients', () => {
     expect(row.patient_id).toBe(String(p.id))
     const steps = t.engine.ctx.txRepo.steps(id).map((s) => `${s.step}:${s.outcome}`)
     expect(steps).toEqual(['parse:ok', 'filter:ok', 'map:ok', 'apply:ok'])
-    expect(JSON.parse(row.parsed!)).toMatchObject({ messageType: 'ADT^A04', controlId: 'P1', route: 'adt', action: 'register', acknowledgment: { mode: 'original' } })
+    // A done message's parsed stage is not stored: it is derived from the payload when read.
+    expect(row.parsed).toBeNull()
+    expect(JSON.parse(t.engine.ctx.pipeline.parsedStage(row)!.text)).toMatchObject({ messageType: 'ADT^A04', controlId: 'P1', route: 'adt', action: 'register', acknowledgment: { mode: 'original' } })
     expect(JSON.parse(row.mapped!)).toMatchObject({ patient: { action: 'create', data: { mrn: 'M100' } } })
   })
 
@@ -193,6 +195,32 @@ describe('unknown patients follow the practice rule', () => {
     const appt = t.engine.ctx.records.findByExternalId('hold-clinic', 'appointment', 'sch-filler:RIVERSIDE', 'HAPT')!
     expect(appt.patientRef).toBe(patientByMrn('H1', 'hold-clinic')!.id)
     hc.close()
+  })
+
+  it('a done message shows, derived from its payload, exactly the parsed stage an error stores', async () => {
+    await t.call('practices.create', { id: 'derive-clinic', name: 'Derive Clinic', settings: { unknownPatientRule: 'hold', phoneCountry: 'US' } })
+    const { port } = await t.addInbound('in', {}, 'derive-clinic')
+    const dc = await MllpTestClient.connect(port)
+    await sendAndSettle(siuMsg({ control: 'D1', trigger: 'S12', appt: 'DAPT', mrn: 'D1' }), dc)
+    const held = t.rows("practice_id = 'derive-clinic' AND control_id = 'D1'")[0]!
+    // A failure keeps its parsed stage stored: what a person reads, fixes and replays.
+    expect(held).toMatchObject({ status: 'error', error_code: 'unknown_patient' })
+    expect(JSON.parse(held.parsed!)).toMatchObject({ messageType: 'SIU^S12', controlId: 'D1', route: 'siu' })
+    await sendAndSettle(adtMsg({ control: 'D2', trigger: 'A04', mrn: 'D1' }), dc)
+    await t.call('transactions.reprocess', { ids: [held.id] })
+    await t.idle()
+    const done = t.engine.ctx.txRepo.get(held.id)!
+    expect(done).toMatchObject({ status: 'done', parsed: null })
+    const detail = await t.call<{ stages: string[]; derivedStages?: string[] }>('transactions.get', { id: held.id })
+    expect(detail.stages).toContain('parsed')
+    expect(detail.derivedStages).toEqual(['parsed'])
+    const read = await t.call<{ text: string | null }>('transactions.payload', { id: held.id, stage: 'parsed' })
+    expect(read.text).toBe(held.parsed)
+    const view = await t.call<{ stages: { stage: string; derived?: boolean; tree: unknown[] }[] }>('inspector.view', { id: held.id })
+    expect(view.stages.find((s) => s.stage === 'parsed')).toMatchObject({ derived: true })
+    // The mapped stage depends on the store and the mappings in force then: stored, as before.
+    expect(JSON.parse(done.mapped!)).toMatchObject({ patient: { action: 'link' } })
+    dc.close()
   })
 
   it('match: by MRN, then the patient matcher (only a certain match links; name + date of birth alone holds)', async () => {

@@ -5,6 +5,7 @@
  * upsert records by their external ids, so a replay or reprocess updates instead of duplicating.
  * In `application` ACK mode the ACK that reflects the outcome is stored as the response.
  */
+import { isAscii } from 'node:buffer'
 import { AppError, isAppError } from '../../../../shared/errors'
 import type { MappingResult } from '../../../../shared/mapping'
 import type { EngineContext } from '../../core/engine-context'
@@ -32,7 +33,7 @@ import type { Hl7Interfaces, InboundInterface } from './interfaces'
 import { childOccurrences, collectMisses, evaluateWithRepeats, mappingFailure, scopedAccessor, segmentCount, type Evaluation } from './mapping-run'
 import { evaluateMapping } from '../../mapping'
 import { patientMatching } from '../../matching'
-import { MAPPING_KEYS, processedType, SUPPORTED_SUMMARY, TYPE_NOT_PROCESSED, type SupportedType } from './message-types'
+import { MAPPING_KEYS, processedType, SUPPORTED_SUMMARY, supportedType, TYPE_NOT_PROCESSED, type SupportedType } from './message-types'
 import { findPatient, matchPatient, mergedIds, patientGroups, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
 import type { MissesAt } from '../../mapping-store/mapping-store'
 
@@ -276,7 +277,8 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
         throw e
       }
       const parsed: ParsedInbound = { msg, type, iface, policy }
-      pctx.setParsed(summary(msg, type, policy))
+      // Built only if stored: a done message's is derived when read (derivedParsed below).
+      pctx.setParsed(() => summary(msg, type, policy))
       if (type?.route === 'siu') pctx.setKeys({ appointmentId: msg.get('SCH-2.1') ?? msg.get('SCH-1.1') ?? null })
       return parsed
     },
@@ -398,6 +400,16 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
       answerApplied(pctx)
     },
     grouped: true,
+    // What parse records for a message that ends done, from its bytes alone. All-ASCII bytes read
+    // the same in every charset an interface may default to, and a done message's type is one the
+    // interface processes, i.e. supportedType's: neither depends on the configuration in force.
+    derivedParsed: {
+      covers: (payload) => isAscii(payload),
+      of: (payload) => {
+        const msg = parseHl7(payload)
+        return summary(msg, supportedType(msg.code, msg.trigger) ?? null, ackPolicy(msg))
+      },
+    },
   }
 
   const applyRecords = (mapped: MappedInbound, pctx: ProcessContext): void => {
