@@ -61,8 +61,8 @@ type Attempt = Omit<FinishInput, 'finishedAt'> & {
   row: LaneRow
   response: string | null
   withOutcome: (() => void)[]
-  /** What parse gave setParsed (a value or a function giving it), stored or not at the outcome (storedParsed). */
-  parsedValue?: unknown
+  /** The function parse gave setParsed: called at the outcome if the stage is stored (storedParsed). */
+  parsedLater?: () => unknown
   payload?: Buffer
 }
 
@@ -190,7 +190,8 @@ export class Outcomes {
       signal: this.d.signal,
       step,
       setKeys: (k: BusinessKeys) => Object.assign(a.keys!, k),
-      setParsed: (v) => (a.parsedValue = v),
+      // A value is serialised at once, as it was when set; a function only if the stage is stored.
+      setParsed: (v) => (typeof v === 'function' ? (a.parsedLater = v as () => unknown) : (a.parsed = json(v))),
       setMapped: (v) => (a.mapped = json(v)),
       setOutbound: (v) => (a.outbound = json(v)),
       setResponse: (t) => (a.response = t),
@@ -290,8 +291,8 @@ function storedParsed(a: Attempt, handler: ConnectorHandler | undefined): void {
   if (a.status === 'done' && a.payload && handler?.derivedParsed?.covers(a.payload)) {
     a.parsed = null
     a.parsedDerived = true
-  } else if (a.parsedValue !== undefined) {
-    a.parsed = json(typeof a.parsedValue === 'function' ? (a.parsedValue as () => unknown)() : a.parsedValue)
+  } else if (a.parsedLater) {
+    a.parsed = json(a.parsedLater())
   }
 }
 
