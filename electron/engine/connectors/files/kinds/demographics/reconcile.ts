@@ -68,7 +68,8 @@ function sameCanonical(a: unknown, b: unknown): boolean {
     for (const k of Object.keys(y)) if (!isEmptyValue(y[k]) && isEmptyValue(x[k])) return false
     return true
   }
-  if (typeof a === 'object' || typeof b === 'object') return canonical(a) === canonical(b)
+  // An object or list against a scalar: their JSON never agrees.
+  if (typeof a === 'object' || typeof b === 'object') return false
   return a === b || JSON.stringify(a) === JSON.stringify(b)
 }
 
