@@ -52,33 +52,6 @@ describe('MllpFramer', () => {
     expect(c.framer.pendingBytes).toBe(0)
   })
 
-  it.each([1, 7, 1500, 65_536])('with chunksKept (fresh chunks, as a socket gives), reassembles byte-exact payloads with random segmentation up to %i bytes', (maxSlice) => {
-    const rnd = prng(0xbeef + maxSlice)
-    const frames: Buffer[] = []
-    const framer = new MllpFramer({ chunksKept: true, onFrame: (p) => frames.push(p) })
-    const stream = Buffer.concat(payloads.map((p) => frameMessage(p)))
-    for (let i = 0; i < stream.length; ) {
-      const chunk = Buffer.from(stream.subarray(i, i + 1 + Math.floor(rnd() * maxSlice)))
-      framer.push(chunk)
-      i += chunk.length
-    }
-    expect(frames).toHaveLength(payloads.length)
-    frames.forEach((f, i) => expect(f.equals(payloads[i] as Buffer)).toBe(true))
-  })
-
-  it('with chunksKept, a chunk only partly the frame is still copied: the frame survives the chunk being overwritten', () => {
-    const frames: Buffer[] = []
-    const framer = new MllpFramer({ chunksKept: true, onFrame: (p) => frames.push(p) })
-    // The frame starts mid-chunk (after another frame), so its first part is a view of that chunk.
-    const first = Buffer.concat([frameMessage(Buffer.from('AAA')), Buffer.from([VT]), Buffer.from('BBBB')])
-    framer.push(first)
-    first.fill(0x58)
-    const whole = Buffer.from('CCCC')
-    framer.push(whole)
-    framer.push(Buffer.from([FS, CR]))
-    expect(frames.map((f) => f.toString('latin1'))).toEqual(['AAA', 'BBBBCCCC'])
-  })
-
   it('delivers several frames from one chunk and counts garbage between frames without showing it', () => {
     const c = collect()
     const a = Buffer.from('MSH|A\r')

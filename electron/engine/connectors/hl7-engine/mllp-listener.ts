@@ -435,7 +435,6 @@ export class MllpListener {
       },
       framer: new MllpFramer({
         maxFrameBytes: this.o.maxFrameBytes,
-        chunksKept: true,
         onFrame: (payload) => {
           conn.frameStartedAt = null
           conn.lastFrameAt = this.o.clock.monotonic()

@@ -32,12 +32,6 @@ export interface MllpFramerOptions {
   onError?: (error: AppError, head: Buffer) => void
   /** How many leading bytes of an oversized frame `onError` receives; default 4096. */
   headBytes?: number
-  /**
-   * The caller never reuses a chunk it pushed (a socket's 'data' chunks are fresh memory each
-   * time): a frame may then keep a chunk that is wholly its own instead of copying it. A 5 MB
-   * frame arrives as ~80 such chunks, copied once each before being copied again into the frame.
-   */
-  chunksKept?: boolean
 }
 
 type State = 'idle' | 'in_frame' | 'after_fs' | 'failed'
@@ -71,11 +65,9 @@ export class MllpFramer {
   push(chunk: Uint8Array): void {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     this.consume(buf)
-    // A partial frame must not alias the caller's chunk, which it may reuse after we return; a kept
-    // chunk may be aliased when the part is all of its memory (never a few bytes pinning more).
+    // A partial frame must not alias the caller's chunk, which it may reuse after we return.
     const last = this.parts.length - 1
-    const p = this.parts[last]
-    if (p && p.buffer === buf.buffer && !(this.opts.chunksKept && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength)) this.parts[last] = Buffer.from(p)
+    if (last >= 0 && (this.parts[last] as Buffer).buffer === buf.buffer) this.parts[last] = Buffer.from(this.parts[last] as Buffer)
   }
 
   private consume(buf: Buffer): void {
