@@ -9,8 +9,8 @@
  * child processes of this file drive it, so neither their heap nor their 5 MB strings count in the
  * engine's RSS and neither competes with its event loop: the load (CONNECTIONS MLLP connections, each
  * sending PER_CONNECTION messages at its maximum rate, the next after the previous ACK) and the
- * pinger (`POST /api/system.ping` every 100 ms, from before the first message until processing is
- * done). Two runs: the baseline is the same small-message mix (same sizes, same seed) without the
+ * pinger (test/support/console-pinger.ts: `POST /api/system.ping` every 100 ms, from before the
+ * first message until processing is done). Two runs: the baseline is the same small-message mix (same sizes, same seed) without the
  * big messages; then the mix with message 50 of every 100 on each connection replaced by a 5 MB
  * MDM^T02 (bigMdmMsg: the public sample test/corpus/hl7/MDM_T02/hl7-v2-to-fhir__Message_MDM_T02.hl7,
  * its ED observation's `<Base64 encoded>` placeholder filled with a base64 PDF-sized document).
@@ -42,16 +42,15 @@ import { bigMdmMsg, MDM_ED_SAMPLE } from '../support/hl7-messages'
 import { mulberry32 } from '../support/prng'
 import { installWriteCounters, payloadWrites, type PayloadWrites } from '../support/raw-write-counters'
 import { TEST_ADMIN } from '../support/serve-process'
+import { PING_EVERY_MS, startPinger, WARM_PINGS } from '../support/console-pinger'
 
-// The children get `--load|--ping <job>` before the same two numbers.
+// The load child gets `--load <job>` before the same two numbers.
 const sizes = process.argv[2]?.startsWith('--') ? process.argv.slice(4) : process.argv.slice(2)
 const CONNECTIONS = Number(sizes[0] ?? 4)
 const PER_CONNECTION = Number(sizes[1] ?? 100)
 /** Message 50 of every 100 on each connection: 1 %. */
 const isBigAt = (n: number): boolean => n % 100 === 50
 const BIG_BYTES = 5 * 1024 * 1024
-const PING_EVERY_MS = 100
-const WARM_PINGS = 3
 const PROCESS_CAP_S = 90
 
 // ------------------------------------------------------------------------------------------ messages
@@ -114,62 +113,17 @@ async function load(job: { port: number; big: boolean }): Promise<LoadResult> {
   return r
 }
 
-/** The console: `system.ping` through the HTTP API every 100 ms until told to stop (a line on stdin). */
-/**
- * The pinger. Its first calls are a warm-up, not counted: the first `fetch` of a process loads
- * undici and opens the connection (100–530 ms measured here, against ~10 ms for the next), which
- * is the client starting, not the console waiting. It says "ready" once warm; the load starts then.
- */
-async function ping(job: { origin: string; cookie: string }): Promise<{ ms: number[]; failed: number; coldMs: number }> {
-  const out = { ms: [] as number[], failed: 0, coldMs: NaN }
-  let stop = false
-  process.stdin.once('data', () => (stop = true))
-  const once = async (): Promise<{ ok: boolean; ms: number }> => {
-    const t = performance.now()
-    const res = await fetch(`${job.origin}/api/system.ping`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-psc-request': '1', cookie: job.cookie }, body: '{}' })
-    const body = (await res.json()) as { ok: boolean }
-    return { ok: body.ok, ms: performance.now() - t }
-  }
-  for (let i = 0; i < WARM_PINGS; i++) {
-    const r = await once()
-    if (i === 0) out.coldMs = r.ms
-  }
-  process.stdout.write('ready\n')
-  while (!stop) {
-    const r = await once()
-    if (r.ok) out.ms.push(r.ms)
-    else out.failed++
-    await new Promise((r) => setTimeout(r, PING_EVERY_MS))
-  }
-  return out
-}
-
-interface Child<T> {
-  result: Promise<T>
-  /** The pinger is warm (the load child never says so). */
-  ready: Promise<void>
-  stop(): void
-}
-
-function child<T>(mode: '--load' | '--ping', job: unknown): Child<T> {
-  const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), mode, JSON.stringify(job), String(CONNECTIONS), String(PER_CONNECTION)], { stdio: ['pipe', 'pipe', 'inherit'] })
+/** The load child's result, once it has sent everything. */
+function loadChild(job: { port: number; big: boolean }): Promise<LoadResult> {
+  const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--load', JSON.stringify(job), String(CONNECTIONS), String(PER_CONNECTION)], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
-  let ready: () => void = () => {}
-  const isReady = new Promise<void>((r) => (ready = r))
-  p.stdout!.setEncoding('utf8').on('data', (c: string) => {
-    out += c
-    if (out.startsWith('ready\n')) {
-      out = out.slice('ready\n'.length)
-      ready()
-    }
-  })
-  const result = new Promise<T>((resolve, reject) =>
+  p.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c))
+  return new Promise<LoadResult>((resolve, reject) =>
     p.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`${mode} child exited with ${code}`))
-      else resolve(JSON.parse(out) as T)
+      if (code !== 0) reject(new Error(`the load child exited with ${code}`))
+      else resolve(JSON.parse(out) as LoadResult)
     }),
   )
-  return { result, ready: isReady, stop: () => p.stdin!.end('stop\n') }
 }
 
 // ------------------------------------------------------------------------------------------ the engine
@@ -223,15 +177,14 @@ async function run(big: boolean): Promise<RunFigures> {
     const sampler = setInterval(() => (rss.peak = Math.max(rss.peak, rssMb())), 50)
     const w0 = wchar()
     const cpu0 = process.cpuUsage()
-    const pinger = child<{ ms: number[]; failed: number; coldMs: number }>('--ping', { origin, cookie })
+    const pinger = startPinger({ origin, cookie })
     await pinger.ready
     const t0 = performance.now()
-    const loaded = await child<LoadResult>('--load', { port, big }).result
+    const loaded = await loadChild({ port, big })
     // Processing goes on after the last ACK; the console is pinged until it is done.
     while ((engine.ctx.pipeline.inboxBacklog() > 0 || (pending.get() as number) > 0) && performance.now() - t0 < PROCESS_CAP_S * 1000) await new Promise((r) => setTimeout(r, 50))
     const processedS = (performance.now() - t0) / 1000
-    pinger.stop()
-    const pinged = await pinger.result
+    const pinged = await pinger.stop()
     clearInterval(sampler)
     const w1 = wchar()
     const cpu = process.cpuUsage(cpu0)
@@ -309,8 +262,6 @@ async function main(): Promise<void> {
 const mode = process.argv[2]
 if (mode === '--load') {
   void load(JSON.parse(process.argv[3]!) as { port: number; big: boolean }).then((r) => process.stdout.write(JSON.stringify(r), () => process.exit(0)))
-} else if (mode === '--ping') {
-  void ping(JSON.parse(process.argv[3]!) as { origin: string; cookie: string }).then((r) => process.stdout.write(JSON.stringify(r), () => process.exit(0)))
 } else {
   main().then(
     () => process.exit(0),

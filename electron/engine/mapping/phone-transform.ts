@@ -4,6 +4,7 @@
  * the length, for practices whose data is full of such numbers.
  */
 import type { Transform } from '../../../shared/mapping'
+import { usPhoneE164 } from './nanp-phone'
 import { parsePhone } from './parse-phone'
 import { FieldFailure, warn, type TransformEnv } from './mapping-context'
 import { isEmpty } from './paths'
@@ -14,6 +15,11 @@ type PhoneOp = Extract<Transform, { op: 'phone' }>
 export function phone(value: unknown, t: PhoneOp, env: TransformEnv): unknown {
   if (isEmpty(value)) return value
   const text = asText(value).trim()
+  if (t.defaultCountry === 'US' && t.format === 'E164' && (t.validity ?? 'valid') === 'valid') {
+    const e164 = usPhoneE164(text)
+    if (e164) return e164
+    if (e164 === null) return invalid(text, t, env)
+  }
   const parsed = parsePhone(text, t.defaultCountry)
   const acceptable = parsed !== undefined && ((t.validity ?? 'valid') === 'valid' ? parsed.isValid() : parsed.isPossible())
   if (parsed && acceptable) {
@@ -28,6 +34,10 @@ export function phone(value: unknown, t: PhoneOp, env: TransformEnv): unknown {
         return parsed.formatInternational()
     }
   }
+  return invalid(text, t, env)
+}
+
+function invalid(text: string, t: PhoneOp, env: TransformEnv): unknown {
   switch (t.invalid) {
     case 'error':
       throw new FieldFailure('invalid_phone', 'not a valid phone number')

@@ -111,14 +111,15 @@ export class PatientMatcher {
    * A patient the caller just wrote: indexed at once (the import matches its next rows against it).
    * `probe` is the match outcome's normalised form of the same data (phone parsing is the costly
    * part of normalising; an import matches a row, then observes it). The record's version is noted,
-   * so the next catch-up does not read and normalise it again.
+   * so the next catch-up does not read and normalise it again (`version`: as the write returned it).
    */
-  observe(practiceId: string, recordId: number, data: Record<string, unknown>, opts: { settings?: MatcherSnapshot; probe?: NormalizedPatient } = {}): void {
+  observe(practiceId: string, recordId: number, data: Record<string, unknown>, opts: { settings?: MatcherSnapshot; probe?: NormalizedPatient; version?: number } = {}): void {
     const idx = this.indexes.get(practiceId)
     if (!idx) return
     const p = opts.probe ? { ...opts.probe, id: recordId } : normalizePatient(recordId, data, (opts.settings ?? this.settingsOf(practiceId)).phoneCountry)
     const keys = opts.probe && opts.probe === this.last?.probe ? this.last.keys : blockingKeys(p)
-    const version = this.statements().version.get(recordId)
+    // The writer knows the version it wrote (records.create/patch return it): no query then.
+    const version = opts.version ?? this.statements().version.get(recordId)
     this.put(idx, p, keys, version ?? -1)
   }
 

@@ -33,7 +33,7 @@ export function toInboxItem(tx: IncomingTx, receivedAt: number): InboxItem {
     appointmentId: tx.appointmentId ?? null,
     ...(tx.searchText != null ? { searchText: tx.searchText } : {}),
   }
-  return { practiceId: tx.practiceId, channel: tx.channel, dedupKey: tx.dedupKey ?? null, receivedAt, meta: JSON.stringify(meta), raw: tx.raw, response: tx.response ?? null }
+  return { practiceId: tx.practiceId, channel: tx.channel, dedupKey: tx.dedupKey ?? null, receivedAt, meta: JSON.stringify(meta), raw: tx.raw, response: tx.response ?? null, ...(tx.handOverRaw ? { handOver: true } : {}) }
 }
 
 export function fromInboxRow(row: InboxRow): IncomingTx {

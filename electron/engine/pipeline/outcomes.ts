@@ -23,6 +23,7 @@ import type { RecordStore } from '../records/record-store'
 import type { WriteBatcher } from '../store/write-batcher'
 import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
 import type { FinishInput, StepRecord, TransactionsRepo } from './transactions-repo'
+import type { PayloadReader } from './payload-reader'
 import type { LaneRow, TxRow } from './types'
 
 /** How a transaction's processing attempt ended (see Pipeline.outcome). */
@@ -54,6 +55,8 @@ export interface OutcomesDeps {
   stopping(): boolean
   /** A row's status changed (the console is told, coalesced). */
   changed(practiceId: string, id: number, status: TxStatus): void
+  /** Reads a big payload on its own thread; null: on the main connection. */
+  payloads: PayloadReader | null
 }
 
 type Attempt = Omit<FinishInput, 'finishedAt'> & {
@@ -129,16 +132,15 @@ export class Outcomes {
   async processGroup(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<{ id: number; status: TxStatus }[]> {
     const { clock, repo, batcher } = this.d
     const done: Attempt[] = []
-    // A big payload (a 5 MB MDM) is processed in a group of its own, and read in a turn of the
-    // event loop of its own: reading it (~50 ms) and processing and committing it (~100 ms) in one
-    // slice, or after the previous group's COMMIT in the same one, would hold the console's
-    // requests and the ACKs that long (hl7-engine README, "Big messages").
+    // A big payload (a 5 MB MDM) is processed in a group of its own, and read off the event loop
+    // (payload-reader.ts; without it, in a turn of its own): reading it (~50 ms) and processing and
+    // committing it (~100 ms) in one slice, or after the previous group's COMMIT in the same one,
+    // would hold the console's requests and the ACKs that long (hl7-engine README, "Big messages").
     const first = rows[0]
     let prefetched: Buffer | null = null
     if (first && repo.payloadBytes(first) > BIG_PAYLOAD_BYTES) {
       rows = [first]
-      await turn()
-      prefetched = repo.payloadOf(first)
+      prefetched = await this.readBig(first)
       await turn()
     }
     await batcher.run(
@@ -172,6 +174,20 @@ export class Outcomes {
     )
     this.told(done)
     return done.map((a) => ({ id: a.id, status: a.status }))
+  }
+
+  /** A big payload, from the reader's thread when it runs, else on the main connection in a turn of its own. */
+  private async readBig(row: LaneRow): Promise<Buffer> {
+    const reader = this.d.payloads
+    if (reader) {
+      try {
+        return await reader.read(row.id, row.payload_version)
+      } catch {
+        // The reader stopped (it logged why): the main connection reads it.
+      }
+    }
+    await turn()
+    return this.d.repo.payloadOf(row)
   }
 
   private newAttempt(row: LaneRow, startedAt: number): Attempt {

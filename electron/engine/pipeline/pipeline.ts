@@ -25,6 +25,7 @@ import type { Direction, IncomingTx, ReceiveResult, TxRow } from './types'
 import { Ingress, type AcceptResult, type InboxDeps } from './ingress'
 import { Lanes } from './lanes'
 import { Outcomes, PENDING, type TxOutcome } from './outcomes'
+import type { PayloadReader } from './payload-reader'
 
 export type { AcceptResult } from './ingress'
 export type { TxOutcome } from './outcomes'
@@ -53,6 +54,8 @@ export interface PipelineDeps {
   storage?: StorageHealth
   /** Several rows of a grouped handler per COMMIT (default); false: one per COMMIT, the benchmark's baseline. */
   grouping?: boolean
+  /** Reads big payloads off the event loop (payload-reader.ts); without it they are read on the main connection. */
+  payloads?: PayloadReader | null
 }
 
 const REPROCESSABLE: ReadonlySet<TxStatus> = new Set(['error', 'filtered', 'done', 'discarded'])
@@ -70,7 +73,7 @@ export class Pipeline {
 
   constructor(private readonly d: PipelineDeps) {
     const changed = (practiceId: string, id: number, status: TxStatus): void => this.noteChanged(practiceId, id, status)
-    this.outcomes = new Outcomes({ repo: d.repo, batcher: d.batcher, records: d.records, clock: d.clock, logger: d.logger, signal: this.abort.signal, stopping: () => this.stopping, changed })
+    this.outcomes = new Outcomes({ repo: d.repo, batcher: d.batcher, records: d.records, clock: d.clock, logger: d.logger, signal: this.abort.signal, stopping: () => this.stopping, changed, payloads: d.payloads ?? null })
     this.lanes = new Lanes({
       repo: d.repo,
       clock: d.clock,

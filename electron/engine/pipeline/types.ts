@@ -28,6 +28,11 @@ export interface IncomingTx {
   error?: AppErrorData | null
   /** Process no earlier than this time (epoch ms). */
   notBefore?: number | null
+  /**
+   * The caller is done with `raw` once it hands it over (a received frame): the ingest writer may
+   * move its memory to its thread instead of copying it, after which `raw` reads as empty.
+   */
+  handOverRaw?: boolean
 }
 
 export interface ReceiveResult {

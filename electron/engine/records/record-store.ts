@@ -47,6 +47,8 @@ export interface UpsertInput {
 export interface UpsertResult {
   id: number
   op: 'create' | 'update' | 'unchanged'
+  /** `records.version` after the write (a caller that indexes the record needs no query for it). */
+  version: number
   /** As the change history holds them: a document's body as its summary (bodySummary), not the body. */
   before: Record<string, unknown> | null
   after: Record<string, unknown>
@@ -318,7 +320,7 @@ export class RecordStore {
     const after = view(input.kind, data, next?.meta ?? null)
     // Without a body the after-image is the stored JSON (one stringify less per new record).
     this.s.change.run(input.practiceId, input.txId ?? null, id, input.kind, 'create', null, next ? JSON.stringify(after) : json, now)
-    return { id, op: 'create', before: null, after }
+    return { id, op: 'create', version: 1, before: null, after }
   }
 
   /** A new version of `existing` (merged or replaced by `clean`), unless nothing changes. */
@@ -331,7 +333,7 @@ export class RecordStore {
     // field instead of stringifying both whole records.
     const same = mode === 'merge' && !existing.body && !next ? sameFields(clean, rec.data) : stableStringify(before) === stableStringify(after)
     if (same && (patientRef ?? rec.patientRef) === rec.patientRef) {
-      return { id: rec.id, op: 'unchanged', before, after }
+      return { id: rec.id, op: 'unchanged', version: rec.version, before, after }
     }
     const now = this.now()
     const [k1, k2, k3] = keysFor(rec.kind, data)
@@ -344,7 +346,7 @@ export class RecordStore {
     // The stored JSON is the before-image as it is, unless a body is summarised in it (one stringify less per patch).
     const beforeJson = existing.body ? JSON.stringify(before) : existing.json
     this.s.change.run(rec.practiceId, txId, rec.id, rec.kind, 'update', beforeJson, next ? JSON.stringify(after) : json, now)
-    return { id: rec.id, op: 'update', before, after }
+    return { id: rec.id, op: 'update', version: rec.version + 1, before, after }
   }
 
   /**

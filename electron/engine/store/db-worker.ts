@@ -1,7 +1,8 @@
 /**
  * Connections to the encrypted databases on their own thread, for work that must not stall the
  * event loop that answers peers: the ingest writer's commits (each waits for an fsync), the move
- * of accepted messages into transactions, and WAL checkpoints (which copy and fsync many pages).
+ * of accepted messages into transactions, the read of a big payload for processing, and WAL
+ * checkpoints (which copy and fsync many pages).
  *
  * The worker's code is plain JavaScript source run with `eval: true`, so it needs no build entry
  * of its own and runs unchanged under Electron, the bundled headless server, tsx and Vitest. It

@@ -210,4 +210,32 @@ describe('memory is bounded by configuration', () => {
       clearInterval(sampler)
     }
   })
+
+  it('commit mode, where the ingest writer takes the memory of each frame: frames queued on one connection are counted until handled, reading pauses at the budget, and every byte is released', async () => {
+    const budgetBytes = 2 * 1024 * 1024
+    const e = (t = await openHl7Engine({ settings: { hl7MaxBufferedBytes: budgetBytes } }))
+    const { port } = await e.addInbound('handed-over', { maxFrameBytes: 4 * 1024 * 1024 })
+    const budget = hl7Runtime(e.engine.ctx)!.listeners.budget
+    expect(e.engine.ctx.pipeline.acceptsOffThread).toBe(true)
+    const c = await MllpTestClient.connect(port)
+    budget.resetPeak()
+    // Eight 1 MB frames in one write: all but the one being handled queue on the connection.
+    const frames = Array.from({ length: 8 }, (_, i) => {
+      const base = adtMsg({ control: `HO${i}`, mrn: `HO${i}` })
+      return frameMessage(Buffer.from(base + `NTE|1||${'h'.repeat(1024 * 1024 - base.length - 16)}\r`))
+    })
+    c.write(Buffer.concat(frames))
+    const acks = []
+    for (let i = 0; i < frames.length; i++) acks.push(parseAck(await c.next(60_000)))
+    c.close()
+    expect(acks.map((a) => `${a.code} ${a.controlId}`)).toEqual(frames.map((_, i) => `AA HO${i}`))
+    expect(budget.pauses).toBeGreaterThan(0)
+    expect(budget.peak).toBeGreaterThan(budgetBytes)
+    expect(budget.peak).toBeLessThanOrEqual(budgetBytes + 4 * 1024 * 1024 + 64 * 1024)
+    // What a handed-over frame releases is its size as received, not its emptied buffer's.
+    await until(() => budget.used === 0, () => `every byte released (${budget.used} held)`)
+    const stored = e.rows("channel = 'handed-over'")
+    expect(stored.map((r) => r.control_id)).toEqual(frames.map((_, i) => `HO${i}`))
+    expect(stored.every((r, i) => r.raw.equals((frames[i] as Buffer).subarray(1, -2)))).toBe(true)
+  })
 })

@@ -4,10 +4,12 @@
  * stopping the event loop, and the checkpointer keeps the WAL from growing while automatic
  * checkpoints are off. Real SQLCipher files, real threads.
  */
+import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../electron/engine/core/logger'
+import { PayloadReader } from '../../../electron/engine/pipeline/payload-reader'
 import { Checkpointer } from '../../../electron/engine/store/checkpointer'
 import { openDatabase, type Db } from '../../../electron/engine/store/database'
 import { COMMIT_SEQ, SYNCED_SEQ, WriteBatcher } from '../../../electron/engine/store/write-batcher'
@@ -192,4 +194,32 @@ describe('Checkpointer', () => {
     await cp!.close()
     expect(a.pragma('wal_autocheckpoint', { simple: true })).toBe(1000)
   }, 60_000)
+})
+
+describe('the payload reader (pipeline/payload-reader.ts)', () => {
+  it('reads the original or the edited payload on its thread, byte for byte, empty when pruned; after it stops, reads reject so the caller reads on the main connection', async () => {
+    const file = join(tempDir('ps-payloads-'), 'x.db')
+    const key = randomKeyHex()
+    const db = openDatabase({ file, keyHex: key })
+    open.push(db)
+    db.exec('CREATE TABLE transaction_raw (tx_id INTEGER PRIMARY KEY, raw BLOB NOT NULL); CREATE TABLE transaction_payloads (tx_id INTEGER, version INTEGER, raw BLOB NOT NULL, PRIMARY KEY (tx_id, version))')
+    const big = randomBytes(3 * 1024 * 1024 + 7)
+    const edit = randomBytes(1500)
+    db.prepare('INSERT INTO transaction_raw VALUES (?, ?)').run(1, big)
+    db.prepare('INSERT INTO transaction_raw VALUES (?, ?)').run(2, Buffer.from('orig'))
+    db.prepare('INSERT INTO transaction_payloads VALUES (?, ?, ?)').run(2, 1, edit)
+    const reader = await PayloadReader.start({ mainFile: file, keyHex: key, logger: silentLogger })
+    expect(reader).not.toBeNull()
+    const r = reader as PayloadReader
+    try {
+      expect((await r.read(1, 0)).equals(big)).toBe(true)
+      expect((await r.read(2, 1)).equals(edit)).toBe(true)
+      // A version that is not there: the original, as TransactionsRepo.payloadOf reads it.
+      expect((await r.read(2, 2)).toString()).toBe('orig')
+      expect((await r.read(3, 0)).length).toBe(0)
+    } finally {
+      await r.close()
+    }
+    await expect(r.read(1, 0)).rejects.toMatchObject({ code: 'db_locked', retryable: true })
+  })
 })

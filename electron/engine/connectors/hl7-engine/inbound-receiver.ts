@@ -222,6 +222,8 @@ export class InboundReceiver {
         response: ack,
         // The index reads UTF-8 bytes by itself; other charsets need the decoded text.
         searchText: utf8 ? null : text,
+        // Nothing here reads the frame after the commit: the ingest writer may take its memory.
+        handOverRaw: !application,
       } as const
       r = application ? await this.d.pipeline.receive(tx) : await this.d.pipeline.accept(tx)
     } catch (e) {

@@ -95,7 +95,11 @@ export interface ListenerCounters {
   backPressurePauses: number
 }
 
-type Item = { kind: 'frame'; payload: Buffer } | { kind: 'oversize'; head: Buffer; error: AppError }
+/**
+ * `bytes` is the payload's length as received: the handler may hand the payload's memory to the
+ * ingest writer's thread, after which `payload.length` reads 0, so what is released is this.
+ */
+type Item = { kind: 'frame'; payload: Buffer; bytes: number } | { kind: 'oversize'; head: Buffer; error: AppError }
 
 interface Conn {
   info: ConnectionInfo
@@ -434,7 +438,7 @@ export class MllpListener {
         onFrame: (payload) => {
           conn.frameStartedAt = null
           conn.lastFrameAt = this.o.clock.monotonic()
-          this.enqueue(conn, { kind: 'frame', payload })
+          this.enqueue(conn, { kind: 'frame', payload, bytes: payload.length })
         },
         onDiscard: (n, why) => {
           this.counters.discardedBytes += n
@@ -475,7 +479,7 @@ export class MllpListener {
     socket.on('error', (e: NodeJS.ErrnoException) => this.log.debug('connection error', { peer: info.peer, code: e.code ?? 'error' }))
     socket.on('close', () => {
       conn.closing = true
-      for (const item of conn.queue.splice(0)) if (item.kind === 'frame') conn.queuedBytes -= item.payload.length
+      for (const item of conn.queue.splice(0)) if (item.kind === 'frame') conn.queuedBytes -= item.bytes
       conn.framer.reset()
       conn.frameStartedAt = null
       this.conns.delete(conn)
@@ -488,7 +492,7 @@ export class MllpListener {
   private enqueue(conn: Conn, item: Item): void {
     if (conn.closing) return
     conn.queue.push(item)
-    if (item.kind === 'frame') conn.queuedBytes += item.payload.length
+    if (item.kind === 'frame') conn.queuedBytes += item.bytes
     if (conn.queue.length >= PAUSE_AT) {
       conn.queuePaused = true
       this.flow(conn)
@@ -533,7 +537,7 @@ export class MllpListener {
           return
         } finally {
           // Released once handled (stored or refused): the payload is no longer ours to hold.
-          conn.queuedBytes -= item.payload.length
+          conn.queuedBytes -= item.bytes
           this.account(conn)
         }
         conn.lastFrameAt = this.o.clock.monotonic()

@@ -102,6 +102,8 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
       // Read once per file, like the reconciliation policy above: every row of a file is matched under the same settings.
       const matcherSettings = matcher?.settingsOf(job.practiceId)
       const source = sourceOf(job)
+      // An inbound set building a nested patient has already checked the record against patientSchema (evaluate-mapping's recordIssues).
+      const schemaChecked = eff.set.record === 'patient' && eff.set.direction === 'inbound' && (eff.set.output ?? 'nested') === 'nested'
       type Mapped = { row: DataRow; data: Record<string, unknown>; extId: string }
       /** Read, mapped and validated: a row to apply, or its rejection. */
       const mapRow = (row: DataRow): Mapped | RowEntry => {
@@ -110,8 +112,8 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
         const m = evaluateMapping(eff.set, accessor, mctx)
         if (m.codeMisses.length) ctx.mappings.recordMisses(job.practiceId, eff.set.key, m.codeMisses, txId)
         if (!m.ok) return { line: row.line, outcome: 'rejected', detail: { reasons: m.errors.map((e) => `${e.target}: ${e.message}`) } }
-        const shape = patientSchema.safeParse(m.output)
-        if (!shape.success) return { line: row.line, outcome: 'rejected', detail: { reasons: shape.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) } }
+        const shape = schemaChecked ? null : patientSchema.safeParse(m.output)
+        if (shape && !shape.success) return { line: row.line, outcome: 'rejected', detail: { reasons: shape.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) } }
         const data = m.output as Record<string, unknown>
         return { row, data, extId: String(data.external_id ?? '') }
       }
@@ -139,7 +141,7 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
           found.created(extId, r.id)
           changes.setLastSent(job.practiceId, r.id, source, sentJson, txId, row.line, now)
           found.sent(r.id, sentJson)
-          matcher?.observe(job.practiceId, r.id, data, { settings: matcherSettings, probe: match?.probe })
+          matcher?.observe(job.practiceId, r.id, data, { settings: matcherSettings, probe: match?.probe, version: r.version })
           if (match?.best && matcher) {
             // Anything below certain (or a known trap) is never merged: a new patient, and the pair goes to the worklist.
             matcher.propose(job.practiceId, r.id, match.best, { txId, line: row.line, origin: 'file' })
@@ -175,7 +177,7 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
           // The record as the chunk read it: not read again (a version written since fails as a conflict).
           const r = ctx.records.patch(existing.id, patch, txId, existing)
           found.patched(existing.id)
-          matcher?.observe(job.practiceId, r.id, r.after, { settings: matcherSettings })
+          matcher?.observe(job.practiceId, r.id, r.after, { settings: matcherSettings, version: r.version })
         }
         const detail = { ...(applied.length ? { applied } : {}), ...(held.length ? { held } : {}), ...(kept.length ? { kept } : {}), ...(match?.best ? { linkedBy: 'matcher', grade: match.best.grade } : {}) }
         const outcome = applied.length ? 'updated' : held.length ? 'held' : 'unchanged'
