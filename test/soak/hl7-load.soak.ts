@@ -15,7 +15,7 @@
  *   npm run build && npx tsx test/soak/hl7-load.soak.ts [connections] [perConnection] [bigShare]
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseAck } from '../../electron/engine/connectors/hl7'
@@ -46,7 +46,14 @@ function message(c: number, n: number): { text: string; big: boolean } {
 }
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length
+const fdLinks = (pid: number): string[] =>
+  readdirSync(`/proc/${pid}/fd`).map((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`)
+    } catch {
+      return '(closed)'
+    }
+  })
 
 /** The server's resident memory now and at its peak, from /proc (MB). */
 function memory(pid: number): { rssMb: number; peakMb: number } {
@@ -74,7 +81,8 @@ async function main(): Promise<void> {
     await w.send(adtMsg({ control: 'WARM', mrn: 'WARM' }))
     w.close()
     await new Promise((r) => setTimeout(r, 500))
-    const fdBefore = fdCount(pid)
+    const fdsBefore = fdLinks(pid)
+    const fdBefore = fdsBefore.length
     const rssBefore = memory(pid)
 
     const small: number[] = []
@@ -127,9 +135,19 @@ async function main(): Promise<void> {
     const pinged = await pinger.stop()
     const pings = pinged.ms
     await new Promise((r) => setTimeout(r, 1000))
-    const fdAfter = fdCount(pid)
+    const fdsAfter = fdLinks(pid)
+    const fdAfter = fdsAfter.length
     const rssAfter = memory(pid)
-    if (fdAfter > fdBefore + 2) problem(`open file descriptors grew from ${fdBefore} to ${fdAfter}`)
+    if (fdAfter > fdBefore + 2) {
+      const left = [...fdsBefore]
+      const added = fdsAfter.filter((l) => {
+        const i = left.indexOf(l)
+        if (i < 0) return true
+        left.splice(i, 1)
+        return false
+      })
+      problem(`open file descriptors grew from ${fdBefore} to ${fdAfter}: ${added.join(', ')}`)
+    }
 
     await s.stop()
     s = null
