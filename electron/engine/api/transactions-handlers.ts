@@ -38,7 +38,7 @@ export function transactionsHandlers(ctx: EngineContext): Pick<Handlers, TxMetho
       // A payload retention removed has no raw or current stage (not an empty one).
       const stages: TxDetail['stages'] = r.raw_pruned_at === null ? ['raw'] : []
       if (r.payload_version > 0 && r.raw_pruned_at === null) stages.push('current')
-      const parsed = ctx.pipeline.parsedStage(r)
+      const parsed = ctx.pipeline.parsedStageKind(r)
       if (parsed) stages.push('parsed')
       if (r.mapped) stages.push('mapped')
       if (r.outbound) stages.push('outbound')
@@ -58,7 +58,7 @@ export function transactionsHandlers(ctx: EngineContext): Pick<Handlers, TxMetho
         nextAttemptAt: r.next_attempt_at,
         steps: ctx.txRepo.steps(id),
         stages,
-        ...(parsed?.derived ? { derivedStages: ['parsed' as const] } : {}),
+        ...(parsed === 'derived' ? { derivedStages: ['parsed' as const] } : {}),
         rawPruned: r.raw_pruned_at === null ? null : { at: r.raw_pruned_at, days: r.raw_pruned_days, scope: r.raw_pruned_scope },
       }
     },

@@ -313,15 +313,30 @@ export class Pipeline {
    */
   parsedStage(row: TxRow): { text: string; derived: boolean } | null {
     if (row.parsed !== null) return { text: row.parsed, derived: false }
-    if (row.status !== 'done' || row.raw_pruned_at !== null) return null
-    const derive = this.handlers.get(`${row.connector}:${row.direction}`)?.derivedParsed
-    const payload = derive && this.d.repo.currentPayload(row)
-    if (!derive || !payload || !derive.covers(payload)) return null
+    const d = this.derivable(row)
+    if (!d) return null
     try {
-      return { text: JSON.stringify(derive.of(payload)), derived: true }
+      return { text: JSON.stringify(d.derive.of(d.payload)), derived: true }
     } catch {
       return null
     }
+  }
+
+  /**
+   * Whether a transaction has a parsed stage, and whether it is derived, without deriving it: a
+   * detail view lists its stages, and parsing a 5 MB message to say so would hold the thread.
+   */
+  parsedStageKind(row: TxRow): 'stored' | 'derived' | null {
+    if (row.parsed !== null) return 'stored'
+    return this.derivable(row) ? 'derived' : null
+  }
+
+  /** The handler's derivedParsed and the payload it covers, for a done row with no stored parsed stage. */
+  private derivable(row: TxRow): { derive: NonNullable<ConnectorHandler['derivedParsed']>; payload: Buffer } | null {
+    if (row.status !== 'done' || row.raw_pruned_at !== null) return null
+    const derive = this.handlers.get(`${row.connector}:${row.direction}`)?.derivedParsed
+    const payload = derive && this.d.repo.currentPayload(row)
+    return derive && payload && derive.covers(payload) ? { derive, payload } : null
   }
 
   /**
