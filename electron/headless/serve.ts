@@ -169,13 +169,7 @@ async function main(): Promise<void> {
     logger.warn('console listening beyond loopback (TLS, sign-in required)', { host: values.host, port: http.port, clientCertificate: Boolean(tls?.clientCa) })
   }
 
-  for (const l of engine.ctx.listeners()) {
-    if (l.state === 'listening') process.stdout.write(`listening: ${l.kind} ${l.practiceId}/${l.name} ${l.host}:${l.port}\n`)
-  }
-  process.stdout.write(`Console ready: ${http.url}/${setupToken ? `#setup=${setupToken}` : ''}\n`)
-  if (setupToken) process.stdout.write('First run: open that address to create the administrator (the setup link works once).\n')
-  logger.info('console ready', { port: http.port, dataDir })
-
+  // A clean stop is armed before anything says ready: whoever reads the ready line may send SIGTERM at once.
   let stopping = false
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
@@ -191,6 +185,12 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  for (const l of engine.ctx.listeners()) {
+    if (l.state === 'listening') process.stdout.write(`listening: ${l.kind} ${l.practiceId}/${l.name} ${l.host}:${l.port}\n`)
+  }
+  process.stdout.write(`Console ready: ${http.url}/${setupToken ? `#setup=${setupToken}` : ''}\n`)
+  if (setupToken) process.stdout.write('First run: open that address to create the administrator (the setup link works once).\n')
+  logger.info('console ready', { port: http.port, dataDir })
 }
 
 function readTls(cert: string | undefined, key: string | undefined, clientCa: string | undefined): TlsOptions | undefined {
