@@ -22,7 +22,9 @@ import type { Logger } from '../core/logger'
 import { closeDbWorker, launchDbWorker } from '../store/db-worker'
 
 // The same choice as TransactionsRepo.payloadOf: the edited version when there is one, else the original.
-// A body is encoded and hashed here, not on the main thread (~10 ms for 5 MB), as RecordStore does it.
+// A body arrives as its UTF-8 bytes, moved here; it is hashed here, not on the main thread, as
+// RecordStore does it, and its bytes are moved back once written: this thread, idle between big
+// rows, would otherwise hold them until its next garbage collection.
 const SOURCE = `
 const { createHash } = require('node:crypto')
 const db = openDb(workerData.files.main)
@@ -44,8 +46,8 @@ function read(seq, id, version) {
   const bytes = new Uint8Array(own.buffer, 0, own.byteLength)
   parentPort.postMessage([seq, bytes], [bytes.buffer])
 }
-function storeBody(seq, text) {
-  const buf = Buffer.from(text, 'utf8')
+function storeBody(seq, bytes) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const sha256 = createHash('sha256').update(buf).digest('hex')
   if (st('SELECT 1 FROM bodies WHERE sha256 = ?').pluck().get(sha256) === undefined) {
     beginWithRetry(st('BEGIN IMMEDIATE'), 5000)
@@ -57,7 +59,7 @@ function storeBody(seq, text) {
       throw e
     }
   }
-  parentPort.postMessage([seq, { sha256, bytes: buf.length }])
+  parentPort.postMessage([seq, { sha256, bytes: buf.length }, undefined, bytes], [bytes.buffer])
 }
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.postMessage('closed'); return }
@@ -117,15 +119,20 @@ export class BigPayloads {
 
   /** Stores `text` (UTF-8) in `bodies` unless that body is there; resolves once it is on disk. */
   storeBody(text: string): Promise<StoredBody> {
-    return this.call(['body', text], 'store a document body') as Promise<StoredBody>
+    // Encoding here and moving the bytes costs this thread what cloning the text would (~9 ms for
+    // 5 MB, measured), and leaves no copy on the worker's heap.
+    const buf = Buffer.from(text, 'utf8')
+    // A small body shares the buffer pool's memory: copied into its own, which can be moved.
+    const bytes = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? new Uint8Array(buf.buffer) : new Uint8Array(buf)
+    return this.call(['body', bytes], 'store a document body', [bytes.buffer]) as Promise<StoredBody>
   }
 
-  private call(m: unknown[], what: string): Promise<unknown> {
+  private call(m: unknown[], what: string, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.dead) return Promise.reject(new AppError('db_locked', 'The big-payload thread is not running.', { retryable: true }))
     const seq = ++this.seq
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, what })
-      this.worker.postMessage([m[0], seq, ...m.slice(1)])
+      this.worker.postMessage([m[0], seq, ...m.slice(1)], transfer)
     })
   }
 
