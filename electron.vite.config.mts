@@ -8,8 +8,6 @@ import { defineConfig } from 'electron-vite'
 const mainInputs: Record<string, string> = {
   index: resolve('electron/main/index.ts'),
   serve: resolve('electron/headless/serve.ts'),
-  // A worker thread's entry (hl7-engine/premapper.ts starts it from next to the bundle).
-  'hl7-premap-worker': resolve('electron/engine/connectors/hl7-engine/premap-worker.ts'),
 }
 if (existsSync('electron/sandbox/athena/cli.ts')) mainInputs.sandbox = resolve('electron/sandbox/athena/cli.ts')
 

@@ -5,8 +5,8 @@
  * against the baseline of one row per COMMIT (`groupedProcessing: false`), interleaved A, B, A, B
  * in the same run, for ADT^A04, SIU^S12 and ORU^R01. Besides messages per second it prints the
  * process's CPU time per message, which a busy shared machine distorts far less than wall time,
- * and the engine thread's own (Linux schedstat): mapping runs on a worker thread (hl7-engine
- * premapper.ts), so the process's CPU counts both threads and the engine thread's is the limit.
+ * and the engine thread's own (Linux schedstat): the process's CPU counts every thread (the
+ * mover, the checkpointer, any step moved off the engine thread), the engine thread's is the limit.
  *
  *   npx tsx test/bench/hl7-processing.bench.ts [messages] [rounds]
  *

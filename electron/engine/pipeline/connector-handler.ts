@@ -86,15 +86,6 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
    */
   grouped?: boolean
   /**
-   * A grouped handler's work ahead of processing, off the engine thread (HL7 inbound: mapping on
-   * a worker, hl7-engine/premapper.ts): given a lane's next rows in order, it may start on them
-   * and resolves with how many of the first are ready; the group takes those (at least one) while
-   * it works on the rest. `payloadOf` reads a row's payload, or null for one not worth sending (over
-   * 1 MB). Nothing it does may be needed for correctness: a row it did not prepare is processed
-   * all the same.
-   */
-  prepare?(rows: readonly LaneRow[], payloadOf: (row: LaneRow) => Buffer | null): Promise<number>
-  /**
    * The parsed stage re-derived from a payload, exactly as `parse` records it for a transaction
    * that ends `done`: `of` must be pure (the bytes alone decide its value) and `covers` says for
    * which payloads that holds. A done transaction whose payload it covers gets no stored parsed

@@ -186,8 +186,7 @@ export class Lanes {
         if (handler?.grouped) {
           const group = groupable(rows, handler, now, (r) => this.d.handler(r.connector, r.direction))
           const results = await this.d.outcomes.processGroup(group, handler, accepting ? GROUP_MS_ACCEPTING : GROUP_MS_QUIET)
-          // A handler that prepares rows ahead (prepare) needs rows beyond the group's: + GROUP_ROWS_MIN lets it grow.
-          lane.take = Math.min(GROUP_ROWS_MAX, Math.max(GROUP_ROWS_MIN, results.length * 2 + (handler.prepare ? GROUP_ROWS_MIN : 0)))
+          lane.take = Math.min(GROUP_ROWS_MAX, Math.max(GROUP_ROWS_MIN, results.length * 2))
           // A retried row stays the head of the lane; every row before it moves the cursor on.
           for (const r of results) {
             if (PENDING.has(r.status)) break

@@ -142,11 +142,6 @@ export class Outcomes {
       rows = [first]
       prefetched = await this.readBig(first)
       await turn()
-    } else if (handler.prepare && rows.length > 1) {
-      // The rows prepared ahead (HL7: mapped on the worker while the previous group committed).
-      // One row alone (the tail of a backlog, one row per COMMIT) is not worth a round trip.
-      const ready = await handler.prepare(rows, (r) => (repo.payloadBytes(r) > BIG_PAYLOAD_BYTES ? null : repo.payloadOf(r)))
-      rows = rows.slice(0, Math.max(1, ready))
     }
     await batcher.run(
       () => {

@@ -12,7 +12,6 @@ import { Hl7ListenerService } from './listener-service'
 import { loadHl7MappingSets } from './mappings'
 import { createOutboundHandler } from './outbound/outbound-handler'
 import { Hl7OutboundService } from './outbound/outbound-service'
-import { Premapper } from './premapper'
 import { setHl7Runtime } from './runtime'
 import { registerHl7AlertKinds } from './alert-kinds'
 import { alertKinds } from '../../console/alert-kinds'
@@ -24,8 +23,6 @@ export { hl7Runtime } from './runtime'
 export interface Hl7EngineOptions {
   /** How often appointment changes are read for outbound destinations; default 1000 ms. */
   outboundPollMs?: number
-  /** false: every message is mapped on the engine thread (the benchmark's comparison). Default on. */
-  mappingWorker?: boolean
 }
 
 export function hl7EngineModule(opts: Hl7EngineOptions = {}): ConnectorModule {
@@ -35,13 +32,10 @@ export function hl7EngineModule(opts: Hl7EngineOptions = {}): ConnectorModule {
     const interfaces = new Hl7Interfaces(ctx.connections)
     const listeners = new Hl7ListenerService(ctx, interfaces)
     const outbound = new Hl7OutboundService(ctx, interfaces, opts.outboundPollMs ?? 1000)
-    // Mapping on a thread of its own, ahead of the group being applied (premapper.ts).
-    const premapper = opts.mappingWorker === false ? null : new Premapper(ctx, interfaces)
-    ctx.pipeline.register(createInboundHandler(ctx, interfaces, premapper))
+    ctx.pipeline.register(createInboundHandler(ctx, interfaces))
     ctx.pipeline.register(createOutboundHandler(ctx, interfaces, outbound.senders))
     engine.addService(listeners)
     engine.addService(outbound)
-    if (premapper) engine.addService(premapper)
     ctx.connectivity.set('hl7-inbound', inboundTester(ctx, () => listeners))
     ctx.connectivity.set('hl7-outbound', outboundTester(ctx, interfaces, ctx.logger.child({ component: 'hl7-connectivity' })))
     setHl7Runtime(ctx, { interfaces, listeners, outbound })
