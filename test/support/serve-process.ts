@@ -7,7 +7,7 @@
  * session cookie and the CSRF header.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -27,7 +27,8 @@ export interface ServeProcess {
   stderr: string[]
   /**
    * SIGTERM and wait: the exit code, or (when a signal ended it) a string naming the signal with the
-   * end of its stderr, so an assertion of a clean exit says what happened instead of "null".
+   * end of its stderr and of its log file, so an assertion of a clean exit says what happened
+   * instead of "null".
    */
   stop(): Promise<number | string>
   /** SIGKILL (kill -9) and wait. */
@@ -43,6 +44,18 @@ export const TEST_ADMIN = { username: 'ada', displayName: 'Ada Lovelace', passwo
  * machine does not meet a password prompt it did not ask for (the access tests use the defaults).
  */
 export const TEST_ACCESS_CONFIG = resolve('test/fixtures/foundation/access-e2e.json')
+
+/**
+ * The end of the engine's log file (written synchronously; no PHI by policy). When a signal ends
+ * serve, it says whether serve's own SIGTERM handler ran ("shutting down") before the end.
+ */
+function logTail(dataDir: string): string {
+  try {
+    return readFileSync(join(dataDir, 'logs', 'engine.log'), 'utf8').slice(-1500)
+  } catch (e) {
+    return `(no log: ${(e as Error).message})`
+  }
+}
 
 export function tempDataDir(prefix = 'ps-data-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
@@ -60,7 +73,7 @@ export async function startServe(opts: { dataDir?: string; args?: string[]; env?
   const stdout: string[] = []
   const stderr: string[] = []
   const listeners: ServeProcess['listeners'] = []
-  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? `killed by ${signal}; stderr ends: ${stderr.join('').slice(-2000)}`)))
+  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? `killed by ${signal}; stderr ends: ${stderr.join('').slice(-2000)}; engine log ends: ${logTail(dataDir)}`)))
   const ready = new Promise<string>((resolveReady, reject) => {
     let buf = ''
     child.stdout!.setEncoding('utf8')

@@ -61,7 +61,10 @@ export interface UpsertResult {
  * `findByExternalIds` gives a caller that reads many records before writing them (a file's chunk),
  * and what it may hand back to `patch` so the record is not read twice.
  */
-export type RecordSnapshot = Omit<StoredRecord, 'externalIds'> & { json: string }
+export type RecordSnapshot = Omit<StoredRecord, 'externalIds'> & { json: string; keys?: Keys | null }
+
+/** `records.key1`, `key2`, `key3` (what `keysFor` makes of a record's data). */
+type Keys = readonly [string | null, string | null, string | null]
 
 /** The field of a kind whose value is kept in `record_bodies`. */
 const BODY_FIELD: Partial<Record<RecordKind, string>> = { document: 'content_base64' }
@@ -82,6 +85,8 @@ interface Loaded {
   rec: Omit<StoredRecord, 'externalIds'>
   /** `records.data` as stored. */
   json: string
+  /** The key columns as stored; unknown (null): an update writes them. */
+  keys: Keys | null
   body: BodyMeta | null
   /** A body still inline in `records.data` (written before 0230), moved out at this write. */
   inline: Buffer | null
@@ -99,6 +104,9 @@ interface RecordRow {
   version: number
   created_at: number
   updated_at: number
+  key1: string | null
+  key2: string | null
+  key3: string | null
 }
 
 function keysFor(kind: RecordKind, d: Record<string, unknown>): [string | null, string | null, string | null] {
@@ -150,6 +158,8 @@ export class RecordStore {
       insert: db.prepare(`INSERT INTO records (practice_id, kind, patient_ref, key1, key2, key3, data, version, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
       update: db.prepare('UPDATE records SET patient_ref = coalesce(?, patient_ref), key1 = ?, key2 = ?, key3 = ?, data = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?'),
+      // Keys and patient unchanged (most updates): SQLite leaves alone the indexes of columns a SET does not name.
+      updateData: db.prepare('UPDATE records SET data = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?'),
       link: db.prepare('INSERT OR IGNORE INTO external_ids (practice_id, kind, system, value, record_id) VALUES (?, ?, ?, ?, ?)'),
       linkNew: db.prepare('INSERT INTO external_ids (practice_id, kind, system, value, record_id) VALUES (?, ?, ?, ?, ?)'),
       byExts: db.prepare(`SELECT e.value AS ext, r.* FROM external_ids e JOIN records r ON r.id = e.record_id
@@ -212,7 +222,8 @@ export class RecordStore {
     const out = new Map<string, RecordSnapshot>()
     if (values.length === 0) return out
     for (const row of this.s.byExts.all(practiceId, kind, system, JSON.stringify(values)) as (RecordRow & { ext: string })[]) {
-      out.set(row.ext, { ...this.rowOf(row).rec, json: row.data })
+      const { rec, keys } = this.rowOf(row)
+      out.set(row.ext, { ...rec, json: row.data, keys })
     }
     return out
   }
@@ -272,7 +283,7 @@ export class RecordStore {
   }
 
   private patchOne(id: number, data: Record<string, unknown>, txId: number | null, current: RecordSnapshot | undefined): UpsertResult {
-    const existing = current && current.id === id && !BODY_FIELD[current.kind] ? { rec: current, json: current.json, body: null, inline: null } : this.load(id)
+    const existing = current && current.id === id && !BODY_FIELD[current.kind] ? { rec: current, json: current.json, keys: current.keys ?? null, body: null, inline: null } : this.load(id)
     if (!existing) throw new AppError('not_found', `There is no record ${id}.`, { retryable: false })
     return this.update(existing, dropUndefined(data), 'merge', null, txId)
   }
@@ -359,8 +370,11 @@ export class RecordStore {
     const now = this.now()
     const [k1, k2, k3] = keysFor(rec.kind, data)
     const json = JSON.stringify(data)
+    const was = existing.keys
+    const sameKeys = patientRef === null && was !== null && was[0] === k1 && was[1] === k2 && was[2] === k3
     // The version read is the one replaced: a snapshot a caller kept past another write fails instead of overwriting it.
-    if (this.s.update.run(patientRef, k1, k2, k3, json, now, rec.id, rec.version).changes === 0) {
+    const written = sameKeys ? this.s.updateData.run(json, now, rec.id, rec.version) : this.s.update.run(patientRef, k1, k2, k3, json, now, rec.id, rec.version)
+    if (written.changes === 0) {
       throw new AppError('conflict', `Record ${rec.id} changed while it was being updated; retry.`, { retryable: true })
     }
     this.writeBody(rec.id, existing, next)
@@ -421,9 +435,9 @@ export class RecordStore {
     if (field && typeof inlineBody === 'string' && inlineBody !== '') {
       const inline = Buffer.from(inlineBody, 'utf8')
       const { [field]: _, ...data } = rec.data
-      return { rec: { ...rec, data }, json: row.data, body: metaOf(inline), inline }
+      return { rec: { ...rec, data }, json: row.data, keys: [row.key1, row.key2, row.key3], body: metaOf(inline), inline }
     }
-    return { rec, json: row.data, body: field ? ((this.s.bodyMeta.get(row.id) as BodyMeta | undefined) ?? null) : null, inline: null }
+    return { rec, json: row.data, keys: [row.key1, row.key2, row.key3], body: field ? ((this.s.bodyMeta.get(row.id) as BodyMeta | undefined) ?? null) : null, inline: null }
   }
 
   private toRecord(row: RecordRow): StoredRecord {

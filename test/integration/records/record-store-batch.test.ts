@@ -80,4 +80,29 @@ describe('record store: many records by external id, create without lookup, patc
     expect(store.get(c.id)).toMatchObject({ version: 2, data: { first_name: 'Ann', email: 'a@example.org' } })
     expect(changes(c.id)).toHaveLength(2)
   })
+
+  it('a patch rewrites the lookup keys when the last name or birth date changes, and leaves them when only other fields do', () => {
+    const c = store.upsert({ practiceId: 'p', kind: 'patient', ids: [{ system: 'file:1', value: 'A' }], data: { first_name: 'Ann', last_name: 'Lee', date_of_birth: '1980-01-02', mrn: 'M1' } })
+    const keys = (): unknown => db.prepare('SELECT key1, key2, key3, patient_ref FROM records WHERE id = ?').get(c.id)
+    const read = () => store.findByExternalIds('p', 'patient', 'file:1', ['A']).get('A')!
+
+    // Another field (the write that leaves the key columns and their indexes alone).
+    store.patch(c.id, { email: 'a@example.org' }, 1, read())
+    expect(keys()).toEqual({ key1: 'M1', key2: 'lee', key3: '1980-01-02', patient_ref: null })
+    expect(store.findPatientsByNameDob('p', 'Lee', '1980-01-02').map((r) => r.data.email)).toEqual(['a@example.org'])
+
+    // A new last name, a new birth date, a new MRN: each found by its new key, no longer by the old one.
+    store.patch(c.id, { last_name: 'Park' }, 1, read())
+    expect(keys()).toEqual({ key1: 'M1', key2: 'park', key3: '1980-01-02', patient_ref: null })
+    expect(store.findPatientsByNameDob('p', 'Lee', '1980-01-02')).toEqual([])
+    store.patch(c.id, { date_of_birth: '1980-02-01', mrn: 'M2' }, 1, read())
+    expect(keys()).toEqual({ key1: 'M2', key2: 'park', key3: '1980-02-01', patient_ref: null })
+    expect(store.findPatientsByNameDob('p', 'park', '1980-02-01').map((r) => r.id)).toEqual([c.id])
+    expect(store.findPatientsByMrn('p', 'M1')).toEqual([])
+
+    // Without a snapshot (keys as stored unknown to the caller) the record is read and patched alike.
+    store.patch(c.id, { last_name: 'Lee' })
+    expect(keys()).toEqual({ key1: 'M2', key2: 'lee', key3: '1980-02-01', patient_ref: null })
+    expect(store.get(c.id)!.version).toBe(5)
+  })
 })

@@ -192,7 +192,9 @@ export function createDemographicsKind(deps: { matcher: () => PatientMatcher | n
         const extIds: string[] = []
         for (const m of mapped) if ('data' in m) extIds.push(m.extId)
         const found = new ChunkLookup(ctx.records, changes, job.practiceId, source, extIds)
-        return mapped.map((m) => ('data' in m ? applyRow(m, found) : m))
+        const apply = (): RowEntry[] => mapped.map((m) => ('data' in m ? applyRow(m, found) : m))
+        // The chunk holds the write lock and observes every patient it writes: the matcher need not read them back.
+        return matcher ? matcher.ownWrites(job.practiceId, apply) : apply()
       }
 
       let applied = 0
