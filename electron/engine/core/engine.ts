@@ -22,7 +22,7 @@ import { openDatabase } from '../store/database'
 import { migrate } from '../store/migrations'
 import { newDurability, WriteBatcher } from '../store/write-batcher'
 import { Checkpointer } from '../store/checkpointer'
-import { PayloadReader } from '../pipeline/payload-reader'
+import { BigPayloads } from '../pipeline/big-payloads'
 import { StorageHealth } from './storage-health'
 import { InboxRepo } from '../pipeline/inbox-repo'
 import { InboxWriter } from '../pipeline/inbox-writer'
@@ -105,7 +105,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const durability = newDurability()
   const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, durability, walLimitBytes: settings.walLimitBytes }) : null
   const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
-  const payloadReader = workers ? await PayloadReader.start({ mainFile: dbFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
+  const bigPayloads = workers ? await BigPayloads.start({ mainFile: dbFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
   const events = new EventBus()
   const callScope = new CallScope()
   const audit = new AuditLog(db, clock, await loadAuditKey(opts.secrets), () => callScope.current())
@@ -123,7 +123,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const inbox = { repo: new InboxRepo(db, inboxDb), writer: inboxWriter, mover: inboxMover, transact: <T>(fn: () => T): T => db.transaction(fn).immediate() }
   const storage = new StorageHealth({ dataDir: opts.dataDir, clock, logger: storeLog })
   storage.listen((state) => events.emit('storage.changed', { state }))
-  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage, grouping: opts.groupedProcessing, payloads: payloadReader })
+  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage, grouping: opts.groupedProcessing, payloads: bigPayloads })
   const services = new Map<string, Service>()
   const securityAlerts = new SecurityAlerts(db, audit, clock)
   const systemSettings = new SystemSettingsRepo(db, audit)
@@ -236,7 +236,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
       await inboxWriter?.close()
       await inboxMover?.close()
       await pipeline.stop()
-      await payloadReader?.close()
+      await bigPayloads?.close()
       if (breakGlassTimer) clearInterval(breakGlassTimer)
       batcher.close()
       storage.stop()

@@ -17,6 +17,10 @@ import type { PracticesRepo } from '../practices/practices-repo'
 import type { PruneBatch, PruneRun, RetentionRepo, RunCounts } from './retention-repo'
 
 const DAY = 86_400_000
+/** How long an unreferenced document body is kept (it may belong to a write about to commit: RetentionRepo.deleteOrphanBodies). */
+export const ORPHAN_BODY_GRACE_MS = 60 * 60_000
+/** Bodies are megabytes each: deleting one reads its overflow chain, so few per batch on the thread that answers peers. */
+const ORPHAN_BODIES_PER_BATCH = 4
 
 export interface LogPruner {
   connector: string
@@ -90,6 +94,7 @@ export class Pruner {
     const id = repo.startRun(trigger, startedAt)
     const counts: RunCounts = { payloadsPruned: 0, payloadBytes: 0, transactionsDeleted: 0, transactionBytes: 0, logsDeleted: 0, batches: 0 }
     let error: string | null = null
+    const bodies = { rows: 0, bytes: 0 }
     // Each batch runs on the thread that answers peers, and most of its cost is paid at COMMIT
     // (the full-text index's deletions, ~0.5-1 ms a row), so its size adapts: the next batch is
     // sized to take about maxBatchMs given how long the last one took, and after each the pruner
@@ -155,6 +160,16 @@ export class Pruner {
           }
         }
       }
+      // Every run, whatever the practices' rules: a body no record refers to is nobody's data.
+      for (;;) {
+        const t = performance.now()
+        const b = repo.deleteOrphanBodies(clock.now() - ORPHAN_BODY_GRACE_MS, ORPHAN_BODIES_PER_BATCH)
+        bodies.rows += b.rows
+        bodies.bytes += b.bytes
+        counts.batches++
+        await rest(Math.max(cfg.pauseMs, performance.now() - t))
+        if (b.rows < ORPHAN_BODIES_PER_BATCH) break
+      }
     } catch (e) {
       error = (e as { code?: string }).code ?? (e as Error).name
       this.d.logger.error('a retention run failed', { error })
@@ -162,8 +177,8 @@ export class Pruner {
     const durationMs = Math.round(performance.now() - t0)
     const finishedAt = clock.now()
     repo.finishRun(id, counts, finishedAt, durationMs, error)
-    this.d.audit.append({ actor, action: 'retention.prune', targetType: 'prune_run', targetId: String(id), outcome: error ? 'error' : 'ok', details: { trigger, ...counts, durationMs } })
-    this.d.logger.info('retention run finished', { trigger, ...counts, durationMs })
+    this.d.audit.append({ actor, action: 'retention.prune', targetType: 'prune_run', targetId: String(id), outcome: error ? 'error' : 'ok', details: { trigger, ...counts, orphanBodiesDeleted: bodies.rows, orphanBodyBytes: bodies.bytes, durationMs } })
+    this.d.logger.info('retention run finished', { trigger, ...counts, orphanBodiesDeleted: bodies.rows, orphanBodyBytes: bodies.bytes, durationMs })
     return { id, trigger, startedAt, finishedAt, durationMs, error, ...counts }
   }
 }

@@ -78,6 +78,8 @@ export class RetentionRepo {
       deleteFileRows: db.prepare('DELETE FROM file_rows WHERE tx_id = ?'),
       deletePickups: db.prepare('DELETE FROM file_pickups WHERE tx_id = ?'),
       deleteTx: db.prepare('DELETE FROM transactions WHERE id = ?'),
+      orphanBodies: db.prepare('SELECT sha256, bytes FROM bodies AS b WHERE stored_at < ? AND NOT EXISTS (SELECT 1 FROM record_bodies AS r WHERE r.sha256 = b.sha256) LIMIT ?'),
+      deleteBody: db.prepare('DELETE FROM bodies WHERE sha256 = ?'),
       startRun: db.prepare('INSERT INTO prune_runs (trigger, started_at) VALUES (?, ?)'),
       finishRun: db.prepare(`UPDATE prune_runs SET finished_at = @finishedAt, duration_ms = @durationMs, payloads_pruned = @payloadsPruned, payload_bytes = @payloadBytes,
         transactions_deleted = @transactionsDeleted, transaction_bytes = @transactionBytes, logs_deleted = @logsDeleted, batches = @batches, error = @error WHERE id = @id`),
@@ -132,6 +134,21 @@ export class RetentionRepo {
         this.s.deleteTx.run(r.id)
         return bytes
       })
+    })
+  }
+
+  /**
+   * Deletes up to `limit` document bodies (migration 0240) that no record refers to and that were
+   * stored before `before`: replaced or cleared ones, those of deleted records, and those stored
+   * for a group that never committed (pipeline/big-payloads.ts). The grace period spares a body
+   * stored for a write that has not committed yet; a write that finds its body gone stores it
+   * again (RecordStore.writeBody checks inside its own transaction), so no interleaving loses one.
+   */
+  deleteOrphanBodies(before: number, limit: number): { rows: number; bytes: number } {
+    return this.relaxed(() => {
+      const rows = this.s.orphanBodies.all(before, limit) as { sha256: string; bytes: number }[]
+      for (const r of rows) this.s.deleteBody.run(r.sha256)
+      return { rows: rows.length, bytes: rows.reduce((n, r) => n + r.bytes, 0) }
     })
   }
 

@@ -94,4 +94,12 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
    * theirs stored: what a person reads, fixes and replays is never recomputed.
    */
   derivedParsed?: { covers(payload: Buffer): boolean; of(payload: Buffer): unknown }
+  /**
+   * The document bodies (`content_base64` values) a `grouped` handler's apply will write for this
+   * mapped value. For a payload over BIG_PAYLOAD_BYTES the pipeline stores them by hash on another
+   * thread before the write that applies it, so that write's COMMIT does not carry megabytes on
+   * the engine thread (pipeline/outcomes.ts, processBig). Naming a string that apply then does not
+   * write costs a write of it; leaving one out costs only the speed.
+   */
+  bodiesOf?(mapped: M): string[]
 }

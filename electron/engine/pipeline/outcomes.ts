@@ -19,11 +19,11 @@ import { AppError, toErrorData, type AppErrorData } from '../../../shared/errors
 import type { TxStatus } from '../../../shared/api/transactions'
 import type { Clock } from '../core/clock'
 import type { Logger } from '../core/logger'
-import type { RecordStore } from '../records/record-store'
+import type { BodyMeta, RecordStore } from '../records/record-store'
 import type { WriteBatcher } from '../store/write-batcher'
 import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
 import type { FinishInput, StepRecord, TransactionsRepo } from './transactions-repo'
-import type { PayloadReader } from './payload-reader'
+import type { BigPayloads } from './big-payloads'
 import type { LaneRow, TxRow } from './types'
 
 /** How a transaction's processing attempt ended (see Pipeline.outcome). */
@@ -55,8 +55,8 @@ export interface OutcomesDeps {
   stopping(): boolean
   /** A row's status changed (the console is told, coalesced). */
   changed(practiceId: string, id: number, status: TxStatus): void
-  /** Reads a big payload on its own thread; null: on the main connection. */
-  payloads: PayloadReader | null
+  /** Reads a big payload and stores its bodies on their own thread; null: on the main connection. */
+  payloads: BigPayloads | null
 }
 
 type Attempt = Omit<FinishInput, 'finishedAt'> & {
@@ -131,41 +131,17 @@ export class Outcomes {
    */
   async processGroup(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<{ id: number; status: TxStatus }[]> {
     const { clock, repo, batcher } = this.d
-    const done: Attempt[] = []
-    // A big payload (a 5 MB MDM) is processed in a group of its own, and read off the event loop
-    // (payload-reader.ts; without it, in a turn of its own): reading it (~50 ms) and processing and
-    // committing it (~100 ms) in one slice, or after the previous group's COMMIT in the same one,
-    // would hold the console's requests and the ACKs that long (hl7-engine README, "Big messages").
     const first = rows[0]
-    let prefetched: Buffer | null = null
-    if (first && repo.payloadBytes(first) > BIG_PAYLOAD_BYTES) {
-      rows = [first]
-      prefetched = await this.readBig(first)
-      await turn()
-    }
+    if (first && repo.payloadBytes(first) > BIG_PAYLOAD_BYTES) return [await this.processBig(first, handler)]
+    const done: Attempt[] = []
     await batcher.run(
       () => {
         const t0 = clock.monotonic()
         for (const row of rows) {
           if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
           const a = this.newAttempt(row, clock.now())
-          const ctx = this.context(row, a, (name, fn) => Promise.resolve(this.stepSync(a.steps, name, () => settled(fn()))), row === first ? prefetched : null)
-          try {
-            const parsed = this.stepSync(a.steps, 'parse', () => settled(handler.parse(ctx)))
-            const decision = handler.filter ? this.stepSync(a.steps, 'filter', () => settled(handler.filter!(parsed, ctx))) : null
-            if (decision && !decision.accept) this.filtered(a, decision)
-            else {
-              const mapped = this.stepSync(a.steps, 'map', () => settled(handler.map(parsed, ctx)))
-              // Apply in its own savepoint: a failing apply rolls back what it wrote, and only that
-              // (what map staged with the outcome, e.g. the code-map worklist's misses, stays).
-              repo.savepoint(() => this.stepSync(a.steps, 'apply', () => settled(handler.apply(mapped, ctx))))
-            }
-          } catch (e) {
-            this.failed(a, e, handler)
-          }
-          a.finishedAt = clock.now()
-          storedParsed(a, handler)
-          finish(repo, a)
+          const ctx = this.groupContext(row, a, null)
+          this.applyAndFinish(a, handler, ctx, this.mapped(a, handler, ctx))
           done.push(a)
           if (a.status === 'queued') break
         }
@@ -174,6 +150,81 @@ export class Outcomes {
     )
     this.told(done)
     return done.map((a) => ({ id: a.id, status: a.status }))
+  }
+
+  /**
+   * A big payload (a 5 MB MDM), in a group of its own and in three slices of the event loop, so
+   * none holds the console's requests and the ACKs long (hl7-engine README, "Big messages"): its
+   * bytes read off the thread (big-payloads.ts; without it, in a turn of its own); parse, filter and
+   * map, and the bodies its records will carry (`ConnectorHandler.bodiesOf`) stored by their hash
+   * off the thread and on disk before the write that refers to them; then apply and the outcome,
+   * whose COMMIT no longer writes the body. Parse and map read the store but write nothing (what
+   * they stage for the outcome, `commitWith`, runs in the write), so running them before the write
+   * changes nothing a row of the same lane could see: the lane waits for this row.
+   */
+  private async processBig(row: LaneRow, handler: ConnectorHandler): Promise<{ id: number; status: TxStatus }> {
+    const { clock, batcher, records } = this.d
+    const payload = await this.readBig(row)
+    await turn()
+    const a = this.newAttempt(row, clock.now())
+    const ctx = this.groupContext(row, a, payload)
+    const mapped = this.mapped(a, handler, ctx)
+    const stored = mapped && handler.bodiesOf ? await this.storeBodies(handler.bodiesOf(mapped.value)) : new Map<string, BodyMeta>()
+    await batcher.run(() => records.withStoredBodies(stored, () => this.applyAndFinish(a, handler, ctx, mapped)), { until: 'commit' })
+    this.told([a])
+    return { id: a.id, status: a.status }
+  }
+
+  /** Bodies stored in `bodies` off the thread, by text; one that could not be is left out (the write stores it then). */
+  private async storeBodies(texts: string[]): Promise<Map<string, BodyMeta>> {
+    const out = new Map<string, BodyMeta>()
+    const worker = this.d.payloads
+    if (!worker) return out
+    for (const text of texts) {
+      if (text === '' || out.has(text)) continue
+      try {
+        out.set(text, await worker.storeBody(text))
+      } catch {
+        // The thread stopped or the write failed (logged there): the group's write stores it.
+      }
+    }
+    return out
+  }
+
+  private groupContext(row: LaneRow, a: Attempt, payload: Buffer | null): ProcessContext {
+    return this.context(row, a, (name, fn) => Promise.resolve(this.stepSync(a.steps, name, () => settled(fn()))), payload)
+  }
+
+  /** Parse, filter and map of a grouped handler: the mapped value, or null when filtered or failed (recorded in `a`). */
+  private mapped(a: Attempt, handler: ConnectorHandler, ctx: ProcessContext): { value: unknown } | null {
+    try {
+      const parsed = this.stepSync(a.steps, 'parse', () => settled(handler.parse(ctx)))
+      const decision = handler.filter ? this.stepSync(a.steps, 'filter', () => settled(handler.filter!(parsed, ctx))) : null
+      if (decision && !decision.accept) {
+        this.filtered(a, decision)
+        return null
+      }
+      return { value: this.stepSync(a.steps, 'map', () => settled(handler.map(parsed, ctx))) }
+    } catch (e) {
+      this.failed(a, e, handler)
+      return null
+    }
+  }
+
+  /** Inside the group's write: apply (if mapped) in its own savepoint, then the outcome. */
+  private applyAndFinish(a: Attempt, handler: ConnectorHandler, ctx: ProcessContext, mapped: { value: unknown } | null): void {
+    if (mapped) {
+      try {
+        // Apply in its own savepoint: a failing apply rolls back what it wrote, and only that
+        // (what map staged with the outcome, e.g. the code-map worklist's misses, stays).
+        this.d.repo.savepoint(() => this.stepSync(a.steps, 'apply', () => settled(handler.apply(mapped.value, ctx))))
+      } catch (e) {
+        this.failed(a, e, handler)
+      }
+    }
+    a.finishedAt = this.d.clock.now()
+    storedParsed(a, handler)
+    finish(this.d.repo, a)
   }
 
   /** A big payload, from the reader's thread when it runs, else on the main connection in a turn of its own. */

@@ -25,7 +25,7 @@ import type { Direction, IncomingTx, ReceiveResult, TxRow } from './types'
 import { Ingress, type AcceptResult, type InboxDeps } from './ingress'
 import { Lanes } from './lanes'
 import { Outcomes, PENDING, type TxOutcome } from './outcomes'
-import type { PayloadReader } from './payload-reader'
+import type { BigPayloads } from './big-payloads'
 
 export type { AcceptResult } from './ingress'
 export type { TxOutcome } from './outcomes'
@@ -54,8 +54,8 @@ export interface PipelineDeps {
   storage?: StorageHealth
   /** Several rows of a grouped handler per COMMIT (default); false: one per COMMIT, the benchmark's baseline. */
   grouping?: boolean
-  /** Reads big payloads off the event loop (payload-reader.ts); without it they are read on the main connection. */
-  payloads?: PayloadReader | null
+  /** Reads big payloads and writes their bodies off the event loop (big-payloads.ts); without it, on the main connection. */
+  payloads?: BigPayloads | null
 }
 
 const REPROCESSABLE: ReadonlySet<TxStatus> = new Set(['error', 'filtered', 'done', 'discarded'])

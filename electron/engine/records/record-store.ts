@@ -3,11 +3,13 @@
  * record is found through any of its external ids, so replaying a message or an API page updates
  * the same record instead of creating a second one. Every change keeps its before/after.
  *
- * A document's body (`content_base64`, megabytes for a scanned PDF) lives in `record_bodies`
- * (migration 0230), written once per version of the body: readers get it back in `data` as
- * before, the `records` row stays small, and the change history holds `(content: N bytes, sha256
- * …)` in its place (a 5 MB MDM's body stringified and written twice cost ~215 ms of the main
- * thread; hl7-engine README, "Big messages").
+ * A document's body (`content_base64`, megabytes for a scanned PDF) lives in `bodies`, stored once
+ * by its SHA-256 (migration 0240), and the record refers to it from `record_bodies`: readers get
+ * it back in `data` as before, the `records` row stays small, and the change history holds
+ * `(content: N bytes, sha256 …)` in its place (a 5 MB MDM's body stringified and written twice
+ * cost ~215 ms of the main thread; hl7-engine README, "Big messages"). A body already in `bodies`
+ * is referred to, not written again: the pipeline stores a big message's body on another thread
+ * before the write that refers to it (`withStoredBodies`; pipeline/big-payloads.ts).
  */
 import { createHash } from 'node:crypto'
 import { AppError } from '../../../shared/errors'
@@ -67,7 +69,7 @@ type Keys = readonly [string | null, string | null, string | null]
 /** The field of a kind whose value is kept in `record_bodies`. */
 const BODY_FIELD: Partial<Record<RecordKind, string>> = { document: 'content_base64' }
 
-interface BodyMeta {
+export interface BodyMeta {
   bytes: number
   sha256: string
 }
@@ -90,8 +92,8 @@ interface Loaded {
   inline: Buffer | null
 }
 
-/** The body a write leaves: as it was, a new one, or none. */
-type NextBody = { keep: true; meta: BodyMeta } | { keep: false; buf: Buffer; meta: BodyMeta } | null
+/** The body a write leaves: as it was, a new one (its UTF-8 in `buf`, or `text` when already stored by hash), or none. */
+type NextBody = { keep: true; meta: BodyMeta } | { keep: false; buf: Buffer | null; text: string; meta: BodyMeta } | null
 
 interface RecordRow {
   id: number
@@ -174,10 +176,12 @@ export class RecordStore {
       linkWaiting: db.prepare('UPDATE records SET patient_ref = ?, updated_at = ? WHERE id = ? AND patient_ref IS NULL'),
       doneWaiting: db.prepare('DELETE FROM pending_patient_links WHERE practice_id = ? AND system = ? AND value = ?'),
       resolvedWaiting: db.prepare('DELETE FROM pending_patient_links WHERE record_id = ?'),
-      body: db.prepare('SELECT body FROM record_bodies WHERE record_id = ?').pluck(),
+      body: db.prepare('SELECT b.body FROM record_bodies r JOIN bodies b ON b.sha256 = r.sha256 WHERE r.record_id = ?').pluck(),
       bodyMeta: db.prepare('SELECT bytes, sha256 FROM record_bodies WHERE record_id = ?'),
-      putBody: db.prepare(`INSERT INTO record_bodies (record_id, bytes, sha256, body) VALUES (?, ?, ?, ?)
-        ON CONFLICT (record_id) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256, body = excluded.body`),
+      hasBody: db.prepare('SELECT 1 FROM bodies WHERE sha256 = ?').pluck(),
+      storeBody: db.prepare('INSERT INTO bodies (sha256, bytes, stored_at, body) VALUES (?, ?, ?, ?)'),
+      referBody: db.prepare(`INSERT INTO record_bodies (record_id, sha256, bytes) VALUES (?, ?, ?)
+        ON CONFLICT (record_id) DO UPDATE SET sha256 = excluded.sha256, bytes = excluded.bytes`),
       dropBody: db.prepare('DELETE FROM record_bodies WHERE record_id = ?'),
     }
     this.tx = {
@@ -186,6 +190,23 @@ export class RecordStore {
       create: db.transaction((input: UpsertInput & { awaitPatient?: ExternalId | null }) => this.linkAfter(input, this.insertNew(input, dropUndefined(input.data), this.s.linkNew))),
     }
   }
+
+  /**
+   * Runs `fn` (synchronous, inside the caller's write) knowing that these bodies (text → size and
+   * hash) were stored in `bodies` before the write began: a write that meets one of them refers to
+   * it without encoding and hashing it again. Whether it is still there is checked in the write
+   * itself (retention may have removed an unreferenced copy meanwhile); if not, it is written here.
+   */
+  withStoredBodies<T>(stored: ReadonlyMap<string, BodyMeta>, fn: () => T): T {
+    this.stored = stored
+    try {
+      return fn()
+    } finally {
+      this.stored = null
+    }
+  }
+
+  private stored: ReadonlyMap<string, BodyMeta> | null = null
 
   findByExternalId(practiceId: string, kind: RecordKind, system: string, value: string): StoredRecord | null {
     const id = this.idByExternalId(practiceId, kind, system, value)
@@ -375,22 +396,30 @@ export class RecordStore {
     const data = { ...merged }
     if (typeof given === 'string' && given !== '') {
       delete data[field]
+      const stored = this.stored?.get(given)
+      if (stored) return { data, next: { keep: false, buf: null, text: given, meta: stored } }
       const buf = Buffer.from(given, 'utf8')
-      return { data, next: { keep: false, buf, meta: metaOf(buf) } }
+      return { data, next: { keep: false, buf, text: given, meta: metaOf(buf) } }
     }
     if (given !== undefined || mode === 'replace' || !existing) return { data, next: null }
-    if (existing.inline) return { data, next: { keep: false, buf: existing.inline, meta: existing.body ?? metaOf(existing.inline) } }
+    if (existing.inline) return { data, next: { keep: false, buf: existing.inline, text: '', meta: existing.body ?? metaOf(existing.inline) } }
     return { data, next: existing.body ? { keep: true, meta: existing.body } : null }
   }
 
-  /** Writes the body a write leaves, only when it differs from the stored one (5 MB is not rewritten for a metadata change). */
+  /**
+   * Points the record at the body a write leaves, only when it differs from the one it has (5 MB is
+   * not rewritten for a metadata change), storing the body first unless `bodies` has it. An
+   * unreferenced body left behind (replaced, cleared, its record deleted) is retention's to delete.
+   */
   private writeBody(id: number, existing: Loaded | null, next: NextBody): void {
     if (next === null) {
       if (existing?.body && !existing.inline) this.s.dropBody.run(id)
       return
     }
     if (next.keep || (existing?.body && !existing.inline && existing.body.sha256 === next.meta.sha256)) return
-    this.s.putBody.run(id, next.meta.bytes, next.meta.sha256, next.buf)
+    const { sha256, bytes } = next.meta
+    if (this.s.hasBody.get(sha256) === undefined) this.s.storeBody.run(sha256, bytes, this.now(), next.buf ?? Buffer.from(next.text, 'utf8'))
+    this.s.referBody.run(id, sha256, bytes)
   }
 
   /** A record without its body (never read for a write), with the body's size and hash. */

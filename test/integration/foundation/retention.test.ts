@@ -90,13 +90,23 @@ describe('retention', () => {
     expect(runs[0].durationMs).toBeGreaterThanOrEqual(0)
     const audited = t.engine.ctx.audit.list({ action: 'retention.prune' })
     expect(audited).toHaveLength(1)
-    expect(Object.keys(audited[0].details).sort()).toEqual(['batches', 'durationMs', 'logsDeleted', 'payloadBytes', 'payloadsPruned', 'transactionBytes', 'transactionsDeleted', 'trigger'])
+    expect(Object.keys(audited[0].details).sort()).toEqual(['batches', 'durationMs', 'logsDeleted', 'orphanBodiesDeleted', 'orphanBodyBytes', 'payloadBytes', 'payloadsPruned', 'transactionBytes', 'transactionsDeleted', 'trigger'])
     expect(JSON.stringify(t.engine.ctx.audit.list({ limit: 1000 }))).not.toMatch(/oldpayload|ancientpayload|PATIENT|MRN1/)
     // The audit trail itself is never pruned and still verifies.
     expect((await t.call<{ ok: boolean }>('audit.verify')).ok).toBe(true)
 
     // A second run finds nothing more to do.
     expect(await t.call('retention.pruneNow')).toMatchObject({ payloadsPruned: 0, transactionsDeleted: 0 })
+
+    // Document bodies no record refers to (migration 0240) go once past the grace period; a fresh one
+    // (it may belong to a write about to commit) stays.
+    const db = t.engine.ctx.db
+    const putBody = db.prepare('INSERT INTO bodies (sha256, bytes, stored_at, body) VALUES (?, 3, ?, ?)')
+    putBody.run('a'.repeat(64), t.engine.ctx.clock.now() - 2 * 60 * 60_000, Buffer.from('old'))
+    putBody.run('b'.repeat(64), t.engine.ctx.clock.now(), Buffer.from('new'))
+    await t.call('retention.pruneNow')
+    expect(db.prepare('SELECT sha256 FROM bodies').pluck().all()).toEqual(['b'.repeat(64)])
+    expect(t.engine.ctx.audit.list({ action: 'retention.prune' }).map((e) => [e.details.orphanBodiesDeleted, e.details.orphanBodyBytes])).toContainEqual([1, 3])
   })
 
   it('a pruned payload says so: when and by which rule, no empty raw stage, and reprocess, edit, preview and reading the raw are refused as payload_pruned', async () => {

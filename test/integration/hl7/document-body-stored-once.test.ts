@@ -1,5 +1,6 @@
 /**
- * A document's body (an MDM's base64 PDF) is stored once, in `record_bodies`, not in the record's
+ * A document's body (an MDM's base64 PDF) is stored once, in `bodies` by its hash (referred to from
+ * `record_bodies`; for a message over 1 MB, stored by the big-payload thread before the group), not in the record's
  * row nor in its change history: the history holds its size and hash. Through process, reprocess
  * (same body: nothing rewritten, no change) and an edit (a new body: one new version), every
  * reader of the record API gets the body back byte-identical to what the message carried.
@@ -72,6 +73,8 @@ describe('a document body is stored once', () => {
     await t.idle()
     expect(sizes.all(doc.id)).toHaveLength(1)
     expect(bodyWrites.get(doc.id)).toBe(1)
+    const bodies = db.prepare('SELECT sha256 FROM bodies ORDER BY sha256').pluck()
+    expect(bodies.all()).toEqual([sha(body1)])
     expect(read().body).toBe(body1)
 
     // An edit carrying another document: one new version, its history row small, the new body read back whole.
@@ -87,5 +90,7 @@ describe('a document body is stored once', () => {
     expect(after[1]!.n).toBeLessThan(4096)
     expect(stored.get(doc.id, doc.id, doc.id)).toMatchObject({ bodies: 1, sha: sha(body2) })
     expect(read().body).toBe(body2)
+    // The first body stays until retention finds that no record refers to it any more.
+    expect(bodies.all()).toEqual([sha(body1), sha(body2)].sort())
   })
 })

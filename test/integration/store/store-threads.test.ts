@@ -4,12 +4,12 @@
  * stopping the event loop, and the checkpointer keeps the WAL from growing while automatic
  * checkpoints are off. Real SQLCipher files, real threads.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../electron/engine/core/logger'
-import { PayloadReader } from '../../../electron/engine/pipeline/payload-reader'
+import { BigPayloads } from '../../../electron/engine/pipeline/big-payloads'
 import { Checkpointer } from '../../../electron/engine/store/checkpointer'
 import { openDatabase, type Db } from '../../../electron/engine/store/database'
 import { COMMIT_SEQ, SYNCED_SEQ, WriteBatcher } from '../../../electron/engine/store/write-batcher'
@@ -196,7 +196,7 @@ describe('Checkpointer', () => {
   }, 60_000)
 })
 
-describe('the payload reader (pipeline/payload-reader.ts)', () => {
+describe('the big-payload thread (pipeline/big-payloads.ts)', () => {
   it('reads the original or the edited payload on its thread, byte for byte, empty when pruned; after it stops, reads reject so the caller reads on the main connection', async () => {
     const file = join(tempDir('ps-payloads-'), 'x.db')
     const key = randomKeyHex()
@@ -208,9 +208,9 @@ describe('the payload reader (pipeline/payload-reader.ts)', () => {
     db.prepare('INSERT INTO transaction_raw VALUES (?, ?)').run(1, big)
     db.prepare('INSERT INTO transaction_raw VALUES (?, ?)').run(2, Buffer.from('orig'))
     db.prepare('INSERT INTO transaction_payloads VALUES (?, ?, ?)').run(2, 1, edit)
-    const reader = await PayloadReader.start({ mainFile: file, keyHex: key, logger: silentLogger })
+    const reader = await BigPayloads.start({ mainFile: file, keyHex: key, logger: silentLogger })
     expect(reader).not.toBeNull()
-    const r = reader as PayloadReader
+    const r = reader as BigPayloads
     try {
       expect((await r.read(1, 0)).equals(big)).toBe(true)
       expect((await r.read(2, 1)).equals(edit)).toBe(true)
@@ -221,5 +221,29 @@ describe('the payload reader (pipeline/payload-reader.ts)', () => {
       await r.close()
     }
     await expect(r.read(1, 0)).rejects.toMatchObject({ code: 'db_locked', retryable: true })
+  })
+
+  it('stores a body by its SHA-256, committed before it answers, once however often it is given', async () => {
+    const file = join(tempDir('ps-bodies-'), 'x.db')
+    const key = randomKeyHex()
+    const db = openDatabase({ file, keyHex: key })
+    open.push(db)
+    db.exec('CREATE TABLE bodies (sha256 TEXT PRIMARY KEY, bytes INTEGER NOT NULL, stored_at INTEGER NOT NULL, body BLOB NOT NULL)')
+    const text = randomBytes(2 * 1024 * 1024).toString('base64') + 'é'
+    const utf8 = Buffer.from(text, 'utf8')
+    const sha256 = createHash('sha256').update(utf8).digest('hex')
+    const w = (await BigPayloads.start({ mainFile: file, keyHex: key, logger: silentLogger })) as BigPayloads
+    try {
+      expect(await w.storeBody(text)).toEqual({ sha256, bytes: utf8.length })
+      // Visible to the main connection as soon as it answered (committed, synchronous=FULL).
+      expect((db.prepare('SELECT body FROM bodies WHERE sha256 = ?').pluck().get(sha256) as Buffer).equals(utf8)).toBe(true)
+      const at = db.prepare('SELECT stored_at FROM bodies').pluck().get()
+      expect(await w.storeBody(text)).toEqual({ sha256, bytes: utf8.length })
+      expect(db.prepare('SELECT count(*) FROM bodies').pluck().get()).toBe(1)
+      expect(db.prepare('SELECT stored_at FROM bodies').pluck().get()).toBe(at)
+    } finally {
+      await w.close()
+    }
+    await expect(w.storeBody(text)).rejects.toMatchObject({ code: 'db_locked', retryable: true })
   })
 })

@@ -402,6 +402,11 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
       answerApplied(pctx, mapped.iface)
     },
     grouped: true,
+    // An MDM's document: stored off the engine thread before the write when the message is big.
+    bodiesOf: (mapped) => {
+      const body = mapped.document?.data.content_base64
+      return typeof body === 'string' && body !== '' ? [body] : []
+    },
     // What parse records for a message that ends done, from its bytes alone. All-ASCII bytes read
     // the same in every charset an interface may default to, and a done message's type is one the
     // interface processes, i.e. supportedType's: neither depends on the configuration in force.

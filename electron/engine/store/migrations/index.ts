@@ -32,6 +32,7 @@ import { migration0180 } from './0180-athena-call-detail'
 import { migration0190 } from './0190-tx-hourly'
 import { migration0200 } from './0200-athena-sync-totals'
 import { migration0230 } from './0230-record-bodies'
+import { migration0240 } from './0240-bodies-by-hash'
 
 export interface Migration {
   version: number
@@ -39,7 +40,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0100, migration0110, migration0111, migration0112, migration0130, migration0140, migration0141, migration0142, migration0150, migration0151, migration0160, migration0170, migration0180, migration0190, migration0200, migration0230]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0010, migration0011, migration0020, migration0030, migration0040, migration0050, migration0060, migration0070, migration0100, migration0110, migration0111, migration0112, migration0130, migration0140, migration0141, migration0142, migration0150, migration0151, migration0160, migration0170, migration0180, migration0190, migration0200, migration0230, migration0240]
 
 export function checksum(m: Migration): string {
   return createHash('sha256').update(m.sql).digest('hex')
