@@ -65,3 +65,20 @@ export async function openChildDb(dataDir: string, keyHex: string): Promise<Db> 
   const dbFile = join(dataDir, DB_FILE)
   return openDatabase({ file: dbFile, keyHex: await loadDatabaseKey(store, dbFile), readonly: true })
 }
+
+/**
+ * Runs a crash fixture that says "APPLIED n" per row it applies, "STALLED" when it blocks inside
+ * its write transaction (killed then with SIGKILL, kill -9), and "IDLE" when it has nothing left.
+ */
+export async function runUntilStalled(script: string, args: string[]): Promise<{ applied: number[]; stalled: boolean; idle: boolean; code: number | null; stderr: string }> {
+  const r = { applied: [] as number[], stalled: false, idle: false }
+  const end = await runReportingChild(script, args, (word, arg, child) => {
+    if (word === 'APPLIED') r.applied.push(Number(arg))
+    else if (word === 'IDLE') r.idle = true
+    else if (word === 'STALLED') {
+      r.stalled = true
+      child.kill('SIGKILL')
+    }
+  })
+  return { ...r, ...end }
+}

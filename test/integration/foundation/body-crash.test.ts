@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { openChildDb, runReportingChild } from '../../support/engine-child'
+import { openChildDb, runUntilStalled } from '../../support/engine-child'
 import { bodyOf } from '../../fixtures/foundation/body-crash-child'
 import { tempDir } from './support/harness'
 
@@ -17,17 +17,8 @@ const COUNT = 4
 const STALL = 2
 const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
 
-async function run(dataDir: string, keyHex: string, stallAt: number) {
-  const r = { applied: [] as number[], stalled: false, idle: false }
-  const end = await runReportingChild(CHILD, [dataDir, keyHex, String(COUNT), String(stallAt)], (word, arg, child) => {
-    if (word === 'APPLIED') r.applied.push(Number(arg))
-    else if (word === 'IDLE') r.idle = true
-    else if (word === 'STALLED') {
-      r.stalled = true
-      child.kill('SIGKILL')
-    }
-  })
-  return { ...r, ...end }
+function run(dataDir: string, keyHex: string, stallAt: number) {
+  return runUntilStalled(CHILD, [dataDir, keyHex, String(COUNT), String(stallAt)])
 }
 
 async function inspect(dataDir: string, keyHex: string) {

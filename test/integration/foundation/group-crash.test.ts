@@ -7,24 +7,15 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { TxRollup } from '../../../electron/engine/console/tx-rollup'
-import { openChildDb, runReportingChild } from '../../support/engine-child'
+import { openChildDb, runUntilStalled } from '../../support/engine-child'
 import { tempDir } from './support/harness'
 
 const CHILD = 'test/fixtures/foundation/group-crash-child.ts'
 const COUNT = 40
 const STALL = 5
 
-async function run(dataDir: string, keyHex: string, stallAt: number) {
-  const r = { applied: [] as number[], stalled: false, idle: false }
-  const end = await runReportingChild(CHILD, [dataDir, keyHex, String(COUNT), String(stallAt)], (word, arg, child) => {
-    if (word === 'APPLIED') r.applied.push(Number(arg))
-    else if (word === 'IDLE') r.idle = true
-    else if (word === 'STALLED') {
-      r.stalled = true
-      child.kill('SIGKILL')
-    }
-  })
-  return { ...r, ...end }
+function run(dataDir: string, keyHex: string, stallAt: number) {
+  return runUntilStalled(CHILD, [dataDir, keyHex, String(COUNT), String(stallAt)])
 }
 
 async function inspect(dataDir: string, keyHex: string) {
