@@ -51,7 +51,12 @@ export interface MoveStats {
 }
 
 const SOURCE = `
-const main = openDb(workerData.files.main)
+const { fdatasyncSync, fsyncSync, openSync, closeSync } = require('node:fs')
+const { dirname } = require('node:path')
+// The chunk's COMMIT only appends to the WAL (synchronous=NORMAL); the WAL is fdatasynced after
+// the write lock is released, before anything depends on the move (see syncMoved()).
+const main = openDb(workerData.files.main, 'NORMAL')
+let walFd = -1
 // Deleting moved rows need not be fsynced: the cursor, committed with the moved rows, is the truth.
 const inbox = openDb(workerData.files.inbox, 'NORMAL')
 const o = workerData.options
@@ -140,6 +145,34 @@ function reclaim() {
   }
 }
 
+// A chunk committed at synchronous=FULL held the main file's write lock through its fsync; moving a
+// backlog chunk after chunk, the lock was then free for microseconds at a time, and a write on the
+// engine thread (SQLite's busy handler retries every 100 ms after the first 0.3 s) waited for it
+// 0.7–3.7 s: the TST-L1 stall (hl7-engine README). The sync is the same guarantee, after the lock:
+// the moved rows leave the inbox, and the lane is told of them, only once it returns; a power loss
+// before it loses the move and its cursor together (a WAL replays up to its last intact commit),
+// so the rows are moved again; a lane that finds them sooner commits its outcome through the
+// WriteBatcher, whose sync of the same WAL covers the move too. Its directory is synced once
+// first (a NORMAL commit may have created it).
+// A failed sync fails the chunk (its rows stay in the inbox) and, as the WriteBatcher does, every
+// later chunk syncs inside its own COMMIT again.
+let syncInCommit = false
+function syncMoved() {
+  if (syncInCommit) return
+  try {
+    if (walFd < 0) {
+      const dir = openSync(dirname(workerData.files.main), 'r')
+      try { fsyncSync(dir) } finally { closeSync(dir) }
+      walFd = openSync(workerData.files.main + '-wal', 'r+')
+    }
+    fdatasyncSync(walFd)
+  } catch (e) {
+    syncInCommit = true
+    main.pragma('synchronous = FULL')
+    throw e
+  }
+}
+
 function chunk() {
   timer = null
   if (closed) return
@@ -154,17 +187,23 @@ function chunk() {
   let kept = 0
   let more = false
   try {
+    // The first rows are read before the write lock is taken: reading a 5 MB row from the inbox
+    // took 120–330 ms under TST-L1, and other writers of the main file waited for all of it.
+    let first = after.all(cursor, FETCH)
     beginWithRetry(mBegin, o.lockWaitMs)
+    const locked = performance.now()
     let c = getCursor.get()
+    if (c !== cursor) first = null
     let n = 0
     let exhausted = false
     take: while (n < o.chunkRows) {
-      const rows = after.all(c, FETCH)
+      const rows = first ?? after.all(c, FETCH)
+      first = null
       for (const r of rows) {
         if (!moveRow(r, moved)) kept++
         c = r.id
         n++
-        if (performance.now() - t0 >= o.sliceMs) break take
+        if (performance.now() - locked >= o.sliceMs) break take
       }
       if (rows.length < FETCH) {
         exhausted = true
@@ -173,6 +212,7 @@ function chunk() {
     }
     setCursor.run(c, Date.now())
     mCommit.run()
+    syncMoved()
     cursor = c
     more = !exhausted
   } catch (e) {
@@ -193,6 +233,7 @@ parentPort.on('message', (m) => {
   if (m === 'close') {
     closed = true
     if (timer !== null) clearTimeout(timer)
+    if (walFd >= 0) closeSync(walFd)
     main.close()
     inbox.close()
     parentPort.postMessage('closed')
