@@ -16,7 +16,7 @@
  * cheapest durable write this machine has (see journalCeiling()), for scale.
  */
 import { createCipheriv, randomBytes } from 'node:crypto'
-import { closeSync, fdatasync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -258,7 +258,7 @@ if (isMainThread && process.argv[2] === '--ceiling-server') {
   })
 }
 
-async function engineServer(processing: boolean, storeThreads = true): Promise<{ port: number; close(): Promise<void>; release(): void; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number>; drain(seconds: number): Promise<{ processed: number; seconds: number; left: number }> }> {
+async function engineServer(processing: boolean, storeThreads = true): Promise<{ port: number; close(): Promise<void>; release(): void; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number>; drain(seconds: number): Promise<{ processed: number; seconds: number; left: number; readKbPerMsg: number }> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hl7-bench-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: randomBytes(32), location: 'bench' })
   const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench', storeThreads }, [hl7EngineModule()])
@@ -304,11 +304,12 @@ async function engineServer(processing: boolean, storeThreads = true): Promise<{
       }
       const total = (): number => Object.values(engine.ctx.txRepo.counts('sandbox') as Record<string, number>).reduce((a, b) => a + b, 0)
       const f0 = finished()
+      const r0 = engineThreadReadBytes()
       const t0 = performance.now()
       const end = t0 + seconds * 1000
       while (performance.now() < end && (finished() < total() || engine.ctx.pipeline.inboxBacklog() > 0)) await new Promise((r) => setTimeout(r, 50))
       const took = (performance.now() - t0) / 1000
-      return { processed: finished() - f0, seconds: took, left: total() + engine.ctx.pipeline.inboxBacklog() - finished() }
+      return { processed: finished() - f0, seconds: took, left: total() + engine.ctx.pipeline.inboxBacklog() - finished(), readKbPerMsg: (engineThreadReadBytes() - r0) / 1024 / Math.max(1, finished() - f0) }
     },
     stats: () => {
       const counts = engine.ctx.txRepo.counts('sandbox')
@@ -329,6 +330,15 @@ async function engineServer(processing: boolean, storeThreads = true): Promise<{
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * Bytes the engine (main) thread has read from files (Linux /proc rchar). Another connection's
+ * commit empties this connection's page cache, and each page read again is decrypted: this is
+ * how much of it processing did.
+ */
+function engineThreadReadBytes(): number {
+  return Number(/rchar: (\d+)/.exec(readFileSync(`/proc/self/task/${process.pid}/io`, 'utf8'))?.[1] ?? NaN)
 }
 
 function pct(sorted: number[], p: number): number {
@@ -371,7 +381,7 @@ async function engineRun(label: string, processing: boolean, echoRate: number, s
   if (processing || storeThreads) {
     const dr = await srv.drain(DRAIN_S)
     processed = dr.processed / dr.seconds
-    console.log(`    then, the sockets quiet, the backlog: ${fmt(processed)} msgs/s processed (${fmt(dr.processed)} in ${dr.seconds.toFixed(1)} s; ${fmt(dr.left)} still to process); ${(processed / rate).toFixed(2)}× this run's ingest`)
+    console.log(`    then, the sockets quiet, the backlog: ${fmt(processed)} msgs/s processed (${fmt(dr.processed)} in ${dr.seconds.toFixed(1)} s; ${fmt(dr.left)} still to process); ${(processed / rate).toFixed(2)}× this run's ingest; the engine thread read ${dr.readKbPerMsg.toFixed(1)} KB from disk a message`)
   }
   await srv.close()
   return { rate, p99, processed }
