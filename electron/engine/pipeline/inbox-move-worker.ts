@@ -16,6 +16,7 @@
 import type { Worker } from 'node:worker_threads'
 import type { Logger } from '../core/logger'
 import { closeDbWorker, launchDbWorker } from '../store/db-worker'
+import { openWalForSync } from '../store/write-batcher'
 import type { MovedRow } from './inbox-mover'
 import { MAX_FTS_CHARS, TX_FTS_SQL, TX_INSERT_SQL, TX_RAW_SQL } from './transactions-repo'
 import type { Direction } from './types'
@@ -64,8 +65,9 @@ export interface MoveStats {
 }
 
 const SOURCE = `
-const { fdatasyncSync, fsyncSync, openSync, closeSync } = require('node:fs')
+const fs = require('node:fs')
 const { dirname } = require('node:path')
+const openWalForSync = ${openWalForSync.toString()}
 // The chunk's COMMIT only appends to the WAL (synchronous=NORMAL); the WAL is fdatasynced after
 // the write lock is released, before anything depends on the move (see syncMoved()).
 const main = openDb(workerData.files.main, 'NORMAL')
@@ -165,20 +167,15 @@ function reclaim() {
 // the moved rows leave the inbox, and the lane is told of them, only once it returns; a power loss
 // before it loses the move and its cursor together (a WAL replays up to its last intact commit),
 // so the rows are moved again; a lane that finds them sooner commits its outcome through the
-// WriteBatcher, whose sync of the same WAL covers the move too. Its directory is synced once
-// first (a NORMAL commit may have created it).
+// WriteBatcher, whose sync of the same WAL covers the move too (the WAL opened as it opens its own).
 // A failed sync fails the chunk (its rows stay in the inbox) and, as the WriteBatcher does, every
 // later chunk syncs inside its own COMMIT again.
 let syncInCommit = false
 function syncMoved() {
   if (syncInCommit) return
   try {
-    if (walFd < 0) {
-      const dir = openSync(dirname(workerData.files.main), 'r')
-      try { fsyncSync(dir) } finally { closeSync(dir) }
-      walFd = openSync(workerData.files.main + '-wal', 'r+')
-    }
-    fdatasyncSync(walFd)
+    if (walFd < 0) walFd = openWalForSync(fs, workerData.files.main + '-wal', dirname(workerData.files.main))
+    fs.fdatasyncSync(walFd)
   } catch (e) {
     syncInCommit = true
     main.pragma('synchronous = FULL')
@@ -247,7 +244,7 @@ parentPort.on('message', (m) => {
   if (m === 'close') {
     closed = true
     if (timer !== null) clearTimeout(timer)
-    if (walFd >= 0) closeSync(walFd)
+    if (walFd >= 0) fs.closeSync(walFd)
     main.close()
     inbox.close()
     parentPort.postMessage('closed')

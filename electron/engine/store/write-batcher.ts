@@ -14,10 +14,26 @@
  * Writes outside the batcher keep synchronous=FULL. Another thread can read a batch before it is
  * synced: `durability` tells it how far syncs have got (see InboxWriter's dedup).
  */
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs'
+import * as fs from 'node:fs'
+import { closeSync, fdatasync, fdatasyncSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Db } from './database'
 import { mapSqliteError } from './database'
+
+/**
+ * Opens a WAL file to fdatasync it after NORMAL commits, its directory synced first: a WAL created
+ * by a NORMAL commit has no synced directory entry yet, and SQLite only syncs the directory on the
+ * file's first FULL sync. Self-contained (`fs` passed in): the inbox mover's worker runs its source.
+ */
+export function openWalForSync(f: Pick<typeof fs, 'openSync' | 'fsyncSync' | 'closeSync'>, walFile: string, dir: string): number {
+  const d = f.openSync(dir, 'r')
+  try {
+    f.fsyncSync(d)
+  } finally {
+    f.closeSync(d)
+  }
+  return f.openSync(walFile, 'r+')
+}
 
 /** How long a batch waits for another connection's write lock before it fails (database.ts sets the same busy_timeout). */
 const LOCK_WAIT_MS = 5000
@@ -254,20 +270,10 @@ export class WriteBatcher {
     })
   }
 
-  /**
-   * The WAL file, opened once (it lives as long as the connection). Its directory is synced first:
-   * a WAL created by a NORMAL commit has no synced directory entry yet, and SQLite only syncs the
-   * directory on the file's first FULL sync.
-   */
+  /** The WAL file, opened once (it lives as long as the connection). */
   private openWal(): boolean {
     try {
-      const dir = openSync(dirname(this.walFile), 'r')
-      try {
-        fsyncSync(dir)
-      } finally {
-        closeSync(dir)
-      }
-      this.walFd = openSync(this.walFile, 'r+')
+      this.walFd = openWalForSync(fs, this.walFile, dirname(this.walFile))
       return true
     } catch (e) {
       this.syncFailed(this.unsynced.splice(0), e)
