@@ -86,6 +86,16 @@ export interface ConnectorHandler<P = unknown, M = unknown> {
    */
   grouped?: boolean
   /**
+   * A grouped handler whose parse and filter read only the payload and the configuration (never
+   * what an earlier row's apply writes) may say so by having `premap`: the pipeline then parses
+   * and filters a group's rows, and calls `premap` on each parsed value, before it takes the write
+   * lock, and only map, apply and the outcome run inside it (pipeline/outcomes.ts). premap does
+   * the part of map that needs neither the store nor the rows before it (HL7: the mapping sets'
+   * evaluations) and leaves it in the parsed value; map must check that what it finds there is
+   * still current, and works without it (premap may throw, or not run at all).
+   */
+  premap?(parsed: P, ctx: ProcessContext): void
+  /**
    * The parsed stage re-derived from a payload, exactly as `parse` records it for a transaction
    * that ends `done`: `of` must be pure (the bytes alone decide its value) and `covers` says for
    * which payloads that holds. A done transaction whose payload it covers gets no stored parsed

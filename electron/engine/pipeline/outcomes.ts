@@ -40,6 +40,9 @@ export interface TxOutcome {
 /** A payload above this is processed in a group of its own (processGroup). */
 export const BIG_PAYLOAD_BYTES = 1024 * 1024
 
+/** The share of a group's time budget that the work ahead of its write may take (processGroup). */
+const AHEAD_SHARE = 0.5
+
 /** Lets the event loop run what waits (sockets, timers) before going on. */
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r))
 
@@ -67,6 +70,13 @@ type Attempt = Omit<FinishInput, 'finishedAt'> & {
   /** The function parse gave setParsed: called at the outcome if the stage is stored (storedParsed). */
   parsedLater?: () => unknown
   payload?: Buffer
+}
+
+/** A row parsed and filtered ahead of its group's write (null: filtered or failed, recorded in `a`). */
+interface Ahead {
+  a: Attempt
+  ctx: ProcessContext
+  parsed: { value: unknown } | null
 }
 
 export class Outcomes {
@@ -133,9 +143,18 @@ export class Outcomes {
     const { clock, repo, batcher } = this.d
     const first = rows[0]
     if (first && repo.payloadBytes(first) > BIG_PAYLOAD_BYTES) return [await this.processBig(first, handler)]
+    const ahead = handler.premap ? await this.ahead(rows, handler, budgetMs * AHEAD_SHARE) : null
     const done: Attempt[] = []
     await batcher.run(
       () => {
+        if (ahead) {
+          for (const { a, ctx, parsed } of ahead) {
+            this.applyAndFinish(a, handler, ctx, parsed && this.mappedFrom(a, handler, ctx, parsed.value))
+            done.push(a)
+            if (a.status === 'queued') break
+          }
+          return
+        }
         const t0 = clock.monotonic()
         for (const row of rows) {
           if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
@@ -150,6 +169,38 @@ export class Outcomes {
     )
     this.told(done)
     return done.map((a) => ({ id: a.id, status: a.status }))
+  }
+
+  /**
+   * The work ahead of a group's write, for a handler with `premap`: parse, filter and premap of the
+   * group's rows (until `budgetMs` is spent, at least one row), in a slice of the event loop of its
+   * own. The write lock is then held for map's store-facing half, apply and the outcome only, so
+   * the inbox mover (the other writer) moves rows meanwhile, and no slice holds the sockets for a
+   * whole group (hl7-engine README, "Parse and premap before the write"). Parse and filter read
+   * the message and the configuration, never what an earlier row's apply writes; whatever premap
+   * made, map checks is still current.
+   */
+  private async ahead(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<Ahead[]> {
+    const { clock, repo } = this.d
+    const out: Ahead[] = []
+    const t0 = clock.monotonic()
+    for (const row of rows) {
+      if (out.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
+      const a = this.newAttempt(row, clock.now())
+      const ctx = this.groupContext(row, a, null)
+      const parsed = this.parsedAndFiltered(a, handler, ctx)
+      if (parsed) {
+        try {
+          handler.premap!(parsed.value, ctx)
+        } catch {
+          // Only a head start: map does all of it itself.
+        }
+      }
+      out.push({ a, ctx, parsed })
+      if (a.status === 'queued') break
+    }
+    await turn()
+    return out
   }
 
   /**
@@ -197,6 +248,12 @@ export class Outcomes {
 
   /** Parse, filter and map of a grouped handler: the mapped value, or null when filtered or failed (recorded in `a`). */
   private mapped(a: Attempt, handler: ConnectorHandler, ctx: ProcessContext): { value: unknown } | null {
+    const parsed = this.parsedAndFiltered(a, handler, ctx)
+    return parsed && this.mappedFrom(a, handler, ctx, parsed.value)
+  }
+
+  /** Parse and filter: the parsed value, or null when filtered or failed (recorded in `a`). */
+  private parsedAndFiltered(a: Attempt, handler: ConnectorHandler, ctx: ProcessContext): { value: unknown } | null {
     try {
       const parsed = this.stepSync(a.steps, 'parse', () => settled(handler.parse(ctx)))
       const decision = handler.filter ? this.stepSync(a.steps, 'filter', () => settled(handler.filter!(parsed, ctx))) : null
@@ -204,6 +261,16 @@ export class Outcomes {
         this.filtered(a, decision)
         return null
       }
+      return { value: parsed }
+    } catch (e) {
+      this.failed(a, e, handler)
+      return null
+    }
+  }
+
+  /** Map of a parsed value: the mapped value, or null when it failed (recorded in `a`). */
+  private mappedFrom(a: Attempt, handler: ConnectorHandler, ctx: ProcessContext, parsed: unknown): { value: unknown } | null {
+    try {
       return { value: this.stepSync(a.steps, 'map', () => settled(handler.map(parsed, ctx))) }
     } catch (e) {
       this.failed(a, e, handler)

@@ -7,7 +7,6 @@
  */
 import { isAscii } from 'node:buffer'
 import { AppError, isAppError } from '../../../../shared/errors'
-import type { MappingResult } from '../../../../shared/mapping'
 import type { EngineContext } from '../../core/engine-context'
 import type { MappingContext } from '../../mapping'
 import type { ConnectorHandler, FilterDecision, ProcessContext } from '../../pipeline/connector-handler'
@@ -30,12 +29,12 @@ import {
 } from '../hl7'
 import { evaluateFilters } from './filters'
 import type { Hl7Interfaces, InboundInterface } from './interfaces'
-import { childOccurrences, collectMisses, evaluateWithRepeats, mappingFailure, scopedAccessor, segmentCount, type Evaluation } from './mapping-run'
-import { evaluateMapping } from '../../mapping'
+import { childOccurrences, collectMisses, financialEvaluations, mappingFailure, observationEvaluations, patientEvaluations, segmentCount, singleEvaluation, type Evaluation } from './mapping-run'
 import { patientMatching } from '../../matching'
 import { MAPPING_KEYS, processedType, SUPPORTED_SUMMARY, supportedType, TYPE_NOT_PROCESSED, type SupportedType } from './message-types'
 import { findPatient, matchPatient, mergedIds, patientGroups, patientIds, unknownPatient, type UnknownPatientRule } from './patients'
 import type { MissesAt } from '../../mapping-store/mapping-store'
+import { premap, slotOf, type Premapped } from './premap'
 
 export interface ParsedInbound {
   msg: Hl7Message
@@ -43,6 +42,8 @@ export interface ParsedInbound {
   type: SupportedType | null
   iface: InboundInterface | null
   policy: AckPolicy
+  /** The mapping evaluations made before the group's write (premap below). */
+  premapped?: Premapped
 }
 
 /** What apply does about the patient, decided (read-only) while mapping. */
@@ -70,6 +71,13 @@ export interface MappedInbound {
   document?: IdentifiedRecord
   /** A merge (A40/A34/A18): each PID (survivor) with the ids its MRG-1 retires; the first is `patient`. */
   merges?: { patient: PatientPlan; priorIds: ExternalId[] }[]
+}
+
+/** One message's mapping: where misses are recorded, the context, and the slots evaluated ahead (premap) if still valid. */
+interface Mapping {
+  txId: MissesAt
+  mctx: MappingContext
+  pre: Premapped | null
 }
 
 function facilityOf(msg: Hl7Message): string {
@@ -150,22 +158,25 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     }
   }
 
-  const evaluate = (practiceId: string, key: string, txId: MissesAt, run: (set: Evaluation['set']) => { results: MappingResult[]; evals: Evaluation[] }): Evaluation[] => {
+  /**
+   * The evaluations of one slot (premap.ts) with the set in force: the mapping worker's when it
+   * made them with that same version, else made here. Code-map misses are recorded either way.
+   */
+  const evaluate = (practiceId: string, key: string, slot: string, at: Mapping, run: (set: Evaluation['set']) => Evaluation[]): Evaluation[] => {
     const eff = ctx.mappings.effective(practiceId, key)
-    const { results, evals } = run(eff.set)
+    const pre = at.pre?.slots[slot]
+    let evals: Evaluation[]
+    if (pre && pre.version === eff.version) {
+      evals = pre.evals.map((e) => ({ result: e.result, set: eff.set, key, version: eff.version, ...(e.scopeLabel !== undefined ? { scopeLabel: e.scopeLabel } : {}) }))
+    } else {
+      evals = run(eff.set)
+    }
     for (const e of evals) {
       e.key = key
       e.version = eff.version
     }
-    ctx.mappings.recordMisses(practiceId, key, collectMisses(results), txId)
+    ctx.mappings.recordMisses(practiceId, key, collectMisses(evals.map((e) => e.result)), at.txId)
     return evals
-  }
-
-  const single = (practiceId: string, key: string, msg: Hl7Message, txId: MissesAt, mctx: MappingContext): Evaluation => {
-    return evaluate(practiceId, key, txId, (set) => {
-      const result = evaluateMapping(set, scopedAccessor(msg, {}), mctx)
-      return { results: [result], evals: [{ result, set, key, version: null }] }
-    })[0] as Evaluation
   }
 
   const fail = (evals: Evaluation[]): void => {
@@ -173,31 +184,22 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     if (e) throw e
   }
 
-  /** Patient data from the PID through the patient set (with IN1/NK1 groups). */
-  const mapPatient = (practiceId: string, msg: Hl7Message, txId: MissesAt, mctx: MappingContext): Record<string, unknown> => {
-    const evals = evaluate(practiceId, MAPPING_KEYS.patient, txId, (set) => {
-      const { result, extra } = evaluateWithRepeats(set, msg, mctx, [
-        { array: 'insurance', segment: 'IN1' },
-        { array: 'contacts', segment: 'NK1' },
-      ])
-      return {
-        results: [result, ...extra],
-        evals: [{ result, set, key: '', version: null }, ...extra.map((r, i) => ({ result: r, set, key: '', version: null, scopeLabel: `repeat ${i + 2}:` }))],
-      }
-    })
+  /** Patient data from a PID (its slot: the whole message's, or a patient group's) through the patient set (with IN1/NK1 groups). */
+  const mapPatient = (practiceId: string, msg: Hl7Message, slot: string, at: Mapping): Record<string, unknown> => {
+    const evals = evaluate(practiceId, MAPPING_KEYS.patient, slot, at, (set) => patientEvaluations(set, msg, at.mctx))
     fail(evals)
     return (evals[0] as Evaluation).result.output
   }
 
   /** The patient a non-registration message refers to, per the practice's unknown-patient rule. */
-  const planPatient = (pctx: ProcessContext, msg: Hl7Message, route: SupportedType['route'], mctx: MappingContext): PatientPlan => {
+  const planPatient = (pctx: ProcessContext, msg: Hl7Message, route: SupportedType['route'], slot: string, at: Mapping): PatientPlan => {
     const practiceId = pctx.tx.practice_id
     const ids = patientIds(msg)
     const rule = ruleOf(practiceId)
     const known = findPatient(pctx.records, practiceId, ids)
     const registration = route === 'adt' && (msg.trigger === 'A01' || msg.trigger === 'A04')
     if (route === 'adt') {
-      const data = mapPatient(practiceId, msg, pctx, mctx)
+      const data = mapPatient(practiceId, msg, slot, at)
       if (known) return { action: 'update', ids, data }
       // A registration (A01/A04) creates the patient whatever the rule; with `match` it first
       // looks for the same person under other ids so a second record is not created.
@@ -212,20 +214,20 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
     }
     if (known) return { action: 'link', recordId: known.id, ids, mrn: str(known.data.mrn) ?? null }
     if (ids.length === 0) throw new AppError('validation_error', 'PID-3 (patient identifier list) is empty: the message cannot be linked to a patient.', { retryable: false })
-    if (rule === 'create') return { action: 'create', ids, data: mapPatient(practiceId, msg, pctx, mctx) }
+    if (rule === 'create') return { action: 'create', ids, data: mapPatient(practiceId, msg, slot, at) }
     if (rule === 'match') {
-      const m = matchPatient(pctx.records, patientMatching(ctx).matcher, practiceId, mapPatient(practiceId, msg, pctx, mctx))
+      const m = matchPatient(pctx.records, patientMatching(ctx).matcher, practiceId, mapPatient(practiceId, msg, slot, at))
       if (m) return { action: 'match', recordId: m.id, ids, data: null }
     }
     throw unknownPatient(practiceId, rule)
   }
 
   /** A merge's surviving patient: updated when known, else created from its PID whatever the rule (the sender vouches for it). */
-  const planSurvivor = (pctx: ProcessContext, msg: Hl7Message, mctx: MappingContext): PatientPlan => {
+  const planSurvivor = (pctx: ProcessContext, msg: Hl7Message, slot: string, at: Mapping): PatientPlan => {
     const practiceId = pctx.tx.practice_id
     const ids = patientIds(msg)
     if (ids.length === 0) throw new AppError('validation_error', 'PID-3 (patient identifier list) is empty: the surviving patient cannot be identified.', { retryable: false })
-    const data = mapPatient(practiceId, msg, pctx, mctx)
+    const data = mapPatient(practiceId, msg, slot, at)
     return findPatient(pctx.records, practiceId, ids) ? { action: 'update', ids, data } : { action: 'create', ids, data }
   }
 
@@ -233,16 +235,9 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
    * One observation per OBX of a patient group (the g-th, 0-based), read with its parent OBR.
    * Ids are stable across resends; results under a second or later patient carry its position.
    */
-  const observationsOf = (practiceId: string, msg: Hl7Message, g: number, facility: string, txId: MissesAt, mctx: MappingContext): IdentifiedRecord[] => {
+  const observationsOf = (practiceId: string, msg: Hl7Message, g: number, facility: string, at: Mapping): IdentifiedRecord[] => {
     const occ = childOccurrences(msg, 'OBX', 'OBR')
-    const where = g > 0 ? `PID[${g + 1}] ` : ''
-    const evals = evaluate(practiceId, MAPPING_KEYS.observation, txId, (set) => {
-      const list = occ.map((o) => {
-        const result = evaluateMapping(set, scopedAccessor(msg, o.parent > 0 ? { OBX: o.index, OBR: o.parent } : { OBX: o.index }), mctx)
-        return { result, set, key: '', version: null, scopeLabel: `${where}OBX[${o.index}]` } as Evaluation
-      })
-      return { results: list.map((l) => l.result), evals: list }
-    })
+    const evals = evaluate(practiceId, MAPPING_KEYS.observation, slotOf.observation(g), at, (set) => observationEvaluations(set, msg, g, at.mctx))
     fail(evals)
     return evals.map((ev, i) => {
       const o = occ[i] as { index: number }
@@ -285,6 +280,17 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
       return parsed
     },
 
+    // Before the group's write lock (ConnectorHandler.premap): every mapping evaluation map may ask
+    // for, from the message and the effective sets alone (premap.ts). Whether the patient is known,
+    // the unknown-patient rule and the upserts stay in map and apply, inside the write, in order.
+    premap(parsed, pctx) {
+      if (!parsed.type) return
+      const practiceId = pctx.tx.practice_id
+      const { defaultTimeZone, now } = mappingContext(practiceId)
+      const slots = premap(parsed.msg, parsed.type, (key) => ctx.mappings.effective(practiceId, key), { practiceId, defaultTimeZone, now })
+      parsed.premapped = { zone: defaultTimeZone, slots }
+    },
+
     filter(parsed, pctx): FilterDecision {
       // The interface's rules first (they may name any type), then the types it processes: a type
       // it does not process reached here only because its policy is to acknowledge and ignore it.
@@ -300,24 +306,27 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
         const type = parsed.type
         if (!type) throw new AppError('unsupported_message', `Message type ${msg.messageType} is not processed by this interface.`, { retryable: false })
         const practiceId = pctx.tx.practice_id
-        // Code-map misses are recorded with the outcome (ProcessContext.commitWith).
-        const txId: MissesAt = pctx
         const mctx = mappingContext(practiceId)
+        // Code-map misses are recorded with the outcome (ProcessContext.commitWith). The worker's
+        // slots evaluated ahead of the write (premap below) count only for the zone they were
+        // made in, and each only with the set version in force now (evaluate).
+        const pre = parsed.premapped
+        const at: Mapping = { txId: pctx, mctx, pre: pre && pre.zone === mctx.defaultTimeZone ? pre : null }
         const facility = facilityOf(msg)
         const out: MappedInbound = { route: type.route, iface: parsed.iface, patient: { action: 'link', recordId: 0, ids: [], mrn: null } }
         switch (type.route) {
           case 'adt':
             if (type.action === 'merge') {
-              out.merges = patientGroups(msg).map((group) => {
+              out.merges = patientGroups(msg).map((group, i) => {
                 const priorIds = mergedIds(group)
                 if (priorIds.length === 0) throw new AppError('validation_error', 'MRG-1 (prior patient identifier list) is empty: which patient to merge is unknown.', { retryable: false })
-                return { patient: planSurvivor(pctx, group, mctx), priorIds }
+                return { patient: planSurvivor(pctx, group, slotOf.patient(i), at), priorIds }
               })
               out.patient = (out.merges[0] as { patient: PatientPlan }).patient
             }
             break
           case 'siu': {
-            const ev = single(practiceId, MAPPING_KEYS.appointment, msg, txId, mctx)
+            const [ev] = evaluate(practiceId, MAPPING_KEYS.appointment, 'appointment', at, (set) => singleEvaluation(set, msg, mctx)) as [Evaluation]
             fail([ev])
             const ids: ExternalId[] = []
             const filler = msg.get('SCH-2.1')?.trim()
@@ -329,21 +338,16 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
             break
           }
           case 'oru': {
-            const groups = patientGroups(msg).map((group, g) => ({ group, observations: observationsOf(practiceId, group, g, facility, txId, mctx) }))
+            const groups = patientGroups(msg).map((group, g) => ({ group, observations: observationsOf(practiceId, group, g, facility, at) }))
             out.observations = groups[0]?.observations ?? []
             if (groups.length > 1) {
-              out.patient = planPatient(pctx, (groups[0] as { group: Hl7Message }).group, type.route, mctx)
-              out.morePatients = groups.slice(1).map((m) => ({ patient: planPatient(pctx, m.group, type.route, mctx), observations: m.observations }))
+              out.patient = planPatient(pctx, (groups[0] as { group: Hl7Message }).group, type.route, slotOf.patient(0), at)
+              out.morePatients = groups.slice(1).map((m, i) => ({ patient: planPatient(pctx, m.group, type.route, slotOf.patient(i + 1), at), observations: m.observations }))
             }
             break
           }
           case 'dft': {
-            const n = segmentCount(msg, 'FT1')
-            const evals = evaluate(practiceId, MAPPING_KEYS.financial, txId, (set) => {
-              const list: Evaluation[] = []
-              for (let k = 1; k <= n; k++) list.push({ result: evaluateMapping(set, scopedAccessor(msg, { FT1: k }), mctx), set, key: '', version: null, scopeLabel: `FT1[${k}]` })
-              return { results: list.map((l) => l.result), evals: list }
-            })
+            const evals = evaluate(practiceId, MAPPING_KEYS.financial, 'financial', at, (set) => financialEvaluations(set, msg, mctx))
             fail(evals)
             out.financials = evals.map((ev, i) => {
               const ft1 = msg.segment('FT1', i + 1)
@@ -359,7 +363,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
             break
           }
           case 'mdm': {
-            const ev = single(practiceId, MAPPING_KEYS.document, msg, txId, mctx)
+            const [ev] = evaluate(practiceId, MAPPING_KEYS.document, 'document', at, (set) => singleEvaluation(set, msg, mctx)) as [Evaluation]
             fail([ev])
             const d = ev.result.output
             const id = str(d.external_id) ?? msg.controlId
@@ -368,7 +372,7 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
             break
           }
         }
-        if (!out.morePatients && !out.merges) out.patient = planPatient(pctx, msg, type.route, mctx)
+        if (!out.morePatients && !out.merges) out.patient = planPatient(pctx, msg, type.route, slotOf.patient(), at)
         const shown = (plan: PatientPlan): unknown => (plan.action === 'link' ? { action: 'link', recordId: plan.recordId } : plan)
         pctx.setMapped({
           patient: shown(out.patient),

@@ -133,6 +133,44 @@ export function evaluateWithRepeats(
   return { result, extra }
 }
 
+/**
+ * The evaluations of one mapping set over one message, as the inbound handler makes them (on the
+ * engine thread, or ahead of it on the mapping worker: premap.ts). `key` and `version` are filled
+ * in by whoever knows which effective set `set` is.
+ */
+export function patientEvaluations(set: MappingSet, msg: Hl7Message, ctx: MappingContext): Evaluation[] {
+  const { result, extra } = evaluateWithRepeats(set, msg, ctx, [
+    { array: 'insurance', segment: 'IN1' },
+    { array: 'contacts', segment: 'NK1' },
+  ])
+  return [{ result, set, key: '', version: null }, ...extra.map((r, i) => ({ result: r, set, key: '', version: null, scopeLabel: `repeat ${i + 2}:` }))]
+}
+
+/** One evaluation of the whole message (appointment, document). */
+export function singleEvaluation(set: MappingSet, msg: Hl7Message, ctx: MappingContext): Evaluation[] {
+  return [{ result: evaluateMapping(set, scopedAccessor(msg, {}), ctx), set, key: '', version: null }]
+}
+
+/** One evaluation per OBX of a patient group (the g-th, 0-based), read with its parent OBR. */
+export function observationEvaluations(set: MappingSet, msg: Hl7Message, g: number, ctx: MappingContext): Evaluation[] {
+  const where = g > 0 ? `PID[${g + 1}] ` : ''
+  return childOccurrences(msg, 'OBX', 'OBR').map((o) => ({
+    result: evaluateMapping(set, scopedAccessor(msg, o.parent > 0 ? { OBX: o.index, OBR: o.parent } : { OBX: o.index }), ctx),
+    set,
+    key: '',
+    version: null,
+    scopeLabel: `${where}OBX[${o.index}]`,
+  }))
+}
+
+/** One evaluation per FT1. */
+export function financialEvaluations(set: MappingSet, msg: Hl7Message, ctx: MappingContext): Evaluation[] {
+  const list: Evaluation[] = []
+  const n = segmentCount(msg, 'FT1')
+  for (let k = 1; k <= n; k++) list.push({ result: evaluateMapping(set, scopedAccessor(msg, { FT1: k }), ctx), set, key: '', version: null, scopeLabel: `FT1[${k}]` })
+  return list
+}
+
 const MAX_LISTED = 3
 
 function describe(ev: Evaluation, issue: FieldIssue): string {
