@@ -1,16 +1,16 @@
 /**
- * Mapping ahead of the engine thread (issue #15, goal 1): what the mapping worker
- * (`premap-worker.ts`) computes for a stored inbound message, and the two messages it exchanges
- * with the engine (`premapper.ts`), validated where they arrive.
+ * Mapping ahead of the group's write (issue #15): what the inbound handler's `premap` evaluates for
+ * a parsed message before the pipeline takes the write lock (pipeline/outcomes.ts, `ahead`).
  *
  * A message's *slots* are the evaluations the inbound handler's map may ask for, named by what
  * they read: `patient` (the PID of the whole message), `patient@g` (the g-th patient group of a
  * merge or of an ORU on several patients), `appointment`, `document`, `financial`,
- * `observation@g`. They need the message and the effective mapping sets only, never the store, so
- * they can run on another thread; which of them map uses, and everything that reads or writes
- * records (is the patient known? the unknown-patient rule, the upserts), stays on the engine
- * thread in arrival order. A slot carries the version of the set it was evaluated with: map uses
- * it only if that is still the version in force, else it evaluates again (inbound-handler.ts).
+ * `observation@g`. They need the message and the effective mapping sets only, never the store,
+ * so they may run before the rows ahead of them are applied; which of them map uses, and
+ * everything that reads or writes records (is the patient known? the unknown-patient rule, the
+ * upserts), stays in the write, in arrival order. A slot carries the version of the set it was
+ * evaluated with and the zone it was evaluated in: map uses it only if both are still those in
+ * force, else it evaluates again (inbound-handler.ts).
  */
 import type { MappingResult, MappingSet } from '../../../../shared/mapping'
 import type { MappingContext } from '../../mapping'
