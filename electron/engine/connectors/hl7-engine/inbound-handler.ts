@@ -159,8 +159,8 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
   }
 
   /**
-   * The evaluations of one slot (premap.ts) with the set in force: the mapping worker's when it
-   * made them with that same version, else made here. Code-map misses are recorded either way.
+   * The evaluations of one slot (premap.ts) with the set in force: premap's when it made them with
+   * that same version, else made here. Code-map misses are recorded either way.
    */
   const evaluate = (practiceId: string, key: string, slot: string, at: Mapping, run: (set: Evaluation['set']) => Evaluation[]): Evaluation[] => {
     const eff = ctx.mappings.effective(practiceId, key)
@@ -307,9 +307,9 @@ export function createInboundHandler(ctx: EngineContext, interfaces: Hl7Interfac
         if (!type) throw new AppError('unsupported_message', `Message type ${msg.messageType} is not processed by this interface.`, { retryable: false })
         const practiceId = pctx.tx.practice_id
         const mctx = mappingContext(practiceId)
-        // Code-map misses are recorded with the outcome (ProcessContext.commitWith). The worker's
-        // slots evaluated ahead of the write (premap below) count only for the zone they were
-        // made in, and each only with the set version in force now (evaluate).
+        // Code-map misses are recorded with the outcome (ProcessContext.commitWith). The slots
+        // evaluated ahead of the write (premap below) count only for the zone they were made in,
+        // and each only with the set version in force now (evaluate).
         const pre = parsed.premapped
         const at: Mapping = { txId: pctx, mctx, pre: pre && pre.zone === mctx.defaultTimeZone ? pre : null }
         const facility = facilityOf(msg)

@@ -134,9 +134,9 @@ export function evaluateWithRepeats(
 }
 
 /**
- * The evaluations of one mapping set over one message, as the inbound handler makes them (on the
- * engine thread, or ahead of it on the mapping worker: premap.ts). `key` and `version` are filled
- * in by whoever knows which effective set `set` is.
+ * The evaluations of one mapping set over one message, as the inbound handler makes them (in map,
+ * or ahead of the group's write: premap.ts). `key` and `version` are filled in by whoever knows
+ * which effective set `set` is.
  */
 export function patientEvaluations(set: MappingSet, msg: Hl7Message, ctx: MappingContext): Evaluation[] {
   const { result, extra } = evaluateWithRepeats(set, msg, ctx, [
