@@ -145,12 +145,16 @@ export class Outcomes {
     if (first && repo.payloadBytes(first) > BIG_PAYLOAD_BYTES) return [await this.processBig(first, handler)]
     const ahead = handler.premap ? await this.ahead(rows, handler, budgetMs * AHEAD_SHARE) : null
     const done: Attempt[] = []
+    // In row order: the attempts made, and rows that left the lane since it read them.
+    const results: { id: number; status: TxStatus }[] = []
     await batcher.run(
       () => {
         if (ahead) {
           for (const { a, ctx, parsed } of ahead) {
+            if (this.gone(a.row, results)) continue
             this.applyAndFinish(a, handler, ctx, parsed && this.mappedFrom(a, handler, ctx, parsed.value))
             done.push(a)
+            results.push(a)
             if (a.status === 'queued') break
           }
           return
@@ -158,17 +162,31 @@ export class Outcomes {
         const t0 = clock.monotonic()
         for (const row of rows) {
           if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
+          if (this.gone(row, results)) continue
           const a = this.newAttempt(row, clock.now())
           const ctx = this.groupContext(row, a, null)
           this.applyAndFinish(a, handler, ctx, this.mapped(a, handler, ctx))
           done.push(a)
+          results.push(a)
           if (a.status === 'queued') break
         }
       },
       { until: 'commit' },
     )
     this.told(done)
-    return done.map((a) => ({ id: a.id, status: a.status }))
+    return results.map((r) => ({ id: r.id, status: r.status }))
+  }
+
+  /**
+   * Inside the group's write: true (and the row's status added to `results`) when the row is no
+   * longer pending. Nothing marks a grouped row `processing`, so an operator may discard it after
+   * its lane read it; its outcome must not overwrite that (the discard is audited).
+   */
+  private gone(row: LaneRow, results: { id: number; status: TxStatus }[]): boolean {
+    const status = this.d.repo.status(row.id)
+    if (status !== undefined && PENDING.has(status)) return false
+    results.push({ id: row.id, status: status ?? 'discarded' })
+    return true
   }
 
   /**
@@ -221,7 +239,9 @@ export class Outcomes {
     const ctx = this.groupContext(row, a, payload)
     const mapped = this.mapped(a, handler, ctx)
     const stored = mapped && handler.bodiesOf ? await this.storeBodies(handler.bodiesOf(mapped.value)) : new Map<string, BodyMeta>()
-    await batcher.run(() => records.withStoredBodies(stored, () => this.applyAndFinish(a, handler, ctx, mapped)), { until: 'commit' })
+    const results: { id: number; status: TxStatus }[] = []
+    await batcher.run(() => (this.gone(row, results) ? undefined : records.withStoredBodies(stored, () => this.applyAndFinish(a, handler, ctx, mapped))), { until: 'commit' })
+    if (results[0]) return results[0]
     this.told([a])
     return { id: a.id, status: a.status }
   }

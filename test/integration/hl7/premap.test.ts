@@ -128,6 +128,31 @@ describe('HL7 parse and premap ahead of the write', () => {
     }
   })
 
+  it("keeps an operator's discard made after the lane read the row", async () => {
+    paused(true)
+    await accept(batch('DX', 10))
+    let discarded = 0
+    // Between the lane's read and the group's write: the discard commits first (the batcher's order).
+    afterPremap = (_parsed, ctx) => {
+      if (ctx.tx.control_id !== 'DX4') return
+      void t.engine.ctx.pipeline.discard([ctx.tx.id], 'sent twice by mistake', 'tester@hl7').then((r) => (discarded += r.discarded.length))
+    }
+    try {
+      paused(false)
+      await t.idle()
+    } finally {
+      afterPremap = null
+    }
+    expect(discarded).toBe(1)
+    const rows = t.rows("control_id LIKE 'DX%'")
+    expect(rows.map((r) => `${r.control_id} ${r.status}`)).toEqual(batch('DX', 10).map((m) => `${m.control} ${m.control === 'DX4' ? 'discarded' : 'done'}`))
+    // Nothing of it applied: no record change, no patient.
+    const gone = rows.find((r) => r.control_id === 'DX4')!
+    expect(t.engine.ctx.records.changesForTx(gone.id)).toEqual([])
+    expect(patient('MDX4')).toBeNull()
+    expect(patient('MDX5')?.data.first_name).toBe('NameDX5')
+  })
+
   it('uses an evaluation made ahead only with the set version and zone it was made with', async () => {
     paused(true)
     await accept([...batch('US'), ...batch('OV'), ...batch('OZ')])
