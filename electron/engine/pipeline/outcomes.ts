@@ -72,8 +72,11 @@ type Attempt = Omit<FinishInput, 'finishedAt'> & {
   payload?: Buffer
 }
 
-/** A row parsed and filtered ahead of its group's write (null: filtered or failed, recorded in `a`). */
-interface Ahead {
+/** What processing a row did: the lane moves past it unless its status is still pending. */
+type Result = { id: number; status: TxStatus }
+
+/** A row parsed and filtered, its attempt begun (parsed null: filtered or failed, recorded in `a`). */
+interface Prepared {
   a: Attempt
   ctx: ProcessContext
   parsed: { value: unknown } | null
@@ -139,36 +142,24 @@ export class Outcomes {
    * is spent (at least one row) or a row is queued for a retry (the rows behind it wait). Returns
    * the attempts made, in order; the lane moves past those that finished.
    */
-  async processGroup(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<{ id: number; status: TxStatus }[]> {
+  async processGroup(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<Result[]> {
     const { clock, repo, batcher } = this.d
     const first = rows[0]
     if (first && repo.payloadBytes(first) > BIG_PAYLOAD_BYTES) return [await this.processBig(first, handler)]
     const ahead = handler.premap ? await this.ahead(rows, handler, budgetMs * AHEAD_SHARE) : null
     const done: Attempt[] = []
     // In row order: the attempts made, and rows that left the lane since it read them.
-    const results: { id: number; status: TxStatus }[] = []
+    const results: Result[] = []
     await batcher.run(
       () => {
         if (ahead) {
-          for (const { a, ctx, parsed } of ahead) {
-            if (this.gone(a.row, results)) continue
-            this.applyAndFinish(a, handler, ctx, parsed && this.mappedFrom(a, handler, ctx, parsed.value))
-            done.push(a)
-            results.push(a)
-            if (a.status === 'queued') break
-          }
+          for (const p of ahead) if (!this.inWrite(p, handler, done, results)) break
           return
         }
         const t0 = clock.monotonic()
         for (const row of rows) {
           if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
-          if (this.gone(row, results)) continue
-          const a = this.newAttempt(row, clock.now())
-          const ctx = this.groupContext(row, a, null)
-          this.applyAndFinish(a, handler, ctx, this.mapped(a, handler, ctx))
-          done.push(a)
-          results.push(a)
-          if (a.status === 'queued') break
+          if (!this.inWrite(this.prepared(row, handler, null), handler, done, results)) break
         }
       },
       { until: 'commit' },
@@ -177,14 +168,24 @@ export class Outcomes {
     return results.map((r) => ({ id: r.id, status: r.status }))
   }
 
+  /** Inside the group's write: a prepared row's map, apply and outcome, unless it left the lane; false when the rows behind it must wait (a retry). */
+  private inWrite({ a, ctx, parsed }: Prepared, handler: ConnectorHandler, done: Attempt[], results: Result[]): boolean {
+    if (this.gone(a.row, results)) return true
+    this.applyAndFinish(a, handler, ctx, parsed && this.mappedFrom(a, handler, ctx, parsed.value))
+    done.push(a)
+    results.push(a)
+    return a.status !== 'queued'
+  }
+
   /**
    * Inside the group's write: true (and the row's status added to `results`) when the row is no
    * longer pending. Nothing marks a grouped row `processing`, so an operator may discard it after
    * its lane read it; its outcome must not overwrite that (the discard is audited).
    */
-  private gone(row: LaneRow, results: { id: number; status: TxStatus }[]): boolean {
+  private gone(row: LaneRow, results: Result[]): boolean {
     const status = this.d.repo.status(row.id)
     if (status !== undefined && PENDING.has(status)) return false
+    // A row deleted meanwhile (its practice removed) has nothing left to process either.
     results.push({ id: row.id, status: status ?? 'discarded' })
     return true
   }
@@ -198,24 +199,22 @@ export class Outcomes {
    * the message and the configuration, never what an earlier row's apply writes; whatever premap
    * made, map checks is still current.
    */
-  private async ahead(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<Ahead[]> {
+  private async ahead(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<Prepared[]> {
     const { clock, repo } = this.d
-    const out: Ahead[] = []
+    const out: Prepared[] = []
     const t0 = clock.monotonic()
     for (const row of rows) {
       if (out.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
-      const a = this.newAttempt(row, clock.now())
-      const ctx = this.groupContext(row, a, null)
-      const parsed = this.parsedAndFiltered(a, handler, ctx)
-      if (parsed) {
+      const p = this.prepared(row, handler, null)
+      if (p.parsed) {
         try {
-          handler.premap!(parsed.value, ctx)
+          handler.premap!(p.parsed.value, p.ctx)
         } catch {
           // Only a head start: map does all of it itself.
         }
       }
-      out.push({ a, ctx, parsed })
-      if (a.status === 'queued') break
+      out.push(p)
+      if (p.a.status === 'queued') break
     }
     await turn()
     return out
@@ -231,15 +230,14 @@ export class Outcomes {
    * they stage for the outcome, `commitWith`, runs in the write), so running them before the write
    * changes nothing a row of the same lane could see: the lane waits for this row.
    */
-  private async processBig(row: LaneRow, handler: ConnectorHandler): Promise<{ id: number; status: TxStatus }> {
-    const { clock, batcher, records } = this.d
+  private async processBig(row: LaneRow, handler: ConnectorHandler): Promise<Result> {
+    const { batcher, records } = this.d
     const payload = await this.readBig(row)
     await turn()
-    const a = this.newAttempt(row, clock.now())
-    const ctx = this.groupContext(row, a, payload)
-    const mapped = this.mapped(a, handler, ctx)
+    const { a, ctx, parsed } = this.prepared(row, handler, payload)
+    const mapped = parsed && this.mappedFrom(a, handler, ctx, parsed.value)
     const stored = mapped && handler.bodiesOf ? await this.storeBodies(handler.bodiesOf(mapped.value)) : new Map<string, BodyMeta>()
-    const results: { id: number; status: TxStatus }[] = []
+    const results: Result[] = []
     await batcher.run(() => (this.gone(row, results) ? undefined : records.withStoredBodies(stored, () => this.applyAndFinish(a, handler, ctx, mapped))), { until: 'commit' })
     if (results[0]) return results[0]
     this.told([a])
@@ -266,10 +264,11 @@ export class Outcomes {
     return this.context(row, a, (name, fn) => Promise.resolve(this.stepSync(a.steps, name, () => settled(fn()))), payload)
   }
 
-  /** Parse, filter and map of a grouped handler: the mapped value, or null when filtered or failed (recorded in `a`). */
-  private mapped(a: Attempt, handler: ConnectorHandler, ctx: ProcessContext): { value: unknown } | null {
-    const parsed = this.parsedAndFiltered(a, handler, ctx)
-    return parsed && this.mappedFrom(a, handler, ctx, parsed.value)
+  /** A grouped handler's row, its attempt begun, parsed and filtered (`payload`: already read, else read now). */
+  private prepared(row: LaneRow, handler: ConnectorHandler, payload: Buffer | null): Prepared {
+    const a = this.newAttempt(row, this.d.clock.now())
+    const ctx = this.groupContext(row, a, payload)
+    return { a, ctx, parsed: this.parsedAndFiltered(a, handler, ctx) }
   }
 
   /** Parse and filter: the parsed value, or null when filtered or failed (recorded in `a`). */

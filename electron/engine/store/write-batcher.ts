@@ -14,8 +14,7 @@
  * Writes outside the batcher keep synchronous=FULL. Another thread can read a batch before it is
  * synced: `durability` tells it how far syncs have got (see InboxWriter's dedup).
  */
-import * as fs from 'node:fs'
-import { closeSync, fdatasync, fdatasyncSync } from 'node:fs'
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Db } from './database'
 import { mapSqliteError } from './database'
@@ -25,7 +24,7 @@ import { mapSqliteError } from './database'
  * by a NORMAL commit has no synced directory entry yet, and SQLite only syncs the directory on the
  * file's first FULL sync. Self-contained (`fs` passed in): the inbox mover's worker runs its source.
  */
-export function openWalForSync(f: Pick<typeof fs, 'openSync' | 'fsyncSync' | 'closeSync'>, walFile: string, dir: string): number {
+export function openWalForSync(f: { openSync: typeof openSync; fsyncSync: typeof fsyncSync; closeSync: typeof closeSync }, walFile: string, dir: string): number {
   const d = f.openSync(dir, 'r')
   try {
     f.fsyncSync(d)
@@ -273,7 +272,7 @@ export class WriteBatcher {
   /** The WAL file, opened once (it lives as long as the connection). */
   private openWal(): boolean {
     try {
-      this.walFd = openWalForSync(fs, this.walFile, dirname(this.walFile))
+      this.walFd = openWalForSync({ openSync, fsyncSync, closeSync }, this.walFile, dirname(this.walFile))
       return true
     } catch (e) {
       this.syncFailed(this.unsynced.splice(0), e)
