@@ -423,6 +423,9 @@ describe('the contract walk', () => {
     const until = Date.now() + 30_000
     while (!stream.events.some((e) => e.name === 'practices.changed') && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
     await t.engine.ctx.pipeline.idle(60_000)
+    // The stream's batches go out on a timer: wait for alpha's transaction event (bravo's frame went
+    // first, so a leak of bravo's would be there by then), then a little more for stragglers.
+    while (!stream.events.some((e) => e.name === 'transactions.changed') && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
     await new Promise((r) => setTimeout(r, 300))
     stream.stop()
     expect(stream.events.some((e) => e.name === 'practices.changed' && (e.data as { id: string }).id === 'alpha')).toBe(true)

@@ -75,13 +75,16 @@ describe('subscriptions and push', () => {
   })
 
   it('renews a subscription across its end: the new one first, both secrets accepted during the overlap, the old one deleted after', async () => {
-    f = await startFhirTest({ sandbox: sandboxOpts, webhook: { topics: ['Patient.update'], lifetimeHours: 0.001, renewBeforeMinutes: 0.03, overlapSeconds: 2, checkIntervalSeconds: 1 } })
+    // 14.4 s lifetime, renewed 7.2 s before its end, the old one kept 4 s: the overlap below has
+    // ~4 s to itself, and the replacement's own renewal comes ~3 s after the old one is gone. (With a
+    // 3.6 s lifetime a slow start let the test take the replacement for the first, and meet a third.)
+    f = await startFhirTest({ sandbox: sandboxOpts, webhook: { topics: ['Patient.update'], lifetimeHours: 0.004, renewBeforeMinutes: 0.12, overlapSeconds: 4, checkIntervalSeconds: 1 } })
     await f.call('fhir.pull.patient', { practiceId: PRACTICE, id: 'a-195900.E-1005' })
     await waitFor(() => fhir(f!).repo.subscriptions([PRACTICE]).some((s) => s.state === 'active'), 'the first subscription')
-    const first = fhir(f).repo.subscriptions([PRACTICE]).find((s) => s.state === 'active')!
+    const first = fhir(f).repo.subscriptions([PRACTICE]).reduce((a, b) => (b.id < a.id ? b : a))
     const firstSecret = await f.engine.ctx.secrets.get(fhir(f).subscriptions.secretName(first.id))
-    // The job replaces it before its end (3.6 s lifetime, renewal 1.8 s before).
-    await waitFor(() => fhir(f!).repo.subscription(first.id)!.state === 'retiring', 'the renewal to start', 10_000)
+    // The job replaces it before its end.
+    await waitFor(() => fhir(f!).repo.subscription(first.id)!.state === 'retiring', 'the renewal to start', 20_000)
     const during = fhir(f).repo.subscriptions([PRACTICE])
     const second = during.find((s) => s.state === 'active' && s.id !== first.id)!
     expect(second.topic).toBe('Patient.update')

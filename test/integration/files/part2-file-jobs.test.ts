@@ -20,6 +20,9 @@ import { csv, seedReference } from './appointment-batch-support'
 import { adtMsg, CLAIM_SETTINGS, dft, remit835 } from './billing-support'
 
 const P = 'sandbox'
+// The day the schedule file books, some weeks ahead: the export test's ranges are counted from
+// today and may reach at most 366 days back, so a fixed date would stop working as time passed.
+const BOOKED = DateTime.now().plus({ days: 40 }).toISODate()!
 type Run = { status: string; summary: Record<string, unknown>; error: { code: string; message: string } | null }
 
 describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
@@ -66,7 +69,8 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
 
   it('a schedule file picked up from SFTP is applied like an imported one; the same content again is skipped and audited', async () => {
     const id = await job('nightly-schedule', { direction: 'inbound', kind: 'appointments', folder: 'schedules' })
-    const content = csv([{ id: '1001', time: '09:00' }, { id: '1002', time: '09:15', provider: '72' }, { id: '1003', time: '10:00', patient: '999' }])
+    const date = BOOKED
+    const content = csv([{ id: '1001', time: '09:00', date }, { id: '1002', time: '09:15', provider: '72', date }, { id: '1003', time: '10:00', patient: '999', date }])
     writeFileSync(join(dir('schedules'), 'schedule-0701.csv'), content)
     const first = await run(id)
     expect(first.error).toBeNull()
@@ -88,13 +92,16 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
 
   it('claims are generated and dropped to SFTP under the job naming (temporary name, then rename), once', async () => {
     const id = await job('claims-out', { direction: 'outbound', kind: 'claims-837p', folder: 'claims', naming: '{practice}-claims-{date:yyyyMMdd}-{seq}.837' })
+    const today = () => `sandbox-claims-${DateTime.now().setZone(t.engine.ctx.practices.get(P).timeZone).toFormat('yyyyMMdd')}-1.837`
+    const named = [today()]
     const r = await run(id)
     expect(r.error).toBeNull()
     expect(r.summary).toMatchObject({ produced: 1, rows: 1 })
     await t.idle()
-    const today = DateTime.now().setZone(t.engine.ctx.practices.get(P).timeZone).toFormat('yyyyMMdd')
-    const name = `sandbox-claims-${today}-1.837`
-    expect(r.summary.name).toBe(name)
+    // The practice's date when the run started, or when it ended if midnight came in between.
+    named.push(today())
+    const name = String(r.summary.name)
+    expect(named).toContain(name)
     expect(list('claims')).toEqual([name])
     const x12 = readFileSync(join(dir('claims'), name), 'latin1')
     expect(x12.startsWith('ISA*')).toBe(true)
@@ -138,12 +145,12 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
     expect(bad.error).toMatchObject({ code: 'invalid_input' })
     expect(JSON.stringify(bad.error)).toContain('exportRange')
     const zone = t.engine.ctx.practices.get(P).timeZone
-    // The schedule file above booked 1001 and 1002 on 2026-07-01: a range starting that day holds them, one ending the day before does not.
-    const toJuly1 = Math.round(DateTime.fromISO('2026-07-01', { zone }).diff(DateTime.now().setZone(zone).startOf('day'), 'days').days)
+    // The schedule file above booked 1001 and 1002 on BOOKED: a range starting that day holds them, one ending the day before does not.
+    const toBooked = Math.round(DateTime.fromISO(BOOKED, { zone }).diff(DateTime.now().setZone(zone).startOf('day'), 'days').days)
     sshd.mkdir('exports')
     const naming = (n: string) => `{practice}-${n}-{seq}.csv`
-    const july = await job('export-july', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('july'), exportRange: { fromDays: toJuly1, days: 1 } })
-    const before = await job('export-june', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('june'), exportRange: { fromDays: toJuly1 - 30, days: 30 } })
+    const july = await job('export-july', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('july'), exportRange: { fromDays: toBooked, days: 1 } })
+    const before = await job('export-june', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('june'), exportRange: { fromDays: toBooked - 30, days: 30 } })
     const dflt = await t.call<{ config: { exportRange: unknown } }>('files.jobs.create', { practiceId: P, name: 'export-default', config: { connectionId: conn, direction: 'outbound', kind: 'appointments-export', folder: 'exports' } })
     expect(dflt.config.exportRange).toEqual({ fromDays: 0, days: 14 })
     expect((await run(july)).summary).toMatchObject({ produced: 1, rows: 2 })

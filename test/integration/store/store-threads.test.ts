@@ -308,6 +308,7 @@ describe('the inbox mover thread (pipeline/inbox-move-worker.ts) and the main co
     expect(moved).toBe(ROWS)
     expect(db.prepare("SELECT count(*) FROM transactions WHERE channel = 'lock-test'").pluck().get()).toBe(ROWS)
     expect(busy + free).toBeGreaterThan(20)
-    expect(free / (free + busy)).toBeGreaterThan(0.45)
+    // Midway between before (≤ 0.30) and after (≥ 0.56), with room for a loaded machine's scheduling.
+    expect(free / (free + busy)).toBeGreaterThan(0.4)
   })
 })

@@ -135,7 +135,8 @@ describe('MllpSender', () => {
         if (id === 'SLOW') held = s
         else ack(s, id)
       },
-      { responseTimeoutMs: 150 },
+      // SLOW is never answered in time whatever the timeout; NEXT must be answered within it, so not too short for a loaded machine.
+      { responseTimeoutMs: 1_000 },
     )
     const err = await rejection(sender.send(message('SLOW'), 'SLOW'))
     expect(err.code).toBe('timeout')
