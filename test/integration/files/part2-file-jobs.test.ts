@@ -69,8 +69,7 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
 
   it('a schedule file picked up from SFTP is applied like an imported one; the same content again is skipped and audited', async () => {
     const id = await job('nightly-schedule', { direction: 'inbound', kind: 'appointments', folder: 'schedules' })
-    const date = BOOKED
-    const content = csv([{ id: '1001', time: '09:00', date }, { id: '1002', time: '09:15', provider: '72', date }, { id: '1003', time: '10:00', patient: '999', date }])
+    const content = csv([{ id: '1001', time: '09:00', date: BOOKED }, { id: '1002', time: '09:15', provider: '72', date: BOOKED }, { id: '1003', time: '10:00', patient: '999', date: BOOKED }])
     writeFileSync(join(dir('schedules'), 'schedule-0701.csv'), content)
     const first = await run(id)
     expect(first.error).toBeNull()
@@ -149,14 +148,14 @@ describe('part 2 file kinds on SFTP file jobs (real sshd)', () => {
     const toBooked = Math.round(DateTime.fromISO(BOOKED, { zone }).diff(DateTime.now().setZone(zone).startOf('day'), 'days').days)
     sshd.mkdir('exports')
     const naming = (n: string) => `{practice}-${n}-{seq}.csv`
-    const july = await job('export-july', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('july'), exportRange: { fromDays: toBooked, days: 1 } })
-    const before = await job('export-june', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('june'), exportRange: { fromDays: toBooked - 30, days: 30 } })
+    const booked = await job('export-booked', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('booked'), exportRange: { fromDays: toBooked, days: 1 } })
+    const before = await job('export-before', { direction: 'outbound', kind: 'appointments-export', folder: 'exports', naming: naming('before'), exportRange: { fromDays: toBooked - 30, days: 30 } })
     const dflt = await t.call<{ config: { exportRange: unknown } }>('files.jobs.create', { practiceId: P, name: 'export-default', config: { connectionId: conn, direction: 'outbound', kind: 'appointments-export', folder: 'exports' } })
     expect(dflt.config.exportRange).toEqual({ fromDays: 0, days: 14 })
-    expect((await run(july)).summary).toMatchObject({ produced: 1, rows: 2 })
+    expect((await run(booked)).summary).toMatchObject({ produced: 1, rows: 2 })
     expect((await run(before)).summary).toMatchObject({ rows: 0 })
     await t.idle()
-    const out = readFileSync(join(dir('exports'), 'sandbox-july-1.csv'), 'utf8')
+    const out = readFileSync(join(dir('exports'), 'sandbox-booked-1.csv'), 'utf8')
     expect(out).toContain('1001')
     expect(out).toContain('1002')
   })
