@@ -165,7 +165,7 @@ export class Outcomes {
       { until: 'commit' },
     )
     this.told(done)
-    return results.map((r) => ({ id: r.id, status: r.status }))
+    return results
   }
 
   /** Inside the group's write: a prepared row's map, apply and outcome, unless it left the lane; false when the rows behind it must wait (a retry). */
@@ -173,7 +173,7 @@ export class Outcomes {
     if (this.gone(a.row, results)) return true
     this.applyAndFinish(a, handler, ctx, parsed && this.mappedFrom(a, handler, ctx, parsed.value))
     done.push(a)
-    results.push(a)
+    results.push({ id: a.id, status: a.status })
     return a.status !== 'queued'
   }
 
@@ -183,7 +183,7 @@ export class Outcomes {
    * its lane read it; its outcome must not overwrite that (the discard is audited).
    */
   private gone(row: LaneRow, results: Result[]): boolean {
-    const status = this.d.repo.status(row.id)
+    const status = this.d.repo.statusOf(row.id)
     if (status !== undefined && PENDING.has(status)) return false
     // A row deleted meanwhile (its practice removed) has nothing left to process either.
     results.push({ id: row.id, status: status ?? 'discarded' })

@@ -144,7 +144,6 @@ export class TransactionsRepo {
       raw: db.prepare('SELECT raw FROM transaction_raw WHERE tx_id = ?').pluck(),
       // length() of a BLOB reads its size from the record header, not its pages.
       rawBytes: db.prepare('SELECT length(raw) FROM transaction_raw WHERE tx_id = ?').pluck(),
-      status: db.prepare('SELECT status FROM transactions WHERE id = ?').pluck(),
       payloadBytes: db.prepare('SELECT length(raw) FROM transaction_payloads WHERE tx_id = ? AND version = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
@@ -240,11 +239,6 @@ export class TransactionsRepo {
       if (p) return p.raw
     }
     return (this.s.raw.get(row.id) as Buffer | undefined) ?? Buffer.alloc(0)
-  }
-
-  /** A row's status now (undefined: no such row). */
-  status(id: number): TxStatus | undefined {
-    return this.s.status.get(id) as TxStatus | undefined
   }
 
   /** The size of what payloadOf(row) returns, without reading it. */
