@@ -22,6 +22,7 @@ import { openDatabase } from '../store/database'
 import { migrate } from '../store/migrations'
 import { newDurability, WriteBatcher } from '../store/write-batcher'
 import { Checkpointer } from '../store/checkpointer'
+import { rememberingReads } from '../store/read-scope'
 import { BigPayloads } from '../pipeline/big-payloads'
 import { StorageHealth } from './storage-health'
 import { InboxRepo } from '../pipeline/inbox-repo'
@@ -123,7 +124,7 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const inbox = { repo: new InboxRepo(db, inboxDb), writer: inboxWriter, mover: inboxMover, transact: <T>(fn: () => T): T => db.transaction(fn).immediate() }
   const storage = new StorageHealth({ dataDir: opts.dataDir, clock, logger: storeLog })
   storage.listen((state) => events.emit('storage.changed', { state }))
-  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage, grouping: opts.groupedProcessing, payloads: bigPayloads })
+  const pipeline = new Pipeline({ repo: txRepo, inbox, batcher, records, audit, events, clock, logger: logger.child({ component: 'pipeline' }), storage, grouping: opts.groupedProcessing, payloads: bigPayloads, remembering: (fn) => rememberingReads(db, fn) })
   const services = new Map<string, Service>()
   const securityAlerts = new SecurityAlerts(db, audit, clock)
   const systemSettings = new SystemSettingsRepo(db, audit)

@@ -15,6 +15,7 @@ import type { SampleKind } from '../../../shared/api/mappings'
 import { BUILTIN_SAMPLES, sampleSuits } from './builtin-samples'
 import { detectSampleKind } from './sample-readers'
 import { cachedStatement } from '../store/statements'
+import { forgetReads, remembered } from '../store/read-scope'
 
 /**
  * Where misses are recorded: a transaction being processed (its ProcessContext: recorded with the
@@ -183,9 +184,12 @@ export class MappingStore implements MappingSetsPort {
     return { set: r.set, version: null, provenance: r.provenance, codeMapEntries: r.codeMapEntries }
   }
 
+  /** Inside a lane's group (store/read-scope.ts) the first answer per set is kept for the group. */
   latestVersion(practiceId: string, key: string): MappingVersion | null {
-    const r = cachedStatement(this.db, 'SELECT * FROM mapping_versions WHERE practice_id = ? AND set_key = ? ORDER BY version DESC LIMIT 1').get(practiceId, key) as VersionRow | undefined
-    return r ? toVersion(r) : null
+    return remembered(this.db, 'mapping_versions', `${practiceId}\u0000${key}`, () => {
+      const r = cachedStatement(this.db, 'SELECT * FROM mapping_versions WHERE practice_id = ? AND set_key = ? ORDER BY version DESC LIMIT 1').get(practiceId, key) as VersionRow | undefined
+      return r ? toVersion(r) : null
+    })
   }
 
   versions(practiceId: string, key: string): MappingVersion[] {
@@ -237,6 +241,7 @@ export class MappingStore implements MappingSetsPort {
       this.db
         .prepare('INSERT INTO mapping_versions (practice_id, set_key, version, body, author, comment, created_at, rolled_back_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(practiceId, key, version, JSON.stringify(o), actor, comment, now, opts.rolledBackFrom ?? null)
+      forgetReads(this.db, 'mapping_versions')
       if (!opts.keepDraft) this.discardDraft(practiceId, key)
       this.audit.append({
         actor,

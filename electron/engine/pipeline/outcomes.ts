@@ -24,7 +24,7 @@ import type { WriteBatcher } from '../store/write-batcher'
 import type { BusinessKeys, ConnectorHandler, ProcessContext } from './connector-handler'
 import type { FinishInput, StepRecord, TransactionsRepo } from './transactions-repo'
 import type { BigPayloads } from './big-payloads'
-import type { LaneRow, TxRow } from './types'
+import type { LaneRow, PendingRow, TxRow } from './types'
 
 /** How a transaction's processing attempt ended (see Pipeline.outcome). */
 export interface TxOutcome {
@@ -60,6 +60,8 @@ export interface OutcomesDeps {
   changed(practiceId: string, id: number, status: TxStatus): void
   /** Reads a big payload and stores its bodies on their own thread; null: on the main connection. */
   payloads: BigPayloads | null
+  /** Runs a group's synchronous stretch with its configuration lookups remembered (store/read-scope.ts). */
+  remembering<T>(fn: () => T): T
 }
 
 type Attempt = Omit<FinishInput, 'finishedAt'> & {
@@ -142,26 +144,27 @@ export class Outcomes {
    * is spent (at least one row) or a row is queued for a retry (the rows behind it wait). Returns
    * the attempts made, in order; the lane moves past those that finished.
    */
-  async processGroup(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<Result[]> {
-    const { clock, repo, batcher } = this.d
+  async processGroup(rows: PendingRow[], handler: ConnectorHandler, budgetMs: number): Promise<Result[]> {
+    const { clock, batcher } = this.d
     const first = rows[0]
-    if (first && repo.payloadBytes(first) > BIG_PAYLOAD_BYTES) return [await this.processBig(first, handler)]
+    if (first && first.payload_bytes > BIG_PAYLOAD_BYTES) return [await this.processBig(first, handler)]
     const ahead = handler.premap ? await this.ahead(rows, handler, budgetMs * AHEAD_SHARE) : null
     const done: Attempt[] = []
     // In row order: the attempts made, and rows that left the lane since it read them.
     const results: Result[] = []
     await batcher.run(
-      () => {
-        if (ahead) {
-          for (const p of ahead) if (!this.inWrite(p, handler, done, results)) break
-          return
-        }
-        const t0 = clock.monotonic()
-        for (const row of rows) {
-          if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
-          if (!this.inWrite(this.prepared(row, handler, null), handler, done, results)) break
-        }
-      },
+      () =>
+        this.d.remembering(() => {
+          if (ahead) {
+            for (const p of ahead) if (!this.inWrite(p, handler, done, results)) break
+            return
+          }
+          const t0 = clock.monotonic()
+          for (const row of rows) {
+            if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || row.payload_bytes > BIG_PAYLOAD_BYTES)) break
+            if (!this.inWrite(this.prepared(row, handler, null), handler, done, results)) break
+          }
+        }),
       { until: 'commit' },
     )
     this.told(done)
@@ -199,23 +202,25 @@ export class Outcomes {
    * the message and the configuration, never what an earlier row's apply writes; whatever premap
    * made, map checks is still current.
    */
-  private async ahead(rows: LaneRow[], handler: ConnectorHandler, budgetMs: number): Promise<Prepared[]> {
-    const { clock, repo } = this.d
+  private async ahead(rows: PendingRow[], handler: ConnectorHandler, budgetMs: number): Promise<Prepared[]> {
+    const { clock } = this.d
     const out: Prepared[] = []
     const t0 = clock.monotonic()
-    for (const row of rows) {
-      if (out.length > 0 && (clock.monotonic() - t0 >= budgetMs || repo.payloadBytes(row) > BIG_PAYLOAD_BYTES)) break
-      const p = this.prepared(row, handler, null)
-      if (p.parsed) {
-        try {
-          handler.premap!(p.parsed.value, p.ctx)
-        } catch {
-          // Only a head start: map does all of it itself.
+    this.d.remembering(() => {
+      for (const row of rows) {
+        if (out.length > 0 && (clock.monotonic() - t0 >= budgetMs || row.payload_bytes > BIG_PAYLOAD_BYTES)) break
+        const p = this.prepared(row, handler, null)
+        if (p.parsed) {
+          try {
+            handler.premap!(p.parsed.value, p.ctx)
+          } catch {
+            // Only a head start: map does all of it itself.
+          }
         }
+        out.push(p)
+        if (p.a.status === 'queued') break
       }
-      out.push(p)
-      if (p.a.status === 'queued') break
-    }
+    })
     await turn()
     return out
   }

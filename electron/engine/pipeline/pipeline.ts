@@ -56,6 +56,8 @@ export interface PipelineDeps {
   grouping?: boolean
   /** Reads big payloads and writes their bodies off the event loop (big-payloads.ts); without it, on the main connection. */
   payloads?: BigPayloads | null
+  /** A lane group's configuration lookups remembered for its synchronous stretches (store/read-scope.ts); default: every lookup reads. */
+  remembering?: <T>(fn: () => T) => T
 }
 
 const REPROCESSABLE: ReadonlySet<TxStatus> = new Set(['error', 'filtered', 'done', 'discarded'])
@@ -73,7 +75,7 @@ export class Pipeline {
 
   constructor(private readonly d: PipelineDeps) {
     const changed = (practiceId: string, id: number, status: TxStatus): void => this.noteChanged(practiceId, id, status)
-    this.outcomes = new Outcomes({ repo: d.repo, batcher: d.batcher, records: d.records, clock: d.clock, logger: d.logger, signal: this.abort.signal, stopping: () => this.stopping, changed, payloads: d.payloads ?? null })
+    this.outcomes = new Outcomes({ repo: d.repo, batcher: d.batcher, records: d.records, clock: d.clock, logger: d.logger, signal: this.abort.signal, stopping: () => this.stopping, changed, payloads: d.payloads ?? null, remembering: d.remembering ?? ((fn) => fn()) })
     this.lanes = new Lanes({
       repo: d.repo,
       clock: d.clock,

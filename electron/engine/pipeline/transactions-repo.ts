@@ -7,7 +7,7 @@ import type { Db } from '../store/database'
 import type { TxFilter, TxStatus, TxStep, TxSummary } from '../../../shared/api/transactions'
 import { AppError, type AppErrorData } from '../../../shared/errors'
 import { errorGroupKey } from './error-group'
-import type { Direction, IncomingTx, LaneRow, TxRow } from './types'
+import type { Direction, IncomingTx, LaneRow, PendingRow, TxRow } from './types'
 
 const SUMMARY_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at,
   duration_ms, control_id, mrn, patient_id, appointment_id, error_code, error_message, error_retryable, triage_state`
@@ -99,11 +99,17 @@ export interface FinishInput {
 
 export const MAX_FTS_CHARS = 64 * 1024
 
-/** Every column of a transaction but its raw bytes (what a lane reads). */
+/**
+ * Every column of a transaction but its raw bytes (what a lane reads), and the size of what
+ * payloadOf() returns: the edited version when there is one, else the original. length() of a BLOB
+ * reads its size from the record header, not its pages.
+ */
 const LANE_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, started_at,
   finished_at, duration_ms, next_attempt_at, peer, control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw_sha256,
   payload_version, parsed, mapped, outbound, response, error_code, error_message, error_retryable, error_group, error_at, filtered_by,
-  triage_state, triage_note, discard_reason`
+  triage_state, triage_note, discard_reason,
+  coalesce((SELECT length(p.raw) FROM transaction_payloads AS p WHERE payload_version > 0 AND p.tx_id = transactions.id AND p.version = payload_version),
+    (SELECT length(r.raw) FROM transaction_raw AS r WHERE r.tx_id = transactions.id), 0) AS payload_bytes`
 
 /** One received row (named parameters; see insert()). Also run by the ingest writer's thread when it moves inbox rows. */
 export const TX_INSERT_SQL = `INSERT INTO transactions
@@ -142,9 +148,6 @@ export class TransactionsRepo {
       nextInChannelLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT ?`),
       raw: db.prepare('SELECT raw FROM transaction_raw WHERE tx_id = ?').pluck(),
-      // length() of a BLOB reads its size from the record header, not its pages.
-      rawBytes: db.prepare('SELECT length(raw) FROM transaction_raw WHERE tx_id = ?').pluck(),
-      payloadBytes: db.prepare('SELECT length(raw) FROM transaction_payloads WHERE tx_id = ? AND version = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
       markProcessing: db.prepare(`UPDATE transactions SET status = 'processing', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?`),
       finish: db.prepare(`UPDATE transactions SET status = @status, attempts = @attempt, started_at = @started_at, updated_at = @finished_at, finished_at = @finished_at,
@@ -241,15 +244,6 @@ export class TransactionsRepo {
     return (this.s.raw.get(row.id) as Buffer | undefined) ?? Buffer.alloc(0)
   }
 
-  /** The size of what payloadOf(row) returns, without reading it. */
-  payloadBytes(row: LaneRow): number {
-    if (row.payload_version > 0) {
-      const n = this.s.payloadBytes.get(row.id, row.payload_version) as number | undefined
-      if (n !== undefined) return n
-    }
-    return (this.s.rawBytes.get(row.id) as number | undefined) ?? 0
-  }
-
   /** Runs `fn` in a savepoint of the open write (or its own transaction): it lands whole or not at all. */
   savepoint<T>(fn: () => T): T {
     return this.db.transaction(fn)()
@@ -260,10 +254,10 @@ export class TransactionsRepo {
    * connector, the connector minus one direction (whose rows run in per-channel lanes), or one
    * (direction, channel).
    */
-  nextInLane(practiceId: string, connector: string, afterId: number, scope: { exceptDirection: Direction } | { direction: Direction; channel: string } | undefined, limit = 1): LaneRow[] {
-    if (scope && 'channel' in scope) return this.s.nextInChannelLane.all(practiceId, connector, afterId, scope.direction, scope.channel, limit) as LaneRow[]
-    if (scope) return this.s.nextInLaneExcept.all(practiceId, connector, afterId, scope.exceptDirection, limit) as LaneRow[]
-    return this.s.nextInLane.all(practiceId, connector, afterId, limit) as LaneRow[]
+  nextInLane(practiceId: string, connector: string, afterId: number, scope: { exceptDirection: Direction } | { direction: Direction; channel: string } | undefined, limit = 1): PendingRow[] {
+    if (scope && 'channel' in scope) return this.s.nextInChannelLane.all(practiceId, connector, afterId, scope.direction, scope.channel, limit) as PendingRow[]
+    if (scope) return this.s.nextInLaneExcept.all(practiceId, connector, afterId, scope.exceptDirection, limit) as PendingRow[]
+    return this.s.nextInLane.all(practiceId, connector, afterId, limit) as PendingRow[]
   }
 
   pendingLanes(): { practice_id: string; connector: string; direction: Direction; channel: string }[] {

@@ -89,3 +89,6 @@ export interface TxRow {
 
 /** A row as a lane reads it: everything but the raw bytes (megabytes for a big message), read once per attempt. */
 export type LaneRow = Omit<TxRow, 'raw'>
+
+/** A pending row as its lane's query returns it: with the size of the payload it will process (the group's big-message check reads it there, not in a query of its own per row). */
+export type PendingRow = LaneRow & { payload_bytes: number }

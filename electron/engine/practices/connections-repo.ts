@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/audit-log'
 import type { Db } from '../store/database'
 import { connectionSecretNames, type SecretName, type SecretStore } from '../secrets/secret-store'
 import { cachedStatement } from '../store/statements'
+import { forgetReads, remembered } from '../store/read-scope'
 
 interface ConnectionRow {
   id: string
@@ -71,9 +72,12 @@ export class ConnectionsRepo {
     return c
   }
 
+  /** Inside a lane's group (store/read-scope.ts) the first answer per name is kept for the group. */
   findByName(practiceId: string, name: string): StoredConnection | null {
-    const r = cachedStatement(this.db, 'SELECT * FROM connections WHERE practice_id = ? AND name = ?').get(practiceId, name) as ConnectionRow | undefined
-    return r ? toStored(r) : null
+    return remembered(this.db, 'connections', `${practiceId}\u0000${name}`, () => {
+      const r = cachedStatement(this.db, 'SELECT * FROM connections WHERE practice_id = ? AND name = ?').get(practiceId, name) as ConnectionRow | undefined
+      return r ? toStored(r) : null
+    })
   }
 
   /** The connection as the console sees it: config plus which secrets are set (never their values). */
@@ -94,6 +98,7 @@ export class ConnectionsRepo {
       this.db
         .prepare('INSERT INTO connections (id, practice_id, kind, name, enabled, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(id, practiceId, cfg.kind, cfg.name, cfg.enabled ? 1 : 0, JSON.stringify(cfg.config), now, now)
+      forgetReads(this.db, 'connections')
       this.audit.append({ actor, action: 'connection.create', practiceId, targetType: 'connection', targetId: id, details: { kind: cfg.kind, name: cfg.name, config: cfg.config } })
       return this.get(id)
     })()
@@ -107,6 +112,7 @@ export class ConnectionsRepo {
       const other = this.findByName(cur.practiceId, cfg.name)
       if (other && other.id !== id) throw new AppError('conflict', `Practice "${cur.practiceId}" already has a connection named "${cfg.name}".`)
       this.db.prepare('UPDATE connections SET name = ?, enabled = ?, config = ?, updated_at = ? WHERE id = ?').run(cfg.name, cfg.enabled ? 1 : 0, JSON.stringify(cfg.config), this.now(), id)
+      forgetReads(this.db, 'connections')
       this.audit.append({
         actor,
         action: 'connection.update',
@@ -123,6 +129,7 @@ export class ConnectionsRepo {
     const c = this.db.transaction(() => {
       const cur = this.get(id)
       this.db.prepare('DELETE FROM connections WHERE id = ?').run(id)
+      forgetReads(this.db, 'connections')
       this.audit.append({ actor, action: 'connection.delete', practiceId: cur.practiceId, targetType: 'connection', targetId: id, details: { kind: cur.kind, name: cur.name } })
       return cur
     })()

@@ -9,6 +9,7 @@ import type { Practice } from '../../../shared/api/practices'
 import type { AuditLog } from '../audit/audit-log'
 import type { Db } from '../store/database'
 import { cachedStatement } from '../store/statements'
+import { forgetReads, remembered } from '../store/read-scope'
 import { deepFreeze } from '../core/deep-freeze'
 
 export interface PracticeRow {
@@ -63,7 +64,12 @@ export class PracticesRepo {
     return (this.db.prepare('SELECT * FROM practices ORDER BY builtin DESC, name').all() as PracticeRow[]).map(toPractice)
   }
 
+  /** Inside a lane's group (store/read-scope.ts) the first answer per id is kept for the group. */
   find(id: string): Practice | null {
+    return remembered(this.db, 'practices', id, () => this.read(id))
+  }
+
+  private read(id: string): Practice | null {
     const r = cachedStatement(this.db, 'SELECT * FROM practices WHERE id = ?').get(id) as PracticeRow | undefined
     if (!r) {
       this.parsed.delete(id)
@@ -91,6 +97,7 @@ export class PracticesRepo {
         .prepare(`INSERT INTO practices (id, name, athena_practice_id, environment, time_zone, settings, builtin, created_at, updated_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(cfg.id, cfg.name, cfg.athenaPracticeId, cfg.environment, cfg.timeZone, JSON.stringify(cfg.settings), opts.builtin ? 1 : 0, now, now)
+      forgetReads(this.db, 'practices')
       this.audit.append({ actor, action: 'practice.create', practiceId: cfg.id, targetType: 'practice', targetId: cfg.id, details: { name: cfg.name, environment: cfg.environment, athenaPracticeId: cfg.athenaPracticeId } })
       return this.get(cfg.id)
     })()
@@ -119,6 +126,7 @@ export class PracticesRepo {
       this.db
         .prepare('UPDATE practices SET name = ?, athena_practice_id = ?, environment = ?, time_zone = ?, settings = ?, updated_at = ? WHERE id = ?')
         .run(next.name, next.athenaPracticeId, next.environment, next.timeZone, JSON.stringify(next.settings), this.now(), patch.id)
+      forgetReads(this.db, 'practices')
       this.audit.append({ actor, action: 'practice.update', practiceId: patch.id, targetType: 'practice', targetId: patch.id, details: { changed } })
       return this.get(patch.id)
     })()
@@ -151,6 +159,7 @@ export class PracticesRepo {
       this.db.prepare('DELETE FROM record_changes WHERE practice_id = ?').run(id)
       this.db.prepare('DELETE FROM external_ids WHERE practice_id = ?').run(id)
       this.db.prepare('DELETE FROM practices WHERE id = ?').run(id) // cascades: connections, records
+      for (const kind of ['practices', 'connections', 'mapping_versions']) forgetReads(this.db, kind)
       this.audit.append({ actor, action: 'practice.delete', practiceId: id, targetType: 'practice', targetId: id, details: { name: p.name, ...usage } })
       return { ...usage, connectionIds }
     })()
