@@ -17,7 +17,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Db } from './database'
-import { mapSqliteError } from './database'
+import { mapSqliteError, savepoint } from './database'
 
 /**
  * Opens a WAL file to fdatasync it after NORMAL commits, its directory synced first: a WAL created
@@ -174,7 +174,7 @@ export class WriteBatcher {
       // Inside the open transaction, each write is a savepoint of its own.
       for (const p of batch) {
         try {
-          results.push({ ok: true, value: this.db.transaction(p.fn)() })
+          results.push({ ok: true, value: savepoint(this.db, p.fn) })
         } catch (e) {
           results.push({ ok: false, value: e })
         }

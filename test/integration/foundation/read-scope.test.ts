@@ -20,7 +20,7 @@ const SET = 'athena.appointment.in'
 async function engineWithPractice(): Promise<TestEngine> {
   t = await openTestEngine()
   const { practices, connections } = t.engine.ctx
-  practices.create({ id: 'p1', name: 'One', athenaPracticeId: '195900', environment: 'preview', timeZone: 'America/New_York', settings: { unknownPatientRule: 'create' } }, 'test')
+  practices.create({ id: 'p1', name: 'One', athenaPracticeId: '195900', environment: 'preview', timeZone: 'America/New_York', settings: { unknownPatientRule: 'create', phoneCountry: 'US' } }, 'test')
   connections.create('p1', { kind: 'hl7-inbound', name: 'lab', enabled: false, config: { host: '127.0.0.1', port: 0 } as never }, 'test')
   return t
 }
