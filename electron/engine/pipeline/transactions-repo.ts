@@ -108,7 +108,7 @@ const LANE_COLS = `id, practice_id, connector, channel, direction, message_type,
   finished_at, duration_ms, next_attempt_at, peer, control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw_sha256,
   payload_version, parsed, mapped, outbound, response, error_code, error_message, error_retryable, error_group, error_at, filtered_by,
   triage_state, triage_note, discard_reason,
-  coalesce((SELECT length(p.raw) FROM transaction_payloads AS p WHERE payload_version > 0 AND p.tx_id = transactions.id AND p.version = payload_version),
+  coalesce((SELECT length(p.raw) FROM transaction_payloads AS p WHERE transactions.payload_version > 0 AND p.tx_id = transactions.id AND p.version = transactions.payload_version),
     (SELECT length(r.raw) FROM transaction_raw AS r WHERE r.tx_id = transactions.id), 0) AS payload_bytes`
 
 /** One received row (named parameters; see insert()). Also run by the ingest writer's thread when it moves inbox rows. */
