@@ -258,7 +258,7 @@ if (isMainThread && process.argv[2] === '--ceiling-server') {
   })
 }
 
-async function engineServer(processing: boolean, storeThreads = true): Promise<{ port: number; close(): Promise<void>; release(): void; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number>; drain(seconds: number): Promise<{ processed: number; seconds: number; left: number; readKbPerMsg: number }> }> {
+async function engineServer(processing: boolean, storeThreads = true): Promise<{ port: number; close(): Promise<void>; release(): void; recordAccepts(on: boolean): number[]; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number>; drain(seconds: number): Promise<{ processed: number; seconds: number; left: number; readKbPerMsg: number }> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hl7-bench-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: randomBytes(32), location: 'bench' })
   const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench', storeThreads }, [hl7EngineModule()])
@@ -270,12 +270,30 @@ async function engineServer(processing: boolean, storeThreads = true): Promise<{
     engine.ctx.pipeline.kickPending()
   }
   await engine.start()
+  // Goal 2's split: from the listener's accept() call to its durable answer (the ingest writer's
+  // commit and the reply's turn on this thread), against what the client waits in all.
+  const accepts: number[] = []
+  let recording = false
+  const accept = engine.ctx.pipeline.accept.bind(engine.ctx.pipeline)
+  engine.ctx.pipeline.accept = (async (...args: Parameters<typeof accept>) => {
+    const t0 = performance.now()
+    try {
+      return await accept(...args)
+    } finally {
+      if (recording) accepts.push(performance.now() - t0)
+    }
+  }) as typeof accept
   const l = hl7Runtime(engine.ctx)!.listeners.find('sandbox', 'bench-in')!
   const pragma = engine.ctx.db.pragma('synchronous', { simple: true })
   const cipher = engine.ctx.db.pragma('cipher', { simple: true })
   return {
     port: l.port,
     release,
+    recordAccepts: (on) => {
+      recording = on
+      if (on) accepts.length = 0
+      return [...accepts].sort((a, b) => a - b)
+    },
     commits: () => {
       const w = engine.ctx.inboxWriter?.stats ?? { batches: 0, writes: 0 }
       return { batches: engine.ctx.batcher.stats.batches + w.batches, writes: engine.ctx.batcher.stats.writes + w.writes }
@@ -369,12 +387,15 @@ async function engineRun(label: string, processing: boolean, echoRate: number, s
   // The engine's thread (the clients are on a worker): its event-loop delay is the longest slice an ACK waits behind.
   const loop = monitorEventLoopDelay({ resolution: 1 })
   loop.enable()
+  srv.recordAccepts(true)
   const p = await drive({ port: srv.port, mode: 'paced', seconds: PHASE_S, rate: PACED_RATE, tag: 'P' })
+  const al = srv.recordAccepts(false)
   loop.disable()
   const pl = [...p.latenciesMs].sort((a, b) => a - b)
   const p99 = pct(pl, 99)
   console.log(`    paced at ${fmt(p.acked / p.seconds)} msgs/s: ACK latency p50 ${pct(pl, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${p.badAcks} bad ACKs)`)
   console.log(`      the engine thread's event-loop delay meanwhile (its longest slices): p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`)
+  console.log(`      of which accept() to its durable answer (the ingest writer's commit, then the answer's turn on the engine thread): p50 ${pct(al, 50).toFixed(2)} ms, p99 ${pct(al, 99).toFixed(2)} ms, max ${pct(al, 100).toFixed(1)} ms (${al.length} accepts)`)
   console.log(`    ${srv.stats()}`)
   let processed: number | undefined
   if (!processing && storeThreads) srv.release()
