@@ -3,7 +3,7 @@
  * the table; nothing else writes to it.
  */
 import { createHash } from 'node:crypto'
-import { savepoint, type Db } from '../store/database'
+import { savepoint, withoutSavepoints, type Db } from '../store/database'
 import type { TxFilter, TxStatus, TxStep, TxSummary } from '../../../shared/api/transactions'
 import { AppError, type AppErrorData } from '../../../shared/errors'
 import { errorGroupKey } from './error-group'
@@ -247,6 +247,11 @@ export class TransactionsRepo {
   /** Runs `fn` in a savepoint of the open write (or its own transaction): it lands whole or not at all. */
   savepoint<T>(fn: () => T): T {
     return savepoint(this.db, fn)
+  }
+
+  /** Runs `fn` with the savepoints inside it skipped (store/database.ts withoutSavepoints). */
+  withoutSavepoints<T>(fn: () => T): T {
+    return withoutSavepoints(this.db, fn)
   }
 
   /**

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto'
 import { AppError } from '../../../shared/errors'
 import type { Statement } from 'better-sqlite3-multiple-ciphers'
-import type { Db } from '../store/database'
+import { savepoint, type Db } from '../store/database'
 import type { RecordKind } from '../../../shared/records'
 
 export interface ExternalId {
@@ -142,11 +142,6 @@ function stableStringify(v: unknown): string {
 
 export class RecordStore {
   private readonly s
-  /**
-   * Built once: creating a better-sqlite3 transaction function per call cost more than the
-   * statements of a small upsert. Nested in a caller's transaction they are one savepoint each.
-   */
-  private readonly tx
 
   constructor(
     private readonly db: Db,
@@ -183,11 +178,6 @@ export class RecordStore {
       referBody: db.prepare(`INSERT INTO record_bodies (record_id, sha256, bytes) VALUES (?, ?, ?)
         ON CONFLICT (record_id) DO UPDATE SET sha256 = excluded.sha256, bytes = excluded.bytes`),
       dropBody: db.prepare('DELETE FROM record_bodies WHERE record_id = ?'),
-    }
-    this.tx = {
-      upsert: db.transaction((input: UpsertInput & { awaitPatient?: ExternalId | null }) => this.upsertLinked(input)),
-      patch: db.transaction((id: number, data: Record<string, unknown>, txId: number | null, current: RecordSnapshot | undefined) => this.patchOne(id, data, txId, current)),
-      create: db.transaction((input: UpsertInput & { awaitPatient?: ExternalId | null }) => this.linkAfter(input, this.insertNew(input, dropUndefined(input.data), this.s.linkNew))),
     }
   }
 
@@ -279,7 +269,7 @@ export class RecordStore {
    * overwriting the newer version. Ignored for a kind with a body.
    */
   patch(id: number, data: Record<string, unknown>, txId: number | null = null, current?: RecordSnapshot): UpsertResult {
-    return this.tx.patch(id, data, txId, current)
+    return savepoint(this.db, () => this.patchOne(id, data, txId, current))
   }
 
   private patchOne(id: number, data: Record<string, unknown>, txId: number | null, current: RecordSnapshot | undefined): UpsertResult {
@@ -294,7 +284,7 @@ export class RecordStore {
    * instead of being attached to a second record. Otherwise as `upsert`.
    */
   create(input: UpsertInput & { awaitPatient?: ExternalId | null }): UpsertResult {
-    return this.tx.create(input)
+    return savepoint(this.db, () => this.linkAfter(input, this.insertNew(input, dropUndefined(input.data), this.s.linkNew)))
   }
 
   /**
@@ -302,7 +292,7 @@ export class RecordStore {
    * stored yet (`awaitPatient`: the patient's external id) is linked when that patient is.
    */
   upsert(input: UpsertInput & { awaitPatient?: ExternalId | null }): UpsertResult {
-    return this.tx.upsert(input)
+    return savepoint(this.db, () => this.upsertLinked(input))
   }
 
   private upsertLinked(input: UpsertInput & { awaitPatient?: ExternalId | null }): UpsertResult {
