@@ -147,15 +147,16 @@ export function withoutSavepoints<T>(db: Db, fn: () => T): T {
   if (!db.inTransaction || trusting.has(db)) return fn()
   const state = { failed: false }
   trusting.set(db, state)
+  let v: T
   try {
-    const v = fn()
-    if (state.failed) throw new SavepointsNeeded()
-    return v
+    v = fn()
   } catch (e) {
-    throw state.failed ? new SavepointsNeeded() : e
+    if (!state.failed) throw e
   } finally {
     trusting.delete(db)
   }
+  if (state.failed) throw new SavepointsNeeded()
+  return v!
 }
 
 /** Runs `fn` inside an IMMEDIATE transaction (takes the write lock up front, avoiding upgrade deadlocks). */

@@ -138,4 +138,26 @@ describe('demographics import: reconciliation and duplicates', () => {
     const changes = await t.call<{ field: string; status: string; line: number }[]>('files.changes', { practiceId: PRACTICE, recordId: d1.id })
     expect(changes.map((c) => `${c.field} ${c.status} ${c.line}`).sort()).toEqual(['address applied 3', 'insurance applied 6', 'last_name held 4'])
   })
+  it('a row the store refuses fails its chunk with the store\'s own error, and nothing of the chunk stays', async () => {
+    // The chunk first runs without the records' savepoints; the refused link leaves its record
+    // half written, so the chunk is taken back and runs again with them, which reports the row's error.
+    const db = t.engine.ctx.db
+    db.exec(`CREATE TRIGGER test_refuse BEFORE INSERT ON external_ids WHEN new.value = 'R2' BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`)
+    const records = (): number => db.prepare("SELECT count(*) FROM records WHERE kind = 'patient'").pluck().get() as number
+    const before = records()
+    try {
+      drop('day7.csv', [row('R1', 'Ada', 'Byron', '12/10/1815'), row('R2', 'Alan', 'Turing', '06/23/1912'), row('R3', 'Edsger', 'Dijkstra', '05/11/1930')])
+      await t.run(job)
+      const files = await t.call<{ name: string; txId: number }[]>('files.list', { practiceId: PRACTICE, jobId: job })
+      const tx = t.engine.ctx.txRepo.get(files.find((f) => f.name === 'day7.csv')!.txId)!
+      expect(tx.status).not.toBe('done')
+      // An unexpected error's message is not shown (it may quote the row); its code is logged.
+      const logged = t.logs.map((l) => JSON.parse(l) as { msg: string; tx?: number; code?: string }).filter((l) => l.tx === tx.id && l.msg === 'processing failed with an unexpected error')
+      expect(logged.map((l) => l.code)).toContain('SQLITE_CONSTRAINT_TRIGGER')
+      expect(records()).toBe(before)
+      expect(patient('R1')).toBeNull()
+    } finally {
+      db.exec('DROP TRIGGER test_refuse')
+    }
+  })
 })
