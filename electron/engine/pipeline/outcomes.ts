@@ -47,8 +47,8 @@ export const BIG_PAYLOAD_BYTES = 1024 * 1024
 const AHEAD_SHARE = 0.5
 
 /**
- * After a group had to run again with savepoints, how many more groups run with them from the
- * start: a stream of failing rows wastes at most one group's write in this many.
+ * After a group had to run again with savepoints, how many groups run with them, that second run
+ * included: a stream of failing rows wastes at most one group's write in this many plus one.
  */
 const CAREFUL_GROUPS_AFTER_FAILURE = 16
 
