@@ -12,8 +12,9 @@
  * with HL7_BENCH_BASELINE=0), then the shipped set-up (accepts committed to the inbox file by the
  * ingest writer's thread, moved into transactions by the mover's thread, WAL checkpoints on a
  * third) with the interface's lane held back (ingest alone), then with the same process mapping
- * and storing every message as it arrives. The "disk ceiling" line is the echo server plus the
- * cheapest durable write this machine has (see journalCeiling()), for scale.
+ * and storing every message as it arrives, then ingest alone with the disk to itself (heldRun(),
+ * goal 4's limit). The "disk ceiling" line is the echo server plus the cheapest durable write this
+ * machine has (see journalCeiling()), for scale.
  */
 import { createCipheriv, randomBytes } from 'node:crypto'
 import { closeSync, fdatasync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
@@ -258,10 +259,10 @@ if (isMainThread && process.argv[2] === '--ceiling-server') {
   })
 }
 
-async function engineServer(processing: boolean, storeThreads = true): Promise<{ port: number; close(): Promise<void>; release(): void; recordAccepts(on: boolean): number[]; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number>; drain(seconds: number): Promise<{ processed: number; seconds: number; left: number; readKbPerMsg: number }> }> {
+async function engineServer(processing: boolean, storeThreads = true, holdBackgroundWrites = false): Promise<{ port: number; close(): Promise<void>; release(): void; recordAccepts(on: boolean): number[]; stats(): string; commits(): { batches: number; writes: number }; storeOnly(seconds: number): Promise<number>; drain(seconds: number): Promise<{ processed: number; seconds: number; left: number; readKbPerMsg: number }> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hl7-bench-'))
   const secrets = createFileStore({ file: join(dir, 'secrets.enc'), masterKey: randomBytes(32), location: 'bench' })
-  const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench', storeThreads }, [hl7EngineModule()])
+  const engine = await openEngine({ dataDir: dir, secrets, logger: silentLogger, mode: 'headless', version: 'bench', operator: 'bench', storeThreads, holdBackgroundWrites }, [hl7EngineModule()])
   engine.ctx.connections.create('sandbox', { kind: 'hl7-inbound', name: 'bench-in', enabled: true, config: { host: '127.0.0.1', port: 0, maxConnectionsPerPeer: 32, trustedPeers: ['127.0.0.1'] } as never }, 'bench')
   // Ingest only: the practice's inbound HL7 processing is paused (messages wait, in order); release() resumes it.
   if (!processing) engine.ctx.practices.update({ id: 'sandbox', settings: { hl7ProcessingPaused: true } }, 'bench')
@@ -408,6 +409,24 @@ async function engineRun(label: string, processing: boolean, echoRate: number, s
   return { rate, p99, processed }
 }
 
+/**
+ * Goal 4's limit in this run: the same engine, ingest only, with no WAL checkpoints and the inbox
+ * mover nearly idle (holdBackgroundWrites), so the ingest writer's fsyncs have the disk to
+ * themselves. Not a design (the WALs and the inbox only grow): it measures how much of the gap to
+ * the ceiling is the disk shared with moving and checkpointing, which the product must do.
+ */
+async function heldRun(ceilingRate: number): Promise<number> {
+  const srv = await engineServer(false, true, true)
+  await drive({ port: srv.port, mode: 'closed', seconds: 1, tag: 'W' })
+  const d = await drive({ port: srv.port, mode: 'closed', seconds: PHASE_S, tag: 'H' })
+  const p = await drive({ port: srv.port, mode: 'paced', seconds: PHASE_S, rate: PACED_RATE, tag: 'G' })
+  await srv.close()
+  const rate = d.acked / d.seconds
+  const pl = [...p.latenciesMs].sort((a, b) => a - b)
+  console.log(`  engine, ingest only with the disk to itself (no checkpoints, the mover nearly idle; a limit, not a design): ${fmt(rate)} msgs/s (${d.badAcks + p.badAcks} bad ACKs), ${(rate / ceilingRate).toFixed(2)}× the disk ceiling; paced p50 ${pct(pl, 50).toFixed(2)} ms, p99 ${pct(pl, 99).toFixed(2)} ms`)
+  return rate
+}
+
 async function main(): Promise<void> {
   if (process.env.HL7_BENCH_ONLY === 'mixed') {
     // Only the run with processing (for comparing lane settings quickly, A, B, A, B).
@@ -435,12 +454,13 @@ async function main(): Promise<void> {
   if (process.env.HL7_BENCH_BASELINE !== '0') await engineRun('baseline: every write on the main connection (storeThreads: false)', false, echoRate, false)
   const ingest = await engineRun('ingest only (processing held back)', false, echoRate)
   const full = await engineRun('ingest while the same process maps and stores every message', true, echoRate)
+  const held = await heldRun(jr.acked / jr.seconds)
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met')
   const ceilingRate = jr.acked / jr.seconds
   // Issue #15's goals, each against a figure of this run.
   console.log(`  goal 1 (processing ≥ 2,000 msgs/s and ≥ 0.5× ingest): ${fmt(ingest.processed ?? 0)} msgs/s processed after an ingest of ${fmt(ingest.rate)} msgs/s, ${((ingest.processed ?? 0) / ingest.rate).toFixed(2)}×: ${verdict((ingest.processed ?? 0) >= 2000)}; ${verdict((ingest.processed ?? 0) / ingest.rate >= 0.5)}`)
   console.log(`  goal 2 (ACK p99 ≤ 10 ms at 1,000 msgs/s while processing runs): ${full.p99.toFixed(2)} ms: ${verdict(full.p99 <= 10)}`)
-  console.log(`  goal 4 (durable ingest ≥ 0.7× the disk ceiling): ${fmt(ingest.rate)} vs ${fmt(ceilingRate)} msgs/s, ${(ingest.rate / ceilingRate).toFixed(2)}×: ${verdict(ingest.rate / ceilingRate >= 0.7)}`)
+  console.log(`  goal 4 (durable ingest ≥ 0.7× the disk ceiling): ${fmt(ingest.rate)} vs ${fmt(ceilingRate)} msgs/s, ${(ingest.rate / ceilingRate).toFixed(2)}×: ${verdict(ingest.rate / ceilingRate >= 0.7)} (with the disk to itself ${(held / ceilingRate).toFixed(2)}×: the rest of the gap is the disk shared with moving and checkpointing)`)
   for (const [label, f] of [['ingest only', ingest], ['with processing', full]] as const) {
     console.log(`  goals (${label}): ≥ ${fmt(GOAL_RATE)} msgs/s ${verdict(f.rate >= GOAL_RATE)}; ≥ ${GOAL_RATIO}× echo ${verdict(f.rate / echoRate >= GOAL_RATIO)}; p99 ≤ ${GOAL_P99_MS} ms at ${fmt(PACED_RATE)} msgs/s ${verdict(f.p99 <= GOAL_P99_MS)}`)
   }

@@ -73,11 +73,20 @@ export interface EngineOptions {
    * COMMIT, the benchmark's baseline for processing.
    */
   groupedProcessing?: boolean
+  /**
+   * Benchmark only (hl7-ingest's limit line): no WAL checkpoints, and the inbox mover at a
+   * thousandth of its thread's time, so the acknowledgment path has the disk nearly to itself. The
+   * WALs and the inbox grow for as long as the engine runs: never set in the product.
+   */
+  holdBackgroundWrites?: boolean
   /** Engine-wide limits (engine-settings.ts); defaults where absent. */
   settings?: Partial<EngineSettings>
   /** Session limits, lockout, second factor, single sign-on (access/settings.ts; defaults when absent). */
   access?: Partial<AccessSettings>
 }
+
+/** Each chunk the mover takes is followed by a pause ~1,000× its length (holdBackgroundWrites). */
+const HELD_MOVE = { duty: 0.001, idleDuty: 0.001 }
 
 export async function openEngine(opts: EngineOptions, modules: ConnectorModule[] = []): Promise<Engine> {
   const clock = opts.clock ?? systemClock
@@ -102,10 +111,11 @@ export async function openEngine(opts: EngineOptions, modules: ConnectorModule[]
   const workers = opts.storeThreads !== false
   for (const d of [db, inboxDb]) d.pragma(`journal_size_limit = ${settings.walLimitBytes}`)
   const storeLog = logger.child({ component: 'store' })
-  const checkpointer = workers ? await Checkpointer.start({ dbs: [db, inboxDb], files: [dbFile, inboxFile], keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
+  const hold = opts.holdBackgroundWrites === true
+  const checkpointer = workers && !hold ? await Checkpointer.start({ dbs: [db, inboxDb], files: [dbFile, inboxFile], keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
   const durability = newDurability()
   const inboxWriter = workers ? await InboxWriter.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, durability, walLimitBytes: settings.walLimitBytes }) : null
-  const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
+  const inboxMover = workers ? await InboxMoveWorker.start({ mainFile: dbFile, inboxFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes, ...(hold ? { move: HELD_MOVE } : {}) }) : null
   const bigPayloads = workers ? await BigPayloads.start({ mainFile: dbFile, keyHex: key, logger: storeLog, walLimitBytes: settings.walLimitBytes }) : null
   const events = new EventBus()
   const callScope = new CallScope()
