@@ -13,9 +13,14 @@
  * - a WAL above `walLimitBytes` that stopped growing and is fully copied is checkpointed with
  *   TRUNCATE (file to zero) at once, without waiting for anyone;
  * - a WAL above `forceFactor × walLimitBytes` (writers that never pause, so PASSIVE never catches
- *   up) gets a TRUNCATE checkpoint that waits up to `forceWaitMs` (250 ms, so one busy file
+ *   up) gets a RESTART checkpoint that waits up to `forceWaitMs` (250 ms, so one busy file
  *   never holds up the other's turn) for the writers' lock and readers: commits then wait for the
- *   copy (the ingest writer's lock wait is 10 s), nothing fails; busy means the next round.
+ *   copy (the ingest writer's lock wait is 10 s), nothing fails; busy means the next round. The
+ *   next commit writes the WAL from its start again and cuts the file to `walLimitBytes`
+ *   (journal_size_limit). RESTART, not TRUNCATE: under load, cutting the file to zero made that
+ *   wait 41–93 ms against 1–61 ms, and every commit after it appended to a file growing again
+ *   (a dearer fdatasync than overwriting); measured in the hl7-engine README. An idle WAL over
+ *   the limit is still cut to zero (above).
  *   `forceFactor` is 1 (it was 2): under a sustained burst three threads' overlapping short reads
  *   keep the WAL from ever restarting, so nothing cut it until it passed twice the limit, and the
  *   disk soak saw peaks of 2.1×. Forcing at the limit itself leaves one round's growth as the
@@ -30,14 +35,15 @@ import { closeDbWorker, launchDbWorker } from './db-worker'
 export const WAL_FORCE_FACTOR = 1
 
 /**
- * What one round does with a WAL of `size` bytes (plain, self-contained: its source is copied into
- * the worker): nothing at or under the limit; cut to zero when idle (nothing appended since the
- * last round) and fully copied; above `forceFactor × limit` a TRUNCATE that waits for the writers.
+ * What one round does with a WAL of `size` bytes, as the checkpoint mode to run (plain,
+ * self-contained: its source is copied into the worker): nothing at or under the limit; TRUNCATE
+ * (cut to zero, waiting for no one) when idle (nothing appended since the last round) and fully
+ * copied; above `forceFactor × limit` a RESTART that waits for the writers.
  */
-export function walAction(w: { size: number; steady: boolean; copied: boolean; limit: number; forceFactor: number }): 'none' | 'truncate' | 'force' {
+export function walAction(w: { size: number; steady: boolean; copied: boolean; limit: number; forceFactor: number }): 'none' | 'TRUNCATE' | 'RESTART' {
   if (w.size <= w.limit) return 'none'
-  if (w.steady && w.copied) return 'truncate'
-  return w.size > w.limit * w.forceFactor ? 'force' : 'none'
+  if (w.steady && w.copied) return 'TRUNCATE'
+  return w.size > w.limit * w.forceFactor ? 'RESTART' : 'none'
 }
 
 const SOURCE = `
@@ -49,11 +55,11 @@ const o = workerData.options
 const walSize = (f) => { try { return statSync(f + '-wal').size } catch { return 0 } }
 const lastSize = files.map(() => -1)
 let failures = 0
-// A checkpoint that waits for the writers (see the header): the lock wait is bounded, and busy only means "later".
-function truncate(db, waitMs) {
+// A checkpoint that may wait for the writers (see the header): the lock wait is bounded, and busy only means "later".
+function cut(db, mode, waitMs) {
   db.pragma('busy_timeout = ' + waitMs)
   try {
-    const r = db.pragma('wal_checkpoint(TRUNCATE)')[0]
+    const r = db.pragma('wal_checkpoint(' + mode + ')')[0]
     if (r && r.busy === 0) parentPort.postMessage({ truncated: 1, forced: waitMs > 0 })
   } finally {
     db.pragma('busy_timeout = 0')
@@ -68,8 +74,7 @@ const timer = setInterval(() => {
       const steady = size === lastSize[i]
       lastSize[i] = size
       const action = walAction({ size, steady, copied: Boolean(r && r.log === r.checkpointed), limit, forceFactor: o.forceFactor })
-      if (action === 'truncate') truncate(db, 0)
-      else if (action === 'force') truncate(db, o.forceWaitMs)
+      if (action !== 'none') cut(db, action, action === 'RESTART' ? o.forceWaitMs : 0)
     })
     failures = 0
   } catch (e) {
@@ -93,7 +98,7 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000
 
 export class Checkpointer {
   private closing = false
-  /** WALs cut to zero since start, and how many of those made writers wait. */
+  /** WALs cut to zero (idle) or restarted (still growing) since start, and how many of those made writers wait. */
   truncations = 0
   forcedTruncations = 0
 
