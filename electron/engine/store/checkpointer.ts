@@ -18,7 +18,7 @@
  *   copy (the ingest writer's lock wait is 10 s), nothing fails; busy means the next round. The
  *   next commit writes the WAL from its start again and cuts the file to `walLimitBytes`
  *   (journal_size_limit). RESTART, not TRUNCATE: under load, cutting the file to zero made that
- *   wait 41–93 ms against 1–61 ms, and every commit after it appended to a file growing again
+ *   wait 41–93 ms against 0–61 ms, and every commit after it appended to a file growing again
  *   (a dearer fdatasync than overwriting); measured in the hl7-engine README. An idle WAL over
  *   the limit is still cut to zero (above).
  *   `forceFactor` is 1 (it was 2): under a sustained burst three threads' overlapping short reads
