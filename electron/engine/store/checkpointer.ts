@@ -59,8 +59,7 @@ let failures = 0
 function cut(db, mode, waitMs) {
   db.pragma('busy_timeout = ' + waitMs)
   try {
-    const r = db.pragma('wal_checkpoint(' + mode + ')')[0]
-    if (r && r.busy === 0) parentPort.postMessage({ truncated: 1, forced: waitMs > 0 })
+    db.pragma('wal_checkpoint(' + mode + ')')
   } finally {
     db.pragma('busy_timeout = 0')
   }
@@ -98,9 +97,6 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000
 
 export class Checkpointer {
   private closing = false
-  /** WALs cut to zero (idle) or restarted (still growing) since start, and how many of those made writers wait. */
-  truncations = 0
-  forcedTruncations = 0
 
   private constructor(private readonly worker: Worker) {}
 
@@ -123,13 +119,8 @@ export class Checkpointer {
     })
     if (!worker) return null
     const cp = new Checkpointer(worker)
-    worker.on('message', (m: { warn?: string; truncated?: number; forced?: boolean }) => {
-      if (!m || typeof m !== 'object') return
-      if (m.warn) o.logger.warn('WAL checkpoints keep failing', { code: m.warn })
-      if (m.truncated) {
-        cp.truncations++
-        if (m.forced) cp.forcedTruncations++
-      }
+    worker.on('message', (m: { warn?: string }) => {
+      if (m && typeof m === 'object' && m.warn) o.logger.warn('WAL checkpoints keep failing', { code: m.warn })
     })
     worker.on('exit', () => {
       // Died (or closed): the main connections must checkpoint again or the WALs grow without bound.
