@@ -128,11 +128,12 @@ export class InboxMover {
     const moved: MovedRow[] = []
     let n = 0
     let exhausted = false
+    const search: [number, string][] = []
     take: while (n < this.chunkRows) {
       const rows = this.d.inbox.after(cursor, FETCH)
       for (const row of rows) {
         const tx = fromInboxRow(row)
-        const r = this.d.repo.insert(tx, row.received_at)
+        const r = this.d.repo.insert(tx, row.received_at, search)
         if (r.duplicate) this.d.logger.warn('an accepted message was already a transaction; keeping the first', { tx: r.id, controlId: tx.controlId })
         else moved.push({ id: r.id, practiceId: tx.practiceId, connector: tx.connector, direction: tx.direction, channel: tx.channel, status: r.status })
         cursor = row.id
@@ -144,6 +145,7 @@ export class InboxMover {
         break
       }
     }
+    this.d.repo.indexSearch(search)
     this.d.inbox.setCursor(cursor, this.d.clock.now())
     return { moved, more: !exhausted, cursor, from }
   }

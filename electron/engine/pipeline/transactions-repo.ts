@@ -177,7 +177,13 @@ export class TransactionsRepo {
   }
 
   /** Inserts one received row (call inside a write batch). Returns the existing row on a dedup hit. */
-  insert(tx: IncomingTx, now: number): { id: number; duplicate: boolean; response: string | null; status: TxStatus } {
+  /**
+   * `search`, when given, collects the row's full-text entry instead of writing it, for
+   * indexSearch() after the last insert of a chunk: FTS5 writes what it holds to a segment of its
+   * own at every statement savepoint (this insert's trigger opens one), so one entry after each
+   * insert costs a segment a row (the inbox mover's README measure).
+   */
+  insert(tx: IncomingTx, now: number, search?: [number, string][]): { id: number; duplicate: boolean; response: string | null; status: TxStatus } {
     const err = tx.error ?? null
     const status: TxStatus = err ? 'error' : 'received'
     const info = this.s.insert.run({
@@ -212,8 +218,15 @@ export class TransactionsRepo {
     const id = Number(info.lastInsertRowid)
     this.s.insertRaw.run(id, tx.raw)
     const text = tx.searchText ?? tx.raw.toString('utf8')
-    this.s.fts.run(id, text.length > MAX_FTS_CHARS ? text.slice(0, MAX_FTS_CHARS) : text)
+    const entry: [number, string] = [id, text.length > MAX_FTS_CHARS ? text.slice(0, MAX_FTS_CHARS) : text]
+    if (search) search.push(entry)
+    else this.indexSearch([entry])
     return { id, duplicate: false, response: tx.response ?? null, status }
+  }
+
+  /** Writes full-text entries collected by insert(); inside the same transaction as those inserts. */
+  indexSearch(entries: [number, string][]): void {
+    for (const [id, text] of entries) this.s.fts.run(id, text)
   }
 
   /** The whole row, its raw bytes included (empty once retention pruned them). */

@@ -309,13 +309,16 @@ describe('the two movers', () => {
     const dataDir = tempDir()
     const onThread = await engine({ dataDir, start: false })
     const m = (id: string): IncomingTx => ({ ...tx(id), peer: '10.1.2.3:5000', mrn: 'MRN-EQ', searchText: `Ünïcödé text ${id}` })
-    await onThread.engine.ctx.pipeline.accept(m('eq-1'))
-    await waitFor(() => txByControl(onThread, 'eq-1').length === 1 || null, 'eq-1 moved by the mover thread')
+    // Several rows a chunk: each chunk's search entries are written after its rows, matched by id.
+    await Promise.all(['eq-1', 'eq-1b', 'eq-1c'].map((id) => onThread.engine.ctx.pipeline.accept(m(id))))
+    await waitFor(() => txByControl(onThread, 'eq-1c').length === 1 || null, 'eq-1c moved by the mover thread')
     await stopped(onThread)
     const key = await onThread.store.get('db-key')
     const inbox = openInboxDb(join(dataDir, INBOX_FILE), key!)
-    const item = toInboxItem(m('eq-2'), Date.now())
-    inbox.prepare('INSERT INTO inbox (practice_id, channel, dedup_key, received_at, meta, raw, response) VALUES (?, ?, ?, ?, ?, ?, ?)').run(item.practiceId, item.channel, item.dedupKey, item.receivedAt, item.meta, item.raw, item.response)
+    for (const id of ['eq-2', 'eq-2b']) {
+      const item = toInboxItem(m(id), Date.now())
+      inbox.prepare('INSERT INTO inbox (practice_id, channel, dedup_key, received_at, meta, raw, response) VALUES (?, ?, ?, ?, ?, ?, ?)').run(item.practiceId, item.channel, item.dedupKey, item.receivedAt, item.meta, item.raw, item.response)
+    }
     inbox.close()
     const onMain = await engine({ dataDir, storeThreads: false, start: false })
     onMain.engine.ctx.pipeline.drainInbox()
@@ -324,8 +327,10 @@ describe('the two movers', () => {
     for (const col of Object.keys(a!)) if (!differ.has(col)) expect([col, b![col]]).toEqual([col, a![col]])
     for (const r of [a!, b!]) expect(r.raw_sha256).toBe(createHash('sha256').update(r.raw as Buffer).digest('hex'))
     expect([a!.response, b!.response]).toEqual(['ACK eq-1', 'ACK eq-2'])
-    const hits = onMain.engine.ctx.db.prepare("SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH 'Ünïcödé' ORDER BY rowid").all() as { rowid: number }[]
-    expect(hits.map((h) => h.rowid)).toEqual([a!.id, b!.id])
+    const match = onMain.engine.ctx.db.prepare('SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ? ORDER BY rowid').pluck()
+    const ids = ['eq-1', 'eq-1b', 'eq-1c', 'eq-2', 'eq-2b'].map((id) => (txByControl(onMain, id)[0] as unknown as { id: number }).id)
+    expect(match.all('Ünïcödé')).toEqual(ids)
+    for (const [i, id] of ['eq-1', 'eq-1b', 'eq-1c', 'eq-2', 'eq-2b'].entries()) expect([id, match.all(`"text ${id}"`)]).toEqual([id, [ids[i]]])
   })
 })
 
