@@ -46,14 +46,34 @@ function message(c: number, n: number): { text: string; big: boolean } {
 }
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-const fdLinks = (pid: number): string[] =>
-  readdirSync(`/proc/${pid}/fd`).map((fd) => {
+/**
+ * The server's open descriptors, less both ends of a TCP connection from the server to itself: the
+ * engine's athenaNet client keeps pooled keep-alive connections to the built-in sandbox it serves
+ * (bounded by its agent, opened whenever a sync runs), which made this check fail at random.
+ */
+function fdLinks(pid: number): string[] {
+  const links = readdirSync(`/proc/${pid}/fd`).map((fd) => {
     try {
       return readlinkSync(`/proc/${pid}/fd/${fd}`)
     } catch {
       return '(closed)'
     }
   })
+  const mine = new Set(links.filter((l) => l.startsWith('socket:[')).map((l) => l.slice(8, -1)))
+  const ends = new Map<string, string>()
+  for (const file of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${file}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/)
+      if (f.length > 9 && mine.has(f[9]!)) ends.set(`${f[1]}>${f[2]}`, f[9]!)
+    }
+  }
+  const toSelf = new Set<string>()
+  for (const [pair, inode] of ends) {
+    const [local, remote] = pair.split('>')
+    if (ends.has(`${remote}>${local}`)) toSelf.add(`socket:[${inode}]`)
+  }
+  return links.filter((l) => !toSelf.has(l))
+}
 
 /** The server's resident memory now and at its peak, from /proc (MB). */
 function memory(pid: number): { rssMb: number; peakMb: number } {
