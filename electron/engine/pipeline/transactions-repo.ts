@@ -176,12 +176,12 @@ export class TransactionsRepo {
     }
   }
 
-  /** Inserts one received row (call inside a write batch). Returns the existing row on a dedup hit. */
   /**
+   * Inserts one received row (call inside a write batch). Returns the existing row on a dedup hit.
    * `search`, when given, collects the row's full-text entry instead of writing it, for
-   * indexSearch() after the last insert of a chunk: FTS5 writes what it holds to a segment of its
-   * own at every statement savepoint (this insert's trigger opens one), so one entry after each
-   * insert costs a segment a row (the inbox mover's README measure).
+   * indexSearch() after a chunk's last insert: FTS5 writes the terms it holds to a segment of their
+   * own at every statement savepoint (this insert's trigger opens one), so an entry after each
+   * insert made a segment a row (hl7-engine README, "the mover's search entries").
    */
   insert(tx: IncomingTx, now: number, search?: [number, string][]): { id: number; duplicate: boolean; response: string | null; status: TxStatus } {
     const err = tx.error ?? null

@@ -309,7 +309,7 @@ describe('the two movers', () => {
     const dataDir = tempDir()
     const onThread = await engine({ dataDir, start: false })
     const m = (id: string): IncomingTx => ({ ...tx(id), peer: '10.1.2.3:5000', mrn: 'MRN-EQ', searchText: `Ünïcödé text ${id}` })
-    // Several rows a chunk: each chunk's search entries are written after its rows, matched by id.
+    // Several rows (a chunk writes its search entries after all its rows): each entry matched to its row.
     await Promise.all(['eq-1', 'eq-1b', 'eq-1c'].map((id) => onThread.engine.ctx.pipeline.accept(m(id))))
     await waitFor(() => txByControl(onThread, 'eq-1c').length === 1 || null, 'eq-1c moved by the mover thread')
     await stopped(onThread)
