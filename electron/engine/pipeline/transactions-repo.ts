@@ -218,9 +218,9 @@ export class TransactionsRepo {
     const id = Number(info.lastInsertRowid)
     this.s.insertRaw.run(id, tx.raw)
     const text = tx.searchText ?? tx.raw.toString('utf8')
-    const entry: [number, string] = [id, text.length > MAX_FTS_CHARS ? text.slice(0, MAX_FTS_CHARS) : text]
-    if (search) search.push(entry)
-    else this.indexSearch([entry])
+    const body = text.length > MAX_FTS_CHARS ? text.slice(0, MAX_FTS_CHARS) : text
+    if (search) search.push([id, body])
+    else this.s.fts.run(id, body)
     return { id, duplicate: false, response: tx.response ?? null, status }
   }
 
