@@ -113,6 +113,7 @@ function schedule(ms) {
 // The last chunk's full-text cost a row, so a chunk's slice counts the entries it will write at
 // the end: the write lock held (to its COMMIT) p50 50, p90 73 ms a chunk with it, 56 and 81 without.
 let ftsMsPerRow = 0
+
 // A chunk's full-text rows are inserted after all its transactions, not one after each: the
 // transactions insert runs in a statement journal (its tx_hourly trigger), and FTS5 writes the
 // terms it holds in memory to a segment of their own at every statement savepoint, so interleaved
