@@ -7,7 +7,7 @@
  * main-thread slice over 20 ms (gaps of a 1 ms timer), each also as the main thread's own CPU
  * time in it (schedstat), which is what a slice costs on a quiet machine. It loads the engine from the tree it is given, so a copy of main
  * (`git archive main | tar -x -C /tmp/main`, node_modules linked) and the branch can be measured
- * alternately in one sitting, the load-robust before/after of the hl7-engine README:
+ * alternately in one sitting, the load-robust before/after of hl7-engine/speed-log.md:
  *
  *   npx tsx test/bench/hl7-big-slices.ts <tree> [n]     (an .mts copy for a tree without it)
  */

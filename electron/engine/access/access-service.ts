@@ -313,7 +313,7 @@ export class AccessService {
     // Activity is counted in minutes (the idle limit): one write per session every few seconds is
     // enough, not one per call on the path every request takes (and a full disk then fails fewer calls).
     // Deferred: written on the request's own thread, it waited up to 190 ms behind the inbox
-    // mover's lock and the fsync of a FULL commit while 5 MB messages were moved (hl7-engine README).
+    // mover's lock and the fsync of a FULL commit while 5 MB messages were moved (hl7-engine/speed-log.md).
     if (activity && now - row.last_seen_at >= TOUCH_EVERY_MS) {
       const touch = (): void => this.d.store.touchSession(row.id, now)
       if (this.d.defer) this.d.defer(touch)

@@ -135,7 +135,7 @@ export class PatientMatcher {
    * `observe`s every patient it writes. Nobody else can write meanwhile, so the index catches up
    * once at the start and not during `write`; at the end it is current up to now, so the next
    * catch-up does not read the writer's own rows back (their id, version and `updated_at`: that
-   * read was ~15 µs a new row of an import, files README).
+   * read was ~15 µs a new row of an import, files/speed-log.md).
    */
   ownWrites<T>(practiceId: string, write: () => T): T {
     // No index yet: nothing to keep current (observe skips it too); the first match loads it whole.

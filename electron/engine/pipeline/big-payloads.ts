@@ -1,7 +1,7 @@
 /**
  * A big payload's heavy store work (a 5 MB MDM), on a thread of its own so the engine thread that
- * answers the console and the ACKs never spends a long slice on it (issue #15, goal 3; hl7-engine
- * README, "Big messages"):
+ * answers the console and the ACKs never spends a long slice on it (issue #15, goal 3;
+ * hl7-engine/speed-log.md, "Big messages"):
  * - `read`: the payload, moved to the main thread without a copy. Reading it on the main
  *   connection (SQLCipher decrypting ~1,300 pages) was a 30–70 ms slice per message.
  * - `storeBody`: a document body the row is about to refer to, written into `bodies` by its

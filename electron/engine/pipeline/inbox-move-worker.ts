@@ -51,7 +51,7 @@ export interface MoveOptions {
 // group the engine commits does the same to this thread's next chunk. Chunks of 4 ms made the engine
 // thread read 19–85 KB a processed message while ingest ran (1 KB with no mover writing); 40 ms
 // chunks, 3.3–7.4 KB, and the mover's cost a row fell ~3×. Longer holds of the write lock are why
-// idleDuty leaves gaps between chunks. Measured in the hl7-engine README.
+// idleDuty leaves gaps between chunks. Measured in hl7-engine/speed-log.md.
 export const DEFAULT_MOVE: MoveOptions = { chunkRows: 2000, sliceMs: 40, pauseMs: 5, duty: 0.3, idleDuty: 0.6, busyMs: 20, idleMs: 250, reclaimBytes: 8 * 1024 * 1024, reclaimEveryMs: 5000 }
 
 export interface MoveStats {
@@ -118,7 +118,7 @@ let ftsMsPerRow = 0
 // transactions insert runs in a statement journal (its tx_hourly trigger), and FTS5 writes the
 // terms it holds in memory to a segment of their own at every statement savepoint, so interleaved
 // they cost a segment (and its merging) a message: 120–159 against 67–85 CPU µs a moved row
-// (hl7-engine README, "the mover's search entries").
+// (hl7-engine/speed-log.md, "the mover's search entries").
 function moveRow(r, moved, search) {
   const m = JSON.parse(r.meta)
   const info = txInsert.run({

@@ -210,7 +210,7 @@ export class InboxWriter {
       // Transferred, never cloned: posting a Buffer would clone the whole socket chunk (or 8 KB
       // pool slab) it is a view of. A handed-over frame that is its whole memory (a received
       // frame over 4 KB) moves as it is; anything else goes as an exact-size copy. The copy of
-      // a 5 MB frame was a quarter of its receive on this thread (hl7-engine README, "Big messages").
+      // a 5 MB frame was a quarter of its receive on this thread (hl7-engine/speed-log.md, "Big messages").
       const own = item.handOver === true && item.raw.byteOffset === 0 && item.raw.byteLength === item.raw.buffer.byteLength && !(item.raw.buffer instanceof SharedArrayBuffer)
       const raw = own ? new Uint8Array(item.raw.buffer) : new Uint8Array(item.raw)
       this.transfer.push(raw.buffer as ArrayBuffer)

@@ -220,7 +220,7 @@ export class Outcomes {
    * group's rows (until `budgetMs` is spent, at least one row), in a slice of the event loop of its
    * own. The write lock is then held for map's store-facing half, apply and the outcome only, so
    * the inbox mover (the other writer) moves rows meanwhile, and no slice holds the sockets for a
-   * whole group (hl7-engine README, "Parse and premap before the write"). Parse and filter read
+   * whole group (hl7-engine/speed-log.md, "Parse and premap before the write"). Parse and filter read
    * the message and the configuration, never what an earlier row's apply writes; whatever premap
    * made, map checks is still current.
    */
@@ -249,7 +249,7 @@ export class Outcomes {
 
   /**
    * A big payload (a 5 MB MDM), in a group of its own and in three slices of the event loop, so
-   * none holds the console's requests and the ACKs long (hl7-engine README, "Big messages"): its
+   * none holds the console's requests and the ACKs long (hl7-engine/speed-log.md, "Big messages"): its
    * bytes read off the thread (big-payloads.ts; without it, in a turn of its own); parse, filter and
    * map, and the bodies its records will carry (`ConnectorHandler.bodiesOf`) stored by their hash
    * off the thread and on disk before the write that refers to them; then apply and the outcome,
@@ -465,7 +465,7 @@ function finish(repo: TransactionsRepo, a: Attempt): void {
  * The parsed stage the outcome stores: none for a done attempt whose handler re-derives it from
  * the payload (ConnectorHandler.derivedParsed; the UPDATE then clears an older attempt's), else
  * what parse gave, as JSON. Not building, serialising and writing an HL7 message's summary took
- * 14–22 % off the CPU of processing one (hl7-engine README, goal 1).
+ * 14–22 % off the CPU of processing one (hl7-engine/speed-log.md, goal 1).
  */
 function storedParsed(a: Attempt, handler: ConnectorHandler | undefined): void {
   if (a.status === 'done' && a.payload && handler?.derivedParsed?.covers(a.payload)) {

@@ -181,7 +181,7 @@ export class TransactionsRepo {
    * `search`, when given, collects the row's full-text entry instead of writing it, for
    * indexSearch() after a chunk's last insert: FTS5 writes the terms it holds to a segment of their
    * own at every statement savepoint (this insert's trigger opens one), so an entry after each
-   * insert made a segment a row (hl7-engine README, "the mover's search entries").
+   * insert made a segment a row (hl7-engine/speed-log.md, "the mover's search entries").
    */
   insert(tx: IncomingTx, now: number, search?: [number, string][]): { id: number; duplicate: boolean; response: string | null; status: TxStatus } {
     const err = tx.error ?? null

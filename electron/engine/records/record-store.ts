@@ -7,7 +7,7 @@
  * by its SHA-256 (migration 0240), and the record refers to it from `record_bodies`: readers get
  * it back in `data` as before, the `records` row stays small, and the change history holds
  * `(content: N bytes, sha256 …)` in its place (a 5 MB MDM's body stringified and written twice
- * cost ~215 ms of the main thread; hl7-engine README, "Big messages"). A body already in `bodies`
+ * cost ~215 ms of the main thread; hl7-engine/speed-log.md, "Big messages"). A body already in `bodies`
  * is referred to, not written again: the pipeline stores a big message's body on another thread
  * before the write that refers to it (`withStoredBodies`; pipeline/big-payloads.ts).
  */

@@ -19,7 +19,7 @@
  *   next commit writes the WAL from its start again and cuts the file to `walLimitBytes`
  *   (journal_size_limit). RESTART, not TRUNCATE: under load, cutting the file to zero made that
  *   wait 41–93 ms against 0–61 ms, and every commit after it appended to a file growing again
- *   (a dearer fdatasync than overwriting); measured in the hl7-engine README. An idle WAL over
+ *   (a dearer fdatasync than overwriting); measured in hl7-engine/speed-log.md. An idle WAL over
  *   the limit is still cut to zero (above).
  *   `forceFactor` is 1 (it was 2): under a sustained burst three threads' overlapping short reads
  *   keep the WAL from ever restarting, so nothing cut it until it passed twice the limit, and the

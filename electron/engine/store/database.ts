@@ -3,7 +3,7 @@
  * uniformly random, so key stretching would only cost ~200 ms per open). Every open selects the
  * cipher explicitly; the library's default cipher (chacha20) would silently not match.
  * SQLCipher v4 (AES-256-CBC + HMAC-SHA512) is kept although AEGIS-256 adds about a fifth of its
- * cost to a page: HIP-04 and NIST SP 800-111 name approved algorithms (hl7-engine README, "the cipher").
+ * cost to a page: HIP-04 and NIST SP 800-111 name approved algorithms (hl7-engine/speed-log.md, "the cipher").
  */
 import Database from 'better-sqlite3-multiple-ciphers'
 import { chmodSync, existsSync } from 'node:fs'
@@ -95,7 +95,7 @@ function immediateTransactions(db: Db): void {
  * open): it lands whole or not at all, as `db.transaction(fn)()` does. With the connection's kept
  * statements (statements.ts) instead of a transaction function built per call: building one cost ~10 µs
  * (~40 µs a message in a lane's group, where every row's apply and every queued write is a
- * savepoint; hl7-engine README, goal 1).
+ * savepoint; hl7-engine/speed-log.md, goal 1).
  */
 export function savepoint<T>(db: Db, fn: () => T): T {
   if (!db.inTransaction) return db.transaction(fn)()
@@ -137,7 +137,7 @@ const trusting = new WeakMap<Db, { failed: boolean }>()
 /**
  * Runs `fn` with every savepoint() inside it skipped: each row's savepoint (SAVEPOINT, the pages it
  * touches copied to the statement journal, RELEASE) cost ~25–40 µs a level in a lane's group, two
- * levels a message (hl7-engine README, goal 1). A skipped savepoint was only needed if its function
+ * levels a message (hl7-engine/speed-log.md, goal 1). A skipped savepoint was only needed if its function
  * failed; then what it half wrote is still there, so this throws SavepointsNeeded once `fn` is done
  * (even if the failure was caught inside), and the caller, whose own savepoint or transaction
  * around this call rolls everything back on that throw, runs the work again the usual way. Only

@@ -11,7 +11,7 @@ const round = (size: number, o: { steady?: boolean; copied?: boolean } = {}) => 
 
 describe('walAction', () => {
   // RESTART, not TRUNCATE: cutting a WAL that writers keep appending to made them wait 41–93 ms
-  // against 0–61 ms, and append to a growing file after it (hl7-engine README, 2026-12-07).
+  // against 0–61 ms, and append to a growing file after it (hl7-engine/speed-log.md, 2026-12-07).
   it('a WAL still growing past its limit is forced back at once (restarted in place, not cut to zero), not only past twice the limit', () => {
     expect(round(limit + 1)).toBe('RESTART')
     expect(round(1.2 * limit)).toBe('RESTART')

@@ -2,7 +2,7 @@
  * 0240: document bodies stored by their SHA-256 (`bodies`), records referring to them by hash
  * (`record_bodies`), so a big body can be written and made durable on another thread before the
  * group commit that refers to it: a 5 MB body's INSERT and its share of that COMMIT were the last
- * long slice of the engine thread (issue #15, goal 3; hl7-engine README, speed8b).
+ * long slice of the engine thread (issue #15, goal 3; hl7-engine/speed-log.md, speed8b).
  *
  * - `bodies.stored_at`: when the row was written; retention deletes a body no record refers to
  *   only once it is older than a grace period (one written for a group that has not committed yet
