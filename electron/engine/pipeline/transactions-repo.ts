@@ -99,17 +99,24 @@ export interface FinishInput {
 
 export const MAX_FTS_CHARS = 64 * 1024
 
+/** A payload up to this size comes with its lane's rows (`inline_raw`), not read again per row. */
+export const INLINE_RAW_BYTES = 64 * 1024
+
 /**
  * Every column of a transaction but its raw bytes (what a lane reads), and the size of what
  * payloadOf() returns: the edited version when there is one, else the original. length() of a BLOB
- * reads its size from the record header, not its pages.
+ * reads its size from the record header, not its pages. An original payload up to INLINE_RAW_BYTES
+ * comes along (`inline_raw`): its page is read for the size anyway, and a second query per row for
+ * the bytes was ~10 % of a lane's time (hl7-engine/speed-log.md, "inline-raw").
  */
 const LANE_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, started_at,
   finished_at, duration_ms, next_attempt_at, peer, control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw_sha256,
   payload_version, parsed, mapped, outbound, response, error_code, error_message, error_retryable, error_group, error_at, filtered_by,
   triage_state, triage_note, discard_reason,
   coalesce((SELECT length(p.raw) FROM transaction_payloads AS p WHERE transactions.payload_version > 0 AND p.tx_id = transactions.id AND p.version = transactions.payload_version),
-    (SELECT length(r.raw) FROM transaction_raw AS r WHERE r.tx_id = transactions.id), 0) AS payload_bytes`
+    length(r.raw), 0) AS payload_bytes,
+  CASE WHEN transactions.payload_version = 0 AND length(r.raw) <= ${INLINE_RAW_BYTES} THEN r.raw END AS inline_raw
+  FROM transactions LEFT JOIN transaction_raw AS r ON r.tx_id = transactions.id`
 
 /** One received row (named parameters; see insert()). Also run by the ingest writer's thread when it moves inbox rows. */
 export const TX_INSERT_SQL = `INSERT INTO transactions
@@ -141,11 +148,11 @@ export class TransactionsRepo {
       fts: db.prepare(TX_FTS_SQL),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       statusOf: db.prepare('SELECT status FROM transactions WHERE id = ?').pluck(),
-      nextInLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+      nextInLane: db.prepare(`SELECT ${LANE_COLS} WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') ORDER BY id LIMIT ?`),
-      nextInLaneExcept: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+      nextInLaneExcept: db.prepare(`SELECT ${LANE_COLS} WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') AND direction <> ? ORDER BY id LIMIT ?`),
-      nextInChannelLane: db.prepare(`SELECT ${LANE_COLS} FROM transactions WHERE practice_id = ? AND connector = ? AND id > ?
+      nextInChannelLane: db.prepare(`SELECT ${LANE_COLS} WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT ?`),
       raw: db.prepare('SELECT raw FROM transaction_raw WHERE tx_id = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
@@ -250,6 +257,12 @@ export class TransactionsRepo {
 
   /** The same for a row read without its bytes (a lane's): read once per attempt. */
   payloadOf(row: LaneRow): Buffer {
+    // Taken once: the row is the handler's `tx` afterwards, without the bytes.
+    const inline = (row as Partial<PendingRow>).inline_raw
+    if (inline) {
+      delete (row as Partial<PendingRow>).inline_raw
+      return inline
+    }
     if (row.payload_version > 0) {
       const p = this.s.payload.get(row.id, row.payload_version) as { raw: Buffer } | undefined
       if (p) return p.raw

@@ -90,5 +90,9 @@ export interface TxRow {
 /** A row as a lane reads it: everything but the raw bytes (megabytes for a big message), read once per attempt. */
 export type LaneRow = Omit<TxRow, 'raw'>
 
-/** A pending row as its lane's query returns it: with the size of the payload it will process (the group's big-message check reads it there, not in a query of its own per row). */
-export type PendingRow = LaneRow & { payload_bytes: number }
+/**
+ * A pending row as its lane's query returns it: with the size of the payload it will process (the
+ * group's big-message check reads it there, not in a query of its own per row) and, when that is the
+ * original and small (INLINE_RAW_BYTES), the bytes themselves (TransactionsRepo.payloadOf takes them).
+ */
+export type PendingRow = LaneRow & { payload_bytes: number; inline_raw: Buffer | null }

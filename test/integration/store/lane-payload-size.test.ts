@@ -1,7 +1,7 @@
 /**
  * A lane's rows carry the size of the payload their attempt will process (the group's big-message
  * check reads it there): the original bytes, or the edited version once an operator edited them,
- * without reading either.
+ * without reading either; and a small original's bytes themselves, which payloadOf() takes.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase, type Db } from '../../../electron/engine/store/database'
 import { migrate } from '../../../electron/engine/store/migrations'
-import { TransactionsRepo } from '../../../electron/engine/pipeline/transactions-repo'
+import { INLINE_RAW_BYTES, TransactionsRepo } from '../../../electron/engine/pipeline/transactions-repo'
 
 let dir: string
 let db: Db
@@ -38,5 +38,28 @@ describe("a lane row's payload size", () => {
     repo.requeue(big.id, 3, v)
     expect(sizes()).toEqual([1_000, 300])
     expect(repo.payloadOf(repo.nextInLane('p', 'hl7', small.id, undefined, 1)[0]!).length).toBe(300)
+  })
+
+  it('comes with the bytes of a small original, which payloadOf() hands over once; a big or edited one is read', () => {
+    const repo = new TransactionsRepo(db)
+    const small = Buffer.from('MSH|^~\\&|A|B|C|D|20260101||ADT^A04|1|P|2.5.1\r')
+    const edge = Buffer.alloc(INLINE_RAW_BYTES, 0x45)
+    const big = Buffer.alloc(INLINE_RAW_BYTES + 1, 0x46)
+    const ids = [small, edge, big].map((raw, i) => repo.insert({ practiceId: 'p', connector: 'hl7', channel: 'in', direction: 'in', contentType: 'hl7v2', raw }, i).id)
+    const rows = repo.nextInLane('p', 'hl7', 0, undefined, 10)
+    expect(rows.map((r) => r.inline_raw?.length ?? null)).toEqual([small.length, INLINE_RAW_BYTES, null])
+    expect(rows[0]!.inline_raw!.equals(small)).toBe(true)
+    // Taken once: the row (the handler's tx) no longer carries the bytes, and a second call reads them.
+    expect(repo.payloadOf(rows[0]!).equals(small)).toBe(true)
+    expect('inline_raw' in rows[0]!).toBe(false)
+    expect(repo.payloadOf(rows[0]!).equals(small)).toBe(true)
+    expect(repo.payloadOf(rows[2]!).equals(big)).toBe(true)
+
+    // After an edit the attempt processes the new version: no original bytes come along.
+    const v = repo.addPayloadVersion(ids[0]!, Buffer.from('edited'), 'op', 'fixed PID', 9)
+    repo.requeue(ids[0]!, 9, v)
+    const again = repo.nextInLane('p', 'hl7', 0, undefined, 1)[0]!
+    expect(again.inline_raw).toBeNull()
+    expect(repo.payloadOf(again).toString()).toBe('edited')
   })
 })
