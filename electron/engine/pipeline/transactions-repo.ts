@@ -103,13 +103,13 @@ export const MAX_FTS_CHARS = 64 * 1024
 export const INLINE_RAW_BYTES = 64 * 1024
 
 /**
- * Every column of a transaction but its raw bytes (what a lane reads), and the size of what
- * payloadOf() returns: the edited version when there is one, else the original. length() of a BLOB
- * reads its size from the record header, not its pages. An original payload up to INLINE_RAW_BYTES
- * comes along (`inline_raw`): its page is read for the size anyway, and a second query per row for
- * the bytes was ~10 % of a lane's time (hl7-engine/speed-log.md, "inline-raw").
+ * What a lane reads, up to its WHERE: every column of a transaction but its raw bytes, and the size
+ * of what payloadOf() returns (the edited version when there is one, else the original; length() of
+ * a BLOB reads its size from the record header, not its pages). An original payload up to
+ * INLINE_RAW_BYTES comes along (`inline_raw`): its page is read for the size anyway, and a second
+ * query per row for the bytes was ~10 % of a lane's time (hl7-engine/speed-log.md, "inline-raw").
  */
-const LANE_COLS = `id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, started_at,
+const LANE_SELECT = `SELECT id, practice_id, connector, channel, direction, message_type, status, attempts, received_at, updated_at, started_at,
   finished_at, duration_ms, next_attempt_at, peer, control_id, mrn, patient_id, appointment_id, dedup_key, content_type, raw_sha256,
   payload_version, parsed, mapped, outbound, response, error_code, error_message, error_retryable, error_group, error_at, filtered_by,
   triage_state, triage_note, discard_reason,
@@ -148,11 +148,11 @@ export class TransactionsRepo {
       fts: db.prepare(TX_FTS_SQL),
       get: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       statusOf: db.prepare('SELECT status FROM transactions WHERE id = ?').pluck(),
-      nextInLane: db.prepare(`SELECT ${LANE_COLS} WHERE practice_id = ? AND connector = ? AND id > ?
+      nextInLane: db.prepare(`${LANE_SELECT} WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') ORDER BY id LIMIT ?`),
-      nextInLaneExcept: db.prepare(`SELECT ${LANE_COLS} WHERE practice_id = ? AND connector = ? AND id > ?
+      nextInLaneExcept: db.prepare(`${LANE_SELECT} WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') AND direction <> ? ORDER BY id LIMIT ?`),
-      nextInChannelLane: db.prepare(`SELECT ${LANE_COLS} WHERE practice_id = ? AND connector = ? AND id > ?
+      nextInChannelLane: db.prepare(`${LANE_SELECT} WHERE practice_id = ? AND connector = ? AND id > ?
         AND status IN ('received','queued','processing') AND direction = ? AND channel = ? ORDER BY id LIMIT ?`),
       raw: db.prepare('SELECT raw FROM transaction_raw WHERE tx_id = ?').pluck(),
       pendingLanes: db.prepare(`SELECT DISTINCT practice_id, connector, direction, channel FROM transactions WHERE status IN ('received','queued','processing')`),
