@@ -123,13 +123,13 @@ export class Outcomes {
   }
 
   /** One row of a handler whose stages may wait (see the file comment). */
-  async processRow(row: LaneRow, handler: ConnectorHandler | undefined): Promise<void> {
+  async processRow(row: PendingRow, handler: ConnectorHandler | undefined): Promise<void> {
     const { clock, repo, batcher } = this.d
     const startedAt = clock.now()
     void batcher.run(() => repo.markProcessing(row.id, startedAt)).catch(() => undefined)
     this.d.changed(row.practice_id, row.id, 'processing')
     const a = this.newAttempt(row, startedAt)
-    const ctx = this.context(row, a, (name, fn) => this.step(a.steps, name, fn))
+    const ctx = this.context(row, a, (name, fn) => this.step(a.steps, name, fn), row.inline_raw)
     try {
       if (!handler) throw new AppError('unsupported_message', `No handler for ${row.connector} (${row.direction === 'in' ? 'inbound' : 'outbound'}) transactions.`, { retryable: false })
       const parsed = await this.step(a.steps, 'parse', () => handler.parse(ctx))
@@ -174,7 +174,7 @@ export class Outcomes {
         const t0 = clock.monotonic()
         for (const row of rows) {
           if (done.length > 0 && (clock.monotonic() - t0 >= budgetMs || row.payload_bytes > BIG_PAYLOAD_BYTES)) break
-          if (!this.inWrite(this.prepared(row, handler, null), handler, done, results)) break
+          if (!this.inWrite(this.prepared(row, handler, row.inline_raw), handler, done, results)) break
         }
       })
     try {
@@ -231,7 +231,7 @@ export class Outcomes {
     this.d.remembering(() => {
       for (const row of rows) {
         if (out.length > 0 && (clock.monotonic() - t0 >= budgetMs || row.payload_bytes > BIG_PAYLOAD_BYTES)) break
-        const p = this.prepared(row, handler, null)
+        const p = this.prepared(row, handler, row.inline_raw)
         if (p.parsed) {
           try {
             handler.premap!(p.parsed.value, p.ctx)

@@ -257,12 +257,6 @@ export class TransactionsRepo {
 
   /** The same for a row read without its bytes (a lane's): read once per attempt. */
   payloadOf(row: LaneRow): Buffer {
-    // Taken once: the row is the handler's `tx` afterwards, without the bytes.
-    const inline = (row as Partial<PendingRow>).inline_raw
-    if (inline) {
-      delete (row as Partial<PendingRow>).inline_raw
-      return inline
-    }
     if (row.payload_version > 0) {
       const p = this.s.payload.get(row.id, row.payload_version) as { raw: Buffer } | undefined
       if (p) return p.raw

@@ -93,6 +93,7 @@ export type LaneRow = Omit<TxRow, 'raw'>
 /**
  * A pending row as its lane's query returns it: with the size of the payload it will process (the
  * group's big-message check reads it there, not in a query of its own per row) and, when that is the
- * original and small (INLINE_RAW_BYTES), the bytes themselves (TransactionsRepo.payloadOf takes them).
+ * original and small (INLINE_RAW_BYTES), the bytes themselves: Outcomes gives them to the attempt as
+ * its payload, so payloadOf() reads only a big or an edited one.
  */
 export type PendingRow = LaneRow & { payload_bytes: number; inline_raw: Buffer | null }
