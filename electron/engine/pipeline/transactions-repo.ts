@@ -99,8 +99,13 @@ export interface FinishInput {
 
 export const MAX_FTS_CHARS = 64 * 1024
 
-/** A payload up to this size comes with its lane's rows (`inline_raw`), not read again per row. */
-export const INLINE_RAW_BYTES = 64 * 1024
+/**
+ * A payload up to this size comes with its lane's rows (`inline_raw`), not read again per row.
+ * Small, because a lane reads up to 256 rows in one statement on the engine thread: at 64 KB that
+ * one read could copy 16 MB; at 4 KB it is at most 1 MB, and a typical ADT or SIU message (~1 KB)
+ * still comes along.
+ */
+export const INLINE_RAW_BYTES = 4 * 1024
 
 /**
  * What a lane reads, up to its WHERE: every column of a transaction but its raw bytes, and the size
